@@ -1,0 +1,155 @@
+/**
+ * @module A server process's own CPU time and memory, read from /proc.
+ *
+ * CPU comes from two sources because each misses something:
+ * - /proc/<pid>/task/<tid>/schedstat, summed over threads, is in
+ *   nanoseconds, so a two-second measurement is exact — but a thread that
+ *   exits during the measurement takes its time with it (moto runs a thread
+ *   per connection; lmdb and libuv keep theirs);
+ * - /proc/<pid>/stat utime+stime counts exited threads too, but in clock
+ *   ticks (10 ms).
+ * `cpuDelta` uses the nanosecond sum unless the tick count is clearly
+ * larger, which only happens when threads exited. Live child processes are
+ * included, so a server that forks workers is still measured whole.
+ */
+import { execFileSync } from 'node:child_process';
+import { readFileSync, readdirSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+let clkTck = 100;
+try {
+  clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+} catch {
+  // getconf missing: Linux's USER_HZ is 100 on every common build.
+}
+export const CLOCK_TICK_NS = 1e9 / clkTck;
+
+export const procAvailable = (() => {
+  try {
+    readFileSync('/proc/self/stat');
+    return true;
+  } catch {
+    return false;
+  }
+})();
+
+function readStat(pid) {
+  const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  // The command name may contain spaces and parentheses: split after the last ')'.
+  const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+}
+
+function schedNs(pid) {
+  let sum = 0;
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      sum += Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, 'latin1').split(' ')[0]);
+    } catch {
+      // The thread exited between readdir and read.
+    }
+  }
+  return sum;
+}
+
+/** Live descendants of pid (children, grandchildren, ...). */
+function descendants(pid) {
+  const children = new Map();
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const { ppid } = readStat(entry);
+      if (!children.has(ppid)) children.set(ppid, []);
+      children.get(ppid).push(Number(entry));
+    } catch {
+      // Gone already.
+    }
+  }
+  const out = [];
+  const queue = [pid];
+  while (queue.length) {
+    for (const c of children.get(queue.shift()) ?? []) {
+      out.push(c);
+      queue.push(c);
+    }
+  }
+  return out;
+}
+
+/**
+ * A CPU sample for a process tree: `{ schedNs, tickNs, pids }`. Children
+ * are looked up once per sample (a /proc walk costs ~1 ms, outside the
+ * measured window of the server but inside the harness's own).
+ */
+export function cpuSample(pid) {
+  const pids = [pid, ...descendants(pid)];
+  let sched = 0;
+  let ticks = 0;
+  for (const p of pids) {
+    try {
+      ticks += readStat(p).ticks;
+      sched += schedNs(p);
+    } catch {
+      // A child exited mid-sample; the parent's tick count keeps its time once reaped.
+    }
+  }
+  return { schedNs: sched, tickNs: ticks * CLOCK_TICK_NS, pids: pids.length };
+}
+
+/** CPU nanoseconds spent between two samples, and which counter decided. */
+export function cpuDelta(before, after) {
+  const sched = after.schedNs - before.schedNs;
+  const tick = after.tickNs - before.tickNs;
+  // Two ticks of slack: the tick counter is sampled, so it may lead or lag by one.
+  if (tick > sched + 2 * CLOCK_TICK_NS) return { ns: tick, source: 'stat' };
+  return { ns: sched, source: 'schedstat' };
+}
+
+/** `{ rssMB, hwmMB }` from /proc/<pid>/status (resident and peak resident), summed over the tree. */
+export function memory(pid) {
+  let rss = 0;
+  let hwm = 0;
+  for (const p of [pid, ...descendants(pid)]) {
+    try {
+      const text = readFileSync(`/proc/${p}/status`, 'latin1');
+      rss += Number(/VmRSS:\s+(\d+)/.exec(text)?.[1] ?? 0);
+      hwm += Number(/VmHWM:\s+(\d+)/.exec(text)?.[1] ?? 0);
+    } catch {
+      // Exited.
+    }
+  }
+  return { rssMB: rss / 1024, hwmMB: hwm / 1024 };
+}
+
+/** Bytes a directory tree occupies on disk (allocated blocks, as `du`) and its apparent size. */
+export function diskUsage(dir) {
+  let blocks = 0;
+  let apparent = 0;
+  const walk = (d) => {
+    for (const entry of readdirSync(d, { withFileTypes: true })) {
+      const p = path.join(d, entry.name);
+      if (entry.isDirectory()) walk(p);
+      else {
+        const st = statSync(p);
+        blocks += st.blocks * 512;
+        apparent += st.size;
+      }
+    }
+  };
+  try {
+    walk(dir);
+  } catch {
+    // The directory vanished (server removed it): report what was seen.
+  }
+  return { diskMB: blocks / 2 ** 20, apparentMB: apparent / 2 ** 20 };
+}
+
+/**
+ * Busy CPU time of the whole machine in ns (all cores, from /proc/stat),
+ * to tell how much of a measurement other processes and interrupts took.
+ */
+export function machineBusyNs() {
+  const line = readFileSync('/proc/stat', 'latin1').split('\n', 1)[0];
+  const [user, nice, system, , , irq, softirq, steal] = line.trim().split(/\s+/).slice(1).map(Number);
+  return (user + nice + system + irq + softirq + (steal || 0)) * CLOCK_TICK_NS;
+}

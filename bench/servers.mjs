@@ -1,0 +1,279 @@
+/**
+ * @module The servers under test: how each is started on a free loopback
+ * port, when it counts as ready (a ListTables request answers 200), and how
+ * it is stopped. Every child is tracked and killed when the bench exits.
+ */
+import { spawn, execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { call } from './protocol.mjs';
+
+export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
+export const REPO_DIR = path.resolve(BENCH_DIR, '..');
+const OPENDDB_CLI = path.join(REPO_DIR, 'dist/src/cli.js');
+const DYNALITE_CLI = path.join(REPO_DIR, 'node_modules/dynalite/cli.js');
+
+/** The moto_server script itself, past any pyenv shim, so the pid we hold is Python's. */
+function findMoto() {
+  let onPath;
+  try {
+    onPath = execFileSync('sh', ['-c', 'command -v moto_server'], { encoding: 'utf8' }).trim();
+  } catch {
+    return null;
+  }
+  if (!onPath) return null;
+  if (onPath.includes('/shims/')) {
+    try {
+      const real = execFileSync('pyenv', ['which', 'moto_server'], { encoding: 'utf8' }).trim();
+      if (real && existsSync(real)) return real;
+    } catch {
+      // No pyenv on PATH: the shim still execs Python in the same pid.
+    }
+  }
+  return onPath;
+}
+
+/**
+ * Each server: `unavailable()` says why it cannot run here (or null),
+ * `command(port, dataDir)` gives what to spawn, `durable` whether it needs a
+ * data directory, and `transactions` whether it implements TransactWriteItems.
+ */
+export const SERVERS = {
+  'openddb-disk': {
+    label: 'openddb (durable, embedded store)',
+    durable: true,
+    transactions: true,
+    unavailable: () => (existsSync(OPENDDB_CLI) ? null : 'dist/src/cli.js not found (npm run build; is the server written yet?)'),
+    command: (port, dataDir) => [process.execPath, [OPENDDB_CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir]],
+  },
+  'openddb-mem': {
+    label: 'openddb (in-memory)',
+    durable: false,
+    transactions: true,
+    unavailable: () => (existsSync(OPENDDB_CLI) ? null : 'dist/src/cli.js not found (npm run build; is the server written yet?)'),
+    command: (port) => [process.execPath, [OPENDDB_CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--in-memory']],
+  },
+  'dynalite-mem': {
+    label: 'dynalite 4 (in-memory)',
+    durable: false,
+    transactions: false,
+    unavailable: () => (existsSync(DYNALITE_CLI) ? null : 'node_modules/dynalite missing (npm install)'),
+    command: (port) => [process.execPath, [DYNALITE_CLI, '--host', '127.0.0.1', '--port', String(port), ...DYNALITE_FAST_TABLES]],
+  },
+  'dynalite-disk': {
+    label: 'dynalite 4 (--path, LevelDB on disk)',
+    durable: true,
+    transactions: false,
+    unavailable: () => (existsSync(DYNALITE_CLI) ? null : 'node_modules/dynalite missing (npm install)'),
+    command: (port, dataDir) => [
+      process.execPath,
+      [DYNALITE_CLI, '--host', '127.0.0.1', '--port', String(port), '--path', dataDir, ...DYNALITE_FAST_TABLES],
+    ],
+  },
+  moto: {
+    label: 'moto_server (Python)',
+    durable: false,
+    // moto implements transactions, but the issue compares them on openddb only.
+    transactions: false,
+    unavailable: () => (findMoto() ? null : 'moto_server not on PATH'),
+    command: (port) => [findMoto(), ['-H', '127.0.0.1', '-p', String(port)]],
+  },
+  ceiling: {
+    label: 'ceiling: bare node:http + JSON',
+    durable: false,
+    transactions: true,
+    unavailable: () => null,
+    command: (port) => [process.execPath, [path.join(BENCH_DIR, 'ceiling-server.mjs'), '--host', '127.0.0.1', '--port', String(port)]],
+  },
+};
+export const SERVER_NAMES = Object.keys(SERVERS);
+
+// dynalite keeps a new table CREATING for 500 ms by default; the bench is not about that.
+const DYNALITE_FAST_TABLES = ['--createTableMs', '0', '--deleteTableMs', '0', '--updateTableMs', '0'];
+
+const pkgVersion = (file) => {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')).version;
+  } catch {
+    return 'unknown';
+  }
+};
+
+/** The version of a server, for the report's header. */
+export function serverVersion(name) {
+  if (name.startsWith('openddb')) return pkgVersion(path.join(REPO_DIR, 'package.json'));
+  if (name.startsWith('dynalite')) return pkgVersion(path.join(REPO_DIR, 'node_modules/dynalite/package.json'));
+  if (name === 'moto') {
+    const script = findMoto();
+    if (!script) return 'absent';
+    try {
+      // The script's own interpreter, read from its shebang; importlib.metadata avoids importing moto (slow).
+      const shebang = readFileSync(script, 'utf8').split('\n', 1)[0];
+      const python = shebang.startsWith('#!') && !shebang.includes('/env ') ? shebang.slice(2).trim() : 'python3';
+      return execFileSync(python, ['-c', "import importlib.metadata as m; print(m.version('moto'))"], { encoding: 'utf8' }).trim();
+    } catch {
+      return 'unknown';
+    }
+  }
+  return `node ${process.versions.node}`;
+}
+
+/** A free TCP port on 127.0.0.1 (the OS picks it; tiny race until the server binds it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer();
+    srv.unref();
+    srv.on('error', reject);
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address();
+      srv.close(() => resolve(port));
+    });
+  });
+}
+
+const live = new Set();
+const tempDirs = new Set();
+
+export function makeDataDir(name) {
+  const dir = mkdtempSync(path.join(os.tmpdir(), `openddb-bench-${name}-`));
+  tempDirs.add(dir);
+  return dir;
+}
+
+/** Kills every server still running and removes the data directories this bench made. */
+export function cleanupAll() {
+  for (const s of live) {
+    try {
+      s.proc.kill('SIGKILL');
+    } catch {
+      // Already gone.
+    }
+  }
+  live.clear();
+  for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
+  tempDirs.clear();
+}
+
+for (const sig of ['SIGINT', 'SIGTERM']) {
+  process.on(sig, () => {
+    cleanupAll();
+    process.exit(130);
+  });
+}
+process.on('exit', cleanupAll);
+
+/**
+ * Starts a server and resolves once ListTables answers 200, with
+ * `{ name, pid, port, dataDir, coldStartMs, stop(), kill(), logTail() }`.
+ * coldStartMs runs from spawn to the first answered ListTables. Rejects
+ * with the server's own output if it exits or is not ready in time.
+ */
+export async function startServer(name, { dataDir, readyTimeoutMs = 30_000 } = {}) {
+  const def = SERVERS[name];
+  const why = def.unavailable();
+  if (why) throw new Error(why);
+  const port = await freePort();
+  const dir = def.durable ? (dataDir ?? makeDataDir(name)) : undefined;
+  const [cmd, args] = def.command(port, dir);
+  let log = '';
+  const keepLog = (chunk) => {
+    log = (log + chunk.toString('utf8')).slice(-4000);
+  };
+  const t0 = performance.now();
+  const proc = spawn(cmd, args, { cwd: REPO_DIR, stdio: ['ignore', 'pipe', 'pipe'] });
+  proc.stdout.on('data', keepLog);
+  proc.stderr.on('data', keepLog);
+  let exited = null;
+  const exitPromise = new Promise((resolve) => {
+    proc.on('exit', (code, signal) => {
+      exited = { code, signal };
+      live.delete(handle);
+      resolve(exited);
+    });
+  });
+  proc.on('error', (err) => {
+    exited = { code: null, signal: null, error: err.message };
+  });
+  const handle = {
+    name,
+    pid: proc.pid,
+    port,
+    dataDir: dir,
+    proc,
+    coldStartMs: NaN,
+    logTail: () => summarizeLog(log),
+    /** SIGTERM, then SIGKILL if it has not exited within graceMs. */
+    async stop(graceMs = 3000) {
+      if (exited) return;
+      proc.kill('SIGTERM');
+      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      await exitPromise;
+      clearTimeout(timer);
+    },
+    /** SIGKILL: a crash, as far as the server can tell. */
+    async kill() {
+      if (exited) return;
+      proc.kill('SIGKILL');
+      await exitPromise;
+    },
+  };
+  live.add(handle);
+
+  const deadline = t0 + readyTimeoutMs;
+  for (;;) {
+    if (exited) {
+      const how = exited.error ?? (exited.signal ? `signal ${exited.signal}` : `code ${exited.code}`);
+      throw new Error(`${name} exited (${how}) before it was ready: ${handle.logTail() || '(no output)'}`);
+    }
+    // A bare TCP connect is the cheapest probe; polling must not slow the start it measures.
+    if (await canConnect(port)) {
+      try {
+        const res = await call(port, 'ListTables', {}, { timeoutMs: 2000 });
+        if (res.status === 200) break;
+      } catch {
+        // Listening but not answering yet.
+      }
+    }
+    if (performance.now() > deadline) {
+      await handle.kill();
+      throw new Error(`${name} not ready after ${readyTimeoutMs} ms: ${handle.logTail() || '(no output)'}`);
+    }
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  handle.coldStartMs = performance.now() - t0;
+  return handle;
+}
+
+/**
+ * One line from a server's output that says what went wrong: the first
+ * error-looking line (a Node stack puts the message above the frames), else
+ * the last line.
+ */
+function summarizeLog(text) {
+  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const err =
+    lines.find((l) => /^(?:[A-Z]\w*)?(?:Error|Exception)\b[^(]*:/.test(l)) ??
+    lines.find((l) => !l.startsWith('at ') && /(Error|ERR_|error:|Exception)/.test(l));
+  return (err ?? lines.at(-1) ?? '').slice(0, 300);
+}
+
+function canConnect(port) {
+  return new Promise((resolve) => {
+    const socket = net.connect({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
+
+export function removeDataDir(dir) {
+  if (!dir || !tempDirs.has(dir)) return;
+  rmSync(dir, { recursive: true, force: true });
+  tempDirs.delete(dir);
+}

@@ -1,0 +1,110 @@
+/**
+ * @module catalog/key-space
+ * The layout of openddb's one ordered key space (DESIGN.md "Keys and ordering").
+ *
+ *   0x00 0x01 <table name UTF-8>                 catalog entry of a table
+ *   0x00 0x02                                    next table id
+ *   0x00 0x03 <table id u32>                     a dropped table whose data is being erased
+ *   0x10 <table id u32> <index id u8> <partition hash u32> <pk> [<sk>] [<table pk> [<table sk>]]
+ *                                                items (index 0) and index entries
+ *
+ * Key attribute encodings come from values/key-codec: order-preserving and
+ * prefix-free, so "every sort key of this partition" is a key range. Index
+ * entries end with the table's primary key so that items tying on the index
+ * key stay distinct, ordered by table key.
+ */
+import { encodeKeyValue, partitionHash } from '../values/index.js';
+import type { AttributeValue } from '../values/types.js';
+
+export const CATALOG_TABLE_PREFIX = Uint8Array.of(0x00, 0x01);
+export const CATALOG_NEXT_TABLE_ID = Uint8Array.of(0x00, 0x02);
+export const CATALOG_DROPPED_PREFIX = Uint8Array.of(0x00, 0x03);
+const DATA = 0x10;
+
+export function catalogTableKey(name: string): Uint8Array {
+  return concat([CATALOG_TABLE_PREFIX, Buffer.from(name, 'utf8')]);
+}
+
+export function droppedTableKey(tableId: number): Uint8Array {
+  const k = new Uint8Array(6);
+  k.set(CATALOG_DROPPED_PREFIX, 0);
+  new DataView(k.buffer).setUint32(2, tableId);
+  return k;
+}
+
+/** 0x10 <table id> <index id>: the start of one index's (or the table's) entries. */
+export function indexPrefix(tableId: number, indexId: number): Uint8Array {
+  const k = new Uint8Array(6);
+  k[0] = DATA;
+  new DataView(k.buffer).setUint32(1, tableId);
+  k[5] = indexId;
+  return k;
+}
+
+/** Every key of a table and all its indexes lies in [tablePrefix, successor(tablePrefix)). */
+export function tablePrefix(tableId: number): Uint8Array {
+  return indexPrefix(tableId, 0).subarray(0, 5);
+}
+
+/**
+ * The prefix shared by every entry of one partition of an index:
+ * index prefix, partition hash, encoded partition key.
+ */
+export function partitionPrefix(tableId: number, indexId: number, partitionKey: AttributeValue): Uint8Array {
+  const pk = encodeKeyValue(partitionKey);
+  const out = new Uint8Array(6 + 4 + pk.length);
+  out.set(indexPrefix(tableId, indexId), 0);
+  new DataView(out.buffer).setUint32(6, partitionHash(pk));
+  out.set(pk, 10);
+  return out;
+}
+
+/** A full storage key: the partition prefix, then each further key part's encoding. */
+export function entryKey(
+  tableId: number,
+  indexId: number,
+  partitionKey: AttributeValue,
+  rest: readonly (AttributeValue | undefined)[],
+): Uint8Array {
+  const head = partitionPrefix(tableId, indexId, partitionKey);
+  const parts: Uint8Array[] = [head];
+  for (const value of rest) if (value !== undefined) parts.push(encodeKeyValue(value));
+  return parts.length === 1 ? head : concat(parts);
+}
+
+/** Hash-range bounds of an index: [start, end) covering partition hashes [from, to). */
+export function hashRange(tableId: number, indexId: number, from: number, to: number): [Uint8Array, Uint8Array] {
+  const start = new Uint8Array(10);
+  start.set(indexPrefix(tableId, indexId), 0);
+  new DataView(start.buffer).setUint32(6, from);
+  if (to > 0xffffffff) return [start, successor(indexPrefix(tableId, indexId))];
+  const end = new Uint8Array(10);
+  end.set(indexPrefix(tableId, indexId), 0);
+  new DataView(end.buffer).setUint32(6, to);
+  return [start, end];
+}
+
+/** The smallest key greater than every key that starts with `prefix`. */
+export function successor(prefix: Uint8Array): Uint8Array {
+  const out = Uint8Array.from(prefix);
+  for (let i = out.length - 1; i >= 0; i--) {
+    if (out[i]! < 0xff) {
+      out[i] = out[i]! + 1;
+      return out.subarray(0, i + 1);
+    }
+  }
+  // All 0xff: no finite successor within this length; extend instead.
+  return concat([prefix, Uint8Array.of(0xff)]);
+}
+
+export function concat(parts: readonly Uint8Array[]): Uint8Array {
+  let length = 0;
+  for (const p of parts) length += p.length;
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.length;
+  }
+  return out;
+}

@@ -1,0 +1,92 @@
+/**
+ * @module catalog/table-record
+ * A table's definition as openddb stores it in the catalog. camelCase and
+ * minimal; the DynamoDB-shaped TableDescription is derived from it at the
+ * protocol edge (ops/describe-table-shape.ts).
+ */
+import type { KeyType } from '../values/types.js';
+
+export type TableStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING';
+export type IndexStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING';
+export type BillingMode = 'PROVISIONED' | 'PAY_PER_REQUEST';
+export type ProjectionType = 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
+export type StreamViewType = 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES';
+
+export interface KeySchema {
+  readonly hash: string;
+  readonly range?: string;
+}
+
+export interface Throughput {
+  readonly read: number;
+  readonly write: number;
+  /** Epoch milliseconds. */
+  readonly lastIncrease?: number;
+  readonly lastDecrease?: number;
+  readonly decreasesToday: number;
+}
+
+export interface Projection {
+  readonly type: ProjectionType;
+  readonly nonKeyAttributes?: readonly string[];
+}
+
+export interface IndexRecord {
+  /** The index id inside the table's key space (1.. for indexes; 0 is the base table). */
+  readonly id: number;
+  readonly name: string;
+  readonly keySchema: KeySchema;
+  readonly projection: Projection;
+  readonly status: IndexStatus;
+  readonly backfilling?: boolean;
+  /** GSIs of provisioned tables have their own throughput. */
+  readonly throughput?: Throughput;
+}
+
+export interface StreamSettings {
+  readonly enabled: boolean;
+  readonly viewType?: StreamViewType;
+  /** The label of the latest stream, e.g. 2026-11-22T03:14:15.926. */
+  readonly label?: string;
+}
+
+export interface TimeToLiveSettings {
+  readonly attributeName: string;
+  readonly enabled: boolean;
+}
+
+export interface TableRecord {
+  /** Key-space id, assigned once; a re-created table gets a new one. */
+  readonly id: number;
+  readonly name: string;
+  /** DynamoDB's TableId, a UUID. */
+  readonly uuid: string;
+  /** Epoch milliseconds. */
+  readonly createdAt: number;
+  readonly status: TableStatus;
+  readonly attributeDefinitions: Readonly<Record<string, KeyType>>;
+  readonly keySchema: KeySchema;
+  readonly billingMode: BillingMode;
+  /** Epoch milliseconds of the last switch to PAY_PER_REQUEST. */
+  readonly lastPayPerRequestAt?: number;
+  readonly throughput: Throughput;
+  readonly localIndexes: readonly IndexRecord[];
+  readonly globalIndexes: readonly IndexRecord[];
+  readonly stream: StreamSettings;
+  readonly sse?: { readonly enabled: boolean; readonly type?: string; readonly kmsKeyArn?: string };
+  readonly tableClass: 'STANDARD' | 'STANDARD_INFREQUENT_ACCESS';
+  readonly deletionProtection: boolean;
+  readonly tags: Readonly<Record<string, string>>;
+  readonly ttl?: TimeToLiveSettings;
+  readonly pointInTimeRecovery?: { readonly enabled: boolean; readonly enabledAt?: number };
+  /** The next index id to assign. */
+  readonly nextIndexId: number;
+}
+
+export function allIndexes(table: TableRecord): readonly IndexRecord[] {
+  return table.localIndexes.length === 0
+    ? table.globalIndexes
+    : table.globalIndexes.length === 0
+      ? table.localIndexes
+      : [...table.localIndexes, ...table.globalIndexes];
+}

@@ -1,0 +1,89 @@
+#!/usr/bin/env node
+/**
+ * @module cli
+ * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory]`
+ */
+import { parseArgs } from 'node:util';
+import { startServer } from './server/start-server.js';
+
+const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--region us-east-1]`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    process.stdout.write(`${USAGE}\n`);
+    return command === undefined ? 2 : 0;
+  }
+  if (command !== 'serve') {
+    process.stderr.write(`openddb: unknown command '${command}'\n${USAGE}\n`);
+    return 2;
+  }
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: rest,
+      options: {
+        host: { type: 'string', default: '127.0.0.1' },
+        port: { type: 'string', default: '8000' },
+        data: { type: 'string' },
+        'in-memory': { type: 'boolean', default: false },
+        region: { type: 'string' },
+      },
+      strict: true,
+    }));
+  } catch (e) {
+    process.stderr.write(`openddb: ${(e as Error).message}\n${USAGE}\n`);
+    return 2;
+  }
+  const port = Number(values.port);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    process.stderr.write(`openddb: --port must be a number from 0 to 65535, not '${values.port}'\n`);
+    return 2;
+  }
+  if (values['in-memory'] && values.data !== undefined) {
+    process.stderr.write('openddb: choose either --data or --in-memory, not both\n');
+    return 2;
+  }
+  let server;
+  try {
+    server = await startServer({
+      host: values.host,
+      port,
+      inMemory: values['in-memory'],
+      dataDir: values.data ?? './data',
+      ...(values.region !== undefined ? { region: values.region } : {}),
+    });
+  } catch (e) {
+    const err = e as NodeJS.ErrnoException;
+    if (err.code === 'EADDRINUSE') {
+      process.stderr.write(`openddb: port ${port} on ${values.host} is already in use; stop the other server or choose --port\n`);
+    } else if (err.code === 'EACCES' && err.syscall === 'listen') {
+      process.stderr.write(`openddb: no permission to listen on ${values.host}:${port}\n`);
+    } else {
+      process.stderr.write(`openddb: ${err.message}\n`);
+    }
+    return 1;
+  }
+  const store = values['in-memory'] ? 'in-memory store (nothing is kept on exit)' : `data in ${values.data ?? './data'}`;
+  process.stdout.write(`openddb listening on ${server.url} (${store})\n`);
+  await new Promise<void>((resolve) => {
+    const stop = (signal: string) => {
+      process.stderr.write(`openddb: ${signal} received, shutting down\n`);
+      resolve();
+    };
+    process.once('SIGINT', () => stop('SIGINT'));
+    process.once('SIGTERM', () => stop('SIGTERM'));
+  });
+  await server.close();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`openddb: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,2 @@
+/** @module errors */
+export { DynamoError, errors, isDynamoError } from './dynamo-error.js';

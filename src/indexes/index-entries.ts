@@ -1,0 +1,110 @@
+/**
+ * @module indexes/index-entries
+ * Pure index maintenance: for one table, an item's old and new versions →
+ * the storage writes that keep every secondary index in step. Index entries
+ * are written in the same commit as the item (DESIGN.md), so indexes are
+ * read-your-writes and never out of step after a crash.
+ */
+import { errors } from '../errors/index.js';
+import { entryKey } from '../catalog/key-space.js';
+import type { IndexRecord, TableRecord } from '../catalog/table-record.js';
+import type { AttributeValue, Item } from '../values/types.js';
+import { validateIndexKeyValue } from '../values/index.js';
+import type { KvWrite } from '../storage/engine.js';
+
+const encoder = new TextEncoder();
+
+/** The storage key of an item in the base table. */
+export function itemKey(table: TableRecord, key: Item): Uint8Array {
+  const hash = key[table.keySchema.hash]!;
+  const range = table.keySchema.range === undefined ? undefined : key[table.keySchema.range];
+  return entryKey(table.id, 0, hash, [range]);
+}
+
+/** The key attributes of an item (table key only). */
+export function keyOf(table: TableRecord, item: Item): Item {
+  const out: Item = { [table.keySchema.hash]: item[table.keySchema.hash]! };
+  if (table.keySchema.range !== undefined) out[table.keySchema.range] = item[table.keySchema.range]!;
+  return out;
+}
+
+export function isLocal(table: TableRecord, index: IndexRecord): boolean {
+  return table.localIndexes.includes(index);
+}
+
+/**
+ * The storage key of an item's entry in an index, or undefined when the item
+ * lacks an index key attribute (indexes are sparse).
+ */
+export function indexEntryKey(table: TableRecord, index: IndexRecord, item: Item): Uint8Array | undefined {
+  const hash = item[index.keySchema.hash];
+  if (hash === undefined) return undefined;
+  let range: AttributeValue | undefined;
+  if (index.keySchema.range !== undefined) {
+    range = item[index.keySchema.range];
+    if (range === undefined) return undefined;
+  }
+  const tableHash = item[table.keySchema.hash]!;
+  const tableRange = table.keySchema.range === undefined ? undefined : item[table.keySchema.range];
+  const rest = isLocal(table, index) ? [range, tableRange] : [range, tableHash, tableRange];
+  return entryKey(table.id, index.id, hash, rest);
+}
+
+/** The attributes an index holds for an item, per its projection. */
+export function projectForIndex(table: TableRecord, index: IndexRecord, item: Item): Item {
+  if (index.projection.type === 'ALL') return item;
+  const names = new Set<string>([table.keySchema.hash, index.keySchema.hash]);
+  if (table.keySchema.range !== undefined) names.add(table.keySchema.range);
+  if (index.keySchema.range !== undefined) names.add(index.keySchema.range);
+  if (index.projection.type === 'INCLUDE') for (const n of index.projection.nonKeyAttributes ?? []) names.add(n);
+  const out: Item = {};
+  for (const name of names) {
+    const v = item[name];
+    if (v !== undefined) out[name] = v;
+  }
+  return out;
+}
+
+/**
+ * Rejects an item whose index key attribute has the wrong type or is empty,
+ * as DynamoDB does at write time.
+ */
+export function checkIndexKeyTypes(table: TableRecord, item: Item, indexes: readonly IndexRecord[]): void {
+  for (const index of indexes) {
+    for (const name of [index.keySchema.hash, index.keySchema.range]) {
+      if (name === undefined) continue;
+      const message = validateIndexKeyValue(name, item[name], table.attributeDefinitions[name]!, index.name);
+      if (message !== undefined) throw errors.validation(message);
+    }
+  }
+}
+
+/**
+ * The writes that move every given index from `oldItem` to `newItem`
+ * (either may be undefined: a create or a delete).
+ */
+export function indexWrites(
+  table: TableRecord,
+  indexes: readonly IndexRecord[],
+  oldItem: Item | undefined,
+  newItem: Item | undefined,
+): KvWrite[] {
+  const writes: KvWrite[] = [];
+  for (const index of indexes) {
+    const oldKey = oldItem && indexEntryKey(table, index, oldItem);
+    const newKey = newItem && indexEntryKey(table, index, newItem);
+    if (oldKey !== undefined && (newKey === undefined || !sameBytes(oldKey, newKey))) {
+      writes.push({ key: oldKey, value: null });
+    }
+    if (newKey !== undefined) {
+      writes.push({ key: newKey, value: encoder.encode(JSON.stringify(projectForIndex(table, index, newItem!))) });
+    }
+  }
+  return writes;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}

@@ -1,0 +1,35 @@
+/**
+ * @module ops/all-operations
+ * Every operation openddb implements, for the dispatcher.
+ */
+import type { Operation } from './operation.js';
+import { createTable } from './create-table.js';
+import { describeTable } from './describe-table.js';
+import { listTables } from './list-tables.js';
+import { deleteTable } from './delete-table.js';
+import { updateTable } from './update-table.js';
+import { tagResource, untagResource, listTagsOfResource } from './tags.js';
+import { updateTimeToLive, describeTimeToLive } from './time-to-live.js';
+import { describeLimits, describeEndpoints, describeContinuousBackups } from './account-info.js';
+import { putItem } from './put-item.js';
+import { getItem } from './get-item.js';
+import { deleteItem } from './delete-item.js';
+
+export const allOperations: readonly Operation[] = [
+  createTable,
+  describeTable,
+  listTables,
+  deleteTable,
+  updateTable,
+  tagResource,
+  untagResource,
+  listTagsOfResource,
+  updateTimeToLive,
+  describeTimeToLive,
+  describeLimits,
+  describeEndpoints,
+  describeContinuousBackups,
+  putItem,
+  getItem,
+  deleteItem,
+];

@@ -1,0 +1,75 @@
+/**
+ * @module server/start-server
+ * Starts a whole openddb server: storage engine, database, HTTP edge. Used by
+ * the CLI and by users' test suites (`startServer({ port: 0, inMemory: true })`).
+ */
+import { Database, type Clock } from '../db/database.js';
+import { Dispatcher } from '../ops/dispatcher.js';
+import { allOperations } from '../ops/all-operations.js';
+import { openEngine } from '../storage/open-engine.js';
+import { startHttpServer } from './http-server.js';
+
+export interface StartServerOptions {
+  /** Default 127.0.0.1. */
+  readonly host?: string;
+  /** Default 8000; 0 picks a free port. */
+  readonly port?: number;
+  /** Directory of the durable store; default ./data. Ignored with inMemory. */
+  readonly dataDir?: string;
+  readonly inMemory?: boolean;
+  readonly region?: string;
+  readonly accountId?: string;
+  readonly clock?: Clock;
+  /** Where log lines go; default stderr. */
+  readonly log?: (line: string) => void;
+}
+
+export interface RunningServer {
+  /** e.g. http://127.0.0.1:8000 */
+  readonly url: string;
+  readonly port: number;
+  readonly database: Database;
+  /** Stops accepting requests, finishes background work and closes the store. */
+  close(): Promise<void>;
+}
+
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+  const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const engine = await openEngine(options.inMemory ? { inMemory: true } : { dataDir: options.dataDir ?? './data' });
+  let database: Database;
+  try {
+    database = await Database.open(engine, {
+      log,
+      ...(options.region !== undefined ? { region: options.region } : {}),
+      ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
+      ...(options.clock !== undefined ? { clock: options.clock } : {}),
+    });
+  } catch (e) {
+    await engine.close();
+    throw e;
+  }
+  const dispatcher = new Dispatcher(database, allOperations);
+  let http;
+  try {
+    http = await startHttpServer({
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 8000,
+      dispatcher,
+      log,
+    });
+  } catch (e) {
+    await database.close();
+    throw e;
+  }
+  let closing: Promise<void> | undefined;
+  return {
+    url: http.url,
+    port: http.port,
+    database,
+    close: () =>
+      (closing ??= (async () => {
+        await http.close();
+        await database.close();
+      })()),
+  };
+}

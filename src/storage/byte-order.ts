@@ -1,0 +1,50 @@
+/**
+ * @module storage/byte-order
+ * The one key order of the storage layer: unsigned bytes, compared
+ * lexicographically, a proper prefix before its extensions (memcmp order,
+ * which is also LMDB's default comparator and PostgreSQL's bytea order).
+ */
+
+/** Negative, zero or positive as `a` sorts before, with, or after `b`. */
+export function compareBytes(a: Uint8Array, b: Uint8Array): number {
+  // Buffer.compare is native memcmp and accepts any Uint8Array; a JS loop is
+  // several times slower on the multi-kilobyte keys we allow.
+  return Buffer.compare(a, b);
+}
+
+export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
+  return a.length === b.length && Buffer.compare(a, b) === 0;
+}
+
+/**
+ * The smallest key greater than every key that starts with `prefix`, or
+ * undefined when no such key exists (the prefix is empty or all 0xFF bytes).
+ */
+export function prefixSuccessor(prefix: Uint8Array): Uint8Array | undefined {
+  let last = prefix.length - 1;
+  while (last >= 0 && prefix[last] === 0xff) last--;
+  if (last < 0) return undefined;
+  // new Uint8Array(view) copies; Buffer#slice would alias the caller's bytes.
+  const successor = new Uint8Array(prefix.subarray(0, last + 1));
+  successor[last] = (successor[last] ?? 0) + 1;
+  return successor;
+}
+
+/** A private copy, so a caller mutating its array cannot change stored data. */
+export function copyBytes(bytes: Uint8Array): Uint8Array {
+  // Not bytes.slice(): on a Buffer that returns a view of the same memory.
+  return new Uint8Array(bytes);
+}
+
+/** Throws a TypeError unless `key` is a non-empty Uint8Array (LMDB forbids empty keys). */
+export function assertKey(key: unknown, what: string): asserts key is Uint8Array {
+  if (!(key instanceof Uint8Array)) throw new TypeError(`${what} must be a Uint8Array`);
+  if (key.length === 0) throw new TypeError(`${what} must not be empty`);
+}
+
+/** Throws a TypeError unless `value` is a Uint8Array (or null where a delete is allowed). */
+export function assertValue(value: unknown, what: string): asserts value is Uint8Array | null {
+  if (value !== null && !(value instanceof Uint8Array)) {
+    throw new TypeError(`${what} must be a Uint8Array or null`);
+  }
+}

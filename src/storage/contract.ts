@@ -1,0 +1,639 @@
+/**
+ * @module storage/contract
+ * The storage contract suite of DESIGN.md: every StorageEngine backend runs
+ * these tests (memory-engine.test.ts, lmdb-engine.test.ts, and a future
+ * postgres-engine.test.ts) by calling runContractSuite with a factory that
+ * opens a fresh, empty engine. Nothing here knows which backend it tests;
+ * a backend that cannot pass a test must skip it with a reason.
+ */
+import * as assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { CommitConflictError } from './engine.js';
+import type { KvEntry, StorageEngine } from './engine.js';
+
+export interface ContractSuiteOptions {
+  /** Scales the "many keys" test (default 20,000 keys). */
+  readonly manyKeys?: number;
+}
+
+const enc = new TextEncoder();
+
+/** A key from a string, or from bytes. */
+function k(value: string | readonly number[]): Uint8Array {
+  return typeof value === 'string' ? enc.encode(value) : Uint8Array.from(value);
+}
+
+function hex(bytes: Uint8Array | undefined): string | undefined {
+  return bytes === undefined ? undefined : Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString('hex');
+}
+
+function hexEntries(entries: readonly KvEntry[]): string[] {
+  return entries.map((e) => `${hex(e.key)}=${hex(e.value)}`);
+}
+
+function hexKeys(entries: readonly KvEntry[]): string[] {
+  return entries.map((e) => hex(e.key) ?? '');
+}
+
+function sortedHex(keys: readonly Uint8Array[]): string[] {
+  return keys
+    .slice()
+    .sort((a, b) => Buffer.compare(a, b))
+    .map((key) => hex(key) ?? '');
+}
+
+/** mulberry32: a small seeded PRNG, so a failing randomized run can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function randomBytes(random: () => number, length: number): Uint8Array {
+  const bytes = new Uint8Array(length);
+  for (let i = 0; i < length; i++) bytes[i] = Math.floor(random() * 256);
+  return bytes;
+}
+
+/** A long key: `length` bytes of a shared filler ending in `suffix`. */
+function longKey(length: number, suffix: readonly number[], fill = 0x61): Uint8Array {
+  const key = new Uint8Array(length).fill(fill);
+  key.set(suffix, length - suffix.length);
+  return key;
+}
+
+async function rejectsWithConflict(promise: Promise<unknown>, index: number): Promise<void> {
+  await assert.rejects(promise, (error: unknown) => {
+    assert.ok(error instanceof CommitConflictError, `expected CommitConflictError, got ${String(error)}`);
+    assert.equal(error.expectationIndex, index);
+    return true;
+  });
+}
+
+const EMPTY = new Uint8Array(0);
+const TOP = Uint8Array.from([0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
+
+export function runContractSuite(
+  name: string,
+  open: () => Promise<StorageEngine>,
+  options: ContractSuiteOptions = {},
+): void {
+  async function withEngine(fn: (engine: StorageEngine) => Promise<void>): Promise<void> {
+    const engine = await open();
+    try {
+      await fn(engine);
+    } finally {
+      await engine.close();
+    }
+  }
+
+  describe(`storage contract: ${name}`, () => {
+    test('get, put, overwrite and delete', () =>
+      withEngine(async (engine) => {
+        assert.equal(await engine.get(k('a')), undefined);
+        await engine.commit([{ key: k('a'), value: k('1') }]);
+        assert.equal(hex(await engine.get(k('a'))), hex(k('1')));
+        await engine.commit([{ key: k('a'), value: k('22') }]);
+        assert.equal(hex(await engine.get(k('a'))), hex(k('22')));
+        await engine.commit([{ key: k('a'), value: null }]);
+        assert.equal(await engine.get(k('a')), undefined);
+        // Deleting an absent key is not an error.
+        await engine.commit([{ key: k('never'), value: null }]);
+        assert.equal(await engine.get(k('never')), undefined);
+      }));
+
+    test('an empty value is a value, not an absence', () =>
+      withEngine(async (engine) => {
+        await engine.commit([{ key: k('e'), value: EMPTY }]);
+        const value = await engine.get(k('e'));
+        assert.ok(value instanceof Uint8Array);
+        assert.equal(value.length, 0);
+        await engine.commit([], [{ key: k('e'), value: EMPTY }]);
+        await rejectsWithConflict(engine.commit([], [{ key: k('e'), value: null }]), 0);
+      }));
+
+    test('stored bytes are isolated from the caller’s arrays', () =>
+      withEngine(async (engine) => {
+        const key = k('iso');
+        const value = k('abc');
+        await engine.commit([{ key, value }]);
+        key[0] = 0x7a;
+        value[0] = 0x7a;
+        const read = await engine.get(k('iso'));
+        assert.equal(hex(read), hex(k('abc')));
+        read![0] = 0x7a;
+        assert.equal(hex(await engine.get(k('iso'))), hex(k('abc')));
+        const [entry] = await engine.range(k('iso'), k('isp'));
+        entry!.value[0] = 0x7a;
+        assert.equal(hex(await engine.get(k('iso'))), hex(k('abc')));
+      }));
+
+    test('a key written twice in one commit keeps the last write', () =>
+      withEngine(async (engine) => {
+        await engine.commit([
+          { key: k('d'), value: k('1') },
+          { key: k('d'), value: k('2') },
+          { key: k('x'), value: k('1') },
+          { key: k('x'), value: null },
+        ]);
+        assert.equal(hex(await engine.get(k('d'))), hex(k('2')));
+        assert.equal(await engine.get(k('x')), undefined);
+      }));
+
+    test('rejects empty or non-byte keys and values', () =>
+      withEngine(async (engine) => {
+        await assert.rejects(engine.commit([{ key: EMPTY, value: k('v') }]), TypeError);
+        await assert.rejects(engine.get(EMPTY), TypeError);
+        await assert.rejects(engine.commit([{ key: 'a' as unknown as Uint8Array, value: k('v') }]), TypeError);
+        await assert.rejects(engine.commit([{ key: k('a'), value: 'v' as unknown as Uint8Array }]), TypeError);
+        await assert.rejects(engine.range(k('a'), k('b'), { limit: -1 }), RangeError);
+        await assert.rejects(engine.range(k('a'), k('b'), { limit: 1.5 }), RangeError);
+        // A rejected commit wrote nothing, not even its valid writes.
+        await assert.rejects(
+          engine.commit([
+            { key: k('ok'), value: k('v') },
+            { key: EMPTY, value: k('v') },
+          ]),
+          TypeError,
+        );
+        assert.equal(await engine.get(k('ok')), undefined);
+      }));
+
+    describe('range', () => {
+      // Unsigned byte order: 0x80 and above sort after 0x7f (a signed or
+      // UTF-16 comparison gets this wrong), and a prefix sorts first.
+      const keys = [
+        [0x00],
+        [0x01],
+        [0x01, 0x00],
+        [0x01, 0xff],
+        [0x02],
+        [0x7f],
+        [0x7f, 0xff, 0xff],
+        [0x80],
+        [0x80, 0x00],
+        [0xc3, 0xa9],
+        [0xfe],
+        [0xff],
+        [0xff, 0x00],
+        [0xff, 0xff],
+      ].map(k);
+      const ordered = sortedHex(keys);
+
+      async function seeded(fn: (engine: StorageEngine) => Promise<void>): Promise<void> {
+        await withEngine(async (engine) => {
+          // Written in a scrambled order so insertion order cannot pass for key order.
+          const scrambled = keys.map((key, i) => ({ key, i })).sort((a, b) => ((a.i * 7) % 5) - ((b.i * 7) % 5));
+          await engine.commit(scrambled.map(({ key, i }) => ({ key, value: k(`v${i}`) })));
+          await fn(engine);
+        });
+      }
+
+      test('returns every key in unsigned byte order with its value', () =>
+        seeded(async (engine) => {
+          const all = await engine.range(EMPTY, TOP);
+          assert.deepEqual(hexKeys(all), ordered);
+          for (const entry of all) {
+            const i = keys.findIndex((key) => hex(key) === hex(entry.key));
+            assert.equal(hex(entry.value), hex(k(`v${i}`)));
+          }
+        }));
+
+      test('start is inclusive, end exclusive', () =>
+        seeded(async (engine) => {
+          assert.deepEqual(hexKeys(await engine.range(k([0x01]), k([0x02]))), ['01', '0100', '01ff']);
+          assert.deepEqual(hexKeys(await engine.range(k([0x01, 0x00]), k([0x7f]))), ['0100', '01ff', '02']);
+          // Bounds that are not stored keys.
+          assert.deepEqual(hexKeys(await engine.range(k([0x01, 0x01]), k([0x7f, 0x00]))), ['01ff', '02', '7f']);
+          assert.deepEqual(hexKeys(await engine.range(k([0x7f, 0xff]), k([0x80, 0x00]))), ['7fffff', '80']);
+          assert.deepEqual(hexKeys(await engine.range(k([0xff]), TOP)), ['ff', 'ff00', 'ffff']);
+          assert.deepEqual(hexKeys(await engine.range(EMPTY, k([0x01]))), ['00']);
+        }));
+
+      test('an empty or inverted range is empty', () =>
+        seeded(async (engine) => {
+          assert.deepEqual(await engine.range(k([0x02]), k([0x02])), []);
+          assert.deepEqual(await engine.range(k([0x80]), k([0x02])), []);
+          assert.deepEqual(await engine.range(k([0x80]), k([0x02]), { reverse: true }), []);
+          assert.deepEqual(await engine.range(EMPTY, EMPTY), []);
+        }));
+
+      test('reverse walks the same range from the top', () =>
+        seeded(async (engine) => {
+          assert.deepEqual(hexKeys(await engine.range(EMPTY, TOP, { reverse: true })), ordered.slice().reverse());
+          assert.deepEqual(hexKeys(await engine.range(k([0x01]), k([0x02]), { reverse: true })), ['01ff', '0100', '01']);
+          // The exclusive end is excluded in reverse too, inclusive start included.
+          assert.deepEqual(hexKeys(await engine.range(k([0x7f]), k([0x80]), { reverse: true })), ['7fffff', '7f']);
+          assert.deepEqual(hexKeys(await engine.range(k([0x7f, 0x00]), k([0x80, 0x01]), { reverse: true })), [
+            '8000',
+            '80',
+            '7fffff',
+          ]);
+        }));
+
+      test('limit caps the result from the walking end', () =>
+        seeded(async (engine) => {
+          assert.deepEqual(hexKeys(await engine.range(EMPTY, TOP, { limit: 3 })), ordered.slice(0, 3));
+          assert.deepEqual(
+            hexKeys(await engine.range(EMPTY, TOP, { limit: 3, reverse: true })),
+            ordered.slice().reverse().slice(0, 3),
+          );
+          assert.deepEqual(await engine.range(EMPTY, TOP, { limit: 0 }), []);
+          assert.equal((await engine.range(EMPTY, TOP, { limit: 1000 })).length, keys.length);
+          assert.deepEqual(hexKeys(await engine.range(k([0x80]), TOP, { limit: 2 })), ['80', '8000']);
+        }));
+
+      test('paging with limit visits every key once', () =>
+        seeded(async (engine) => {
+          const forward: string[] = [];
+          let start = EMPTY;
+          for (;;) {
+            const page = await engine.range(start, TOP, { limit: 4 });
+            forward.push(...hexKeys(page));
+            if (page.length < 4) break;
+            // The next key after `last` is last ++ 0x00.
+            const last = page[page.length - 1]!.key;
+            start = Uint8Array.from([...last, 0]);
+          }
+          assert.deepEqual(forward, ordered);
+          const backward: string[] = [];
+          let end = TOP;
+          for (;;) {
+            const page = await engine.range(EMPTY, end, { limit: 4, reverse: true });
+            backward.push(...hexKeys(page));
+            if (page.length < 4) break;
+            end = page[page.length - 1]!.key;
+          }
+          assert.deepEqual(backward, ordered.slice().reverse());
+        }));
+    });
+
+    describe('atomic commits', () => {
+      test('a multi-key commit applies puts and deletes together', () =>
+        withEngine(async (engine) => {
+          await engine.commit([
+            { key: k('a'), value: k('1') },
+            { key: k('b'), value: k('1') },
+          ]);
+          await engine.commit([
+            { key: k('a'), value: null },
+            { key: k('b'), value: k('2') },
+            { key: k('c'), value: k('3') },
+          ]);
+          assert.deepEqual(hexEntries(await engine.range(EMPTY, TOP)), [
+            `${hex(k('b'))}=${hex(k('2'))}`,
+            `${hex(k('c'))}=${hex(k('3'))}`,
+          ]);
+        }));
+
+      test('expectations: absent and equal hold, the batch applies', () =>
+        withEngine(async (engine) => {
+          await engine.commit([{ key: k('x'), value: k('old') }]);
+          await engine.commit(
+            [
+              { key: k('x'), value: k('new') },
+              { key: k('y'), value: k('1') },
+            ],
+            [
+              { key: k('x'), value: k('old') },
+              { key: k('y'), value: null },
+              { key: k('unwritten'), value: null },
+            ],
+          );
+          assert.equal(hex(await engine.get(k('x'))), hex(k('new')));
+          assert.equal(hex(await engine.get(k('y'))), hex(k('1')));
+        }));
+
+      test('a failed expectation rejects with its index and writes nothing', () =>
+        withEngine(async (engine) => {
+          await engine.commit([
+            { key: k('x'), value: k('abc') },
+            { key: k('keep'), value: k('1') },
+          ]);
+          const writes = [
+            { key: k('x'), value: k('changed') },
+            { key: k('keep'), value: null },
+            { key: k('fresh'), value: k('1') },
+          ];
+          const mismatches = [
+            k('abd'), // different byte
+            k('ab'), // prefix of the stored value
+            k('abcd'), // extension of it
+            EMPTY,
+          ];
+          for (const value of mismatches) {
+            await rejectsWithConflict(engine.commit(writes, [{ key: k('x'), value }]), 0);
+          }
+          // Present when expected absent; absent when a value is expected.
+          await rejectsWithConflict(
+            engine.commit(writes, [
+              { key: k('fresh'), value: null },
+              { key: k('x'), value: null },
+            ]),
+            1,
+          );
+          await rejectsWithConflict(engine.commit(writes, [{ key: k('missing'), value: k('abc') }]), 0);
+          assert.equal(hex(await engine.get(k('x'))), hex(k('abc')));
+          assert.equal(hex(await engine.get(k('keep'))), hex(k('1')));
+          assert.equal(await engine.get(k('fresh')), undefined);
+          assert.equal((await engine.range(EMPTY, TOP)).length, 2);
+        }));
+
+      test('of N concurrent conflicting commits exactly one wins', () =>
+        withEngine(async (engine) => {
+          for (const spread of [false, true]) {
+            const key = k(`race-${spread}`);
+            const contenders = Array.from({ length: 32 }, async (_, i) => {
+              // Spread: contenders start in different event-loop turns.
+              if (spread) await new Promise((resolve) => setTimeout(resolve, i % 4));
+              return engine.commit(
+                [
+                  { key, value: k(`winner-${i}`) },
+                  { key: k(`race-${spread}-side-${i}`), value: k('1') },
+                ],
+                [{ key, value: null }],
+              );
+            });
+            const results = await Promise.allSettled(contenders);
+            const winners = results.flatMap((r, i) => (r.status === 'fulfilled' ? [i] : []));
+            assert.equal(winners.length, 1, `winners: ${winners.join(',')}`);
+            for (const r of results) {
+              if (r.status === 'rejected') assert.ok(r.reason instanceof CommitConflictError);
+            }
+            assert.equal(hex(await engine.get(key)), hex(k(`winner-${winners[0]}`)));
+            // Only the winner's other write exists: losers wrote nothing.
+            const sides = await engine.range(k(`race-${spread}-side-`), k(`race-${spread}-side.`));
+            assert.deepEqual(hexKeys(sides), [hex(k(`race-${spread}-side-${winners[0]}`))]);
+          }
+        }));
+
+      test('compare-and-set increments lose no update', () =>
+        withEngine(async (engine) => {
+          const key = k('counter');
+          const workers = 8;
+          const perWorker = 15;
+          let conflicts = 0;
+          const increment = async (): Promise<void> => {
+            for (;;) {
+              const current = await engine.get(key);
+              const next = current === undefined ? 1 : Number(Buffer.from(current).toString()) + 1;
+              try {
+                await engine.commit([{ key, value: k(String(next)) }], [{ key, value: current ?? null }]);
+                return;
+              } catch (error) {
+                if (!(error instanceof CommitConflictError)) throw error;
+                conflicts++;
+              }
+            }
+          };
+          await Promise.all(
+            Array.from({ length: workers }, async () => {
+              for (let i = 0; i < perWorker; i++) await increment();
+            }),
+          );
+          assert.equal(Buffer.from((await engine.get(key))!).toString(), String(workers * perWorker));
+          // Not a requirement on the engine, but proof the test raced at all.
+          assert.ok(conflicts > 0, 'expected some increments to conflict');
+        }));
+    });
+
+    test('getMany and range read one consistent snapshot under concurrent commits', () =>
+      withEngine(async (engine) => {
+        // Ten accounts; every commit moves one unit between two of them, so
+        // any consistent read sums to 1000.
+        const accounts = Array.from({ length: 10 }, (_, i) => k(`acct-${i}`));
+        const encode = (n: number): Uint8Array => k(String(n));
+        const decode = (bytes: Uint8Array | undefined): number => Number(Buffer.from(bytes!).toString());
+        await engine.commit(accounts.map((key) => ({ key, value: encode(100) })));
+        const random = prng(7);
+        let stop = false;
+        const movers = Array.from({ length: 4 }, async () => {
+          while (!stop) {
+            // Yield a macrotask: an engine whose promises settle at once
+            // would otherwise starve the readers.
+            await new Promise((resolve) => setImmediate(resolve));
+            const from = Math.floor(random() * 10);
+            const to = (from + 1 + Math.floor(random() * 9)) % 10;
+            const [a, b] = await engine.getMany([accounts[from]!, accounts[to]!]);
+            try {
+              await engine.commit(
+                [
+                  { key: accounts[from]!, value: encode(decode(a) - 1) },
+                  { key: accounts[to]!, value: encode(decode(b) + 1) },
+                ],
+                [
+                  { key: accounts[from]!, value: a ?? null },
+                  { key: accounts[to]!, value: b ?? null },
+                ],
+              );
+            } catch (error) {
+              if (!(error instanceof CommitConflictError)) throw error;
+            }
+          }
+        });
+        const readers = (async () => {
+          for (let i = 0; i < 150; i++) {
+            const values = await engine.getMany(accounts);
+            assert.equal(values.reduce((sum, v) => sum + decode(v), 0), 1000);
+            const entries = await engine.range(k('acct-'), k('acct.'), { reverse: i % 2 === 1 });
+            assert.equal(entries.length, 10);
+            assert.equal(entries.reduce((sum, e) => sum + decode(e.value), 0), 1000);
+            await new Promise((resolve) => setImmediate(resolve));
+          }
+        })();
+        try {
+          await readers;
+        } finally {
+          stop = true;
+          await Promise.all(movers);
+        }
+      }));
+
+    test('a returned range is unaffected by later commits', () =>
+      withEngine(async (engine) => {
+        await engine.commit([
+          { key: k('r1'), value: k('a') },
+          { key: k('r2'), value: k('b') },
+        ]);
+        const pending = engine.range(k('r'), k('s'));
+        const write = engine.commit([
+          { key: k('r1'), value: null },
+          { key: k('r3'), value: k('c') },
+        ]);
+        const [before] = await Promise.all([pending, write]);
+        // Started before the commit, so it sees the state before it: a range
+        // is one snapshot, never a mix of states.
+        const keysSeen = hexKeys(before);
+        assert.ok(
+          JSON.stringify(keysSeen) === JSON.stringify([hex(k('r1')), hex(k('r2'))]) ||
+            JSON.stringify(keysSeen) === JSON.stringify([hex(k('r2')), hex(k('r3'))]),
+          `range mixed two states: ${keysSeen.join(',')}`,
+        );
+        const after = await engine.range(k('r'), k('s'));
+        assert.deepEqual(hexKeys(after), [hex(k('r2')), hex(k('r3'))]);
+      }));
+
+    test('values of about 400 KB round-trip whole', () =>
+      withEngine(async (engine) => {
+        const random = prng(400);
+        const values = [400 * 1024, 400 * 1024 - 1, 409_600 + 1000].map((n) => randomBytes(random, n));
+        await engine.commit(values.map((value, i) => ({ key: k(`big-${i}`), value })));
+        for (let i = 0; i < values.length; i++) {
+          assert.ok(Buffer.from((await engine.get(k(`big-${i}`)))!).equals(values[i]!), `big-${i} differs`);
+        }
+        const entries = await engine.range(k('big-'), k('big.'));
+        assert.equal(entries.length, 3);
+        entries.forEach((e, i) => assert.ok(Buffer.from(e.value).equals(values[i]!)));
+        // Conditional replace of a big value by a big value.
+        await engine.commit([{ key: k('big-0'), value: values[1]! }], [{ key: k('big-0'), value: values[0]! }]);
+        assert.ok(Buffer.from((await engine.get(k('big-0')))!).equals(values[1]!));
+      }));
+
+    describe('long keys', () => {
+      // 3.3 KB: the largest item key plus index parts; 8 KB: beyond any
+      // backend's native limit.
+      for (const length of [3300, 8200]) {
+        test(`${length}-byte keys: get, commit, expectations and order`, () =>
+          withEngine(async (engine) => {
+            // Keys that share all but their last bytes, plus one that is a
+            // prefix of the others, plus neighbours that differ early.
+            const keys = [
+              longKey(length, [0x00]),
+              longKey(length, [0x01]),
+              longKey(length, [0x80]),
+              longKey(length, [0xff]),
+              longKey(length, [0x80, 0x00]),
+              longKey(length - 1, [0x7f]),
+              longKey(length - 100, []),
+              longKey(length + 5, [0x01, 0x02]),
+              longKey(length, [0x00], 0x60),
+              longKey(length, [0x00], 0x62),
+              k('short'),
+            ];
+            await engine.commit(keys.map((key, i) => ({ key, value: k(`v${i}`) })));
+            for (let i = 0; i < keys.length; i++) {
+              assert.equal(hex(await engine.get(keys[i]!)), hex(k(`v${i}`)), `key ${i}`);
+            }
+            assert.equal(await engine.get(longKey(length, [0x02])), undefined);
+            const ordered = sortedHex(keys);
+            assert.deepEqual(hexKeys(await engine.range(EMPTY, TOP)), ordered);
+            assert.deepEqual(hexKeys(await engine.range(EMPTY, TOP, { reverse: true })), ordered.slice().reverse());
+            for (let limit = 1; limit <= keys.length; limit++) {
+              assert.deepEqual(hexKeys(await engine.range(EMPTY, TOP, { limit })), ordered.slice(0, limit));
+              assert.deepEqual(
+                hexKeys(await engine.range(EMPTY, TOP, { limit, reverse: true })),
+                ordered.slice().reverse().slice(0, limit),
+              );
+            }
+            // Long bounds, inclusive start and exclusive end.
+            const lo = longKey(length, [0x01]);
+            const hi = longKey(length, [0xff]);
+            const inside = ordered.filter((key) => key >= (hex(lo) ?? '') && key < (hex(hi) ?? ''));
+            assert.deepEqual(hexKeys(await engine.range(lo, hi)), inside);
+            assert.deepEqual(hexKeys(await engine.range(lo, hi, { reverse: true })), inside.slice().reverse());
+            assert.ok(inside.length >= 3);
+            // Expectations and deletes by long key.
+            await rejectsWithConflict(engine.commit([{ key: lo, value: null }], [{ key: lo, value: k('v0') }]), 0);
+            await rejectsWithConflict(engine.commit([{ key: lo, value: null }], [{ key: lo, value: null }]), 0);
+            await engine.commit([{ key: lo, value: null }], [{ key: lo, value: k('v1') }]);
+            assert.equal(await engine.get(lo), undefined);
+            assert.equal(hex(await engine.get(keys[0]!)), hex(k('v0')));
+            assert.equal((await engine.range(EMPTY, TOP)).length, keys.length - 1);
+          }));
+      }
+    });
+
+    test('many keys: order, count, reverse and paging', () =>
+      withEngine(async (engine) => {
+        const count = options.manyKeys ?? 20_000;
+        const random = prng(20_000);
+        const keys = new Map<string, Uint8Array>();
+        while (keys.size < count) {
+          // Varied lengths and shared prefixes, including high bytes.
+          const key = randomBytes(random, 1 + Math.floor(random() * 12));
+          key[0] = (key[0] ?? 0) % 4 === 0 ? 0x80 : (key[0] ?? 0);
+          keys.set(hex(key) ?? '', key);
+        }
+        const all = [...keys.values()];
+        for (let i = 0; i < all.length; i += 1000) {
+          await engine.commit(all.slice(i, i + 1000).map((key) => ({ key, value: key })));
+        }
+        const ordered = sortedHex(all);
+        const forward = await engine.range(EMPTY, TOP);
+        assert.equal(forward.length, count);
+        assert.deepEqual(hexKeys(forward), ordered);
+        assert.ok(forward.every((e) => hex(e.key) === hex(e.value)));
+        assert.deepEqual(hexKeys(await engine.range(EMPTY, TOP, { reverse: true })), ordered.slice().reverse());
+        // A middle window.
+        const from = all[0]!;
+        const to = all[1]!;
+        const [lo, hi] = Buffer.compare(from, to) < 0 ? [from, to] : [to, from];
+        const window = ordered.filter((key) => key >= (hex(lo) ?? '') && key < (hex(hi) ?? ''));
+        assert.deepEqual(hexKeys(await engine.range(lo, hi)), window);
+        assert.deepEqual(hexKeys(await engine.range(lo, hi, { reverse: true, limit: 50 })), window.reverse().slice(0, 50));
+        const sample = all.filter((_, i) => i % 97 === 0);
+        const got = await engine.getMany([...sample, k([0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00])]);
+        assert.equal(got.pop(), undefined);
+        got.forEach((value, i) => assert.equal(hex(value), hex(sample[i])));
+      }));
+
+    test('randomized operations match a reference model', () =>
+      withEngine(async (engine) => {
+        // Keys drawn from few prefixes of varying length, so long keys share
+        // long prefixes (the hard case for a backend that shortens keys).
+        const random = prng(1234);
+        const prefixes = [longKey(3400, []), longKey(5000, [], 0x62), k('p'), longKey(60, []), longKey(4100, [0xff])];
+        const makeKey = (): Uint8Array => {
+          const prefix = prefixes[Math.floor(random() * prefixes.length)]!;
+          const cut = random() < 0.2 ? Math.floor(random() * prefix.length) + 1 : prefix.length;
+          const tail = randomBytes(random, Math.floor(random() * 3));
+          const key = new Uint8Array(cut + tail.length);
+          key.set(prefix.subarray(0, cut));
+          key.set(tail, cut);
+          return key;
+        };
+        const model = new Map<string, { key: Uint8Array; value: Uint8Array }>();
+        for (let round = 0; round < 60; round++) {
+          const writes = Array.from({ length: 1 + Math.floor(random() * 8) }, () => ({
+            key: makeKey(),
+            value: random() < 0.25 ? null : randomBytes(random, Math.floor(random() * 20)),
+          }));
+          await engine.commit(writes);
+          for (const w of writes) {
+            if (w.value === null) model.delete(hex(w.key) ?? '');
+            else model.set(hex(w.key) ?? '', { key: w.key, value: w.value });
+          }
+          for (let q = 0; q < 3; q++) {
+            let a: Uint8Array = random() < 0.2 ? EMPTY : makeKey();
+            let b: Uint8Array = random() < 0.2 ? TOP : makeKey();
+            if (Buffer.compare(a, b) > 0) [a, b] = [b, a];
+            const reverse = random() < 0.5;
+            const limit = random() < 0.5 ? undefined : Math.floor(random() * 6);
+            const expected = [...model.values()]
+              .filter((e) => Buffer.compare(e.key, a) >= 0 && Buffer.compare(e.key, b) < 0)
+              .sort((x, y) => (reverse ? -1 : 1) * Buffer.compare(x.key, y.key))
+              .slice(0, limit ?? Infinity);
+            const actual = await engine.range(a, b, { reverse, ...(limit === undefined ? {} : { limit }) });
+            assert.deepEqual(hexEntries(actual), hexEntries(expected), `round ${round} query ${q}`);
+          }
+        }
+        const everything = await engine.range(EMPTY, TOP);
+        assert.equal(everything.length, model.size);
+        for (const { key, value } of model.values()) assert.equal(hex(await engine.get(key)), hex(value));
+      }));
+
+    test('a closed engine rejects further use', async () => {
+      const engine = await open();
+      await engine.commit([{ key: k('a'), value: k('1') }]);
+      await engine.close();
+      await assert.rejects(engine.get(k('a')));
+      await assert.rejects(engine.commit([{ key: k('b'), value: k('1') }]));
+      await assert.rejects(engine.range(EMPTY, TOP));
+    });
+  });
+}

@@ -1,0 +1,79 @@
+/**
+ * @module storage/lmdb-engine.test
+ * The LMDB engine against the shared storage contract, twice: as configured
+ * for real use, and with a 48-byte key limit so that nearly every key in
+ * the suite takes the long-key path (LongKeyCodec), including groups of
+ * long keys sharing a prefix. Plus what only this engine has: reopening,
+ * the layout record, and the one-process-per-directory rule.
+ */
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, describe, test } from 'node:test';
+import { runContractSuite } from './contract.js';
+import { LmdbEngine } from './lmdb-engine.js';
+
+const root = mkdtempSync(join(tmpdir(), 'openddb-lmdb-test-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+let dirs = 0;
+const freshDir = (): string => join(root, String(dirs++));
+
+runContractSuite('lmdb', () => LmdbEngine.open({ path: freshDir() }));
+runContractSuite('lmdb, 48-byte key limit', () => LmdbEngine.open({ path: freshDir(), maxStoredKeyBytes: 48 }), {
+  manyKeys: 5_000,
+});
+
+describe('lmdb engine', () => {
+  test('data survives close and reopen, long keys included', async () => {
+    const path = freshDir();
+    const long = new Uint8Array(6000).fill(7);
+    const first = await LmdbEngine.open({ path });
+    await first.commit([
+      { key: Uint8Array.of(1), value: Uint8Array.of(2) },
+      { key: long, value: Uint8Array.of(3) },
+    ]);
+    await first.close();
+    const second = await LmdbEngine.open({ path });
+    try {
+      assert.deepEqual([...((await second.get(Uint8Array.of(1))) ?? [])], [2]);
+      assert.deepEqual([...((await second.get(long)) ?? [])], [3]);
+      const all = await second.range(new Uint8Array(0), Uint8Array.of(0xff));
+      assert.equal(all.length, 2);
+      assert.equal(all[1]!.key.length, 6000);
+    } finally {
+      await second.close();
+    }
+  });
+
+  test('the key limit of a directory cannot change', async () => {
+    const path = freshDir();
+    await (await LmdbEngine.open({ path, maxStoredKeyBytes: 100 })).close();
+    await assert.rejects(LmdbEngine.open({ path, maxStoredKeyBytes: 200 }), /created with maxStoredKeyBytes 100/);
+    // Without an explicit limit the recorded one is used.
+    const engine = await LmdbEngine.open({ path });
+    try {
+      const key = new Uint8Array(150).fill(1);
+      await engine.commit([{ key, value: Uint8Array.of(9) }]);
+      assert.deepEqual([...((await engine.get(key)) ?? [])], [9]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('a directory open in this process cannot be opened again until closed', async () => {
+    const path = freshDir();
+    const engine = await LmdbEngine.open({ path });
+    await assert.rejects(LmdbEngine.open({ path }), /already open in this process/);
+    await engine.close();
+    await (await LmdbEngine.open({ path })).close();
+  });
+
+  test('close waits for commits in flight', async () => {
+    const engine = await LmdbEngine.open({ path: freshDir() });
+    const commits = Array.from({ length: 50 }, (_, i) => engine.commit([{ key: Uint8Array.of(i + 1), value: Uint8Array.of(i) }]));
+    await engine.close();
+    const results = await Promise.allSettled(commits);
+    assert.ok(results.every((r) => r.status === 'fulfilled'));
+  });
+});

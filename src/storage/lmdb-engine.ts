@@ -1,0 +1,344 @@
+/**
+ * @module storage/lmdb-engine
+ * The default, durable engine: one LMDB environment (via lmdb-js) in a data
+ * directory.
+ *
+ * Durability. The environment is opened with `overlappingSync: false`, so
+ * lmdb-js resolves a write only after LMDB's commit has fdatasync'ed the
+ * data pages and written the meta page through its O_DSYNC descriptor.
+ * (With overlappingSync on, the default on Linux, writes resolve when
+ * committed but before the flush.) crash.test.ts checks the order of those
+ * system calls against each acknowledgement with strace, and that
+ * acknowledged writes survive `kill -9`.
+ *
+ * Group commit. lmdb-js queues every write made in one event turn into one
+ * LMDB transaction, run on its writer thread; so concurrent commit() calls
+ * share one fsync. Each commit() is an lmdb-js child transaction inside
+ * that batch: its callback runs on the main thread while the batch's write
+ * transaction is open, checks the expectations with reads that see every
+ * earlier commit of the batch, and then writes. No other writer can run in
+ * between (LMDB has one writer at a time), so check and write are atomic;
+ * and being a nested transaction, it is rolled back alone if it throws.
+ *
+ * Reads are synchronous LMDB reads behind a promise. getMany and range read
+ * within one explicit read transaction, i.e. one snapshot.
+ *
+ * Layout. Data lives in the named database `kv`; `meta` holds the layout
+ * (the long-key limit, which must never change under existing data: it
+ * decides how stored keys are read) and the owner record that keeps two
+ * openddb processes off one directory. Keys longer than LMDB's limit (4026
+ * bytes with the 8 KiB pages used here) go through LongKeyCodec.
+ *
+ * Exclusive use. LMDB itself lets several processes share an environment
+ * safely, but an openddb server caches the catalog in memory, so two servers
+ * on one directory would act on each other's stale state. open() therefore
+ * records its process in `meta`, inside a write transaction: LMDB's writer
+ * lock is cross-process and released by the kernel when a holder dies, so
+ * check-and-claim is atomic. A record whose process is gone (kill -9, a
+ * reboot, a recreated container) is taken over; see process-identity.ts.
+ */
+import { mkdirSync, realpathSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { open } from 'lmdb';
+import type { Database, RootDatabase } from 'lmdb';
+import { assertKey, assertValue, bytesEqual, compareBytes } from './byte-order.js';
+import { CommitConflictError } from './engine.js';
+import type {
+  EngineCapabilities,
+  KvEntry,
+  KvExpectation,
+  KvWrite,
+  RangeOptions,
+  StorageEngine,
+} from './engine.js';
+import { LongKeyCodec } from './long-key-codec.js';
+import type { ProcessIdentity } from './process-identity.js';
+import { currentProcessIdentity, isCurrentProcess, isProcessAlive } from './process-identity.js';
+import { checkedLimit } from './range-limit.js';
+
+/** 8 KiB pages raise lmdb-js's key limit from 1978 to 4026 bytes. */
+const PAGE_SIZE = 8192;
+const LAYOUT_VERSION = 1;
+const LAYOUT_KEY = 'layout';
+const OWNER_KEY = 'owner';
+
+export interface LmdbEngineOptions {
+  /** The LMDB environment directory (created if missing). */
+  readonly path: string;
+  /**
+   * Longest key stored as itself; longer keys go through LongKeyCodec.
+   * Defaults to LMDB's maximum. Fixed when the directory is first written:
+   * tests set it low to run every contract test through long keys.
+   */
+  readonly maxStoredKeyBytes?: number;
+}
+
+interface Layout {
+  readonly version: number;
+  readonly maxStoredKey: number;
+}
+
+/** Thrown by open() when another live process has the directory open. */
+export class DataDirectoryLockedError extends Error {
+  constructor(
+    readonly path: string,
+    readonly owner: ProcessIdentity,
+  ) {
+    super(
+      `data directory ${path} is in use by another openddb process ` +
+        `(pid ${owner.pid} on ${owner.hostname}); stop it or choose another data directory`,
+    );
+    this.name = 'DataDirectoryLockedError';
+  }
+}
+
+/** Outcome of a commit's transaction callback. */
+type CommitOutcome =
+  | { readonly kind: 'ok' }
+  | { readonly kind: 'conflict'; readonly index: number }
+  | { readonly kind: 'collision'; readonly index: number };
+
+const OK: CommitOutcome = { kind: 'ok' };
+
+/**
+ * Directories open in this process. lmdb-js shares one environment per path
+ * within a process, which would let a second engine past the owner check.
+ */
+const openInThisProcess = new Set<string>();
+
+export class LmdbEngine implements StorageEngine {
+  readonly capabilities: EngineCapabilities = { durable: true, sharedAcrossProcesses: false };
+
+  readonly #root: RootDatabase<Uint8Array, Uint8Array>;
+  readonly #kv: Database<Uint8Array, Uint8Array>;
+  readonly #meta: Database<unknown, string>;
+  readonly #codec: LongKeyCodec;
+  readonly #path: string;
+  readonly #pending = new Set<Promise<unknown>>();
+  #closed = false;
+
+  private constructor(
+    path: string,
+    root: RootDatabase<Uint8Array, Uint8Array>,
+    kv: Database<Uint8Array, Uint8Array>,
+    meta: Database<unknown, string>,
+    codec: LongKeyCodec,
+  ) {
+    this.#path = path;
+    this.#root = root;
+    this.#kv = kv;
+    this.#meta = meta;
+    this.#codec = codec;
+  }
+
+  /**
+   * Opens (creating if needed) the environment at options.path. Rejects with
+   * DataDirectoryLockedError if another live process has it open.
+   */
+  static async open(options: LmdbEngineOptions): Promise<LmdbEngine> {
+    const path = resolve(options.path);
+    mkdirSync(path, { recursive: true });
+    const identityPath = realpathSync(path);
+    if (openInThisProcess.has(identityPath)) {
+      throw new Error(`data directory ${path} is already open in this process`);
+    }
+    const root = open<Uint8Array, Uint8Array>({
+      path,
+      pageSize: PAGE_SIZE,
+      overlappingSync: false,
+      maxDbs: 4,
+      keyEncoding: 'binary',
+      encoding: 'binary',
+    });
+    try {
+      const kv = root.openDB<Uint8Array, Uint8Array>({
+        name: 'kv',
+        keyEncoding: 'binary',
+        encoding: 'binary',
+      });
+      const meta = root.openDB<unknown, string>({ name: 'meta', encoding: 'json' });
+      const lmdbMaxKey = (kv as unknown as { maxKeySize: number }).maxKeySize;
+      const wanted = options.maxStoredKeyBytes ?? lmdbMaxKey;
+      if (wanted > lmdbMaxKey) {
+        throw new RangeError(`maxStoredKeyBytes ${wanted} exceeds LMDB's key limit ${lmdbMaxKey}`);
+      }
+      // One synchronous (durable) write transaction: LMDB's cross-process
+      // writer lock makes the owner check-and-claim atomic.
+      const layout = root.transactionSync(() => {
+        const owner = meta.get(OWNER_KEY) as ProcessIdentity | undefined;
+        if (owner !== undefined && !isCurrentProcess(owner) && isProcessAlive(owner)) {
+          throw new DataDirectoryLockedError(path, owner);
+        }
+        meta.putSync(OWNER_KEY, currentProcessIdentity());
+        let stored = meta.get(LAYOUT_KEY) as Layout | undefined;
+        if (stored === undefined) {
+          stored = { version: LAYOUT_VERSION, maxStoredKey: wanted };
+          meta.putSync(LAYOUT_KEY, stored);
+        }
+        return stored;
+      });
+      if (layout.version !== LAYOUT_VERSION) {
+        throw new Error(
+          `data directory ${path} has LMDB layout version ${layout.version}; this openddb reads version ${LAYOUT_VERSION}`,
+        );
+      }
+      if (options.maxStoredKeyBytes !== undefined && layout.maxStoredKey !== options.maxStoredKeyBytes) {
+        throw new Error(
+          `data directory ${path} was created with maxStoredKeyBytes ${layout.maxStoredKey}, not ${options.maxStoredKeyBytes}`,
+        );
+      }
+      if (layout.maxStoredKey > lmdbMaxKey) {
+        throw new Error(
+          `data directory ${path} stores keys of up to ${layout.maxStoredKey} bytes but LMDB allows ${lmdbMaxKey}`,
+        );
+      }
+      openInThisProcess.add(identityPath);
+      return new LmdbEngine(identityPath, root, kv, meta, new LongKeyCodec(layout.maxStoredKey));
+    } catch (error) {
+      await root.close();
+      throw error;
+    }
+  }
+
+  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    this.#assertOpen();
+    assertKey(key, 'key');
+    const stored = this.#kv.get(this.#codec.storedKey(key));
+    return stored === undefined ? undefined : this.#codec.valueFor(key, stored);
+  }
+
+  async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    this.#assertOpen();
+    keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
+    const transaction = this.#kv.useReadTransaction();
+    try {
+      return keys.map((key) => {
+        const stored = this.#kv.get(this.#codec.storedKey(key), { transaction });
+        return stored === undefined ? undefined : this.#codec.valueFor(key, stored);
+      });
+    } finally {
+      transaction.done();
+    }
+  }
+
+  async range(start: Uint8Array, end: Uint8Array, options: RangeOptions = {}): Promise<KvEntry[]> {
+    this.#assertOpen();
+    if (!(start instanceof Uint8Array) || !(end instanceof Uint8Array)) {
+      throw new TypeError('range bounds must be Uint8Arrays');
+    }
+    const limit = checkedLimit(options.limit);
+    const reverse = options.reverse === true;
+    if (limit === 0 || compareBytes(start, end) >= 0) return [];
+    const bounds = this.#codec.storedBounds(start, end);
+    const transaction = this.#kv.useReadTransaction();
+    try {
+      // lmdb-js walks from `start` to `end`; in reverse, `start` is the high
+      // bound. Properties are only set when defined: lmdb-js tests `'start' in`.
+      const lmdbOptions: {
+        transaction: typeof transaction;
+        reverse?: boolean;
+        start?: Uint8Array;
+        end?: Uint8Array;
+        exclusiveStart?: boolean;
+        inclusiveEnd?: boolean;
+      } = { transaction };
+      if (reverse) {
+        lmdbOptions.reverse = true;
+        if (bounds.end !== undefined) {
+          lmdbOptions.start = bounds.end;
+          lmdbOptions.exclusiveStart = true;
+        }
+        if (bounds.start !== undefined) {
+          lmdbOptions.end = bounds.start;
+          lmdbOptions.inclusiveEnd = true;
+        }
+      } else {
+        if (bounds.start !== undefined) lmdbOptions.start = bounds.start;
+        if (bounds.end !== undefined) lmdbOptions.end = bounds.end;
+      }
+      const stored = this.#kv.getRange(lmdbOptions) as Iterable<{ key: Uint8Array; value: Uint8Array }>;
+      return this.#codec.collectRange(stored, start, end, reverse, limit);
+    } finally {
+      transaction.done();
+    }
+  }
+
+  async commit(writes: readonly KvWrite[], expectations: readonly KvExpectation[] = []): Promise<void> {
+    this.#assertOpen();
+    // Everything that can throw is done before the transaction callback, so
+    // the callback only reads, compares and writes.
+    const codec = this.#codec;
+    const checks = expectations.map((e, i) => {
+      assertKey(e.key, `expectations[${i}].key`);
+      assertValue(e.value, `expectations[${i}].value`);
+      return { key: e.key, storedKey: codec.storedKey(e.key), value: e.value };
+    });
+    const puts = writes.map((w, i) => {
+      assertKey(w.key, `writes[${i}].key`);
+      assertValue(w.value, `writes[${i}].value`);
+      const storedKey = codec.storedKey(w.key);
+      return {
+        key: w.key,
+        storedKey,
+        isLong: codec.isLong(w.key),
+        value: w.value === null ? null : codec.storedValue(w.key, w.value),
+      };
+    });
+    const kv = this.#kv;
+    const outcome = kv.childTransaction((): CommitOutcome => {
+      for (let i = 0; i < checks.length; i++) {
+        const check = checks[i]!;
+        const stored = kv.get(check.storedKey);
+        const current = stored === undefined ? undefined : codec.valueFor(check.key, stored);
+        const holds =
+          check.value === null
+            ? current === undefined
+            : current !== undefined && bytesEqual(current, check.value);
+        if (!holds) return { kind: 'conflict', index: i };
+      }
+      for (let i = 0; i < puts.length; i++) {
+        const put = puts[i]!;
+        if (!put.isLong) continue;
+        const stored = kv.get(put.storedKey);
+        if (stored !== undefined && codec.valueFor(put.key, stored) === undefined) {
+          return { kind: 'collision', index: i };
+        }
+      }
+      for (const put of puts) {
+        // Inside a write transaction the *Sync forms write into it directly.
+        if (put.value === null) kv.removeSync(put.storedKey);
+        else kv.putSync(put.storedKey, put.value);
+      }
+      return OK;
+    });
+    this.#pending.add(outcome);
+    try {
+      const result = await outcome;
+      if (result.kind === 'conflict') throw new CommitConflictError(result.index);
+      if (result.kind === 'collision') {
+        throw new Error(`writes[${result.index}].key collides (SHA-256) with a stored long key; nothing was written`);
+      }
+    } finally {
+      this.#pending.delete(outcome);
+    }
+  }
+
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await Promise.allSettled([...this.#pending]);
+    try {
+      this.#root.transactionSync(() => {
+        const owner = this.#meta.get(OWNER_KEY) as ProcessIdentity | undefined;
+        if (owner !== undefined && isCurrentProcess(owner)) this.#meta.removeSync(OWNER_KEY);
+      });
+    } finally {
+      openInThisProcess.delete(this.#path);
+      await this.#root.close();
+    }
+  }
+
+  #assertOpen(): void {
+    if (this.#closed) throw new Error('storage engine is closed');
+  }
+}

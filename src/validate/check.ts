@@ -1,0 +1,276 @@
+/**
+ * @module validate/check
+ * Runs a request through its operation schema in DynamoDB's order: the
+ * deserialiser's type checks (SerializationException, first problem wins),
+ * then Coral's constraint checks (every violation, at most ten, in one
+ * ValidationException). Members not in the schema are dropped, as
+ * DynamoDB's deserialiser ignores unknown members.
+ */
+import { errors } from '../errors/index.js';
+import { checkAttributeValueShape } from '../values/index.js';
+import type { OperationSchema, Shape, StringShape } from './schema.js';
+import { TABLE_NAME_PATTERN } from './schema.js';
+
+const MAX_REPORTED_VIOLATIONS = 10;
+
+/** Type-checks `input` against the schema and returns it with unknown members removed. */
+export function checkTypes(input: unknown, schema: OperationSchema): Record<string, unknown> {
+  if (input === null || typeof input !== 'object' || Array.isArray(input)) {
+    throw errors.serialization(
+      Array.isArray(input) ? 'Start of list found where not expected' : 'Expected map or null',
+    );
+  }
+  return checkStructureMembers(input as Record<string, unknown>, schema.members);
+}
+
+function checkStructureMembers(
+  input: Record<string, unknown>,
+  members: Readonly<Record<string, Shape>>,
+): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const name in members) {
+    const value = input[name];
+    if (value === undefined || value === null) continue;
+    out[name] = checkType(value, members[name]!);
+  }
+  return out;
+}
+
+function javaNumberClass(n: number): string {
+  if (!Number.isInteger(n)) return 'java.lang.Double';
+  if (n >= -32768 && n <= 32767) return 'java.lang.Short';
+  if (n >= -2147483648 && n <= 2147483647) return 'java.lang.Integer';
+  return 'java.lang.Long';
+}
+
+function objectMismatch(value: object): never {
+  if (Array.isArray(value)) throw errors.serialization('Start of list found where not expected');
+  throw errors.serialization('Start of structure or map found where not expected.');
+}
+
+function checkType(value: unknown, shape: Shape): unknown {
+  switch (shape.type) {
+    case 'string':
+      if (typeof value === 'string') return value;
+      if (typeof value === 'boolean') throw errors.serialization('class java.lang.Boolean can not be converted to an String');
+      if (typeof value === 'number')
+        throw errors.serialization(`class ${javaNumberClass(value)} can not be converted to an String`);
+      return objectMismatch(value as object);
+    case 'boolean':
+      if (typeof value === 'boolean') return value;
+      if (typeof value === 'number') {
+        const cls = javaNumberClass(value);
+        if (cls !== 'java.lang.Double') throw errors.serialization(`class ${cls} can not be converted to an Boolean`);
+        return Math.abs(value) >= 1;
+      }
+      if (typeof value === 'string')
+        throw errors.serialization(`'${value.toUpperCase()}' can not be converted to an Boolean`);
+      return objectMismatch(value as object);
+    case 'integer':
+    case 'long':
+    case 'double': {
+      const javaType = shape.type === 'integer' ? 'Integer' : shape.type === 'long' ? 'Long' : 'Double';
+      if (typeof value === 'number') return shape.type === 'double' ? value : Math.trunc(value);
+      if (typeof value === 'boolean') throw errors.serialization(`class java.lang.Boolean can not be converted to an ${javaType}`);
+      if (typeof value === 'string') throw errors.serialization(`class java.lang.String can not be converted to an ${javaType}`);
+      return objectMismatch(value as object);
+    }
+    case 'blob':
+      if (typeof value === 'string') return value;
+      if (typeof value === 'boolean') throw errors.serialization('class java.lang.Boolean can not be converted to a Blob');
+      if (typeof value === 'number')
+        throw errors.serialization(`class ${javaNumberClass(value)} can not be converted to a Blob`);
+      return objectMismatch(value as object);
+    case 'list':
+      if (!Array.isArray(value)) {
+        if (typeof value === 'object') throw errors.serialization('Start of structure or map found where not expected.');
+        throw errors.serialization('Expected list or null');
+      }
+      return value.map((member) => (member === null ? null : checkType(member, shape.member)));
+    case 'map': {
+      if (typeof value !== 'object') throw errors.serialization('Expected map or null');
+      if (Array.isArray(value)) throw errors.serialization('Start of list found where not expected');
+      const out: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
+        out[k] = v === null ? null : checkType(v, shape.value);
+      }
+      return out;
+    }
+    case 'structure':
+      if (typeof value !== 'object') throw errors.serialization('Expected null');
+      if (Array.isArray(value)) throw errors.serialization('Start of list found where not expected');
+      return checkStructureMembers(value as Record<string, unknown>, shape.members);
+    case 'attributeValue':
+      checkAttributeValueShape(value);
+      return value;
+    default: {
+      const never: never = shape;
+      return never;
+    }
+  }
+}
+
+/**
+ * Checks constraints over an input that passed checkTypes, throwing one
+ * ValidationException that lists up to ten violations.
+ */
+export function checkConstraints(input: Record<string, unknown>, schema: OperationSchema): void {
+  const violations: string[] = [];
+  const style: Style = schema.newStyleMessages ? 'new' : 'classic';
+  for (const name in schema.members) {
+    visit(input[name], schema.members[name]!, name, undefined, style, violations);
+  }
+  if (violations.length > 0) {
+    const n = violations.length;
+    throw errors.validation(`${n} validation error${n > 1 ? 's' : ''} detected: ${violations.join('; ')}`);
+  }
+}
+
+type Style = 'classic' | 'new';
+
+function memberPath(parent: string | undefined, name: string, style: Style): string {
+  const own = style === 'new' ? name : lowerFirst(name);
+  return parent === undefined ? own : `${parent}.${own}`;
+}
+
+export function lowerFirst(s: string): string {
+  return s.length === 0 ? s : s[0]!.toLowerCase() + s.slice(1);
+}
+
+function visit(
+  value: unknown,
+  shape: Shape,
+  name: string,
+  parent: string | undefined,
+  style: Style,
+  out: string[],
+): void {
+  if (out.length >= MAX_REPORTED_VIOLATIONS) return;
+  const path = memberPath(parent, name, style);
+  const fail = (constraint: string) => {
+    if (out.length < MAX_REPORTED_VIOLATIONS) out.push(violation(value, path, constraint, shape, style));
+  };
+  if (value === undefined || value === null) {
+    if (shape.required) fail('Member must not be null');
+    return;
+  }
+  switch (shape.type) {
+    case 'string':
+      checkString(value as string, shape, fail);
+      return;
+    case 'integer':
+    case 'long':
+    case 'double': {
+      const n = value as number;
+      if (shape.min !== undefined && n < shape.min) fail(`Member must have value greater than or equal to ${shape.min}`);
+      if (shape.max !== undefined && n > shape.max) fail(`Member must have value less than or equal to ${shape.max}`);
+      return;
+    }
+    case 'list': {
+      const items = value as unknown[];
+      checkLength(items.length, shape, fail);
+      items.forEach((item, i) => visit(item, shape.member, 'member', `${path}.${i + 1}`, style, out));
+      return;
+    }
+    case 'map': {
+      const entries = Object.entries(value as Record<string, unknown>);
+      checkLength(entries.length, shape, fail);
+      for (const [k, v] of entries) {
+        if (shape.key) {
+          checkString(k, shape.key, (constraint) => {
+            if (out.length < MAX_REPORTED_VIOLATIONS) out.push(violation(k, path, constraint, shape.key!, style));
+          });
+        }
+        // A map value's own constraints are reported against the map as a
+        // whole: "Map value must satisfy constraint: [...]".
+        const inner: string[] = [];
+        if (v !== null && (shape.value.type === 'list' || shape.value.type === 'map')) {
+          const len = Array.isArray(v) ? v.length : Object.keys(v as object).length;
+          checkLength(len, shape.value, (c) => inner.push(c));
+        }
+        if (inner.length > 0) fail(`Map value must satisfy constraint: [${inner.reverse().join(', ')}]`);
+        visitMapValueChildren(v, shape.value, `${path}.${k}`, style, out);
+      }
+      return;
+    }
+    case 'structure':
+      for (const member in shape.members) {
+        visit((value as Record<string, unknown>)[member], shape.members[member]!, member, path, style, out);
+      }
+      return;
+    case 'boolean':
+    case 'blob':
+    case 'attributeValue':
+      return;
+    default: {
+      const never: never = shape;
+      return never;
+    }
+  }
+}
+
+/** Visits what lies inside a map value (its members), whose own length was checked by the map. */
+function visitMapValueChildren(value: unknown, shape: Shape, path: string, style: Style, out: string[]): void {
+  if (value === null || value === undefined) return;
+  if (shape.type === 'list') {
+    (value as unknown[]).forEach((item, i) => visit(item, shape.member, 'member', `${path}.${i + 1}`, style, out));
+  } else if (shape.type === 'structure') {
+    for (const member in shape.members) {
+      visit((value as Record<string, unknown>)[member], shape.members[member]!, member, path, style, out);
+    }
+  }
+}
+
+function checkLength(length: number, shape: { min?: number; max?: number }, fail: (c: string) => void): void {
+  if (shape.min !== undefined && length < shape.min) fail(`Member must have length greater than or equal to ${shape.min}`);
+  if (shape.max !== undefined && length > shape.max) fail(`Member must have length less than or equal to ${shape.max}`);
+}
+
+function checkString(s: string, shape: StringShape, fail: (c: string) => void): void {
+  if (shape.enum && !shape.enum.includes(s)) {
+    fail(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+    return;
+  }
+  if (shape.tableNameOrArn) {
+    const before = s.length;
+    if (before < 1) return fail('Member must have length greater than or equal to 1');
+    if (before > 1024) return fail('Member must have length less than or equal to 1024');
+    if (s.startsWith('arn:')) return;
+    if (!new RegExp(`^${TABLE_NAME_PATTERN}$`).test(s))
+      fail(`Member must satisfy regular expression pattern: ${TABLE_NAME_PATTERN}`);
+    if (s.length < 3) fail('Member must have length greater than or equal to 3');
+    if (s.length > 255) fail('Member must have length less than or equal to 255');
+    return;
+  }
+  if (shape.pattern !== undefined && !new RegExp(`^(?:${shape.pattern})$`).test(s))
+    fail(`Member must satisfy regular expression pattern: ${shape.pattern}`);
+  checkLength(s.length, shape, fail);
+}
+
+function violation(value: unknown, path: string, constraint: string, shape: Shape, style: Style): string {
+  if (style === 'new') return `Value at '${path}' failed to satisfy constraint: ${constraint}`;
+  const rendered = value === undefined || value === null ? 'null' : `'${renderJava(value, shape)}'`;
+  return `Value ${rendered} at '${path}' failed to satisfy constraint: ${constraint}`;
+}
+
+/** Renders a value as DynamoDB's Java service prints it in messages (toString of its model class). */
+export function renderJava(value: unknown, shape?: Shape): string {
+  if (value === null || value === undefined) return 'null';
+  if (Array.isArray(value)) {
+    const member = shape?.type === 'list' ? shape.member : undefined;
+    return `[${value.map((v) => renderJava(v, member)).join(', ')}]`;
+  }
+  if (typeof value === 'object') {
+    if (shape?.type === 'structure' && shape.javaName) {
+      const parts = Object.keys(shape.members)
+        .filter((m) => (value as Record<string, unknown>)[m] !== undefined)
+        .map((m) => `${lowerFirst(m)}=${renderJava((value as Record<string, unknown>)[m], shape.members[m])}`);
+      return `${shape.javaName}(${parts.join(', ')})`;
+    }
+    const valueShape = shape?.type === 'map' ? shape.value : undefined;
+    return `{${Object.entries(value as Record<string, unknown>)
+      .map(([k, v]) => `${k}=${renderJava(v, valueShape)}`)
+      .join(', ')}}`;
+  }
+  return String(value);
+}

@@ -1,0 +1,3 @@
+/** @module validate */
+export * from './schema.js';
+export { checkTypes, checkConstraints, renderJava, lowerFirst } from './check.js';

@@ -1,0 +1,137 @@
+/**
+ * Black-box tests of the wire protocol, with raw HTTP where the SDK would
+ * hide what is on the wire: envelopes, headers, checksums, gzip, auth checks.
+ */
+import { after, before, describe, it } from 'node:test';
+import assert from 'node:assert/strict';
+import { gzipSync, crc32 } from 'node:zlib';
+import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
+import { client, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+
+let server: ServerProcess;
+before(async () => {
+  server = await startServerProcess();
+});
+after(async () => {
+  await server.stop();
+});
+
+const AUTH =
+  'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc';
+
+async function post(
+  target: string | undefined,
+  body: string | Buffer,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; json: Record<string, unknown> | undefined; text: string; headers: Headers }> {
+  const res = await fetch(server.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.0',
+      ...(target ? { 'x-amz-target': target } : {}),
+      authorization: AUTH,
+      'x-amz-date': '20260101T000000Z',
+      ...headers,
+    },
+    body: typeof body === 'string' ? body : new Uint8Array(body),
+  });
+  const text = await res.text();
+  let json: Record<string, unknown> | undefined;
+  try {
+    json = JSON.parse(text) as Record<string, unknown>;
+  } catch {
+    json = undefined;
+  }
+  return { status: res.status, json, text, headers: res.headers };
+}
+
+describe('protocol', () => {
+  it('answers GET / with a health line', async () => {
+    const res = await fetch(server.url);
+    assert.equal(res.status, 200);
+    assert.match(await res.text(), /^healthy: /);
+  });
+
+  it('sends a request id and a correct CRC32 of the body', async () => {
+    const r = await post('DynamoDB_20120810.ListTables', '{}');
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('x-amzn-requestid')!, /^[A-Z0-9]{52}$/);
+    assert.equal(r.headers.get('x-amz-crc32'), String(crc32(Buffer.from(r.text))));
+    assert.equal(r.headers.get('content-type'), 'application/x-amz-json-1.0');
+  });
+
+  it('rejects unknown targets with UnknownOperationException', async () => {
+    const r = await post('DynamoDB_20120810.Frobnicate', '{}');
+    assert.equal(r.status, 400);
+    assert.equal(r.json!.__type, 'com.amazon.coral.service#UnknownOperationException');
+    const none = await post(undefined, '{}');
+    assert.equal(none.json!.__type, 'com.amazon.coral.service#UnknownOperationException');
+  });
+
+  it('names an operation it does not support yet instead of pretending', async () => {
+    const r = await post('DynamoDB_20120810.CreateBackup', '{"TableName":"x","BackupName":"y"}');
+    assert.equal(r.status, 400);
+    assert.equal(r.json!.__type, 'com.amazon.coral.validate#ValidationException');
+    assert.match(String(r.json!.message), /CreateBackup/);
+  });
+
+  it('rejects malformed JSON and wrongly typed members with SerializationException', async () => {
+    const bad = await post('DynamoDB_20120810.ListTables', '{"Limit":');
+    assert.equal(bad.status, 400);
+    assert.equal(bad.json!.__type, 'com.amazon.coral.service#SerializationException');
+    const typed = await post('DynamoDB_20120810.ListTables', '{"Limit":"ten"}');
+    assert.equal(typed.json!.__type, 'com.amazon.coral.service#SerializationException');
+    assert.equal(typed.json!.Message, 'class java.lang.String can not be converted to an Integer');
+  });
+
+  it('requires an Authorization header and checks its parts', async () => {
+    const missing = await post('DynamoDB_20120810.ListTables', '{}', { authorization: '' });
+    assert.equal(missing.json!.__type, 'com.amazon.coral.service#MissingAuthenticationTokenException');
+    assert.equal(missing.json!.message, 'Request is missing Authentication Token');
+    const incomplete = await post('DynamoDB_20120810.ListTables', '{}', { authorization: 'AWS4-HMAC-SHA256 Signature=x' });
+    assert.equal(incomplete.json!.__type, 'com.amazon.coral.service#IncompleteSignatureException');
+    assert.match(String(incomplete.json!.message), /requires 'Credential' parameter/);
+  });
+
+  it('accepts gzip-encoded bodies and application/json', async () => {
+    const r = await post('DynamoDB_20120810.ListTables', gzipSync('{"Limit":5}'), { 'content-encoding': 'gzip' });
+    assert.equal(r.status, 200);
+    assert.ok(Array.isArray(r.json!.TableNames));
+    const j = await post('DynamoDB_20120810.ListTables', '{}', { 'content-type': 'application/json' });
+    assert.equal(j.status, 200);
+    assert.equal(j.headers.get('content-type'), 'application/json');
+  });
+
+  it('answers a wrong content type with 404 UnknownOperationException', async () => {
+    const r = await post('DynamoDB_20120810.ListTables', '{}', { 'content-type': 'text/plain' });
+    assert.equal(r.status, 404);
+    assert.match(r.text, /UnknownOperationException/);
+  });
+
+  it('refuses an oversized body without buffering it all', async () => {
+    const big = Buffer.alloc(17 * 1024 * 1024, 0x20);
+    const r = await fetch(server.url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.ListTables', authorization: AUTH },
+      body: new Uint8Array(big),
+    }).catch((e: Error) => e);
+    if (r instanceof Error) return; // the server may close the connection before the client finishes sending
+    assert.equal(r.status, 413);
+  });
+
+  it('survives deeply nested JSON', async () => {
+    const deep = '{"Item":{"pk":{"S":"x"},"a":' + '{"L":['.repeat(5000) + ']}'.repeat(5000) + '},"TableName":"nope"}';
+    const r = await post('DynamoDB_20120810.PutItem', deep);
+    assert.equal(r.status, 400);
+    // the server is still alive
+    const ok = await post('DynamoDB_20120810.ListTables', '{}');
+    assert.equal(ok.status, 200);
+  });
+
+  it('works with the AWS SDK v3', async () => {
+    const ddb = client(server.url);
+    const r = await ddb.send(new ListTablesCommand({}));
+    assert.ok(Array.isArray(r.TableNames));
+    ddb.destroy();
+  });
+});
