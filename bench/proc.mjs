@@ -105,20 +105,27 @@ export function cpuDelta(before, after) {
   return { ns: sched, source: 'schedstat' };
 }
 
-/** `{ rssMB, hwmMB }` from /proc/<pid>/status (resident and peak resident), summed over the tree. */
+/**
+ * `{ rssMB, hwmMB, anonMB, fileMB }` from /proc/<pid>/status, summed over
+ * the tree: resident, peak resident, and resident split into anonymous
+ * memory (heap) and mapped file pages (an mmap'd store such as lmdb counts
+ * the pages it touched; the kernel can drop those under pressure).
+ */
 export function memory(pid) {
-  let rss = 0;
-  let hwm = 0;
+  const kb = { rss: 0, hwm: 0, anon: 0, file: 0 };
+  const field = (text, name) => Number(new RegExp(`${name}:\\s+(\\d+)`).exec(text)?.[1] ?? 0);
   for (const p of [pid, ...descendants(pid)]) {
     try {
       const text = readFileSync(`/proc/${p}/status`, 'latin1');
-      rss += Number(/VmRSS:\s+(\d+)/.exec(text)?.[1] ?? 0);
-      hwm += Number(/VmHWM:\s+(\d+)/.exec(text)?.[1] ?? 0);
+      kb.rss += field(text, 'VmRSS');
+      kb.hwm += field(text, 'VmHWM');
+      kb.anon += field(text, 'RssAnon');
+      kb.file += field(text, 'RssFile') + field(text, 'RssShmem');
     } catch {
       // Exited.
     }
   }
-  return { rssMB: rss / 1024, hwmMB: hwm / 1024 };
+  return { rssMB: kb.rss / 1024, hwmMB: kb.hwm / 1024, anonMB: kb.anon / 1024, fileMB: kb.file / 1024 };
 }
 
 /** Bytes a directory tree occupies on disk (allocated blocks, as `du`) and its apparent size. */

@@ -10,7 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
-import { call } from './protocol.mjs';
+import { call, describeError } from './protocol.mjs';
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_DIR = path.resolve(BENCH_DIR, '..');
@@ -231,11 +231,17 @@ export async function startServer(name, { dataDir, readyTimeoutMs = 30_000 } = {
     }
     // A bare TCP connect is the cheapest probe; polling must not slow the start it measures.
     if (await canConnect(port)) {
+      let res;
       try {
-        const res = await call(port, 'ListTables', {}, { timeoutMs: 2000 });
-        if (res.status === 200) break;
+        res = await call(port, 'ListTables', {}, { timeoutMs: 2000 });
       } catch {
         // Listening but not answering yet.
+      }
+      if (res?.status === 200) break;
+      if (res && res.status >= 400 && res.status < 500) {
+        // A refusal (bad signature, unknown operation) will not change by waiting.
+        await handle.kill();
+        throw new Error(`${name}: ListTables answered HTTP ${res.status} ${describeError(res.body)}`);
       }
     }
     if (performance.now() > deadline) {

@@ -6,14 +6,17 @@
  * updates, projections over items). The legacy parameters (Expected,
  * AttributeUpdates, ...) convert into the same resolved forms.
  *
- * Typical use in an operation:
+ * Typical use in UpdateItem (DynamoDB checks in this order):
  *
+ *   checkExpressionParameters(req, ['UpdateExpression', 'ConditionExpression'], ['AttributeUpdates', 'Expected']);
+ *   checkPlaceholderMaps(req.ExpressionAttributeNames, req.ExpressionAttributeValues);
  *   const ctx = new ExpressionContext(req.ExpressionAttributeNames, req.ExpressionAttributeValues);
- *   const update = ctx.update(req.UpdateExpression);
- *   const condition = ctx.condition(req.ConditionExpression);
+ *   const update = ctx.update(req.UpdateExpression);      // then Condition, KeyCondition,
+ *   const condition = ctx.condition(req.ConditionExpression); // Filter, Projection
  *   ctx.assertAllUsed();
  *   if (!evaluateCondition(condition, oldItem)) throw errors.conditionalCheckFailed();
  *   const { item, paths } = applyUpdate(update, oldItem, { key });
+ *   // ReturnValues UPDATED_OLD: projectItem(oldItem, paths); UPDATED_NEW: projectItem(item, paths)
  */
 export { ExpressionContext } from './expression-context.js';
 export type { AttributeNames, AttributeValues } from './placeholders.js';
@@ -23,6 +26,7 @@ export type { UpdateOptions, UpdateResult } from './apply-update.js';
 export { projectItem } from './project.js';
 export { valueAt } from './document-path.js';
 export {
+  checkFilterAvoidsKeys,
   keyConditionMatches,
   keyConditionsFromExpression,
   planKeyConditions,

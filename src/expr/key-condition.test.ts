@@ -3,13 +3,13 @@ import { describe, it } from 'node:test';
 import { isDynamoError } from '../errors/index.js';
 import type { AttributeValue } from '../values/types.js';
 import { ExpressionContext } from './expression-context.js';
-import { keyConditionMatches, keyConditionsFromExpression, planKeyConditions } from './key-condition.js';
+import { checkFilterAvoidsKeys, keyConditionMatches, keyConditionsFromExpression, planKeyConditions } from './key-condition.js';
 import type { KeySchema } from './key-condition.js';
 
 const N = (n: string): AttributeValue => ({ N: n });
 const S = (s: string): AttributeValue => ({ S: s });
 
-const values: Record<string, AttributeValue> = { ':p': S('p1'), ':c': N('3'), ':c2': N('9'), ':s': S('x'), ':a': N('1') };
+const values: Record<string, AttributeValue> = { ':p': S('p1'), ':c': N('3'), ':c2': N('9'), ':s': S('x'), ':a': N('1'), ':t': S('S') };
 
 function extract(text: string, names?: Record<string, string>) {
   const ctx = new ExpressionContext(names, values);
@@ -52,7 +52,7 @@ describe('keyConditionsFromExpression', () => {
       ['p=:p AND c<>:c', '<>'],
       ['p=:p AND attribute_exists(c)', 'attribute_exists'],
       ['p=:p AND attribute_not_exists(c)', 'attribute_not_exists'],
-      ['p=:p AND attribute_type(c, :s)', 'attribute_type'],
+      ['p=:p AND attribute_type(c, :t)', 'attribute_type'],
       ['p=:p AND contains(c, :c)', 'contains'],
     ] as const) {
       throwsValidation(() => extract(text), `Invalid operator used in KeyConditionExpression: ${operator}`);
@@ -112,5 +112,17 @@ describe('keyConditionMatches', () => {
     assert.equal(keyConditionMatches({ name: 'c', operator: 'GE', values: [S('b')] }, S('a')), false);
     assert.equal(keyConditionMatches({ name: 'c', operator: 'BEGINS_WITH', values: [S('ab')] }, S('abc')), true);
     assert.equal(keyConditionMatches({ name: 'c', operator: 'EQ', values: [N('1')] }, N('1')), true);
+  });
+});
+
+describe('checkFilterAvoidsKeys', () => {
+  it('refuses a Query filter on a key attribute, naming the first in schema order', () => {
+    const filter = new ExpressionContext(undefined, values).condition('c = :c AND size(p) > :a', 'FilterExpression');
+    throwsValidation(
+      () => checkFilterAvoidsKeys(filter, composite, 'Filter Expression'),
+      'Filter Expression can only contain non-primary key attributes: Primary key attribute: p',
+    );
+    const other = new ExpressionContext(undefined, values).condition('x.p = :c', 'FilterExpression');
+    assert.doesNotThrow(() => checkFilterAvoidsKeys(other, composite, 'QueryFilter'));
   });
 });

@@ -11,6 +11,7 @@ import { compareScalars, valuesEqual } from '../values/index.js';
 import type { AttributeValue, KeyType } from '../values/types.js';
 import type { Comparator } from './ast.js';
 import { beginsWith } from './evaluate-condition.js';
+import { conditionPaths } from './referenced-paths.js';
 import type { Condition, Operand } from './resolved.js';
 
 /** The operators a key condition may use (legacy spelling). */
@@ -225,3 +226,23 @@ export function keyConditionMatches(condition: KeyCondition, value: AttributeVal
   }
 }
 
+
+/**
+ * A Query's filter may not test the key attributes of the schema queried
+ * (they belong in the key condition): DynamoDB names the first one in
+ * schema order. `parameter` is how the message names the filter.
+ */
+export function checkFilterAvoidsKeys(
+  filter: Condition,
+  schema: KeySchema,
+  parameter: 'Filter Expression' | 'QueryFilter',
+): void {
+  const heads = new Set(conditionPaths(filter).map((path) => path[0]));
+  for (const key of schema.range === undefined ? [schema.hash] : [schema.hash, schema.range]) {
+    if (heads.has(key.name)) {
+      throw errors.validation(
+        `${parameter} can only contain non-primary key attributes: Primary key attribute: ${key.name}`,
+      );
+    }
+  }
+}

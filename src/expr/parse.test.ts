@@ -293,6 +293,11 @@ describe('limits', () => {
     const nested = (depth: number): string => 'a<b ' + 'or (a<b '.repeat(depth) + ')'.repeat(depth);
     assert.doesNotThrow(() => condition(nested(149)));
     throwsValidation(() => condition(nested(150)), 'Invalid ConditionExpression: The expression contains too many operators; operator count: 301');
+    // DynamoDB stops counting at the first operator too many.
+    throwsValidation(() => condition(nested(454)), 'Invalid ConditionExpression: The expression contains too many operators; operator count: 301');
+    const sums = (n: number): string => 'SET ' + Array.from({ length: n }, (_, i) => `x${i}=:v+:v`).join(',');
+    assert.doesNotThrow(() => parseUpdate(sums(300)));
+    throwsValidation(() => parseUpdate(sums(301)), 'Invalid UpdateExpression: The expression contains too many operators; operator count: 301');
   });
 
   it('survives deep nesting within 4 KB without exhausting the stack', () => {

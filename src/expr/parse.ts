@@ -45,7 +45,11 @@ type Parsed = ConditionNode | UpdateNode | ProjectionNode;
 /** A parse outcome: the AST, or the message of the error to throw again. */
 type CacheEntry = { readonly ast: Parsed } | { readonly error: string };
 
-const cache = new LruCache<string, CacheEntry>(2000);
+/**
+ * Keys are at most 4 KB of text (longer texts are refused before the
+ * cache), so this bounds the cache to a few megabytes.
+ */
+const cache = new LruCache<string, CacheEntry>(1000);
 
 /** Forgets every cached parse (for tests and benchmarks). */
 export function clearParseCache(): void {
@@ -54,6 +58,10 @@ export function clearParseCache(): void {
 
 function cached<T extends Parsed>(name: ExpressionName, text: string, parse: () => T): T {
   if (text === '') throw invalidExpression(name, messages.empty);
+  // A UTF-16 unit is at least one UTF-8 byte: this is over the limit for sure.
+  if (text.length > MAX_EXPRESSION_BYTES) {
+    throw invalidExpression(name, messages.tooLong(Buffer.byteLength(text, 'utf8')));
+  }
   const key = `${name}\u0000${text}`;
   const hit = cache.get(key);
   if (hit !== undefined) {
@@ -72,8 +80,12 @@ function cached<T extends Parsed>(name: ExpressionName, text: string, parse: () 
   }
 }
 
+/**
+ * DynamoDB stops counting at the first operator over the limit, so its
+ * message always says 301 (Alternator's test_limits.py, verified on DynamoDB).
+ */
 function checkOperatorCount(name: ExpressionName, count: number): void {
-  if (count > MAX_OPERATORS) throw invalidExpression(name, messages.tooManyOperators(count));
+  if (count > MAX_OPERATORS) throw invalidExpression(name, messages.tooManyOperators(MAX_OPERATORS + 1));
 }
 
 /** Parses and statically checks a condition-grammar expression. */

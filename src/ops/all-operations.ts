@@ -14,6 +14,11 @@ import { describeLimits, describeEndpoints, describeContinuousBackups } from './
 import { putItem } from './put-item.js';
 import { getItem } from './get-item.js';
 import { deleteItem } from './delete-item.js';
+import { updateItem } from './update-item.js';
+import { query } from './query.js';
+import { scan } from './scan.js';
+import { batchGetItem } from './batch-get-item.js';
+import { batchWriteItem } from './batch-write-item.js';
 
 export const allOperations: readonly Operation[] = [
   createTable,
@@ -32,4 +37,9 @@ export const allOperations: readonly Operation[] = [
   putItem,
   getItem,
   deleteItem,
+  updateItem,
+  query,
+  scan,
+  batchGetItem,
+  batchWriteItem,
 ];

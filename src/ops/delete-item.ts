@@ -1,74 +1,42 @@
 /**
  * @module ops/delete-item
- * DeleteItem.
+ * DeleteItem: validation and the write itself live in ops/plan-delete,
+ * shared with transactions; this file is the request schema and the
+ * response.
  */
-import { errors } from '../errors/index.js';
-import { map, str, struct, tableNameOrArn } from '../validate/index.js';
-import { itemSize } from '../values/index.js';
-import type { Item } from '../values/types.js';
-import { consumedCapacity, writeUnits, type ReturnConsumedCapacity } from './capacity.js';
+import { str, tableNameOrArn } from '../validate/index.js';
 import { defineOperation } from './operation.js';
-import { checkAttributeValues, checkKeyParameter } from './item-keys.js';
 import {
-  conditionalOperator,
   expressionAttributeNames,
   expressionAttributeValues,
   item,
   returnConsumedCapacity,
   returnItemCollectionMetrics,
-  returnValues,
   returnValuesOnConditionCheckFailure,
 } from './item-schemas.js';
-import { requireTable } from './table-lookup.js';
-import { writeItem } from './item-store.js';
-import { rejectUnsupportedConditions } from './unsupported.js';
+import { planDelete, type DeleteRequest } from './plan-delete.js';
+import { runItemWrite, type WriteResponseOptions } from './run-item-write.js';
+import { conditionalOperator, expected, returnValues } from './write-schemas.js';
 
-interface DeleteItemInput {
-  TableName: string;
-  Key: Item;
-  Expected?: Record<string, unknown>;
-  ConditionalOperator?: string;
-  ReturnValues?: string;
-  ReturnConsumedCapacity?: ReturnConsumedCapacity;
-  ReturnItemCollectionMetrics?: string;
-  ConditionExpression?: string;
-  ExpressionAttributeNames?: Record<string, string>;
-  ExpressionAttributeValues?: Item;
-  ReturnValuesOnConditionCheckFailure?: string;
-}
-
-export const deleteItem = defineOperation<DeleteItemInput>({
+export const deleteItem = defineOperation<DeleteRequest & WriteResponseOptions>({
   name: 'DeleteItem',
   schema: {
+    // Coral's member order, which is the order of its constraint messages.
     members: {
-      TableName: tableNameOrArn({ required: true }),
-      Key: item({ required: true }),
-      Expected: map(struct({})),
-      ConditionalOperator: conditionalOperator(),
-      ReturnValues: returnValues(),
       ReturnConsumedCapacity: returnConsumedCapacity(),
+      TableName: tableNameOrArn({ required: true }),
+      ReturnValues: returnValues(),
       ReturnItemCollectionMetrics: returnItemCollectionMetrics(),
+      Key: item({ required: true }),
+      ConditionalOperator: conditionalOperator(),
+      Expected: expected(),
       ConditionExpression: str(),
-      ExpressionAttributeNames: expressionAttributeNames(),
       ExpressionAttributeValues: expressionAttributeValues(),
+      ExpressionAttributeNames: expressionAttributeNames(),
       ReturnValuesOnConditionCheckFailure: returnValuesOnConditionCheckFailure(),
     },
   },
   async run({ db }, input) {
-    checkAttributeValues(input.Key);
-    if (input.ReturnValues !== undefined && input.ReturnValues !== 'NONE' && input.ReturnValues !== 'ALL_OLD') {
-      throw errors.validation('ReturnValues can only be ALL_OLD or NONE');
-    }
-    rejectUnsupportedConditions('DeleteItem', input);
-    const table = requireTable(db, input.TableName);
-    checkKeyParameter(table, input.Key);
-    const outcome = await writeItem(db, table, input.Key, () => ({ next: undefined }));
-    const out: Record<string, unknown> = {};
-    if (input.ReturnValues === 'ALL_OLD' && outcome.old !== undefined) out.Attributes = outcome.old;
-    const capacity = consumedCapacity(input.ReturnConsumedCapacity, table, {
-      table: writeUnits(outcome.old ? itemSize(outcome.old) : 0),
-    });
-    if (capacity) out.ConsumedCapacity = capacity;
-    return out;
+    return runItemWrite(db, planDelete(db, input), input);
   },
 });

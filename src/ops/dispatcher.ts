@@ -21,7 +21,7 @@ const NOT_YET_IMPLEMENTED = [
   'RestoreTableToPointInTime', 'UpdateContinuousBackups', 'UpdateContributorInsights', 'UpdateGlobalTable',
   'UpdateGlobalTableSettings', 'UpdateKinesisStreamingDestination', 'UpdateTableReplicaAutoScaling',
   // Implemented by later issues (#3, #4, #5); listed so that until then they fail loudly.
-  'UpdateItem', 'Query', 'Scan', 'BatchGetItem', 'BatchWriteItem', 'TransactWriteItems', 'TransactGetItems',
+  'TransactWriteItems', 'TransactGetItems',
   'ExecuteStatement', 'BatchExecuteStatement', 'ExecuteTransaction',
 ];
 

@@ -4,10 +4,12 @@
  * write uses. A write reads the current item, computes the next version with
  * a caller's `apply` (which must be safe to call again), and commits the item
  * and its index entries in one commit that expects the item unchanged; if
- * another writer came first, it reads again and retries.
+ * another writer came first, it reads again and retries. So a conditional
+ * write is atomic: of many writers racing on `attribute_not_exists`, exactly
+ * one commits and the others see its item on their retry.
  */
 import { CommitConflictError } from '../storage/engine.js';
-import type { KvWrite } from '../storage/engine.js';
+import type { KvExpectation, KvWrite } from '../storage/engine.js';
 import type { Database } from '../db/database.js';
 import type { TableRecord } from '../catalog/table-record.js';
 import { allIndexes } from '../catalog/table-record.js';
@@ -36,15 +38,49 @@ export async function readItem(db: Database, table: TableRecord, key: Item): Pro
   return raw === undefined ? undefined : { item: decodeItem(raw), raw };
 }
 
-/** What `apply` decides: the item's next version, or undefined to delete it. */
+/**
+ * What `apply` decides: the item's next version (undefined to delete it),
+ * or 'unchanged' to write nothing at all (a condition check, or an update
+ * that would not create the item).
+ */
 export type ApplyResult = { readonly next: Item | undefined } | 'unchanged';
 
 export interface WriteOutcome {
   readonly old: Item | undefined;
+  /** The item after the write; equals `old` when nothing was written. */
   readonly next: Item | undefined;
-  /** Sizes, for consumed capacity. */
-  readonly oldRaw: Uint8Array | undefined;
-  readonly nextRaw: Uint8Array | undefined;
+  /** False when apply decided 'unchanged' (or deleted an item that did not exist). */
+  readonly written: boolean;
+}
+
+export interface WriteOptions {
+  /**
+   * Whether the caller needs the stored item: for a condition, for
+   * ReturnValues, for capacity. When false and the table has no index to
+   * maintain, the write is blind (one commit, no read) and `apply` is
+   * called with undefined, so it must not depend on the old item.
+   */
+  readonly readOld: boolean;
+}
+
+/**
+ * The commit that moves one item from `old` (stored as `oldRaw`) to `next`:
+ * the item write, its index entries, and the expectation that the item is
+ * still `oldRaw`. Transactions combine several of these into one commit.
+ */
+export function itemCommit(
+  table: TableRecord,
+  storageKey: Uint8Array,
+  old: Item | undefined,
+  oldRaw: Uint8Array | undefined,
+  next: Item | undefined,
+): { writes: KvWrite[]; expectation: KvExpectation } {
+  const writes: KvWrite[] = [{ key: storageKey, value: next === undefined ? null : encodeItem(next) }];
+  const indexes = allIndexes(table);
+  if (indexes.length > 0) {
+    for (const write of indexWrites(table, indexes, old, next)) writes.push(write);
+  }
+  return { writes, expectation: { key: storageKey, value: oldRaw ?? null } };
 }
 
 /** Bounds the retry loop; a conflict this persistent means something is wrong. */
@@ -55,22 +91,27 @@ export async function writeItem(
   table: TableRecord,
   key: Item,
   apply: (old: Item | undefined) => ApplyResult,
+  options: WriteOptions = { readOld: true },
 ): Promise<WriteOutcome> {
   const storageKey = itemKey(table, key);
-  const indexes = allIndexes(table);
+  if (!options.readOld && allIndexes(table).length === 0) {
+    const decision = apply(undefined);
+    if (decision === 'unchanged') return { old: undefined, next: undefined, written: false };
+    const next = decision.next;
+    await db.engine.commit([{ key: storageKey, value: next === undefined ? null : encodeItem(next) }]);
+    return { old: undefined, next, written: true };
+  }
   for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
     const oldRaw = await db.engine.get(storageKey);
     const old = oldRaw === undefined ? undefined : decodeItem(oldRaw);
     const decision = apply(old);
-    if (decision === 'unchanged') return { old, next: old, oldRaw, nextRaw: oldRaw };
+    if (decision === 'unchanged') return { old, next: old, written: false };
     const next = decision.next;
-    const nextRaw = next === undefined ? undefined : encodeItem(next);
-    if (next === undefined && old === undefined) return { old, next, oldRaw, nextRaw };
-    const writes: KvWrite[] = [{ key: storageKey, value: nextRaw ?? null }];
-    if (indexes.length > 0) writes.push(...indexWrites(table, indexes, old, next));
+    if (next === undefined && old === undefined) return { old, next, written: false };
+    const { writes, expectation } = itemCommit(table, storageKey, old, oldRaw, next);
     try {
-      await db.engine.commit(writes, [{ key: storageKey, value: oldRaw ?? null }]);
-      return { old, next, oldRaw, nextRaw };
+      await db.engine.commit(writes, [expectation]);
+      return { old, next, written: true };
     } catch (e) {
       if (!(e instanceof CommitConflictError)) throw e;
     }

@@ -23,7 +23,6 @@ export interface Operation {
    */
   readonly precheck?: (input: Record<string, unknown>) => void;
   // Input is typed loosely here; each operation declares its own input type.
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   run(ctx: OpContext, input: any): Promise<unknown>;
 }
 

@@ -251,7 +251,7 @@ export function runContractSuite(
       test('paging with limit visits every key once', () =>
         seeded(async (engine) => {
           const forward: string[] = [];
-          let start = EMPTY;
+          let start: Uint8Array = EMPTY;
           for (;;) {
             const page = await engine.range(start, TOP, { limit: 4 });
             forward.push(...hexKeys(page));
@@ -262,7 +262,7 @@ export function runContractSuite(
           }
           assert.deepEqual(forward, ordered);
           const backward: string[] = [];
-          let end = TOP;
+          let end: Uint8Array = TOP;
           for (;;) {
             const page = await engine.range(EMPTY, end, { limit: 4, reverse: true });
             backward.push(...hexKeys(page));

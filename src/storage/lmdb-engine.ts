@@ -61,6 +61,8 @@ const PAGE_SIZE = 8192;
 const LAYOUT_VERSION = 1;
 const LAYOUT_KEY = 'layout';
 const OWNER_KEY = 'owner';
+/** The smallest key LMDB can hold (it has no empty key). */
+const SMALLEST_KEY = Uint8Array.of(0);
 
 export interface LmdbEngineOptions {
   /** The LMDB environment directory (created if missing). */
@@ -248,12 +250,12 @@ export class LmdbEngine implements StorageEngine {
           lmdbOptions.start = bounds.end;
           lmdbOptions.exclusiveStart = true;
         }
-        if (bounds.start !== undefined) {
-          lmdbOptions.end = bounds.start;
-          lmdbOptions.inclusiveEnd = true;
-        }
+        // Without an explicit low bound lmdb-js stops before its default
+        // beginning key, which would drop the key 0x00.
+        lmdbOptions.end = bounds.start ?? SMALLEST_KEY;
+        lmdbOptions.inclusiveEnd = true;
       } else {
-        if (bounds.start !== undefined) lmdbOptions.start = bounds.start;
+        lmdbOptions.start = bounds.start ?? SMALLEST_KEY;
         if (bounds.end !== undefined) lmdbOptions.end = bounds.end;
       }
       const stored = this.#kv.getRange(lmdbOptions) as Iterable<{ key: Uint8Array; value: Uint8Array }>;

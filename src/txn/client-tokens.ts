@@ -1,0 +1,159 @@
+/**
+ * @module txn/client-tokens
+ * ClientRequestToken idempotency for TransactWriteItems and
+ * ExecuteTransaction (API reference, TransactWriteItems ClientRequestToken):
+ * a token is valid for 10 minutes after the first request that used it
+ * completed; within that window a retry with the same token and the same
+ * request succeeds without writing again (its ConsumedCapacity is the read
+ * capacity of the items, not the write capacity), and the same token with
+ * a different request fails with IdempotentParameterMismatchException.
+ *
+ * A token's record lives in the key space and is written in the same commit
+ * as the transaction, with the expectation that no live record exists, so
+ * two servers sharing one store cannot both apply a token's transaction.
+ *
+ *   0x01 0x01 <operation> 0x00 <token UTF-8>        the token's record (JSON)
+ *   0x01 0x02 <expiry ms u64> <record key>           expiry index, for the sweeper
+ *
+ * Tokens are scoped per operation: TransactWriteItems and ExecuteTransaction
+ * keep separate namespaces.
+ */
+import { createHash } from 'node:crypto';
+import type { Database } from '../db/database.js';
+import { concat, successor } from '../catalog/key-space.js';
+import type { KvExpectation, KvWrite } from '../storage/engine.js';
+
+const RECORD_PREFIX = Uint8Array.of(0x01, 0x01);
+const EXPIRY_PREFIX = Uint8Array.of(0x01, 0x02);
+
+/** How long a completed token stays valid. */
+export const TOKEN_LIFETIME_MS = 10 * 60 * 1000;
+
+/** The sweeper runs at most this often per database. */
+const SWEEP_INTERVAL_MS = 60 * 1000;
+const SWEEP_BATCH = 256;
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** What a replay needs: per action, its table and the size its capacity was charged on. */
+export type ReplaySizes = readonly (readonly [string, number])[];
+
+export interface TokenRecord {
+  /** Digest of the request the token was first used with. */
+  readonly hash: string;
+  /** Epoch ms after which the token no longer binds. */
+  readonly expiresAt: number;
+  readonly sizes: ReplaySizes;
+}
+
+/** A token looked up at the start of a request. */
+export interface TokenState {
+  readonly key: Uint8Array;
+  /** The stored record's bytes, for the commit's expectation (null: none, or expired). */
+  readonly raw: Uint8Array | null;
+  /** The live record, if the token is within its window. */
+  readonly live: TokenRecord | undefined;
+}
+
+export function tokenKey(operation: string, token: string): Uint8Array {
+  return concat([RECORD_PREFIX, encoder.encode(operation), Uint8Array.of(0), encoder.encode(token)]);
+}
+
+/** JSON with object keys sorted, so equal requests digest equally whatever their key order. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>)
+      .filter(([, v]) => v !== undefined)
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonical(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+export function requestDigest(request: unknown): string {
+  return createHash('sha256').update(canonical(request)).digest('hex');
+}
+
+export function parseRecord(raw: Uint8Array): TokenRecord {
+  const json = JSON.parse(decoder.decode(raw)) as { h: string; x: number; z: [string, number][] };
+  return { hash: json.h, expiresAt: json.x, sizes: json.z };
+}
+
+export async function readToken(db: Database, operation: string, token: string): Promise<TokenState> {
+  const key = tokenKey(operation, token);
+  const raw = await db.engine.get(key);
+  return stateOf(db, key, raw);
+}
+
+export function stateOf(db: Database, key: Uint8Array, raw: Uint8Array | undefined): TokenState {
+  if (raw === undefined) return { key, raw: null, live: undefined };
+  const record = parseRecord(raw);
+  return { key, raw, live: record.expiresAt > db.clock.now() ? record : undefined };
+}
+
+function expiryKey(expiresAt: number, recordKey: Uint8Array): Uint8Array {
+  const stamp = new Uint8Array(8);
+  new DataView(stamp.buffer).setBigUint64(0, BigInt(expiresAt));
+  return concat([EXPIRY_PREFIX, stamp, recordKey]);
+}
+
+/**
+ * The writes that record the token as used by the request with `hash`, and
+ * the expectation that the token was still free (or expired) as read.
+ */
+export function tokenCommit(
+  db: Database,
+  state: TokenState,
+  hash: string,
+  sizes: ReplaySizes,
+): { writes: KvWrite[]; expectation: KvExpectation } {
+  const expiresAt = db.clock.now() + TOKEN_LIFETIME_MS;
+  const record = encoder.encode(JSON.stringify({ h: hash, x: expiresAt, z: sizes }));
+  return {
+    writes: [
+      { key: state.key, value: record },
+      { key: expiryKey(expiresAt, state.key), value: new Uint8Array(0) },
+    ],
+    expectation: { key: state.key, value: state.raw },
+  };
+}
+
+const lastSweep = new WeakMap<Database, number>();
+
+/**
+ * Deletes expired token records in the background, at most once a minute:
+ * expired records bind nothing, and without this they would pile up.
+ */
+export function sweepExpiredTokens(db: Database): void {
+  const now = db.clock.now();
+  if ((lastSweep.get(db) ?? 0) + SWEEP_INTERVAL_MS > now) return;
+  lastSweep.set(db, now);
+  db.runInBackground('sweeping expired client request tokens', async () => {
+    const stamp = new Uint8Array(8);
+    new DataView(stamp.buffer).setBigUint64(0, BigInt(now));
+    const entries = await db.engine.range(EXPIRY_PREFIX, concat([EXPIRY_PREFIX, stamp]), { limit: SWEEP_BATCH });
+    for (const entry of entries) {
+      const recordKey = entry.key.subarray(EXPIRY_PREFIX.length + 8);
+      const expiresAt = Number(new DataView(entry.key.buffer, entry.key.byteOffset + EXPIRY_PREFIX.length).getBigUint64(0));
+      const raw = await db.engine.get(recordKey);
+      const writes: KvWrite[] = [{ key: entry.key, value: null }];
+      const expectations: KvExpectation[] = [{ key: entry.key, value: entry.value }];
+      // The record may have been reused after it expired: delete it only if
+      // it is still the one this index entry stands for.
+      if (raw !== undefined && parseRecord(raw).expiresAt === expiresAt) {
+        writes.push({ key: recordKey, value: null });
+        expectations.push({ key: recordKey, value: raw });
+      }
+      try {
+        await db.engine.commit(writes, expectations);
+      } catch {
+        // Someone else swept or reused it first; the next sweep looks again.
+      }
+    }
+  });
+}
+
+/** Every key this module writes lies in this range (for tests and tools). */
+export const TOKEN_KEY_RANGE: readonly [Uint8Array, Uint8Array] = [RECORD_PREFIX, successor(EXPIRY_PREFIX)];

@@ -1,0 +1,107 @@
+/**
+ * @module txn/in-flight
+ * Which items this process's transactions hold right now, so that the
+ * conflicts DynamoDB reports surface as DynamoDB reports them ("Managing
+ * complex workflows with DynamoDB transactions", transaction conflict
+ * handling):
+ * - a PutItem/UpdateItem/DeleteItem (or BatchWriteItem member) on an item a
+ *   transaction holds fails with TransactionConflictException;
+ * - a TransactWriteItems touching an item another transaction holds is
+ *   cancelled with a TransactionConflict reason for that action;
+ * - a TransactGetItems reading an item a write transaction holds is
+ *   cancelled the same way (and a write transaction meets its reads).
+ *
+ * This only produces DynamoDB's *errors*. Correctness never depends on it:
+ * a transaction commits everything it read with expectations that those
+ * items are unchanged (storage/engine commit), which holds across server
+ * processes sharing one store, where this in-process table sees nothing.
+ *
+ * The registry lives beside the Database in a WeakMap rather than in a
+ * module global, so two databases in one process never see each other's
+ * holds and a closed database's table goes away with it.
+ */
+import type { Database } from '../db/database.js';
+
+export type HoldMode = 'read' | 'write';
+
+interface Hold {
+  /** Holders of a write hold (at most one) or of read holds. */
+  readonly owners: Set<symbol>;
+  mode: HoldMode;
+}
+
+/** Storage keys as map keys: latin1 maps each byte to one character, so distinct keys stay distinct. */
+function keyString(key: Uint8Array): string {
+  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+}
+
+export class InFlightItems {
+  private readonly holds = new Map<string, Hold>();
+  private readonly tokens = new Set<string>();
+
+  /**
+   * Takes a hold on every key, all or nothing. Returns the positions of the
+   * keys another transaction holds in a conflicting mode (then nothing is
+   * taken), or an empty list and a release function.
+   */
+  acquire(keys: readonly Uint8Array[], mode: HoldMode): { conflicts: number[]; release: () => void } {
+    const names = keys.map(keyString);
+    const conflicts: number[] = [];
+    names.forEach((name, i) => {
+      const hold = this.holds.get(name);
+      if (hold !== undefined && (mode === 'write' || hold.mode === 'write')) conflicts.push(i);
+    });
+    if (conflicts.length > 0) return { conflicts, release: () => {} };
+    const owner = Symbol('transaction');
+    for (const name of names) {
+      const hold = this.holds.get(name);
+      if (hold === undefined) this.holds.set(name, { owners: new Set([owner]), mode });
+      else hold.owners.add(owner);
+    }
+    let released = false;
+    return {
+      conflicts,
+      release: () => {
+        if (released) return;
+        released = true;
+        for (const name of names) {
+          const hold = this.holds.get(name);
+          if (hold === undefined) continue;
+          hold.owners.delete(owner);
+          if (hold.owners.size === 0) this.holds.delete(name);
+        }
+      },
+    };
+  }
+
+  /** Whether any transaction holds the item stored at `key`. */
+  isHeld(key: Uint8Array): boolean {
+    return this.holds.has(keyString(key));
+  }
+
+  /**
+   * Marks a ClientRequestToken as being worked on; false when a request
+   * with the same token is already under way in this process.
+   */
+  claimToken(token: string): boolean {
+    if (this.tokens.has(token)) return false;
+    this.tokens.add(token);
+    return true;
+  }
+
+  releaseToken(token: string): void {
+    this.tokens.delete(token);
+  }
+}
+
+const registries = new WeakMap<Database, InFlightItems>();
+
+/** The in-flight table of `db`'s transactions in this process. */
+export function inFlight(db: Database): InFlightItems {
+  let registry = registries.get(db);
+  if (registry === undefined) {
+    registry = new InFlightItems();
+    registries.set(db, registry);
+  }
+  return registry;
+}
