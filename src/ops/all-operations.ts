@@ -19,6 +19,11 @@ import { query } from './query.js';
 import { scan } from './scan.js';
 import { batchGetItem } from './batch-get-item.js';
 import { batchWriteItem } from './batch-write-item.js';
+import { transactWriteItems } from './transact-write-items.js';
+import { transactGetItems } from './transact-get-items.js';
+import { executeStatement } from './execute-statement.js';
+import { batchExecuteStatement } from './batch-execute-statement.js';
+import { executeTransaction } from './execute-transaction.js';
 
 export const allOperations: readonly Operation[] = [
   createTable,
@@ -42,4 +47,9 @@ export const allOperations: readonly Operation[] = [
   scan,
   batchGetItem,
   batchWriteItem,
+  transactWriteItems,
+  transactGetItems,
+  executeStatement,
+  batchExecuteStatement,
+  executeTransaction,
 ];

@@ -9,7 +9,6 @@
  * so UnprocessedItems is always empty (but always present, as `{}`).
  */
 import { errors } from '../errors/index.js';
-import { allIndexes } from '../catalog/table-record.js';
 import type { TableRecord } from '../catalog/table-record.js';
 import { checkIndexKeyTypes, itemKey, keyOf } from '../indexes/index-entries.js';
 import { item, returnConsumedCapacity, returnItemCollectionMetrics } from './item-schemas.js';
@@ -18,11 +17,13 @@ import { MAX_ITEM_SIZE, itemSize, validateKeyValue } from '../values/index.js';
 import type { Item } from '../values/types.js';
 import type { CapacityParts, ReturnConsumedCapacity } from './capacity.js';
 import { consumedCapacity } from './capacity.js';
+import { itemCollectionMetrics } from './item-collection-metrics.js';
 import { checkAttributeValues, checkKeyParameter } from './item-keys.js';
 import { writeItem } from './item-store.js';
 import { defineOperation } from './operation.js';
+import { writeCost } from './run-item-write.js';
 import { requireTable } from './table-lookup.js';
-import { addCapacity, writeCapacity } from './write-capacity.js';
+import { addCapacity } from './write-capacity.js';
 
 interface WriteRequest {
   PutRequest?: { Item: Item };
@@ -110,7 +111,7 @@ export const batchWriteItem = defineOperation<BatchWriteItemInput>({
         if (request.PutRequest !== undefined) {
           const putItem = request.PutRequest.Item;
           checkPutKey(table, putItem);
-          checkIndexKeyTypes(table, putItem, allIndexes(table));
+          checkIndexKeyTypes(table, putItem, [...table.globalIndexes, ...table.localIndexes]);
           write = { table, key: keyOf(table, putItem), item: putItem };
         } else {
           const key = request.DeleteRequest!.Key;
@@ -124,34 +125,34 @@ export const batchWriteItem = defineOperation<BatchWriteItemInput>({
       }
     }
 
+    const mode = input.ReturnConsumedCapacity;
+    const wantsCapacity = mode === 'TOTAL' || mode === 'INDEXES';
     // Keys are distinct, so the writes are independent; running them
-    // together lets a durable engine share one flush among them.
+    // together lets a durable engine share one flush among them. Without
+    // capacity to report, a write to a table without indexes need not read
+    // the item it replaces.
     const outcomes = await Promise.all(
-      writes.map((write) => writeItem(db, write.table, write.key, () => ({ next: write.item }))),
+      writes.map((write) =>
+        writeItem(db, write.table, write.key, () => ({ next: write.item }), { readOld: wantsCapacity }),
+      ),
     );
 
     const out: Record<string, unknown> = { UnprocessedItems: {} };
-    const mode = input.ReturnConsumedCapacity;
-    if (mode === 'TOTAL' || mode === 'INDEXES') {
+    if (wantsCapacity) {
       const perTable = new Map<string, { table: TableRecord; parts: CapacityParts }>();
       writes.forEach((write, i) => {
-        const outcome = outcomes[i]!;
-        const parts = writeCapacity(write.table, outcome.old, outcome.next);
+        const parts = writeCost(write.table, outcomes[i]!);
         const sum = perTable.get(write.table.name);
         perTable.set(write.table.name, { table: write.table, parts: sum ? addCapacity(sum.parts, parts) : parts });
       });
       out.ConsumedCapacity = [...perTable.values()].map(({ table, parts }) => consumedCapacity(mode, table, parts));
     }
     if (input.ReturnItemCollectionMetrics === 'SIZE') {
+      // Item collections exist only in tables with local secondary indexes.
       const metrics: Record<string, unknown[]> = {};
       for (const write of writes) {
-        // Item collections exist only in tables with local secondary indexes.
-        if (write.table.localIndexes.length === 0) continue;
-        const hash = write.table.keySchema.hash;
-        (metrics[write.table.name] ??= []).push({
-          ItemCollectionKey: { [hash]: write.key[hash] },
-          SizeEstimateRangeGB: [0, 1],
-        });
+        const collection = await itemCollectionMetrics(db, write.table, write.key);
+        if (collection !== undefined) (metrics[write.table.name] ??= []).push(collection);
       }
       out.ItemCollectionMetrics = metrics;
     }

@@ -20,9 +20,6 @@ const NOT_YET_IMPLEMENTED = [
   'ListGlobalTables', 'ListImports', 'PutResourcePolicy', 'RestoreTableFromBackup',
   'RestoreTableToPointInTime', 'UpdateContinuousBackups', 'UpdateContributorInsights', 'UpdateGlobalTable',
   'UpdateGlobalTableSettings', 'UpdateKinesisStreamingDestination', 'UpdateTableReplicaAutoScaling',
-  // Implemented by later issues (#3, #4, #5); listed so that until then they fail loudly.
-  'TransactWriteItems', 'TransactGetItems',
-  'ExecuteStatement', 'BatchExecuteStatement', 'ExecuteTransaction',
 ];
 
 export class Dispatcher {

@@ -15,6 +15,7 @@ import type { TableRecord } from '../catalog/table-record.js';
 import { allIndexes } from '../catalog/table-record.js';
 import { indexWrites, itemKey } from '../indexes/index-entries.js';
 import type { Item } from '../values/types.js';
+import { assertNotInTransaction } from '../txn/conflicts.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -95,6 +96,8 @@ export async function writeItem(
 ): Promise<WriteOutcome> {
   const storageKey = itemKey(table, key);
   if (!options.readOld && allIndexes(table).length === 0) {
+    // #5: an item an in-flight transaction holds refuses plain writes (txn/conflicts).
+    assertNotInTransaction(db, storageKey);
     const decision = apply(undefined);
     if (decision === 'unchanged') return { old: undefined, next: undefined, written: false };
     const next = decision.next;
@@ -109,6 +112,8 @@ export async function writeItem(
     const next = decision.next;
     if (next === undefined && old === undefined) return { old, next, written: false };
     const { writes, expectation } = itemCommit(table, storageKey, old, oldRaw, next);
+    // #5: checked on every attempt, just before committing (txn/conflicts).
+    assertNotInTransaction(db, storageKey);
     try {
       await db.engine.commit(writes, [expectation]);
       return { old, next, written: true };

@@ -45,7 +45,10 @@ export function planPut(db: Database, input: PutRequest): ItemAction {
 
   const table = requireTable(db, input.TableName);
   checkItemKey(table, item);
-  checkIndexKeyTypes(table, item, [...table.globalIndexes, ...table.localIndexes]);
+  if (table.globalIndexes.length > 0 || table.localIndexes.length > 0) {
+    // Global indexes first: the order in which DynamoDB reports a mismatch.
+    checkIndexKeyTypes(table, item, [...table.globalIndexes, ...table.localIndexes]);
+  }
 
   const returnOld = returnValues === 'ALL_OLD';
   const returnOnFailure = input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD';

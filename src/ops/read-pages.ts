@@ -23,7 +23,7 @@ import { itemSize } from '../values/index.js';
 import type { Item } from '../values/types.js';
 import { consumedCapacity, readUnits, type ReturnConsumedCapacity } from './capacity.js';
 import { decodeItem } from './item-store.js';
-import { after } from './key-range.js';
+import { after, compareKeys } from './key-range.js';
 import { RawJson } from './raw-json.js';
 import type { ReadTarget } from './read-target.js';
 import { lastEvaluatedKey } from './read-target.js';
@@ -66,8 +66,6 @@ function sizeOf(read: Read): number {
   return (read.size ??= itemSize(itemOf(read)));
 }
 
-const decoder = new TextDecoder();
-
 /** Reads one page and answers it as Query and Scan do. */
 export async function readPage(request: PageRequest): Promise<RawJson> {
   const { db, target, filter, selection, limit } = request;
@@ -87,7 +85,9 @@ export async function readPage(request: PageRequest): Promise<RawJson> {
   let chunk = limit === undefined ? FIRST_CHUNK : Math.min(limit, MAX_CHUNK);
 
   reading: for (;;) {
-    const entries = await db.engine.range(start, end, { reverse: request.reverse, limit: chunk });
+    // A start key past the end of the range (possible on a Query) reads nothing.
+    const entries =
+      compareKeys(start, end) < 0 ? await db.engine.range(start, end, { reverse: request.reverse, limit: chunk }) : [];
     for (const entry of entries) {
       const read: Read = { entry, item: undefined, size: undefined };
       scanned++;
@@ -140,13 +140,21 @@ export async function readPage(request: PageRequest): Promise<RawJson> {
 /** The response items: stored JSON spliced as is unless a projection reshapes them. */
 function renderItems(items: readonly Read[], selection: Selection): string {
   const paths = selection.paths;
-  const out: string[] = new Array<string>(items.length);
-  for (let i = 0; i < items.length; i++) {
-    const read = items[i]!;
-    out[i] = paths === undefined ? decoder.decode(read.entry.value) : JSON.stringify(projectItem(itemOf(read), paths));
+  if (paths === undefined) {
+    // One UTF-8 decode for the whole list rather than one per item.
+    const chunks: Uint8Array[] = [];
+    for (let i = 0; i < items.length; i++) {
+      if (i > 0) chunks.push(COMMA);
+      chunks.push(items[i]!.entry.value);
+    }
+    return Buffer.concat(chunks).toString('utf8');
   }
+  const out: string[] = new Array<string>(items.length);
+  for (let i = 0; i < items.length; i++) out[i] = JSON.stringify(projectItem(itemOf(items[i]!), paths));
   return out.join(',');
 }
+
+const COMMA = Uint8Array.of(0x2c);
 
 /**
  * An LSI asked for attributes it does not project: each matching item is

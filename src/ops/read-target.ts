@@ -90,11 +90,6 @@ export function readTarget(table: TableRecord, indexName: string | undefined, co
   };
 }
 
-/** The key attributes of the key schema read, in order. */
-export function keyNames(schema: KeySchema): string[] {
-  return schema.range === undefined ? [schema.hash.name] : [schema.hash.name, schema.range.name];
-}
-
 /**
  * Validates the values of an ExclusiveStartKey as DynamoDB does before it
  * looks at the table. Only some messages get the "starting key" prefix

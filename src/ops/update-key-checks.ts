@@ -22,11 +22,16 @@ interface IndexKeyAttribute {
   readonly index: IndexRecord;
 }
 
+/** Per table record (a changed definition is a new record), so updates do not rebuild the list. */
+const indexKeysByTable = new WeakMap<TableRecord, readonly IndexKeyAttribute[]>();
+
 /**
  * Every index key attribute with its index: global indexes first (hash,
  * then range), then each local index's sort key, as DynamoDB reports them.
  */
-function indexKeyAttributes(table: TableRecord): IndexKeyAttribute[] {
+function indexKeyAttributes(table: TableRecord): readonly IndexKeyAttribute[] {
+  const known = indexKeysByTable.get(table);
+  if (known !== undefined) return known;
   const out: IndexKeyAttribute[] = [];
   for (const index of table.globalIndexes) {
     out.push({ name: index.keySchema.hash, index });
@@ -35,6 +40,7 @@ function indexKeyAttributes(table: TableRecord): IndexKeyAttribute[] {
   for (const index of table.localIndexes) {
     if (index.keySchema.range !== undefined) out.push({ name: index.keySchema.range, index });
   }
+  indexKeysByTable.set(table, out);
   return out;
 }
 

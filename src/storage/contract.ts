@@ -133,6 +133,21 @@ export function runContractSuite(
         assert.equal(hex(await engine.get(k('iso'))), hex(k('abc')));
       }));
 
+    test('commit takes its arguments when called: later mutation changes nothing', () =>
+      withEngine(async (engine) => {
+        await engine.commit([{ key: k('m'), value: k('old') }]);
+        const key = k('m');
+        const value = k('new');
+        const expected = k('old');
+        const pending = engine.commit([{ key, value }], [{ key, value: expected }]);
+        key.fill(0x7a);
+        value.fill(0x7a);
+        expected.fill(0x7a);
+        await pending;
+        assert.equal(hex(await engine.get(k('m'))), hex(k('new')));
+        assert.equal(await engine.get(key), undefined);
+      }));
+
     test('a key written twice in one commit keeps the last write', () =>
       withEngine(async (engine) => {
         await engine.commit([

@@ -3,7 +3,7 @@
  * The storage contract of DESIGN.md: one ordered key space of byte keys and
  * byte values, read by point and range, written by atomic conditional
  * commits that resolve only once durable. Every backend implements this
- * interface and passes the shared contract suite (contract.test-suite.ts).
+ * interface and passes the shared contract suite (contract.ts).
  */
 
 /** A put (value is bytes) or a delete (value is null). */

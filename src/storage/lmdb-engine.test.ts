@@ -11,8 +11,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
+import { open } from 'lmdb';
 import { runContractSuite } from './contract.js';
 import { LmdbEngine } from './lmdb-engine.js';
+import { LongKeyCodec } from './long-key-codec.js';
 
 const root = mkdtempSync(join(tmpdir(), 'openddb-lmdb-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -50,12 +52,45 @@ describe('lmdb engine', () => {
     const path = freshDir();
     await (await LmdbEngine.open({ path, maxStoredKeyBytes: 100 })).close();
     await assert.rejects(LmdbEngine.open({ path, maxStoredKeyBytes: 200 }), /created with maxStoredKeyBytes 100/);
+    // The refused open claimed nothing: no owner record locks others out.
+    const raw = open({ path });
+    try {
+      assert.equal(raw.openDB({ name: 'meta', encoding: 'json' }).get('owner'), undefined);
+    } finally {
+      await raw.close();
+    }
     // Without an explicit limit the recorded one is used.
     const engine = await LmdbEngine.open({ path });
     try {
       const key = new Uint8Array(150).fill(1);
       await engine.commit([{ key, value: Uint8Array.of(9) }]);
       assert.deepEqual([...((await engine.get(key)) ?? [])], [9]);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('a long key whose slot holds another key (a forged hash collision) is absent and protected', async () => {
+    const path = freshDir();
+    await (await LmdbEngine.open({ path, maxStoredKeyBytes: 48 })).close();
+    const codec = new LongKeyCodec(48);
+    const ours = new Uint8Array(40).fill(1);
+    const theirs = new Uint8Array(40).fill(1);
+    theirs[39] = 2;
+    // Forge: `theirs` stored in the slot that `ours` hashes to.
+    const raw = open({ path });
+    const rawKv = raw.openDB<Uint8Array, Uint8Array>({ name: 'kv', keyEncoding: 'binary', encoding: 'binary' });
+    rawKv.putSync(codec.storedKey(ours), codec.storedValue(theirs, Uint8Array.of(7)));
+    await raw.close();
+    const engine = await LmdbEngine.open({ path, maxStoredKeyBytes: 48 });
+    try {
+      assert.equal(await engine.get(ours), undefined);
+      await engine.commit([], [{ key: ours, value: null }]);
+      await assert.rejects(engine.commit([{ key: ours, value: Uint8Array.of(1) }]), /collides/);
+      await engine.commit([{ key: ours, value: null }]);
+      const all = await engine.range(new Uint8Array(0), Uint8Array.of(0xff));
+      assert.equal(all.length, 1);
+      assert.deepEqual([...all[0]!.key], [...theirs]);
     } finally {
       await engine.close();
     }

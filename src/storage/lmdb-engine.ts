@@ -38,10 +38,11 @@
  * reboot, a recreated container) is taken over; see process-identity.ts.
  */
 import { mkdirSync, realpathSync } from 'node:fs';
+import { open as openFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
-import { assertKey, assertValue, bytesEqual, compareBytes } from './byte-order.js';
+import { assertKey, assertValue, bytesEqual, compareBytes, copyBytes } from './byte-order.js';
 import { CommitConflictError } from './engine.js';
 import type {
   EngineCapabilities,
@@ -165,34 +166,27 @@ export class LmdbEngine implements StorageEngine {
         throw new RangeError(`maxStoredKeyBytes ${wanted} exceeds LMDB's key limit ${lmdbMaxKey}`);
       }
       // One synchronous (durable) write transaction: LMDB's cross-process
-      // writer lock makes the owner check-and-claim atomic.
+      // writer lock makes the owner check-and-claim atomic, and a refusal
+      // (thrown) aborts it with nothing written.
       const layout = root.transactionSync(() => {
         const owner = meta.get(OWNER_KEY) as ProcessIdentity | undefined;
         if (owner !== undefined && !isCurrentProcess(owner) && isProcessAlive(owner)) {
           throw new DataDirectoryLockedError(path, owner);
         }
+        const existing = meta.get(LAYOUT_KEY) as Layout | undefined;
+        if (existing !== undefined) checkLayout(path, existing, options.maxStoredKeyBytes, lmdbMaxKey);
+        const current = existing ?? { version: LAYOUT_VERSION, maxStoredKey: wanted };
+        if (existing === undefined) meta.putSync(LAYOUT_KEY, current);
         meta.putSync(OWNER_KEY, currentProcessIdentity());
-        let stored = meta.get(LAYOUT_KEY) as Layout | undefined;
-        if (stored === undefined) {
-          stored = { version: LAYOUT_VERSION, maxStoredKey: wanted };
-          meta.putSync(LAYOUT_KEY, stored);
-        }
-        return stored;
+        return current;
       });
-      if (layout.version !== LAYOUT_VERSION) {
-        throw new Error(
-          `data directory ${path} has LMDB layout version ${layout.version}; this openddb reads version ${LAYOUT_VERSION}`,
-        );
-      }
-      if (options.maxStoredKeyBytes !== undefined && layout.maxStoredKey !== options.maxStoredKeyBytes) {
-        throw new Error(
-          `data directory ${path} was created with maxStoredKeyBytes ${layout.maxStoredKey}, not ${options.maxStoredKeyBytes}`,
-        );
-      }
-      if (layout.maxStoredKey > lmdbMaxKey) {
-        throw new Error(
-          `data directory ${path} stores keys of up to ${layout.maxStoredKey} bytes but LMDB allows ${lmdbMaxKey}`,
-        );
+      try {
+        // LMDB fsyncs its files but not the directory that names them; a new
+        // data.mdb must not vanish with a power cut after commits were acknowledged.
+        await fsyncDirectory(path);
+      } catch (error) {
+        releaseOwner(root, meta);
+        throw error;
       }
       openInThisProcess.add(identityPath);
       return new LmdbEngine(identityPath, root, kv, meta, new LongKeyCodec(layout.maxStoredKey));
@@ -268,22 +262,25 @@ export class LmdbEngine implements StorageEngine {
   async commit(writes: readonly KvWrite[], expectations: readonly KvExpectation[] = []): Promise<void> {
     this.#assertOpen();
     // Everything that can throw is done before the transaction callback, so
-    // the callback only reads, compares and writes.
+    // the callback only reads, compares and writes. The callback runs later,
+    // when the writer reaches this batch, so the arguments are copied now:
+    // a caller may reuse its arrays as soon as commit() returns.
     const codec = this.#codec;
     const checks = expectations.map((e, i) => {
       assertKey(e.key, `expectations[${i}].key`);
       assertValue(e.value, `expectations[${i}].value`);
-      return { key: e.key, storedKey: codec.storedKey(e.key), value: e.value };
+      const key = copyBytes(e.key);
+      return { key, storedKey: codec.storedKey(key), value: e.value === null ? null : copyBytes(e.value) };
     });
     const puts = writes.map((w, i) => {
       assertKey(w.key, `writes[${i}].key`);
       assertValue(w.value, `writes[${i}].value`);
-      const storedKey = codec.storedKey(w.key);
+      const key = copyBytes(w.key);
       return {
-        key: w.key,
-        storedKey,
-        isLong: codec.isLong(w.key),
-        value: w.value === null ? null : codec.storedValue(w.key, w.value),
+        key,
+        storedKey: codec.storedKey(key),
+        isLong: codec.isLong(key),
+        value: w.value === null ? null : codec.storedValue(key, copyBytes(w.value)),
       };
     });
     const kv = this.#kv;
@@ -298,18 +295,21 @@ export class LmdbEngine implements StorageEngine {
             : current !== undefined && bytesEqual(current, check.value);
         if (!holds) return { kind: 'conflict', index: i };
       }
+      // A long key's slot holding a different key (a SHA-256 collision):
+      // refuse to overwrite it, and do not delete it for our absent key.
+      const slotTaken = (put: (typeof puts)[number]): boolean => {
+        if (!put.isLong) return false;
+        const stored = kv.get(put.storedKey);
+        return stored !== undefined && codec.valueFor(put.key, stored) === undefined;
+      };
       for (let i = 0; i < puts.length; i++) {
         const put = puts[i]!;
-        if (!put.isLong) continue;
-        const stored = kv.get(put.storedKey);
-        if (stored !== undefined && codec.valueFor(put.key, stored) === undefined) {
-          return { kind: 'collision', index: i };
-        }
+        if (put.value !== null && slotTaken(put)) return { kind: 'collision', index: i };
       }
       for (const put of puts) {
         // Inside a write transaction the *Sync forms write into it directly.
-        if (put.value === null) kv.removeSync(put.storedKey);
-        else kv.putSync(put.storedKey, put.value);
+        if (put.value !== null) kv.putSync(put.storedKey, put.value);
+        else if (!slotTaken(put)) kv.removeSync(put.storedKey);
       }
       return OK;
     });
@@ -330,10 +330,7 @@ export class LmdbEngine implements StorageEngine {
     this.#closed = true;
     await Promise.allSettled([...this.#pending]);
     try {
-      this.#root.transactionSync(() => {
-        const owner = this.#meta.get(OWNER_KEY) as ProcessIdentity | undefined;
-        if (owner !== undefined && isCurrentProcess(owner)) this.#meta.removeSync(OWNER_KEY);
-      });
+      releaseOwner(this.#root, this.#meta);
     } finally {
       openInThisProcess.delete(this.#path);
       await this.#root.close();
@@ -343,4 +340,35 @@ export class LmdbEngine implements StorageEngine {
   #assertOpen(): void {
     if (this.#closed) throw new Error('storage engine is closed');
   }
+}
+
+async function fsyncDirectory(path: string): Promise<void> {
+  const handle = await openFile(path, 'r');
+  try {
+    await handle.sync();
+  } finally {
+    await handle.close();
+  }
+}
+
+function checkLayout(path: string, layout: Layout, requestedMaxKey: number | undefined, lmdbMaxKey: number): void {
+  if (layout.version !== LAYOUT_VERSION) {
+    throw new Error(
+      `data directory ${path} has LMDB layout version ${layout.version}; this openddb reads version ${LAYOUT_VERSION}`,
+    );
+  }
+  if (requestedMaxKey !== undefined && layout.maxStoredKey !== requestedMaxKey) {
+    throw new Error(`data directory ${path} was created with maxStoredKeyBytes ${layout.maxStoredKey}, not ${requestedMaxKey}`);
+  }
+  if (layout.maxStoredKey > lmdbMaxKey) {
+    throw new Error(`data directory ${path} stores keys of up to ${layout.maxStoredKey} bytes but LMDB allows ${lmdbMaxKey}`);
+  }
+}
+
+/** Removes the owner record if it is this process's (on close, or a failed open). */
+function releaseOwner(root: RootDatabase<Uint8Array, Uint8Array>, meta: Database<unknown, string>): void {
+  root.transactionSync(() => {
+    const owner = meta.get(OWNER_KEY) as ProcessIdentity | undefined;
+    if (owner !== undefined && isCurrentProcess(owner)) meta.removeSync(OWNER_KEY);
+  });
 }

@@ -9,7 +9,10 @@
  * - a TransactWriteItems touching an item another transaction holds is
  *   cancelled with a TransactionConflict reason for that action;
  * - a TransactGetItems reading an item a write transaction holds is
- *   cancelled the same way (and a write transaction meets its reads).
+ *   cancelled the same way. DynamoDB documents that when a TransactGetItems
+ *   meets a concurrent write it is the read that fails; since reads here
+ *   come from one snapshot they hold nothing, and a write never fails
+ *   because of a read.
  *
  * This only produces DynamoDB's *errors*. Correctness never depends on it:
  * a transaction commits everything it read with expectations that those
@@ -22,13 +25,8 @@
  */
 import type { Database } from '../db/database.js';
 
+/** 'write' takes the items; 'read' only looks for write holds and takes nothing. */
 export type HoldMode = 'read' | 'write';
-
-interface Hold {
-  /** Holders of a write hold (at most one) or of read holds. */
-  readonly owners: Set<symbol>;
-  mode: HoldMode;
-}
 
 /** Storage keys as map keys: latin1 maps each byte to one character, so distinct keys stay distinct. */
 function keyString(key: Uint8Array): string {
@@ -36,40 +34,30 @@ function keyString(key: Uint8Array): string {
 }
 
 export class InFlightItems {
-  private readonly holds = new Map<string, Hold>();
+  private readonly holds = new Set<string>();
   private readonly tokens = new Set<string>();
 
   /**
-   * Takes a hold on every key, all or nothing. Returns the positions of the
-   * keys another transaction holds in a conflicting mode (then nothing is
-   * taken), or an empty list and a release function.
+   * Takes every key for a write transaction, all or nothing (mode 'write'),
+   * or only checks them (mode 'read'). Returns the positions of the keys
+   * another transaction holds (then nothing is taken), and a release
+   * function.
    */
   acquire(keys: readonly Uint8Array[], mode: HoldMode): { conflicts: number[]; release: () => void } {
     const names = keys.map(keyString);
     const conflicts: number[] = [];
     names.forEach((name, i) => {
-      const hold = this.holds.get(name);
-      if (hold !== undefined && (mode === 'write' || hold.mode === 'write')) conflicts.push(i);
+      if (this.holds.has(name)) conflicts.push(i);
     });
-    if (conflicts.length > 0) return { conflicts, release: () => {} };
-    const owner = Symbol('transaction');
-    for (const name of names) {
-      const hold = this.holds.get(name);
-      if (hold === undefined) this.holds.set(name, { owners: new Set([owner]), mode });
-      else hold.owners.add(owner);
-    }
+    if (conflicts.length > 0 || mode === 'read') return { conflicts, release: () => {} };
+    for (const name of names) this.holds.add(name);
     let released = false;
     return {
       conflicts,
       release: () => {
         if (released) return;
         released = true;
-        for (const name of names) {
-          const hold = this.holds.get(name);
-          if (hold === undefined) continue;
-          hold.owners.delete(owner);
-          if (hold.owners.size === 0) this.holds.delete(name);
-        }
+        for (const name of names) this.holds.delete(name);
       },
     };
   }
