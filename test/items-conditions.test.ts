@@ -306,9 +306,7 @@ describe('PutItem with the legacy Expected', () => {
         }),
       ),
       'ValidationException',
-      // DynamoDB's path is 'expected.a.member.comparisonOperator'; the shared
-      // validator does not print '.member' yet (reported), so only the rest is pinned.
-      /^1 validation error detected: Value 'bogus' at 'expected\.a\.(member\.)?comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: \[IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS\]$/,
+      /^1 validation error detected: Value 'bogus' at 'expected\.a\.member\.comparisonOperator' failed to satisfy constraint: Member must satisfy enum value set: \[IN, NULL, BETWEEN, LT, NOT_CONTAINS, EQ, GT, NOT_NULL, NE, LE, BEGINS_WITH, GE, CONTAINS\]$/,
     );
     assert.equal(await get('bad-expected'), undefined);
   });

@@ -16,7 +16,7 @@ import {
   type QueryCommandInput,
   type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
-import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -25,6 +25,8 @@ const huge = '999' + '0'.repeat(123);
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
+// The durable engine: key order and range reads are checked on the store users keep.
+const data = tempDir();
 
 async function createTable(name: string, sortType: 'S' | 'N' | 'B'): Promise<void> {
   await ddb.send(
@@ -73,7 +75,7 @@ const hex = (items: readonly Item[] | undefined): string[] =>
   (items ?? []).map((i) => Buffer.from(i.sk!.B!).toString('hex'));
 
 before(async () => {
-  server = await startServerProcess();
+  server = await startServerProcess({ dataDir: data.path });
   ddb = client(server.url);
   await createTable('q_s', 'S');
   await createTable('q_n', 'N');
@@ -83,6 +85,7 @@ before(async () => {
 after(async () => {
   ddb.destroy();
   await server.stop();
+  data.remove();
 });
 
 describe('Query key conditions and DynamoDB order', () => {
@@ -225,7 +228,7 @@ describe('Query key conditions and DynamoDB order', () => {
     await expectError(
       bad({ KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: '' } } }),
       'ValidationException',
-      'One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk',
+      'One or more parameter values were invalid: The AttributeValue for a key attribute cannot contain an empty string value. Key: pk',
     );
     await expectError(bad({}), 'ValidationException', 'Either the KeyConditions or KeyConditionExpression parameter must be specified in the request.');
     await expectError(

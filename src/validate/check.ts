@@ -215,8 +215,9 @@ function visitMapValueChildren(value: unknown, shape: Shape, path: string, style
   if (shape.type === 'list') {
     (value as unknown[]).forEach((item, i) => visit(item, shape.member, 'member', `${path}.${i + 1}`, style, out));
   } else if (shape.type === 'structure') {
+    // Coral names a map value's members through `.member`, as it does a list's.
     for (const member in shape.members) {
-      visit((value as Record<string, unknown>)[member], shape.members[member]!, member, path, style, out);
+      visit((value as Record<string, unknown>)[member], shape.members[member]!, member, `${path}.member`, style, out);
     }
   }
 }

@@ -28,14 +28,18 @@ describe('validateKeyValue', () => {
   });
 
   it('rejects empty strings and binaries in keys', () => {
-    for (const source of ['item', 'key'] as const) {
+    // An Item's key and a Key parameter are worded differently.
+    for (const [source, lead] of [
+      ['item', 'One or more parameter values are not valid.'],
+      ['key', 'One or more parameter values were invalid:'],
+    ] as const) {
       assert.equal(
         validateKeyValue('pk', { S: '' }, 'S', 'hash', source),
-        'One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty string value. Key: pk',
+        `${lead} The AttributeValue for a key attribute cannot contain an empty string value. Key: pk`,
       );
       assert.equal(
         validateKeyValue('sk', { B: '' }, 'B', 'range', source),
-        'One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty binary value. Key: sk',
+        `${lead} The AttributeValue for a key attribute cannot contain an empty binary value. Key: sk`,
       );
     }
   });

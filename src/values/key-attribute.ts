@@ -28,11 +28,11 @@ export const HASH_KEY_TOO_LARGE_MESSAGE =
 export const RANGE_KEY_TOO_LARGE_MESSAGE =
   'One or more parameter values were invalid: Aggregated size of all range keys has exceeded the size limit of 1024 bytes';
 
-function emptyKeyMessage(name: string, type: KeyType): string {
-  return (
-    'One or more parameter values are not valid. The AttributeValue for a key attribute cannot contain an empty ' +
-    `${type === 'S' ? 'string' : 'binary'} value. Key: ${name}`
-  );
+/** An Item's empty key says "are not valid."; a Key parameter's says "were invalid:". */
+function emptyKeyMessage(name: string, type: KeyType, source: KeySource): string {
+  const lead =
+    source === 'item' ? 'One or more parameter values are not valid.' : 'One or more parameter values were invalid:';
+  return `${lead} The AttributeValue for a key attribute cannot contain an empty ${type === 'S' ? 'string' : 'binary'} value. Key: ${name}`;
 }
 
 /** True for an empty S or B value, which no key may hold. */
@@ -64,7 +64,7 @@ export function validateKeyValue(
       ? `One or more parameter values were invalid: Type mismatch for key ${name} expected: ${expectedType} actual: ${typeOf(value)}`
       : KEY_SCHEMA_MISMATCH_MESSAGE;
   }
-  if (isEmptyKeyValue(value, expectedType)) return emptyKeyMessage(name, expectedType);
+  if (isEmptyKeyValue(value, expectedType)) return emptyKeyMessage(name, expectedType, source);
   if (role === 'hash') {
     if (keyValueSize(value) > MAX_HASH_KEY_SIZE) return HASH_KEY_TOO_LARGE_MESSAGE;
   } else if (keyValueSize(value) > MAX_RANGE_KEY_SIZE) {
