@@ -112,8 +112,8 @@ describe('PartiQL parser', () => {
     assert.ok(syntaxError('SELECT * FROM t WHERE a = 1 extra').startsWith(ENVELOPE));
     assert.ok(syntaxError("INSERT INTO t VALUE {'a': }").startsWith(ENVELOPE));
     assert.equal(
-      syntaxError(`INSERT INTO "t"."i" VALUE {'pk': 'a'}`),
-      'FROM clause may only contain a single table name in data manipulation statements at 1:16:1',
+      syntaxError(`INSERT INTO\n  "abcdefgh"."i" VALUE {'pk': 'a'}`),
+      'FROM clause may only contain a single table name in data manipulation statements at 2:3:10',
     );
   });
 });

@@ -240,16 +240,17 @@ class Parser {
 
   /** `table` or `table.index`, each a word or a "quoted" name. */
   private tableRef(allowIndex: boolean): TableRef {
+    const start = this.peek();
     const table = this.name('Expected table name');
     let index: string | undefined;
     if (this.at('.')) {
-      const dot = this.peek();
       this.next();
       index = this.name('Expected index name');
       if (!allowIndex) {
-        // DynamoDB refuses a qualified INSERT target and points at it.
+        // DynamoDB refuses a qualified INSERT target and points at the
+        // table name as line:column:length, quotes included (dynoxide's capture).
         throw errors.validation(
-          `FROM clause may only contain a single table name in data manipulation statements at ${dot.line}:${dot.column}:1`,
+          `FROM clause may only contain a single table name in data manipulation statements at ${start.line}:${start.column}:${start.length}`,
         );
       }
       if (this.at('.')) throw partiqlSyntaxError('A path may contain at most 2 components in the FROM clause');

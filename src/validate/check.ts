@@ -183,12 +183,18 @@ function visit(
         }
         // A map value's own constraints are reported against the map as a
         // whole: "Map value must satisfy constraint: [...]".
-        const inner: string[] = [];
+        // When one fails, Coral lists every length constraint of the value, upper bound first.
         if (v !== null && (shape.value.type === 'list' || shape.value.type === 'map')) {
           const len = Array.isArray(v) ? v.length : Object.keys(v as object).length;
-          checkLength(len, shape.value, (c) => inner.push(c));
+          let failed = false;
+          checkLength(len, shape.value, () => (failed = true));
+          if (failed) {
+            const all: string[] = [];
+            if (shape.value.max !== undefined) all.push(`Member must have length less than or equal to ${shape.value.max}`);
+            if (shape.value.min !== undefined) all.push(`Member must have length greater than or equal to ${shape.value.min}`);
+            fail(`Map value must satisfy constraint: [${all.join(', ')}]`);
+          }
         }
-        if (inner.length > 0) fail(`Map value must satisfy constraint: [${inner.reverse().join(', ')}]`);
         visitMapValueChildren(v, shape.value, `${path}.${k}`, style, out);
       }
       return;
