@@ -51,25 +51,45 @@ export function tablePrefix(tableId: number): Uint8Array {
  * index prefix, partition hash, encoded partition key.
  */
 export function partitionPrefix(tableId: number, indexId: number, partitionKey: AttributeValue): Uint8Array {
-  const pk = encodeKeyValue(partitionKey);
-  const out = new Uint8Array(6 + 4 + pk.length);
-  out.set(indexPrefix(tableId, indexId), 0);
-  new DataView(out.buffer).setUint32(6, partitionHash(pk));
-  out.set(pk, 10);
-  return out;
+  return entryKey(tableId, indexId, partitionKey, NO_PARTS);
 }
 
-/** A full storage key: the partition prefix, then each further key part's encoding. */
+const NO_PARTS: readonly (AttributeValue | undefined)[] = [];
+
+/**
+ * A full storage key: the partition prefix, then each further key part's
+ * encoding. Built with one allocation: this runs for every item read and write.
+ */
 export function entryKey(
   tableId: number,
   indexId: number,
   partitionKey: AttributeValue,
   rest: readonly (AttributeValue | undefined)[],
 ): Uint8Array {
-  const head = partitionPrefix(tableId, indexId, partitionKey);
-  const parts: Uint8Array[] = [head];
-  for (const value of rest) if (value !== undefined) parts.push(encodeKeyValue(value));
-  return parts.length === 1 ? head : concat(parts);
+  const pk = encodeKeyValue(partitionKey);
+  let length = 10 + pk.length;
+  let parts: Uint8Array[] | undefined;
+  for (const value of rest) {
+    if (value === undefined) continue;
+    const encoded = encodeKeyValue(value);
+    (parts ??= []).push(encoded);
+    length += encoded.length;
+  }
+  const out = new Uint8Array(length);
+  const view = new DataView(out.buffer);
+  out[0] = DATA;
+  view.setUint32(1, tableId);
+  out[5] = indexId;
+  view.setUint32(6, partitionHash(pk));
+  out.set(pk, 10);
+  let offset = 10 + pk.length;
+  if (parts) {
+    for (const part of parts) {
+      out.set(part, offset);
+      offset += part.length;
+    }
+  }
+  return out;
 }
 
 /** Hash-range bounds of an index: [start, end) covering partition hashes [from, to). */

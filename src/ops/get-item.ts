@@ -41,7 +41,9 @@ type GetItemInput = {
   ExpressionAttributeNames?: Record<string, string>;
 };
 
-const decoder = new TextDecoder();
+const encoder = new TextEncoder();
+const ITEM_OPEN = encoder.encode('{"Item":');
+const CLOSE = encoder.encode('}');
 
 /** The paths to project, or undefined for the whole item. */
 function projection(input: GetItemInput): DocumentPath[] | undefined {
@@ -93,9 +95,7 @@ export const getItem = defineOperation<GetItemInput>({
       if (capacity) out.ConsumedCapacity = capacity;
       return out;
     }
-    const itemJson = decoder.decode(raw);
-    return new RawJson(
-      capacity ? `{"Item":${itemJson},"ConsumedCapacity":${JSON.stringify(capacity)}}` : `{"Item":${itemJson}}`,
-    );
+    const tail = capacity ? encoder.encode(`,"ConsumedCapacity":${JSON.stringify(capacity)}}`) : CLOSE;
+    return new RawJson([ITEM_OPEN, raw, tail]);
   },
 });

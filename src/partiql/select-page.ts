@@ -121,7 +121,9 @@ export async function selectPage(
   if (empty) end = start;
 
   if (options.nextToken !== undefined) {
-    const position = startKeyPosition(target, decodeNextToken(options.nextToken, options.digest));
+    const startKey = decodeNextToken(options.nextToken, options.digest);
+    if (target.startKeyNames.some((name) => startKey[name] === undefined)) throw errors.validation('Invalid NextToken');
+    const position = startKeyPosition(target, startKey);
     if (reverse) {
       if (compareKeys(position, end) < 0) end = position;
     } else {
@@ -152,7 +154,7 @@ export async function selectPage(
         consistentRead: options.consistentRead,
         returnConsumedCapacity: options.returnConsumedCapacity,
       })
-    ).json,
+    ).text(),
   ) as { Items: Item[]; LastEvaluatedKey?: Item; ConsumedCapacity?: unknown };
 
   const out: Record<string, unknown> = { Items: page.Items.map((item) => projectForSelect(item, projection)) };
