@@ -5,6 +5,8 @@
  *   0x00 0x01 <table name UTF-8>                 catalog entry of a table
  *   0x00 0x02                                    next table id
  *   0x00 0x03 <table id u32>                     a dropped table whose data is being erased
+ *   0x01 0x01 <op> 0x00 <token>                  a transaction's ClientRequestToken record (txn/client-tokens)
+ *   0x01 0x02 <expiry u64> <record key>          the token sweeper's index, by expiry
  *   0x10 <table id u32> <index id u8> <partition hash u32> <pk> [<sk>] [<table pk> [<table sk>]]
  *                                                items (index 0) and index entries
  *
