@@ -14,6 +14,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { client, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
+import { hashKeyTable } from './helpers/tables.js';
 
 const WRITERS = 50;
 
@@ -37,12 +38,7 @@ for (const storage of ['in-memory', 'data directory'] as const) {
       server = await startServerProcess(dir ? { dataDir: dir.path } : {});
       ddb = client(server.url);
       await ddb.send(
-        new CreateTableCommand({
-          TableName: 'race',
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
+        new CreateTableCommand(hashKeyTable('race')),
       );
     });
     after(async () => {

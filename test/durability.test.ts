@@ -6,6 +6,7 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { CreateTableCommand, GetItemCommand, PutItemCommand, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { client, startServerProcess, tempDir } from './helpers/server-process.js';
+import { hashKeyTable } from './helpers/tables.js';
 
 describe('durability', () => {
   it('keeps data across a clean restart', async () => {
@@ -14,12 +15,7 @@ describe('durability', () => {
       let server = await startServerProcess({ dataDir: dir.path });
       let ddb = client(server.url);
       await ddb.send(
-        new CreateTableCommand({
-          TableName: 'restart',
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
+        new CreateTableCommand(hashKeyTable('restart')),
       );
       await ddb.send(new PutItemCommand({ TableName: 'restart', Item: { pk: { S: 'k' }, v: { N: '42' } } }));
       ddb.destroy();
@@ -41,12 +37,7 @@ describe('durability', () => {
       let server = await startServerProcess({ dataDir: dir.path });
       let ddb = client(server.url);
       await ddb.send(
-        new CreateTableCommand({
-          TableName: 'crash',
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
+        new CreateTableCommand(hashKeyTable('crash')),
       );
       const acknowledged: string[] = [];
       let stop = false;

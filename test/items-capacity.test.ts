@@ -18,6 +18,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { client, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { hashKeyTable } from './helpers/tables.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -30,12 +31,7 @@ before(async () => {
   server = await startServerProcess();
   ddb = client(server.url);
   await ddb.send(
-    new CreateTableCommand({
-      TableName: PLAIN,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
+    new CreateTableCommand(hashKeyTable(PLAIN)),
   );
   await ddb.send(
     new CreateTableCommand({

@@ -14,6 +14,7 @@ import {
   type GetItemCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { hashKeyTable } from './helpers/tables.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -33,12 +34,7 @@ before(async () => {
   server = await startServerProcess();
   ddb = client(server.url);
   await ddb.send(
-    new CreateTableCommand({
-      TableName: TABLE,
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
+    new CreateTableCommand(hashKeyTable(TABLE)),
   );
   await ddb.send(new PutItemCommand({ TableName: TABLE, Item: ITEM }));
 });

@@ -19,6 +19,7 @@ import {
   type TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { hashKeyTable } from './helpers/tables.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -27,12 +28,7 @@ before(async () => {
   server = await startServerProcess();
   ddb = client(server.url);
   await ddb.send(
-    new CreateTableCommand({
-      TableName: 'pqt',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
+    new CreateTableCommand(hashKeyTable('pqt')),
   );
   await ddb.send(
     new CreateTableCommand({

@@ -20,6 +20,7 @@ import {
   type TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import { client, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
+import { hashKeyTable } from './helpers/tables.js';
 
 const ACCOUNTS = 20;
 const START_BALANCE = 1000;
@@ -53,12 +54,7 @@ for (const storage of ['in-memory', 'data directory'] as const) {
       server = await startServerProcess(dir ? { dataDir: dir.path } : {});
       ddb = client(server.url);
       await ddb.send(
-        new CreateTableCommand({
-          TableName: 'bank',
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
+        new CreateTableCommand(hashKeyTable('bank')),
       );
       for (let first = 0; first < ACCOUNTS; first += 25) {
         await ddb.send(

@@ -8,13 +8,44 @@
  * read-modify-write loop (ops/item-store), which may call it more than once.
  */
 import { errors } from '../errors/index.js';
-import { evaluateCondition } from '../expr/index.js';
-import type { Condition } from '../expr/index.js';
+import { evaluateCondition, expectedToCondition } from '../expr/index.js';
+import type { Condition, ConditionalOperator, ExpectedAttributeValue } from '../expr/index.js';
 import type { TableRecord } from '../catalog/table-record.js';
-import type { Item } from '../values/types.js';
+import type { AttributeValue, Item } from '../values/types.js';
 import type { ApplyResult, WriteOutcome } from './item-store.js';
+import { resolveWriteExpressions } from './write-expressions.js';
 
 export type ReturnValues = 'NONE' | 'ALL_OLD' | 'UPDATED_OLD' | 'ALL_NEW' | 'UPDATED_NEW';
+
+/**
+ * The members PutItem and DeleteItem share: a condition (expression or
+ * legacy) and what to return. A type alias, not an interface, so requests
+ * built on it are also plain records for the expression checks.
+ */
+export type ConditionalWriteRequest = {
+  readonly TableName: string;
+  readonly Expected?: Readonly<Record<string, ExpectedAttributeValue>>;
+  readonly ConditionalOperator?: ConditionalOperator;
+  readonly ConditionExpression?: string;
+  readonly ExpressionAttributeNames?: Readonly<Record<string, string>>;
+  readonly ExpressionAttributeValues?: Readonly<Record<string, AttributeValue>>;
+  readonly ReturnValues?: string;
+  readonly ReturnValuesOnConditionCheckFailure?: string;
+};
+
+/** PutItem and DeleteItem allow only ALL_OLD or NONE; true when ALL_OLD is asked. */
+export function allOldOrNone(returnValues: string | undefined): boolean {
+  if (returnValues !== undefined && returnValues !== 'NONE' && returnValues !== 'ALL_OLD') {
+    throw errors.validation('ReturnValues can only be ALL_OLD or NONE');
+  }
+  return returnValues === 'ALL_OLD';
+}
+
+/** The write's condition: its ConditionExpression, or its legacy Expected. */
+export function writeCondition(input: ConditionalWriteRequest): Condition | undefined {
+  const expected = input.Expected === undefined ? undefined : expectedToCondition(input.Expected, input.ConditionalOperator);
+  return resolveWriteExpressions(input).condition ?? expected;
+}
 
 export interface ItemAction {
   readonly table: TableRecord;

@@ -4,23 +4,8 @@
  */
 import { attrValue, list, map, str, struct } from '../validate/index.js';
 import { SELECT_VALUES } from './read-selection.js';
+import { COMPARISON_OPERATORS } from './write-schemas.js';
 
-/** Coral lists the ComparisonOperator values in this order. */
-const COMPARISON_OPERATORS = [
-  'IN',
-  'NULL',
-  'BETWEEN',
-  'LT',
-  'NOT_CONTAINS',
-  'EQ',
-  'GT',
-  'NOT_NULL',
-  'NE',
-  'LE',
-  'BEGINS_WITH',
-  'GE',
-  'CONTAINS',
-];
 
 /** KeyConditions, QueryFilter, ScanFilter: attribute name → Condition. */
 export const legacyConditions = () =>

@@ -10,7 +10,8 @@ import { attrValue, bool, list, map, str, struct } from '../validate/index.js';
 export const returnValues = () => str({ enum: ['ALL_NEW', 'UPDATED_OLD', 'ALL_OLD', 'NONE', 'UPDATED_NEW'] });
 export const conditionalOperator = () => str({ enum: ['OR', 'AND'] });
 
-const COMPARISON_OPERATORS = [
+/** Coral lists the ComparisonOperator values in this order. */
+export const COMPARISON_OPERATORS = [
   'IN',
   'NULL',
   'BETWEEN',
