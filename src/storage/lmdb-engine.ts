@@ -284,6 +284,20 @@ export class LmdbEngine implements StorageEngine {
       };
     });
     const kv = this.#kv;
+    const only = puts[0];
+    if (checks.length === 0 && puts.length === 1 && !only!.isLong) {
+      // One unconditional write needs no transaction callback on the main
+      // thread: lmdb-js queues it natively into the same batched, synced
+      // transaction, so it is just as durable and much cheaper.
+      const written: Promise<unknown> = only!.value === null ? kv.remove(only!.storedKey) : kv.put(only!.storedKey, only!.value);
+      this.#pending.add(written);
+      try {
+        await written;
+      } finally {
+        this.#pending.delete(written);
+      }
+      return;
+    }
     const outcome = kv.childTransaction((): CommitOutcome => {
       for (let i = 0; i < checks.length; i++) {
         const check = checks[i]!;

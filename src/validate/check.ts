@@ -128,6 +128,33 @@ export function checkConstraints(input: Record<string, unknown>, schema: Operati
 
 type Style = 'classic' | 'new';
 
+/** True when no value of this shape can violate a constraint. */
+function unconstrained(shape: Shape): boolean {
+  switch (shape.type) {
+    case 'boolean':
+    case 'blob':
+    case 'attributeValue':
+      return true;
+    case 'string':
+      return (
+        shape.min === undefined &&
+        shape.max === undefined &&
+        shape.pattern === undefined &&
+        shape.enum === undefined &&
+        !shape.tableNameOrArn
+      );
+    case 'map':
+      return (
+        shape.min === undefined &&
+        shape.max === undefined &&
+        shape.key === undefined &&
+        (shape.value.type === 'attributeValue' || (shape.value.type === 'string' && unconstrained(shape.value)))
+      );
+    default:
+      return false;
+  }
+}
+
 function memberPath(parent: string | undefined, name: string, style: Style): string {
   const own = style === 'new' ? name : lowerFirst(name);
   return parent === undefined ? own : `${parent}.${own}`;
@@ -146,6 +173,9 @@ function visit(
   out: string[],
 ): void {
   if (out.length >= MAX_REPORTED_VIOLATIONS) return;
+  // Most members of most requests are absent or unconstrained: leave before
+  // building a path and a closure for them (this runs for every request).
+  if (value === undefined || value === null ? !shape.required : unconstrained(shape)) return;
   const path = memberPath(parent, name, style);
   const fail = (constraint: string) => {
     if (out.length < MAX_REPORTED_VIOLATIONS) out.push(violation(value, path, constraint, shape, style));
