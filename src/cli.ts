@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
  * @module cli
- * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory]`
+ * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--ttl-interval-ms 1000]`
  */
 import { parseArgs } from 'node:util';
 import { startServer } from './server/start-server.js';
 
-const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--region us-east-1]`;
+const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--region us-east-1] [--ttl-interval-ms 1000]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -28,6 +28,7 @@ async function main(argv: string[]): Promise<number> {
         data: { type: 'string' },
         'in-memory': { type: 'boolean', default: false },
         region: { type: 'string' },
+        'ttl-interval-ms': { type: 'string' },
       },
       strict: true,
     }));
@@ -38,6 +39,11 @@ async function main(argv: string[]): Promise<number> {
   const port = Number(values.port);
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     process.stderr.write(`openddb: --port must be a number from 0 to 65535, not '${values.port}'\n`);
+    return 2;
+  }
+  const ttlIntervalMs = values['ttl-interval-ms'] === undefined ? undefined : Number(values['ttl-interval-ms']);
+  if (ttlIntervalMs !== undefined && (!Number.isInteger(ttlIntervalMs) || ttlIntervalMs < 1)) {
+    process.stderr.write(`openddb: --ttl-interval-ms must be a whole number of milliseconds, at least 1, not '${values['ttl-interval-ms']}'\n`);
     return 2;
   }
   if (values['in-memory'] && values.data !== undefined) {
@@ -52,6 +58,7 @@ async function main(argv: string[]): Promise<number> {
       inMemory: values['in-memory'],
       dataDir: values.data ?? './data',
       ...(values.region !== undefined ? { region: values.region } : {}),
+      ...(ttlIntervalMs !== undefined ? { ttlIntervalMs } : {}),
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -3,8 +3,10 @@
  * The tables of one database. Definitions live in the storage engine's
  * catalog key range and are cached in memory; every change is a conditional
  * commit on the entry's previous bytes, so two writers never both win.
+ * A change may carry `extra` writes that must commit with it (the stream
+ * catalog entries a table change opens or closes: streams/stream-catalog).
  */
-import { CommitConflictError, type StorageEngine } from '../storage/engine.js';
+import { CommitConflictError, type KvWrite, type StorageEngine } from '../storage/engine.js';
 import { CATALOG_NEXT_TABLE_ID, CATALOG_TABLE_PREFIX, catalogTableKey, droppedTableKey, successor } from './key-space.js';
 import type { TableRecord } from './table-record.js';
 
@@ -62,11 +64,11 @@ export class Catalog {
   }
 
   /** Adds a table; resolves false if a table of that name already exists. */
-  async create(record: TableRecord): Promise<boolean> {
+  async create(record: TableRecord, extra: readonly KvWrite[] = []): Promise<boolean> {
     if (this.tables.has(record.name)) return false;
     const bytes = encoder.encode(JSON.stringify(record));
     try {
-      await this.engine.commit([{ key: catalogTableKey(record.name), value: bytes }], [
+      await this.engine.commit([{ key: catalogTableKey(record.name), value: bytes }, ...extra], [
         { key: catalogTableKey(record.name), value: null },
       ]);
     } catch (e) {
@@ -81,12 +83,12 @@ export class Catalog {
    * Replaces a table's definition if it is still `previous`; resolves false
    * (changing nothing) if another change came first.
    */
-  async replace(previous: TableRecord, next: TableRecord): Promise<boolean> {
+  async replace(previous: TableRecord, next: TableRecord, extra: readonly KvWrite[] = []): Promise<boolean> {
     const entry = this.tables.get(previous.name);
     if (entry === undefined || entry.record !== previous) return false;
     const bytes = encoder.encode(JSON.stringify(next));
     try {
-      await this.engine.commit([{ key: catalogTableKey(next.name), value: bytes }], [
+      await this.engine.commit([{ key: catalogTableKey(next.name), value: bytes }, ...extra], [
         { key: catalogTableKey(previous.name), value: entry.bytes },
       ]);
     } catch (e) {
@@ -101,7 +103,7 @@ export class Catalog {
    * Removes a table and records its id as dropped, in one commit; the data
    * is erased later by the eraser. Resolves false if the entry changed.
    */
-  async drop(record: TableRecord): Promise<boolean> {
+  async drop(record: TableRecord, extra: readonly KvWrite[] = []): Promise<boolean> {
     const entry = this.tables.get(record.name);
     if (entry === undefined || entry.record !== record) return false;
     try {
@@ -109,6 +111,7 @@ export class Catalog {
         [
           { key: catalogTableKey(record.name), value: null },
           { key: droppedTableKey(record.id), value: encoder.encode(record.name) },
+          ...extra,
         ],
         [{ key: catalogTableKey(record.name), value: entry.bytes }],
       );

@@ -5,10 +5,20 @@
  *   0x00 0x01 <table name UTF-8>                 catalog entry of a table
  *   0x00 0x02                                    next table id
  *   0x00 0x03 <table id u32>                     a dropped table whose data is being erased
+ *   0x00 0x04 <table name UTF-8> 0x00 <label>    catalog entry of a stream (streams/stream-catalog), kept
+ *                                                24 hours after the stream closes, even past its table
  *   0x01 0x01 <op> 0x00 <token>                  a transaction's ClientRequestToken record (txn/client-tokens)
  *   0x01 0x02 <expiry u64> <record key>          the token sweeper's index, by expiry
  *   0x10 <table id u32> <index id u8> <partition hash u32> <pk> [<sk>] [<table pk> [<table sk>]]
  *                                                items (index 0) and index entries
+ *   0x20 <table id u32> <stream created ms u64> 0x00
+ *                                                a stream's trim point: the highest sequence number trimmed
+ *   0x20 <table id u32> <stream created ms u64> 0x01 <sequence number u64>
+ *                                                stream records (streams/change-log), in sequence order
+ *
+ * Stream records live outside the table's 0x10 range on purpose: a deleted
+ * table's stream stays readable for 24 hours (DeleteTable API reference),
+ * after the eraser has removed every item.
  *
  * Key attribute encodings come from values/key-codec: order-preserving and
  * prefix-free, so "every sort key of this partition" is a key range. Index
@@ -21,7 +31,9 @@ import type { AttributeValue } from '../values/types.js';
 export const CATALOG_TABLE_PREFIX = Uint8Array.of(0x00, 0x01);
 export const CATALOG_NEXT_TABLE_ID = Uint8Array.of(0x00, 0x02);
 export const CATALOG_DROPPED_PREFIX = Uint8Array.of(0x00, 0x03);
+export const CATALOG_STREAM_PREFIX = Uint8Array.of(0x00, 0x04);
 const DATA = 0x10;
+const STREAMS = 0x20;
 
 export function catalogTableKey(name: string): Uint8Array {
   return concat([CATALOG_TABLE_PREFIX, Buffer.from(name, 'utf8')]);
@@ -32,6 +44,45 @@ export function droppedTableKey(tableId: number): Uint8Array {
   k.set(CATALOG_DROPPED_PREFIX, 0);
   new DataView(k.buffer).setUint32(2, tableId);
   return k;
+}
+
+/** 0x00 0x04 <table name> 0x00: every stream catalog entry of tables of this name. */
+export function streamCatalogTablePrefix(tableName: string): Uint8Array {
+  return concat([CATALOG_STREAM_PREFIX, Buffer.from(tableName, 'utf8'), Uint8Array.of(0)]);
+}
+
+/** A stream's catalog entry. Table names cannot contain 0x00, so names never run into labels. */
+export function streamCatalogKey(tableName: string, label: string): Uint8Array {
+  return concat([streamCatalogTablePrefix(tableName), Buffer.from(label, 'utf8')]);
+}
+
+/** 0x20 <table id> <stream created ms>: everything one stream stores. */
+export function streamPrefix(tableId: number, createdMs: number): Uint8Array {
+  const k = new Uint8Array(13);
+  const view = new DataView(k.buffer);
+  k[0] = STREAMS;
+  view.setUint32(1, tableId);
+  view.setBigUint64(5, BigInt(createdMs));
+  return k;
+}
+
+/** The key holding a stream's trim point. */
+export function streamTrimKey(prefix: Uint8Array): Uint8Array {
+  return concat([prefix, Uint8Array.of(0x00)]);
+}
+
+/** A stream record's key: sequence numbers are u64, so byte order is sequence order. */
+export function streamRecordKey(prefix: Uint8Array, sequence: bigint): Uint8Array {
+  const k = new Uint8Array(prefix.length + 9);
+  k.set(prefix, 0);
+  k[prefix.length] = 0x01;
+  new DataView(k.buffer).setBigUint64(prefix.length + 1, sequence);
+  return k;
+}
+
+/** The sequence number of a stream record key. */
+export function streamRecordSequence(key: Uint8Array): bigint {
+  return new DataView(key.buffer, key.byteOffset, key.byteLength).getBigUint64(key.byteLength - 8);
 }
 
 /** 0x10 <table id> <index id>: the start of one index's (or the table's) entries. */

@@ -1,7 +1,8 @@
 /**
  * @module db/database
  * One openddb database: its storage engine, its catalog of tables, its clock
- * and the background work that belongs to it (erasing dropped tables). The
+ * and the background work that belongs to it (erasing dropped tables, and
+ * the periodic sweeps others start: stream trimming, TTL expiry). The
  * request context every operation receives points here.
  */
 import type { StorageEngine } from '../storage/engine.js';
@@ -32,6 +33,7 @@ export class Database {
   private readonly log: (line: string) => void;
   private erasing: Promise<void> | undefined;
   private readonly background = new Set<Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
   private closed = false;
 
   private constructor(
@@ -96,12 +98,38 @@ export class Database {
     this.background.add(p);
   }
 
+  /**
+   * Runs a task in the background again and again, `intervalMs` after each
+   * run ends (runs never overlap), until close(). Used by the sweepers
+   * (stream trimming, TTL). The timers do not keep the process alive.
+   */
+  runPeriodically(what: string, intervalMs: number, task: () => Promise<void>): void {
+    const schedule = (): void => {
+      if (this.closed) return;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        this.runInBackground(what, async () => {
+          try {
+            await task();
+          } finally {
+            schedule();
+          }
+        });
+      }, intervalMs);
+      timer.unref();
+      this.timers.add(timer);
+    };
+    schedule();
+  }
+
   get isClosed(): boolean {
     return this.closed;
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
     await this.erasing;
     await Promise.all(this.background);
     await this.engine.close();

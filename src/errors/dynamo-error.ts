@@ -97,6 +97,14 @@ export const errors = {
     new DynamoError(`${DYNAMO}ContinuousBackupsUnavailableException`, message),
   pointInTimeRecoveryUnavailable: (message: string) =>
     new DynamoError(`${DYNAMO}PointInTimeRecoveryUnavailableException`, message),
+  // DynamoDB Streams errors carry DynamoDB's own namespace: the Streams
+  // service answers with `com.amazonaws.dynamodb.v20120810#…` types.
+  /** GetRecords with an iterator issued more than 15 minutes ago. */
+  expiredIterator: (message = 'Shard iterator has expired') =>
+    new DynamoError(`${DYNAMO}ExpiredIteratorException`, message),
+  /** A stream position whose records the 24-hour retention has already removed. */
+  trimmedDataAccess: (message = 'The data you are trying to access has been trimmed.') =>
+    new DynamoError(`${DYNAMO}TrimmedDataAccessException`, message),
   internal: (message = 'Internal server error') => new DynamoError(`${DYNAMO}InternalServerError`, message, 500),
   /** An operation that is part of DynamoDB's API but not implemented by openddb yet. */
   notImplemented: (operation: string) =>

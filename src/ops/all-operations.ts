@@ -1,6 +1,7 @@
 /**
  * @module ops/all-operations
- * Every operation openddb implements, for the dispatcher.
+ * Every operation openddb implements, for the dispatcher: DynamoDB's and
+ * DynamoDB Streams'.
  */
 import type { Operation } from './operation.js';
 import { createTable } from './create-table.js';
@@ -24,6 +25,10 @@ import { transactGetItems } from './transact-get-items.js';
 import { executeStatement } from './execute-statement.js';
 import { batchExecuteStatement } from './batch-execute-statement.js';
 import { executeTransaction } from './execute-transaction.js';
+import { listStreams } from './streams/list-streams.js';
+import { describeStream } from './streams/describe-stream.js';
+import { getShardIterator } from './streams/get-shard-iterator.js';
+import { getRecords } from './streams/get-records.js';
 
 export const allOperations: readonly Operation[] = [
   createTable,
@@ -52,4 +57,9 @@ export const allOperations: readonly Operation[] = [
   executeStatement,
   batchExecuteStatement,
   executeTransaction,
+  // DynamoDB Streams (target prefix DynamoDBStreams_20120810.)
+  listStreams,
+  describeStream,
+  getShardIterator,
+  getRecords,
 ];

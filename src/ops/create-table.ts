@@ -25,6 +25,7 @@ import {
 } from './table-schemas.js';
 import { checkTags } from './tags.js';
 import { streamLabel } from './stream-label.js';
+import { streamCatalogWrites, uniqueStreamLabel } from '../streams/stream-catalog.js';
 
 export interface KeySchemaElementInput {
   AttributeName: string;
@@ -190,7 +191,7 @@ export const createTable = defineOperation<CreateTableInput>({
       );
     }
 
-    const stream = checkStreamSpecification(input.StreamSpecification, now);
+    let stream = checkStreamSpecification(input.StreamSpecification, now);
     const tags: Record<string, string> = {};
     if (input.Tags !== undefined) {
       checkTags(input.Tags);
@@ -208,6 +209,9 @@ export const createTable = defineOperation<CreateTableInput>({
             : {}),
         }
       : undefined;
+    if (stream.enabled && stream.label !== undefined) {
+      stream = { ...stream, label: await uniqueStreamLabel(db, input.TableName, stream.label) };
+    }
     const record: TableRecord = {
       id: await db.catalog.allocateTableId(),
       name: input.TableName,
@@ -228,7 +232,8 @@ export const createTable = defineOperation<CreateTableInput>({
       tags,
       nextIndexId,
     };
-    if (!(await db.catalog.create(record))) {
+    // The stream's catalog entry commits with the table (streams/stream-catalog).
+    if (!(await db.catalog.create(record, streamCatalogWrites(undefined, record, now)))) {
       throw errors.resourceInUse(`Table already exists: ${input.TableName}`);
     }
     const description = describeTable(db, { ...record, status: 'CREATING' });

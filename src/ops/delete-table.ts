@@ -1,7 +1,8 @@
 /**
  * @module ops/delete-table
  * DeleteTable: the catalog entry goes at once (the response says DELETING,
- * as DynamoDB's does); the data is erased in the background.
+ * as DynamoDB's does); the data is erased in the background. The table's
+ * stream, if enabled, becomes DISABLED and is deleted 24 hours later.
  */
 import { errors } from '../errors/index.js';
 import { tableNameOrArn } from '../validate/index.js';
@@ -9,6 +10,7 @@ import { defineOperation } from './operation.js';
 import { describeTable } from './table-description.js';
 import { requireTableForControl } from './table-lookup.js';
 import { tableStats } from './table-stats.js';
+import { streamCatalogWrites } from '../streams/stream-catalog.js';
 
 export const deleteTable = defineOperation<{ TableName: string }>({
   name: 'DeleteTable',
@@ -22,7 +24,9 @@ export const deleteTable = defineOperation<{ TableName: string }>({
         );
       }
       const stats = await tableStats(db, table);
-      if (await db.catalog.drop(table)) {
+      // An enabled stream closes with its table and stays readable for 24
+      // hours (DeleteTable API reference; streams/stream-catalog).
+      if (await db.catalog.drop(table, streamCatalogWrites(table, undefined, db.clock.now()))) {
         db.eraseDroppedTables();
         return { TableDescription: describeTable(db, { ...table, status: 'DELETING' }, stats) };
       }

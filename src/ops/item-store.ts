@@ -7,6 +7,10 @@
  * another writer came first, it reads again and retries. So a conditional
  * write is atomic: of many writers racing on `attribute_not_exists`, exactly
  * one commits and the others see its item on their retry.
+ *
+ * The same commit carries the change's stream record when the table has an
+ * enabled stream (streams/change-log), so a stream never misses a write nor
+ * reports one that did not happen.
  */
 import { CommitConflictError } from '../storage/engine.js';
 import type { KvExpectation, KvWrite } from '../storage/engine.js';
@@ -16,6 +20,7 @@ import { allIndexes } from '../catalog/table-record.js';
 import { indexWrites, itemKey } from '../indexes/index-entries.js';
 import type { Item } from '../values/types.js';
 import { assertNotInTransaction } from '../txn/conflicts.js';
+import { streamRecordWrite } from '../streams/change-log.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -62,24 +67,36 @@ export interface WriteOptions {
    * called with undefined, so it must not depend on the old item.
    */
   readonly readOld: boolean;
+  /** The service itself deletes the item (a TTL expiry): its stream record says so. */
+  readonly byService?: boolean;
 }
 
 /**
  * The commit that moves one item from `old` (stored as `oldRaw`) to `next`:
- * the item write, its index entries, and the expectation that the item is
- * still `oldRaw`. Transactions combine several of these into one commit.
+ * the item write, its index entries, its stream record, and the expectation
+ * that the item is still `oldRaw`. Transactions combine several of these
+ * into one commit.
+ *
+ * A stream record's sequence number is drawn here, so the writes must reach
+ * engine.commit() with nothing awaited in between (streams/sequence-numbers).
  */
 export function itemCommit(
+  db: Database,
   table: TableRecord,
   storageKey: Uint8Array,
   old: Item | undefined,
   oldRaw: Uint8Array | undefined,
   next: Item | undefined,
+  byService = false,
 ): { writes: KvWrite[]; expectation: KvExpectation } {
   const writes: KvWrite[] = [{ key: storageKey, value: next === undefined ? null : encodeItem(next) }];
   const indexes = allIndexes(table);
   if (indexes.length > 0) {
     for (const write of indexWrites(table, indexes, old, next)) writes.push(write);
+  }
+  if (table.stream.enabled) {
+    const record = streamRecordWrite(db, table, { old, next, byService });
+    if (record !== undefined) writes.push(record);
   }
   return { writes, expectation: { key: storageKey, value: oldRaw ?? null } };
 }
@@ -95,7 +112,9 @@ export async function writeItem(
   options: WriteOptions = { readOld: true },
 ): Promise<WriteOutcome> {
   const storageKey = itemKey(table, key);
-  if (!options.readOld && allIndexes(table).length === 0) {
+  // A stream record needs the old item (INSERT or MODIFY, OldImage), so a
+  // streamed table never takes the blind path.
+  if (!options.readOld && allIndexes(table).length === 0 && !table.stream.enabled) {
     // #5: an item an in-flight transaction holds refuses plain writes (txn/conflicts).
     assertNotInTransaction(db, storageKey);
     const decision = apply(undefined);
@@ -111,7 +130,7 @@ export async function writeItem(
     if (decision === 'unchanged') return { old, next: old, written: false };
     const next = decision.next;
     if (next === undefined && old === undefined) return { old, next, written: false };
-    const { writes, expectation } = itemCommit(table, storageKey, old, oldRaw, next);
+    const { writes, expectation } = itemCommit(db, table, storageKey, old, oldRaw, next, options.byService);
     // #5: checked on every attempt, just before committing (txn/conflicts).
     assertNotInTransaction(db, storageKey);
     try {

@@ -1,7 +1,7 @@
 /**
  * @module ops/time-to-live
- * UpdateTimeToLive and DescribeTimeToLive: the setting. Expiry itself (the
- * sweeper) is a later issue; until then expired items are not deleted.
+ * UpdateTimeToLive and DescribeTimeToLive: the setting. Expired items are
+ * deleted by the sweeper (ttl/ttl-sweeper), which reads it from the catalog.
  */
 import { errors } from '../errors/index.js';
 import { bool, str, struct, tableNameOrArn } from '../validate/index.js';

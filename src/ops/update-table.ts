@@ -34,6 +34,7 @@ import {
   type ThroughputInput,
 } from './create-table.js';
 import { backfillIndex } from './index-backfill.js';
+import { streamCatalogWrites, uniqueStreamLabel } from '../streams/stream-catalog.js';
 
 interface UpdateTableInput {
   TableName: string;
@@ -106,9 +107,15 @@ export const updateTable = defineOperation<UpdateTableInput>({
     if (input.ReplicaUpdates !== undefined) throw errors.notImplemented('UpdateTable ReplicaUpdates (global tables)');
     for (;;) {
       const table = requireTableForControl(db, input.TableName);
-      const { next, newIndexes } = plan(db, table, input);
-      if (await db.catalog.replace(table, next)) {
-        for (const index of newIndexes) startBackfill(db, next.name, index.id);
+      const planned = plan(db, table, input);
+      let next = planned.next;
+      if (next.stream.enabled && next.stream.label !== undefined && !table.stream.enabled) {
+        // A new stream needs a label (hence ARN) no earlier stream of this table name had.
+        next = { ...next, stream: { ...next.stream, label: await uniqueStreamLabel(db, table.name, next.stream.label) } };
+      }
+      // Stream catalog entries opened or closed commit with the table change (streams/stream-catalog).
+      if (await db.catalog.replace(table, next, streamCatalogWrites(table, next, db.clock.now()))) {
+        for (const index of planned.newIndexes) startBackfill(db, next.name, index.id);
         return { TableDescription: describeTable(db, next, await tableStats(db, next)) };
       }
     }

@@ -8,6 +8,8 @@ import { Dispatcher } from '../ops/dispatcher.js';
 import { allOperations } from '../ops/all-operations.js';
 import { openEngine } from '../storage/open-engine.js';
 import { startHttpServer } from './http-server.js';
+import { startStreams } from '../streams/stream-trimmer.js';
+import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
 
 export interface StartServerOptions {
   /** Default 127.0.0.1. */
@@ -22,6 +24,10 @@ export interface StartServerOptions {
   readonly clock?: Clock;
   /** Where log lines go; default stderr. */
   readonly log?: (line: string) => void;
+  /** Milliseconds between TTL sweeps (ttl/ttl-sweeper); default 1000. */
+  readonly ttlIntervalMs?: number;
+  /** Milliseconds between stream trimming passes (streams/stream-trimmer); default 60000. */
+  readonly streamTrimIntervalMs?: number;
 }
 
 export interface RunningServer {
@@ -46,6 +52,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     });
   } catch (e) {
     await engine.close();
+    throw e;
+  }
+  try {
+    // Background work of streams and TTL; the sequence clock is primed
+    // from storage before the first request can write.
+    await startStreams(database, options.streamTrimIntervalMs);
+    startTtlSweeper(database, options.ttlIntervalMs);
+  } catch (e) {
+    await database.close();
     throw e;
   }
   const dispatcher = new Dispatcher(database, allOperations);

@@ -11,8 +11,8 @@
  * 3. Every item is read from one snapshot and every action decides from its
  *    item (ops/item-action `apply`); any failure cancels the transaction
  *    with one reason per action, in order (txn/cancellation).
- * 4. All item writes, their index entries and the token's record go into
- *    one commit that expects every item read — ConditionCheck items
+ * 4. All item writes, their index entries and stream records, and the
+ *    token's record go into one commit that expects every item read — ConditionCheck items
  *    included — to be unchanged. That expectation is what makes the
  *    transaction serializable against every other writer, in this process
  *    or another sharing the store. If another writer came first, the
@@ -139,7 +139,7 @@ async function commitLoop(
         outcomes.push({ old, next: old, written: false });
         return;
       }
-      const commit = itemCommit(action.table, keys[i]!, old, oldRaw, decision.next);
+      const commit = itemCommit(db, action.table, keys[i]!, old, oldRaw, decision.next);
       writes.push(...commit.writes);
       outcomes.push({ old, next: decision.next, written: true });
     });

@@ -1,0 +1,151 @@
+/**
+ * @module streams/stream-catalog
+ * The streams of a database, enabled and closed. A table's record only
+ * knows its latest stream; a stream outlives that: it stays readable and
+ * listed, DISABLED, for 24 hours after UpdateTable disables it or
+ * DeleteTable deletes its table (DeleteTable API reference). So each stream
+ * has its own catalog entry (catalog/key-space 0x00 0x04), written in the
+ * same commit as the table change that opens or closes it: an open entry is
+ * an ENABLED stream, an entry with `closedAt` a DISABLED one.
+ */
+import type { Database } from '../db/database.js';
+import type { KeySchema, StreamViewType, TableRecord } from '../catalog/table-record.js';
+import {
+  CATALOG_STREAM_PREFIX,
+  concat,
+  streamCatalogKey,
+  streamCatalogTablePrefix,
+  streamPrefix,
+  successor,
+} from '../catalog/key-space.js';
+import type { KvWrite, StorageEngine } from '../storage/engine.js';
+import { streamLabel } from '../ops/stream-label.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+export interface StreamEntry {
+  readonly tableName: string;
+  /** The key-space id of the table incarnation the stream belongs to. */
+  readonly tableId: number;
+  readonly label: string;
+  /** Epoch ms of the label: the stream's creation, and part of its records' keys. */
+  readonly createdAt: number;
+  readonly viewType: StreamViewType;
+  readonly keySchema: KeySchema;
+  /** Epoch ms when the stream was disabled or its table deleted. */
+  readonly closedAt?: number;
+}
+
+const labelTimes = new Map<string, number>();
+
+/**
+ * Epoch ms of a stream label (an ISO time without zone, ops/stream-label).
+ * Cached: every write to a streamed table needs it.
+ */
+export function labelMs(label: string): number {
+  let ms = labelTimes.get(label);
+  if (ms === undefined) {
+    ms = Date.parse(`${label}Z`);
+    if (labelTimes.size > 10_000) labelTimes.clear();
+    labelTimes.set(label, ms);
+  }
+  return ms;
+}
+
+/** The storage prefix of a stream's trim point and records. */
+export function recordsPrefixOf(entry: { tableId: number; createdAt: number }): Uint8Array {
+  return streamPrefix(entry.tableId, entry.createdAt);
+}
+
+/** The entry of a table's current stream, as its table record describes it. */
+export function currentStreamEntry(table: TableRecord): StreamEntry | undefined {
+  const { label, viewType } = table.stream;
+  if (label === undefined || viewType === undefined) return undefined;
+  return {
+    tableName: table.name,
+    tableId: table.id,
+    label,
+    createdAt: labelMs(label),
+    viewType,
+    keySchema: table.keySchema,
+  };
+}
+
+function entryWrite(entry: StreamEntry): KvWrite {
+  return { key: streamCatalogKey(entry.tableName, entry.label), value: encoder.encode(JSON.stringify(entry)) };
+}
+
+/**
+ * The stream catalog writes that go into the commit of a table change
+ * (`previous` undefined: the table is created; `next` undefined: it is
+ * deleted): an entry for a stream it enables, a closed entry for a stream
+ * it disables or deletes.
+ */
+export function streamCatalogWrites(previous: TableRecord | undefined, next: TableRecord | undefined, now: number): KvWrite[] {
+  const writes: KvWrite[] = [];
+  const before = previous?.stream.enabled ? currentStreamEntry(previous) : undefined;
+  const after = next?.stream.enabled ? currentStreamEntry(next) : undefined;
+  if (before !== undefined && (after === undefined || after.label !== before.label)) {
+    writes.push(entryWrite({ ...before, closedAt: now }));
+  }
+  if (after !== undefined && (before === undefined || before.label !== after.label)) {
+    writes.push(entryWrite(after));
+  }
+  return writes;
+}
+
+export function decodeStreamEntry(value: Uint8Array): StreamEntry {
+  return JSON.parse(decoder.decode(value)) as StreamEntry;
+}
+
+export async function readStreamEntry(engine: StorageEngine, tableName: string, label: string): Promise<StreamEntry | undefined> {
+  const raw = await engine.get(streamCatalogKey(tableName, label));
+  return raw === undefined ? undefined : decodeStreamEntry(raw);
+}
+
+export interface StreamPage {
+  readonly entries: StreamEntry[];
+  /** More entries follow the page. */
+  readonly more: boolean;
+}
+
+/**
+ * Streams in catalog order (table name, then label), optionally of one
+ * table name, starting after the stream `after`.
+ */
+export async function listStreamEntries(
+  engine: StorageEngine,
+  options: { tableName?: string; after?: { tableName: string; label: string }; limit: number },
+): Promise<StreamPage> {
+  const scope = options.tableName === undefined ? CATALOG_STREAM_PREFIX : streamCatalogTablePrefix(options.tableName);
+  let start = scope;
+  if (options.after !== undefined) {
+    // The smallest key after the given entry's.
+    const afterKey = concat([streamCatalogKey(options.after.tableName, options.after.label), Uint8Array.of(0)]);
+    if (compare(afterKey, start) > 0) start = afterKey;
+  }
+  const end = successor(scope);
+  if (compare(start, end) >= 0) return { entries: [], more: false };
+  const rows = await engine.range(start, end, { limit: options.limit + 1 });
+  return { entries: rows.slice(0, options.limit).map((r) => decodeStreamEntry(r.value)), more: rows.length > options.limit };
+}
+
+function compare(a: Uint8Array, b: Uint8Array): number {
+  return Buffer.compare(a, b);
+}
+
+/**
+ * A label for a stream being created now that no earlier stream of a table
+ * of this name has: labels are milliseconds, and a stream's ARN is its table
+ * name and label, so a stream disabled and enabled again within one
+ * millisecond (or a table re-created under an injected clock) must still
+ * get a new ARN.
+ */
+export async function uniqueStreamLabel(db: Database, tableName: string, label: string): Promise<string> {
+  const prefix = streamCatalogTablePrefix(tableName);
+  const latest = await db.engine.range(prefix, successor(prefix), { reverse: true, limit: 1 });
+  const last = latest[0] === undefined ? undefined : decodeStreamEntry(latest[0].value).label;
+  if (last === undefined || label > last) return label;
+  return streamLabel(labelMs(last) + 1);
+}

@@ -1,0 +1,107 @@
+/**
+ * @module streams/stream-trimmer
+ * The background side of streams:
+ * - trimming: "stream records whose age exceeds [24 hours] are subject to
+ *   removal" (TrimmedDataAccessException reference). A periodic sweep
+ *   deletes each stream's records older than 24 hours, oldest first, in
+ *   batches, and raises the stream's trim point in the same commit; a
+ *   reader positioned below the trim point gets TrimmedDataAccessException.
+ * - deleting closed streams 24 hours after they closed (DeleteTable API
+ *   reference), records, trim point and catalog entry.
+ * - priming the sequence clock at startup from what is stored, so numbers
+ *   keep increasing across restarts even if the wall clock went back.
+ */
+import type { Database } from '../db/database.js';
+import { CommitConflictError } from '../storage/engine.js';
+import type { KvWrite } from '../storage/engine.js';
+import { streamCatalogKey, streamRecordKey, streamRecordSequence, streamTrimKey, successor } from '../catalog/key-space.js';
+import { decodeTrimPoint, edgeSequence, encodeTrimPoint, trimPoint } from './change-log.js';
+import { listStreamEntries, recordsPrefixOf, type StreamEntry } from './stream-catalog.js';
+import { sequenceAtMs, sequenceClockOf } from './sequence-numbers.js';
+
+/** Stream records are kept for 24 hours. */
+export const RETENTION_MS = 24 * 60 * 60 * 1000;
+/** Keys deleted per commit: small enough to keep commits short. */
+const BATCH = 1000;
+/** How often the trimmer runs by default: retention is in hours, so minutes are precise enough. */
+export const DEFAULT_TRIM_INTERVAL_MS = 60_000;
+
+/** Every stream entry, page by page. */
+async function* allStreams(db: Database): AsyncGenerator<StreamEntry> {
+  let after: { tableName: string; label: string } | undefined;
+  for (;;) {
+    const page = await listStreamEntries(db.engine, { limit: 100, ...(after !== undefined ? { after } : {}) });
+    for (const entry of page.entries) yield entry;
+    const last = page.entries[page.entries.length - 1];
+    if (!page.more || last === undefined) return;
+    after = { tableName: last.tableName, label: last.label };
+  }
+}
+
+/** One pass of the trimmer at the database clock's current time. */
+export async function trimStreams(db: Database): Promise<void> {
+  const now = db.clock.now();
+  for await (const entry of allStreams(db)) {
+    if (db.isClosed) return;
+    if (entry.closedAt !== undefined && entry.closedAt <= now - RETENTION_MS) await deleteStream(db, entry);
+    else await trimRecords(db, entry, sequenceAtMs(now - RETENTION_MS));
+  }
+}
+
+/** Deletes a stream's records below `horizon`, raising its trim point with each batch. */
+async function trimRecords(db: Database, entry: StreamEntry, horizon: bigint): Promise<void> {
+  const prefix = recordsPrefixOf(entry);
+  const trimKey = streamTrimKey(prefix);
+  for (;;) {
+    if (db.isClosed) return;
+    const rows = await db.engine.range(streamRecordKey(prefix, 0n), streamRecordKey(prefix, horizon), { limit: BATCH });
+    const last = rows[rows.length - 1];
+    if (last === undefined) return;
+    const previousRaw = await db.engine.get(trimKey);
+    const previous = previousRaw === undefined ? undefined : decodeTrimPoint(previousRaw);
+    let point = streamRecordSequence(last.key);
+    if (previous !== undefined && previous > point) point = previous;
+    const writes: KvWrite[] = rows.map((row) => ({ key: row.key, value: null }));
+    writes.push({ key: trimKey, value: encodeTrimPoint(point) });
+    try {
+      // Expecting the old trim point keeps two trimmers from lowering it.
+      await db.engine.commit(writes, [{ key: trimKey, value: previousRaw ?? null }]);
+    } catch (e) {
+      if (!(e instanceof CommitConflictError)) throw e;
+    }
+  }
+}
+
+/** Removes a closed stream entirely: its records and trim point, then its catalog entry. */
+async function deleteStream(db: Database, entry: StreamEntry): Promise<void> {
+  const prefix = recordsPrefixOf(entry);
+  const end = successor(prefix);
+  for (;;) {
+    if (db.isClosed) return;
+    const rows = await db.engine.range(prefix, end, { limit: BATCH });
+    if (rows.length === 0) break;
+    await db.engine.commit(rows.map((row) => ({ key: row.key, value: null })));
+  }
+  await db.engine.commit([{ key: streamCatalogKey(entry.tableName, entry.label), value: null }]);
+}
+
+/**
+ * Makes the sequence clock of this database's engine start past every
+ * sequence number already stored. Run once at startup, before requests.
+ */
+export async function primeSequenceClock(db: Database): Promise<void> {
+  const clock = sequenceClockOf(db.engine);
+  for await (const entry of allStreams(db)) {
+    const prefix = recordsPrefixOf(entry);
+    const last = await edgeSequence(db.engine, prefix, 'last');
+    if (last !== undefined) clock.observe(last);
+    const trimmed = await trimPoint(db.engine, prefix);
+    if (trimmed !== undefined) clock.observe(trimmed);
+  }
+}
+
+/** Primes the sequence clock, then trims streams every `intervalMs`. */
+export async function startStreams(db: Database, intervalMs = DEFAULT_TRIM_INTERVAL_MS): Promise<void> {
+  await primeSequenceClock(db);
+  db.runPeriodically('trimming streams', intervalMs, () => trimStreams(db));
+}
