@@ -14,7 +14,8 @@ import { call, describeError } from './protocol.mjs';
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_DIR = path.resolve(BENCH_DIR, '..');
-const OPENDDB_CLI = path.join(REPO_DIR, 'dist/src/cli.js');
+// The bundled CLI, as users run it (npm run build makes it).
+const OPENDDB_CLI = path.join(REPO_DIR, 'dist/openddb.mjs');
 const DYNALITE_CLI = path.join(REPO_DIR, 'node_modules/dynalite/cli.js');
 
 /** The moto_server script itself, past any pyenv shim, so the pid we hold is Python's. */
@@ -47,14 +48,14 @@ export const SERVERS = {
     label: 'openddb (durable, embedded store)',
     durable: true,
     transactions: true,
-    unavailable: () => (existsSync(OPENDDB_CLI) ? null : 'dist/src/cli.js not found (npm run build; is the server written yet?)'),
+    unavailable: () => (existsSync(OPENDDB_CLI) ? null : 'dist/openddb.mjs not found (npm run build)'),
     command: (port, dataDir) => [process.execPath, [OPENDDB_CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir]],
   },
   'openddb-mem': {
     label: 'openddb (in-memory)',
     durable: false,
     transactions: true,
-    unavailable: () => (existsSync(OPENDDB_CLI) ? null : 'dist/src/cli.js not found (npm run build; is the server written yet?)'),
+    unavailable: () => (existsSync(OPENDDB_CLI) ? null : 'dist/openddb.mjs not found (npm run build)'),
     command: (port) => [process.execPath, [OPENDDB_CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--in-memory']],
   },
   'dynalite-mem': {

@@ -11,8 +11,8 @@ import { fileURLToPath } from 'node:url';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** dist/test/helpers → dist/src/cli.js */
-export const CLI = join(here, '..', '..', 'src', 'cli.js');
+/** dist/test/helpers → dist/openddb.mjs: the bundled CLI, the file the package's `bin` names. */
+export const CLI = join(here, '..', '..', 'openddb.mjs');
 
 export interface ServerProcess {
   readonly url: string;
