@@ -5,7 +5,9 @@
  * same read-modify-write commit as PutItem and DeleteItem, so an item and
  * its index entries change together. As in DynamoDB, the batch as a whole
  * is not atomic: the writes run concurrently, each commits on its own, and
- * a failure part-way leaves the others written. openddb never throttles,
+ * a failure part-way leaves the others written. (A batch that needs no
+ * reads at all — no indexes, no stream, no capacity asked — is written in
+ * one commit, which a bulk load benefits from.) openddb never throttles,
  * so UnprocessedItems is always empty (but always present, as `{}`).
  */
 import { errors } from '../errors/index.js';
@@ -19,7 +21,7 @@ import type { CapacityParts, ReturnConsumedCapacity } from './capacity.js';
 import { consumedCapacity } from './capacity.js';
 import { itemCollectionMetrics } from './item-collection-metrics.js';
 import { checkAttributeValues, checkKeyParameter } from './item-keys.js';
-import { writeItem } from './item-store.js';
+import { canWriteBlind, writeBlindItems, writeItem, type WriteOutcome } from './item-store.js';
 import { defineOperation } from './operation.js';
 import { writeCost } from './run-item-write.js';
 import { requireTable } from './table-lookup.js';
@@ -131,11 +133,18 @@ export const batchWriteItem = defineOperation<BatchWriteItemInput>({
     // together lets a durable engine share one flush among them. Without
     // capacity to report, a write to a table without indexes need not read
     // the item it replaces.
-    const outcomes = await Promise.all(
-      writes.map((write) =>
-        writeItem(db, write.table, write.key, () => ({ next: write.item }), { readOld: wantsCapacity }),
-      ),
-    );
+    let outcomes: WriteOutcome[] = [];
+    if (!wantsCapacity && writes.every((write) => canWriteBlind(write.table))) {
+      // Nothing to read back and nothing depends on the replaced items: the
+      // whole batch is one commit.
+      await writeBlindItems(db, writes.map((write) => ({ table: write.table, key: write.key, next: write.item })));
+    } else {
+      outcomes = await Promise.all(
+        writes.map((write) =>
+          writeItem(db, write.table, write.key, () => ({ next: write.item }), { readOld: wantsCapacity }),
+        ),
+      );
+    }
 
     const out: Record<string, unknown> = { UnprocessedItems: {} };
     if (wantsCapacity) {
