@@ -18,7 +18,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { client, startServerProcess, type ServerProcess } from './helpers/server-process.js';
-import { hashKeyTable } from './helpers/tables.js';
+import { hashKeyTable, indexedTable } from './helpers/tables.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -33,39 +33,7 @@ before(async () => {
   await ddb.send(
     new CreateTableCommand(hashKeyTable(PLAIN)),
   );
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: INDEXED,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'S' },
-        { AttributeName: 'lsk', AttributeType: 'S' },
-        { AttributeName: 'gk', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      LocalSecondaryIndexes: [
-        {
-          IndexName: 'lsi',
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'lsk', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'gsi',
-          KeySchema: [{ AttributeName: 'gk', KeyType: 'HASH' }],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await ddb.send(new CreateTableCommand(indexedTable(INDEXED)));
 });
 after(async () => {
   ddb.destroy();

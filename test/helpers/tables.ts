@@ -13,3 +13,46 @@ export function hashKeyTable(name: string): CreateTableCommandInput {
     BillingMode: 'PAY_PER_REQUEST',
   };
 }
+
+/**
+ * An on-demand table with every kind of index: keys `pk`/`sk` (S), a local
+ * index `lsi` on `lsk` (ALL), and a KEYS_ONLY global index `gsi` on `gk`,
+ * optionally with a Number range key.
+ */
+export function indexedTable(name: string, gsiRangeKey?: string): CreateTableCommandInput {
+  return {
+    TableName: name,
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'S' },
+      { AttributeName: 'lsk', AttributeType: 'S' },
+      { AttributeName: 'gk', AttributeType: 'S' },
+      ...(gsiRangeKey === undefined ? [] : [{ AttributeName: gsiRangeKey, AttributeType: 'N' as const }]),
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    LocalSecondaryIndexes: [
+      {
+        IndexName: 'lsi',
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'lsk', KeyType: 'RANGE' },
+        ],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: 'gsi',
+        KeySchema: [
+          { AttributeName: 'gk', KeyType: 'HASH' },
+          ...(gsiRangeKey === undefined ? [] : [{ AttributeName: gsiRangeKey, KeyType: 'RANGE' as const }]),
+        ],
+        Projection: { ProjectionType: 'KEYS_ONLY' },
+      },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  };
+}
