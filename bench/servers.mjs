@@ -58,6 +58,25 @@ export const SERVERS = {
     unavailable: () => (existsSync(OPENDDB_CLI) ? null : 'dist/openddb.mjs not found (npm run build)'),
     command: (port) => [process.execPath, [OPENDDB_CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--in-memory']],
   },
+  // The same servers on the node:http front end (--http node), to compare
+  // with the default node:net one (src/server/fast-http) in one run.
+  'openddb-disk-nodehttp': {
+    label: 'openddb (durable, embedded store; --http node)',
+    durable: true,
+    transactions: true,
+    unavailable: () => (existsSync(OPENDDB_CLI) ? null : 'dist/openddb.mjs not found (npm run build)'),
+    command: (port, dataDir) => [
+      process.execPath,
+      [OPENDDB_CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--http', 'node'],
+    ],
+  },
+  'openddb-mem-nodehttp': {
+    label: 'openddb (in-memory; --http node)',
+    durable: false,
+    transactions: true,
+    unavailable: () => (existsSync(OPENDDB_CLI) ? null : 'dist/openddb.mjs not found (npm run build)'),
+    command: (port) => [process.execPath, [OPENDDB_CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--in-memory', '--http', 'node']],
+  },
   'dynalite-mem': {
     label: 'dynalite 4 (in-memory)',
     durable: false,

@@ -1,12 +1,12 @@
 #!/usr/bin/env node
 /**
  * @module cli
- * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--ttl-interval-ms 1000]`
+ * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--ttl-interval-ms 1000] [--http node|fast]`
  */
 import { parseArgs } from 'node:util';
 import { startServer } from './server/start-server.js';
 
-const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--region us-east-1] [--ttl-interval-ms 1000]`;
+const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -29,6 +29,7 @@ async function main(argv: string[]): Promise<number> {
         'in-memory': { type: 'boolean', default: false },
         region: { type: 'string' },
         'ttl-interval-ms': { type: 'string' },
+        http: { type: 'string', default: 'fast' },
       },
       strict: true,
     }));
@@ -46,6 +47,11 @@ async function main(argv: string[]): Promise<number> {
     process.stderr.write(`openddb: --ttl-interval-ms must be a whole number of milliseconds, at least 1, not '${values['ttl-interval-ms']}'\n`);
     return 2;
   }
+  if (values.http !== 'node' && values.http !== 'fast') {
+    process.stderr.write(`openddb: --http must be 'node' or 'fast', not '${values.http}'\n`);
+    return 2;
+  }
+  const httpFrontEnd: 'node' | 'fast' = values.http;
   if (values['in-memory'] && values.data !== undefined) {
     process.stderr.write('openddb: choose either --data or --in-memory, not both\n');
     return 2;
@@ -59,6 +65,7 @@ async function main(argv: string[]): Promise<number> {
       dataDir: values.data ?? './data',
       ...(values.region !== undefined ? { region: values.region } : {}),
       ...(ttlIntervalMs !== undefined ? { ttlIntervalMs } : {}),
+      http: httpFrontEnd,
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

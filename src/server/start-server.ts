@@ -8,6 +8,7 @@ import { Dispatcher } from '../ops/dispatcher.js';
 import { allOperations } from '../ops/all-operations.js';
 import { openEngine } from '../storage/open-engine.js';
 import { startHttpServer } from './http-server.js';
+import { startFastHttpServer } from './fast-http/fast-http-server.js';
 import { startStreams } from '../streams/stream-trimmer.js';
 import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
 
@@ -28,6 +29,13 @@ export interface StartServerOptions {
   readonly ttlIntervalMs?: number;
   /** Milliseconds between stream trimming passes (streams/stream-trimmer); default 60000. */
   readonly streamTrimIntervalMs?: number;
+  /**
+   * The HTTP front end: 'fast' (the default: a hand-written HTTP/1.1
+   * server on node:net, server/fast-http, which costs 20–45 µs less CPU per
+   * request) or 'node' (node:http). Both serve the same protocol through
+   * server/dynamo-protocol.
+   */
+  readonly http?: 'node' | 'fast';
 }
 
 export interface RunningServer {
@@ -66,7 +74,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const dispatcher = new Dispatcher(database, allOperations);
   let http;
   try {
-    http = await startHttpServer({
+    http = await (options.http === 'node' ? startHttpServer : startFastHttpServer)({
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 8000,
       dispatcher,

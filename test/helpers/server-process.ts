@@ -35,6 +35,9 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   const args = [CLI, 'serve', '--port', '0'];
   if (options.dataDir !== undefined) args.push('--data', options.dataDir);
   else args.push('--in-memory');
+  // OPENDDB_TEST_HTTP=fast runs the whole black-box suite on the node:net
+  // front end; a test's own --http (protocol.test.ts) comes later and wins.
+  if (process.env.OPENDDB_TEST_HTTP !== undefined) args.push('--http', process.env.OPENDDB_TEST_HTTP);
   args.push(...(options.extraArgs ?? []));
   const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
