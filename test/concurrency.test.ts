@@ -37,9 +37,7 @@ for (const storage of ['in-memory', 'data directory'] as const) {
     before(async () => {
       server = await startServerProcess(dir ? { dataDir: dir.path } : {});
       ddb = client(server.url);
-      await ddb.send(
-        new CreateTableCommand(hashKeyTable('race')),
-      );
+      await ddb.send(new CreateTableCommand(hashKeyTable('race')));
     });
     after(async () => {
       ddb.destroy();

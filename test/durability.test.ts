@@ -14,9 +14,7 @@ describe('durability', () => {
     try {
       let server = await startServerProcess({ dataDir: dir.path });
       let ddb = client(server.url);
-      await ddb.send(
-        new CreateTableCommand(hashKeyTable('restart')),
-      );
+      await ddb.send(new CreateTableCommand(hashKeyTable('restart')));
       await ddb.send(new PutItemCommand({ TableName: 'restart', Item: { pk: { S: 'k' }, v: { N: '42' } } }));
       ddb.destroy();
       assert.equal(await server.stop(), 0);
@@ -36,9 +34,7 @@ describe('durability', () => {
     try {
       let server = await startServerProcess({ dataDir: dir.path });
       let ddb = client(server.url);
-      await ddb.send(
-        new CreateTableCommand(hashKeyTable('crash')),
-      );
+      await ddb.send(new CreateTableCommand(hashKeyTable('crash')));
       const acknowledged: string[] = [];
       let stop = false;
       const payload = 'p'.repeat(2000);

@@ -30,9 +30,7 @@ type Item = Record<string, AttributeValue>;
 before(async () => {
   server = await startServerProcess();
   ddb = client(server.url);
-  await ddb.send(
-    new CreateTableCommand(hashKeyTable(PLAIN)),
-  );
+  await ddb.send(new CreateTableCommand(hashKeyTable(PLAIN)));
   await ddb.send(new CreateTableCommand(indexedTable(INDEXED)));
 });
 after(async () => {

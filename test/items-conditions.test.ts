@@ -26,9 +26,7 @@ type Item = Record<string, AttributeValue>;
 before(async () => {
   server = await startServerProcess();
   ddb = client(server.url);
-  await ddb.send(
-    new CreateTableCommand(hashKeyTable(TABLE)),
-  );
+  await ddb.send(new CreateTableCommand(hashKeyTable(TABLE)));
 });
 after(async () => {
   ddb.destroy();

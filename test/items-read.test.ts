@@ -33,9 +33,7 @@ const ITEM: Item = {
 before(async () => {
   server = await startServerProcess();
   ddb = client(server.url);
-  await ddb.send(
-    new CreateTableCommand(hashKeyTable(TABLE)),
-  );
+  await ddb.send(new CreateTableCommand(hashKeyTable(TABLE)));
   await ddb.send(new PutItemCommand({ TableName: TABLE, Item: ITEM }));
 });
 after(async () => {

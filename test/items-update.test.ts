@@ -29,9 +29,7 @@ type Item = Record<string, AttributeValue>;
 before(async () => {
   server = await startServerProcess();
   ddb = client(server.url);
-  await ddb.send(
-    new CreateTableCommand(hashKeyTable(TABLE)),
-  );
+  await ddb.send(new CreateTableCommand(hashKeyTable(TABLE)));
   await ddb.send(new CreateTableCommand(indexedTable(INDEXED, 'gr')));
 });
 after(async () => {

@@ -19,7 +19,7 @@ import {
   type TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
-import { hashKeyTable } from './helpers/tables.js';
+import { hashKeyTable, sortedTableWithGsi } from './helpers/tables.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -27,27 +27,8 @@ let ddb: DynamoDBClient;
 before(async () => {
   server = await startServerProcess();
   ddb = client(server.url);
-  await ddb.send(
-    new CreateTableCommand(hashKeyTable('pqt')),
-  );
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: 'pq-sorted',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-        { AttributeName: 'color', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        { IndexName: 'by-color', KeySchema: [{ AttributeName: 'color', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await ddb.send(new CreateTableCommand(hashKeyTable('pqt')));
+  await ddb.send(new CreateTableCommand(sortedTableWithGsi('pq-sorted', 'color')));
   for (let sk = 1; sk <= 10; sk++) {
     await ddb.send(
       new PutItemCommand({

@@ -53,9 +53,7 @@ for (const storage of ['in-memory', 'data directory'] as const) {
     before(async () => {
       server = await startServerProcess(dir ? { dataDir: dir.path } : {});
       ddb = client(server.url);
-      await ddb.send(
-        new CreateTableCommand(hashKeyTable('bank')),
-      );
+      await ddb.send(new CreateTableCommand(hashKeyTable('bank')));
       for (let first = 0; first < ACCOUNTS; first += 25) {
         await ddb.send(
           new BatchWriteItemCommand({

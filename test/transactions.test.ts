@@ -18,7 +18,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
-import { hashKeyTable } from './helpers/tables.js';
+import { hashKeyTable, sortedTableWithGsi } from './helpers/tables.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -26,27 +26,8 @@ let ddb: DynamoDBClient;
 before(async () => {
   server = await startServerProcess();
   ddb = client(server.url);
-  await ddb.send(
-    new CreateTableCommand(hashKeyTable('tx-a')),
-  );
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: 'tx-b',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-        { AttributeName: 'status', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        { IndexName: 'by-status', KeySchema: [{ AttributeName: 'status', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await ddb.send(new CreateTableCommand(hashKeyTable('tx-a')));
+  await ddb.send(new CreateTableCommand(sortedTableWithGsi('tx-b', 'status')));
 });
 after(async () => {
   ddb.destroy();

@@ -56,3 +56,30 @@ export function indexedTable(name: string, gsiRangeKey?: string): CreateTableCom
     BillingMode: 'PAY_PER_REQUEST',
   };
 }
+
+/**
+ * An on-demand table keyed by `pk` (S) and a Number sort key `sk`, with one
+ * global index `by-<attribute>` (ALL) on a string attribute.
+ */
+export function sortedTableWithGsi(name: string, gsiAttribute: string): CreateTableCommandInput {
+  return {
+    TableName: name,
+    AttributeDefinitions: [
+      { AttributeName: 'pk', AttributeType: 'S' },
+      { AttributeName: 'sk', AttributeType: 'N' },
+      { AttributeName: gsiAttribute, AttributeType: 'S' },
+    ],
+    KeySchema: [
+      { AttributeName: 'pk', KeyType: 'HASH' },
+      { AttributeName: 'sk', KeyType: 'RANGE' },
+    ],
+    GlobalSecondaryIndexes: [
+      {
+        IndexName: `by-${gsiAttribute}`,
+        KeySchema: [{ AttributeName: gsiAttribute, KeyType: 'HASH' }],
+        Projection: { ProjectionType: 'ALL' },
+      },
+    ],
+    BillingMode: 'PAY_PER_REQUEST',
+  };
+}
