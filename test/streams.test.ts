@@ -322,7 +322,7 @@ describe('stream lifecycle', () => {
 describe('Streams API errors', () => {
   it('refuse malformed and unknown streams and shards', async () => {
     const { name, arn } = await streamedTable('KEYS_ONLY');
-    const shardId = await onlyShard(streams, arn);
+    await onlyShard(streams, arn);
     await expectError(
       streams.send(new DescribeStreamCommand({ StreamArn: 'sdfadfsdfnlfkajakfgjalksfgklasjklasdjfklasdfasdfgasf' })),
       'ValidationException',

@@ -25,11 +25,6 @@ import { streamRecordWrite } from '../streams/change-log.js';
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export interface StoredItem {
-  readonly item: Item;
-  /** The stored bytes: the item's JSON wire form. */
-  readonly raw: Uint8Array;
-}
 
 export function decodeItem(raw: Uint8Array): Item {
   return JSON.parse(decoder.decode(raw)) as Item;
@@ -39,10 +34,6 @@ export function encodeItem(item: Item): Uint8Array {
   return encoder.encode(JSON.stringify(item));
 }
 
-export async function readItem(db: Database, table: TableRecord, key: Item): Promise<StoredItem | undefined> {
-  const raw = await db.engine.get(itemKey(table, key));
-  return raw === undefined ? undefined : { item: decodeItem(raw), raw };
-}
 
 /**
  * What `apply` decides: the item's next version (undefined to delete it),
