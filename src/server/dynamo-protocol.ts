@@ -83,8 +83,13 @@ export async function handleRequest(req: ProtocolRequest, ctx: ProtocolContext):
     return await answer(req, ctx, requestId);
   } catch (e) {
     ctx.log(`request ${requestId} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return errorResponse(errors.internal(), requestId, 'application/x-amz-json-1.0', undefined);
+    return internalErrorResponse(requestId);
   }
+}
+
+/** DynamoDB's InternalServerError envelope: what a client gets when anything unexpected fails. */
+export function internalErrorResponse(requestId = newRequestId()): ProtocolResponse {
+  return errorResponse(errors.internal(), requestId, 'application/x-amz-json-1.0', undefined);
 }
 
 async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: string): Promise<ProtocolResponse> {

@@ -8,11 +8,8 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { crc32 } from 'node:zlib';
-import { errors } from '../errors/index.js';
-import { newRequestId } from './request-id.js';
 import type { Dispatcher } from '../ops/dispatcher.js';
-import { handleRequest, MAX_REQUEST_BYTES } from './dynamo-protocol.js';
+import { handleRequest, internalErrorResponse, MAX_REQUEST_BYTES, tooLargeResponse, type ProtocolResponse } from './dynamo-protocol.js';
 
 export { MAX_REQUEST_BYTES } from './dynamo-protocol.js';
 
@@ -33,11 +30,8 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
     handle(req, res, options).catch((e: unknown) => {
       options.log(`unhandled error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-      if (!res.headersSent) {
-        const body = Buffer.from(JSON.stringify(errors.internal().toBody()), 'utf8');
-        res.writeHead(500, ['x-amzn-RequestId', newRequestId(), 'Content-Type', 'application/x-amz-json-1.0', 'Content-Length', String(body.length), 'x-amz-crc32', String(crc32(body))]);
-        res.end(body);
-      } else res.destroy();
+      if (!res.headersSent) write(res, internalErrorResponse());
+      else res.destroy();
     });
   });
   server.headersTimeout = 60_000;
@@ -96,13 +90,14 @@ const EMPTY = Buffer.alloc(0);
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, options: HttpServerOptions): Promise<void> {
   const raw = await readBody(req);
   if (raw === 'too-large') {
-    res.statusCode = 413;
-    res.setHeader('Connection', 'close');
-    res.end();
+    write(res, tooLargeResponse());
     req.destroy();
     return;
   }
-  const out = await handleRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: raw }, options);
+  write(res, await handleRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: raw }, options));
+}
+
+function write(res: http.ServerResponse, out: ProtocolResponse): void {
   // One writeHead with the whole header list: fewer header-map operations per request.
   res.writeHead(out.status, out.headers as string[]);
   res.end(out.body);

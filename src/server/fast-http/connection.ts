@@ -14,7 +14,7 @@
  * the connection is closed after the responses owed before it.
  */
 import type * as net from 'node:net';
-import { handleRequest, MAX_REQUEST_BYTES, tooLargeResponse, type ProtocolContext, type ProtocolRequest, type ProtocolResponse } from '../dynamo-protocol.js';
+import { handleRequest, internalErrorResponse, MAX_REQUEST_BYTES, tooLargeResponse, type ProtocolContext, type ProtocolRequest, type ProtocolResponse } from '../dynamo-protocol.js';
 import { ChunkedDecoder } from './chunked-decoder.js';
 import { isHeadError, MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from './request-head-parser.js';
 import { CONTINUE, encodeResponse, type HttpDate } from './response-encoder.js';
@@ -271,7 +271,7 @@ export class Connection {
     handleRequest(request, this.config.protocol).then(
       done,
       // handleRequest never rejects; should it, the client still gets an answer in order.
-      () => done({ status: 500, headers: ['Content-Length', '0'], body: EMPTY }),
+      () => done(internalErrorResponse()),
     );
   }
 
