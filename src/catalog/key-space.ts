@@ -89,9 +89,17 @@ export function streamRecordSequence(key: Uint8Array): bigint {
 export function indexPrefix(tableId: number, indexId: number): Uint8Array {
   const k = new Uint8Array(6);
   k[0] = DATA;
-  new DataView(k.buffer).setUint32(1, tableId);
+  writeUint32(k, 1, tableId);
   k[5] = indexId;
   return k;
+}
+
+/** Big-endian, as DataView.setUint32 would write it. */
+function writeUint32(out: Uint8Array, offset: number, value: number): void {
+  out[offset] = value >>> 24;
+  out[offset + 1] = (value >>> 16) & 0xff;
+  out[offset + 2] = (value >>> 8) & 0xff;
+  out[offset + 3] = value & 0xff;
 }
 
 /** Every key of a table and all its indexes lies in [tablePrefix, successor(tablePrefix)). */
@@ -128,12 +136,13 @@ export function entryKey(
     (parts ??= []).push(encoded);
     length += encoded.length;
   }
+  // Plain byte stores: a DataView would move the (small, on-heap) array's
+  // storage off-heap, which costs more than the whole key.
   const out = new Uint8Array(length);
-  const view = new DataView(out.buffer);
   out[0] = DATA;
-  view.setUint32(1, tableId);
+  writeUint32(out, 1, tableId);
   out[5] = indexId;
-  view.setUint32(6, partitionHash(pk));
+  writeUint32(out, 6, partitionHash(pk));
   out.set(pk, 10);
   let offset = 10 + pk.length;
   if (parts) {

@@ -22,7 +22,6 @@ import type { Item } from '../values/types.js';
 import { assertNotInTransaction } from '../txn/conflicts.js';
 import { streamRecordWrite } from '../streams/change-log.js';
 
-const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 
@@ -31,7 +30,9 @@ export function decodeItem(raw: Uint8Array): Item {
 }
 
 export function encodeItem(item: Item): Uint8Array {
-  return encoder.encode(JSON.stringify(item));
+  // Buffer.from is several times cheaper than TextEncoder here (pooled
+  // allocation for small items); the bytes are the same UTF-8.
+  return Buffer.from(JSON.stringify(item), 'utf8');
 }
 
 

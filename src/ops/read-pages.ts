@@ -116,7 +116,10 @@ export async function readPage(request: PageRequest): Promise<RawJson> {
     chunk = Math.min(chunk * 4, MAX_CHUNK, limit === undefined ? MAX_CHUNK : limit - scanned);
   }
 
-  const parts: string[] = [];
+  // The body goes out as byte chunks: stored items are spliced in as the
+  // JSON bytes they are, never decoded and encoded again.
+  const chunks: Uint8Array[] = [];
+  let tail = '';
   let fetchedBytes = 0;
   if (!selection.count) {
     let items: readonly Read[] = matched;
@@ -124,37 +127,41 @@ export async function readPage(request: PageRequest): Promise<RawJson> {
       items = await fetchFromTable(request, matched);
       for (const read of items) fetchedBytes += sizeOf(read);
     }
-    parts.push(`"Items":[${renderItems(items, selection)}]`);
+    chunks.push(ITEMS_OPEN);
+    renderItems(items, selection, chunks);
+    tail = `],"Count":${matched.length}`;
+  } else {
+    tail = `{"Count":${matched.length}`;
   }
-  parts.push(`"Count":${matched.length}`, `"ScannedCount":${scanned}`);
+  tail += `,"ScannedCount":${scanned}`;
   if (stopped && last !== undefined) {
-    parts.push(`"LastEvaluatedKey":${JSON.stringify(lastEvaluatedKey(target, itemOf(last)))}`);
+    tail += `,"LastEvaluatedKey":${JSON.stringify(lastEvaluatedKey(target, itemOf(last)))}`;
   }
   if (wantCapacity) {
     const capacity = pageCapacity(request, exactBytes, fetchedBytes);
-    if (capacity !== undefined) parts.push(`"ConsumedCapacity":${JSON.stringify(capacity)}`);
+    if (capacity !== undefined) tail += `,"ConsumedCapacity":${JSON.stringify(capacity)}`;
   }
-  return new RawJson(`{${parts.join(',')}}`);
+  chunks.push(Buffer.from(`${tail}}`, 'utf8'));
+  return new RawJson(chunks);
 }
 
-/** The response items: stored JSON spliced as is unless a projection reshapes them. */
-function renderItems(items: readonly Read[], selection: Selection): string {
+const ITEMS_OPEN = Buffer.from('{"Items":[', 'latin1');
+const COMMA = Uint8Array.of(0x2c);
+
+/** Appends the response items: stored JSON spliced as is unless a projection reshapes them. */
+function renderItems(items: readonly Read[], selection: Selection, out: Uint8Array[]): void {
   const paths = selection.paths;
   if (paths === undefined) {
-    // One UTF-8 decode for the whole list rather than one per item.
-    const chunks: Uint8Array[] = [];
     for (let i = 0; i < items.length; i++) {
-      if (i > 0) chunks.push(COMMA);
-      chunks.push(items[i]!.entry.value);
+      if (i > 0) out.push(COMMA);
+      out.push(items[i]!.entry.value);
     }
-    return Buffer.concat(chunks).toString('utf8');
+    return;
   }
-  const out: string[] = new Array<string>(items.length);
-  for (let i = 0; i < items.length; i++) out[i] = JSON.stringify(projectItem(itemOf(items[i]!), paths));
-  return out.join(',');
+  const rendered: string[] = new Array<string>(items.length);
+  for (let i = 0; i < items.length; i++) rendered[i] = JSON.stringify(projectItem(itemOf(items[i]!), paths));
+  out.push(Buffer.from(rendered.join(','), 'utf8'));
 }
-
-const COMMA = Uint8Array.of(0x2c);
 
 /**
  * An LSI asked for attributes it does not project: each matching item is

@@ -36,6 +36,18 @@ export function copyBytes(bytes: Uint8Array): Uint8Array {
   return new Uint8Array(bytes);
 }
 
+/**
+ * A private copy handed to a reader. Reads are short-lived, so the copy
+ * comes from Node's pooled allocator (a small Buffer is a view into a
+ * shared 8 KiB slab): far cheaper than a new ArrayBuffer per value. Stored
+ * copies use copyBytes, so a long-lived value never pins a slab.
+ */
+export function readerCopy(bytes: Uint8Array): Uint8Array {
+  const out = Buffer.allocUnsafe(bytes.length);
+  out.set(bytes);
+  return out;
+}
+
 /** Throws a TypeError unless `key` is a non-empty Uint8Array (LMDB forbids empty keys). */
 export function assertKey(key: unknown, what: string): asserts key is Uint8Array {
   if (!(key instanceof Uint8Array)) throw new TypeError(`${what} must be a Uint8Array`);

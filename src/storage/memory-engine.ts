@@ -14,7 +14,7 @@
  * atomic because no other JavaScript can run in between.
  */
 import BTreeModule from 'sorted-btree';
-import { assertKey, assertValue, bytesEqual, copyBytes } from './byte-order.js';
+import { assertKey, assertValue, bytesEqual, copyBytes, readerCopy } from './byte-order.js';
 import { CommitConflictError } from './engine.js';
 import type {
   EngineCapabilities,
@@ -36,8 +36,14 @@ interface Stored {
   readonly value: Uint8Array;
 }
 
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string })
+  .latin1Slice;
+
+/** latin1 maps each byte to one UTF-16 unit, so string order is byte order. */
 function treeKey(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.length).toString('latin1');
+  // Read in place: Buffer.from(key.buffer) would first move a small on-heap
+  // array's storage off-heap.
+  return latin1Slice.call(key, 0, key.length);
 }
 
 function compareStrings(a: string, b: string): number {
@@ -61,7 +67,7 @@ export class MemoryEngine implements StorageEngine {
     const stored = this.#tree.get(treeKey(key));
     // Copies out as well as in: a caller mutating a returned array must not
     // change the store, as it cannot with the LMDB engine.
-    return stored === undefined ? undefined : copyBytes(stored.value);
+    return stored === undefined ? undefined : readerCopy(stored.value);
   }
 
   async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
@@ -69,7 +75,7 @@ export class MemoryEngine implements StorageEngine {
     keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
     return keys.map((key) => {
       const stored = this.#tree.get(treeKey(key));
-      return stored === undefined ? undefined : copyBytes(stored.value);
+      return stored === undefined ? undefined : readerCopy(stored.value);
     });
   }
 
@@ -87,12 +93,12 @@ export class MemoryEngine implements StorageEngine {
       // skipHighest: `end` itself is excluded.
       for (const [key, stored] of this.#tree.entriesReversed(high, undefined, true)) {
         if (key < low || out.length >= limit) break;
-        out.push({ key: copyBytes(stored.key), value: copyBytes(stored.value) });
+        out.push({ key: readerCopy(stored.key), value: readerCopy(stored.value) });
       }
     } else {
       for (const [key, stored] of this.#tree.entries(low)) {
         if (key >= high || out.length >= limit) break;
-        out.push({ key: copyBytes(stored.key), value: copyBytes(stored.value) });
+        out.push({ key: readerCopy(stored.key), value: readerCopy(stored.value) });
       }
     }
     return out;

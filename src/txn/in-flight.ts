@@ -30,8 +30,13 @@ export type HoldMode = 'read' | 'write';
 
 /** Storage keys as map keys: latin1 maps each byte to one character, so distinct keys stay distinct. */
 function keyString(key: Uint8Array): string {
-  return Buffer.from(key.buffer, key.byteOffset, key.byteLength).toString('latin1');
+  // latin1Slice reads the array where it is; Buffer.from(key.buffer) would
+  // first move a small on-heap array's storage off-heap.
+  return latin1Slice.call(key, 0, key.byteLength);
 }
+
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string })
+  .latin1Slice;
 
 export class InFlightItems {
   private readonly holds = new Set<string>();
@@ -64,7 +69,8 @@ export class InFlightItems {
 
   /** Whether any transaction holds the item stored at `key`. */
   isHeld(key: Uint8Array): boolean {
-    return this.holds.has(keyString(key));
+    // Every single-item write asks; most of the time nothing is held.
+    return this.holds.size > 0 && this.holds.has(keyString(key));
   }
 
   /**

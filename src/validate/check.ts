@@ -90,6 +90,17 @@ function checkType(value: unknown, shape: Shape): unknown {
     case 'map': {
       if (typeof value !== 'object') throw errors.serialization('Expected map or null');
       if (Array.isArray(value)) throw errors.serialization('Start of list found where not expected');
+      if (shape.value.type === 'attributeValue' || shape.value.type === 'string') {
+        // Values of these shapes come back as they are, so the map does too:
+        // no copy of every Item on every request. (A copy would also turn a
+        // "__proto__" member into the copy's prototype.)
+        const map = value as Record<string, unknown>;
+        for (const k in map) {
+          const v = map[k];
+          if (v !== null) checkType(v, shape.value);
+        }
+        return map;
+      }
       const out: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(value as Record<string, unknown>)) {
         out[k] = v === null ? null : checkType(v, shape.value);
@@ -273,15 +284,28 @@ function checkString(s: string, shape: StringShape, fail: (c: string) => void): 
     if (before < 1) return fail('Member must have length greater than or equal to 1');
     if (before > 1024) return fail('Member must have length less than or equal to 1024');
     if (s.startsWith('arn:')) return;
-    if (!new RegExp(`^${TABLE_NAME_PATTERN}$`).test(s))
+    if (!TABLE_NAME_REGEXP.test(s))
       fail(`Member must satisfy regular expression pattern: ${TABLE_NAME_PATTERN}`);
     if (s.length < 3) fail('Member must have length greater than or equal to 3');
     if (s.length > 255) fail('Member must have length less than or equal to 255');
     return;
   }
-  if (shape.pattern !== undefined && !new RegExp(`^(?:${shape.pattern})$`).test(s))
+  if (shape.pattern !== undefined && !patternRegExp(shape.pattern).test(s))
     fail(`Member must satisfy regular expression pattern: ${shape.pattern}`);
   checkLength(s.length, shape, fail);
+}
+
+const TABLE_NAME_REGEXP = new RegExp(`^${TABLE_NAME_PATTERN}$`);
+const patternCache = new Map<string, RegExp>();
+
+/** Schema patterns are a handful of constants: compile each once. */
+function patternRegExp(pattern: string): RegExp {
+  let re = patternCache.get(pattern);
+  if (re === undefined) {
+    re = new RegExp(`^(?:${pattern})$`);
+    patternCache.set(pattern, re);
+  }
+  return re;
 }
 
 function violation(value: unknown, path: string, constraint: string, shape: Shape, style: Style): string {
