@@ -1,12 +1,14 @@
 /**
  * @module expr/lru-cache
  * A small bounded least-recently-used map. A Map iterates in insertion
- * order, so re-inserting on every hit keeps the oldest entry first and
- * eviction is O(1).
+ * order, so re-inserting on a hit keeps the least recently used entry first
+ * and eviction is O(1).
  */
 
 export class LruCache<K, V> {
-  private readonly entries = new Map<K, V>();
+  private readonly entries = new Map<K, Slot<V>>();
+  /** Counts gets and sets: an entry's `touched` says how recently it moved to the back. */
+  private clock = 0;
 
   constructor(readonly capacity: number) {}
 
@@ -15,17 +17,24 @@ export class LruCache<K, V> {
   }
 
   get(key: K): V | undefined {
-    const value = this.entries.get(key);
-    if (value !== undefined) {
+    const slot = this.entries.get(key);
+    if (slot === undefined) return undefined;
+    const now = ++this.clock;
+    // Moving an entry to the back costs two more map operations on every
+    // hit. An entry moved within the last quarter of the capacity's
+    // operations still sits in the newest quarter, far from eviction, so it
+    // stays put: nearly LRU, and a hot entry costs one lookup.
+    if (now - slot.touched > this.capacity >> 2) {
       this.entries.delete(key);
-      this.entries.set(key, value);
+      this.entries.set(key, slot);
+      slot.touched = now;
     }
-    return value;
+    return slot.value;
   }
 
   set(key: K, value: V): void {
     this.entries.delete(key);
-    this.entries.set(key, value);
+    this.entries.set(key, { value, touched: ++this.clock });
     if (this.entries.size > this.capacity) {
       const oldest = this.entries.keys().next();
       if (oldest.done !== true) this.entries.delete(oldest.value);
@@ -35,4 +44,9 @@ export class LruCache<K, V> {
   clear(): void {
     this.entries.clear();
   }
+}
+
+interface Slot<V> {
+  readonly value: V;
+  touched: number;
 }

@@ -47,13 +47,19 @@ type CacheEntry = { readonly ast: Parsed } | { readonly error: string };
 
 /**
  * Keys are at most 4 KB of text (longer texts are refused before the
- * cache), so this bounds the cache to a few megabytes.
+ * cache), so five kinds of 500 entries bound the caches to ~10 MB.
  */
-const cache = new LruCache<string, CacheEntry>(1000);
+const caches = new Map<ExpressionName, LruCache<string, CacheEntry>>();
+
+function cacheFor(name: ExpressionName): LruCache<string, CacheEntry> {
+  let cache = caches.get(name);
+  if (cache === undefined) caches.set(name, (cache = new LruCache<string, CacheEntry>(500)));
+  return cache;
+}
 
 /** Forgets every cached parse (for tests and benchmarks). */
 export function clearParseCache(): void {
-  cache.clear();
+  caches.clear();
 }
 
 function cached<T extends Parsed>(name: ExpressionName, text: string, parse: () => T): T {
@@ -62,7 +68,9 @@ function cached<T extends Parsed>(name: ExpressionName, text: string, parse: () 
   if (text.length > MAX_EXPRESSION_BYTES) {
     throw invalidExpression(name, messages.tooLong(Buffer.byteLength(text, 'utf8')));
   }
-  const key = `${name}\u0000${text}`;
+  // One cache per expression kind, keyed by the text itself: no key to build.
+  const cache = cacheFor(name);
+  const key = text;
   const hit = cache.get(key);
   if (hit !== undefined) {
     if ('error' in hit) throw errors.validation(hit.error);

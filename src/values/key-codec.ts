@@ -34,11 +34,20 @@ const EXPONENT_BIAS = 130;
 
 const ZERO_ENCODING = Uint8Array.of(ZERO);
 
-/** UTF-8 of `s` with 0x00 escaped and the terminator, in one pass. */
+/**
+ * Scratch space for encodeString. Encoding into it and
+ * copying out with slice() leaves a small exact-size result on V8's heap;
+ * subarray() of an oversized array would instead force its storage off-heap,
+ * which costs more than the encoding (this runs for every key of every request).
+ */
+const scratch = new Uint8Array(4096);
+
+/** UTF-8 of `s` with 0x00 escaped and the terminator. */
 function encodeString(s: string): Uint8Array {
   const n = s.length;
   // Worst case three bytes per UTF-16 unit (an escaped NUL is two), plus two.
-  const out = new Uint8Array(n * 3 + 2);
+  // (Keys are at most 2 KB; a longer string, e.g. a begins_with operand, gets its own array.)
+  const out = n * 3 + 2 <= scratch.length ? scratch : new Uint8Array(n * 3 + 2);
   let o = 0;
   for (let i = 0; i < n; i++) {
     let c = s.charCodeAt(i);
@@ -70,7 +79,7 @@ function encodeString(s: string): Uint8Array {
   }
   out[o++] = 0x00;
   out[o++] = 0x01;
-  return out.subarray(0, o);
+  return out.slice(0, o);
 }
 
 function encodeBytes(bytes: Uint8Array): Uint8Array {
