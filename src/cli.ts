@@ -1,14 +1,19 @@
-#!/usr/bin/env node
 /**
  * @module cli
  * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--ttl-interval-ms 1000] [--http node|fast]`
+ *
+ * The `openddb` bin (dist/openddb.mjs, made by scripts/build.mjs) loads this
+ * module bundled, through V8's code cache, and calls runCli.
  */
 import { parseArgs } from 'node:util';
 import { startServer } from './server/start-server.js';
 
+// For scripts/build.mjs, which starts servers from the bundle to fill its code cache.
+export { startServer };
+
 const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]`;
 
-async function main(argv: string[]): Promise<number> {
+export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
@@ -92,12 +97,15 @@ async function main(argv: string[]): Promise<number> {
   return 0;
 }
 
-main(process.argv.slice(2)).then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`openddb: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+/** Runs the CLI with `argv` (process.argv without node and the script) and sets the exit code. */
+export function runCli(argv: string[]): void {
+  main(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`openddb: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
+}

@@ -5,9 +5,7 @@
  */
 import { Database, type Clock } from '../db/database.js';
 import { Dispatcher } from '../ops/dispatcher.js';
-import { allOperations } from '../ops/all-operations.js';
 import { openEngine } from '../storage/open-engine.js';
-import { startHttpServer } from './http-server.js';
 import { startFastHttpServer } from './fast-http/fast-http-server.js';
 import { startStreams } from '../streams/stream-trimmer.js';
 import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
@@ -49,6 +47,11 @@ export interface RunningServer {
 
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  // The operations (most of openddb's code) load while the store opens,
+  // overlapping its file I/O where they can. If opening fails, that error
+  // is the one to report.
+  const loadingOperations = import('../ops/all-operations.js');
+  loadingOperations.catch(() => {});
   const engine = await openEngine(options.inMemory ? { inMemory: true } : { dataDir: options.dataDir ?? './data' });
   let database: Database;
   try {
@@ -71,10 +74,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     await database.close();
     throw e;
   }
-  const dispatcher = new Dispatcher(database, allOperations);
   let http;
   try {
-    http = await (options.http === 'node' ? startHttpServer : startFastHttpServer)({
+    const dispatcher = new Dispatcher(database, (await loadingOperations).allOperations);
+    // node:http's front end is the non-default one: load it only when chosen.
+    const start = options.http === 'node' ? (await import('./http-server.js')).startHttpServer : startFastHttpServer;
+    http = await start({
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 8000,
       dispatcher,

@@ -37,8 +37,6 @@ import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open as openFile, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { StorageEngine } from './engine.js';
-import { DataDirectoryLockedError, LmdbEngine } from './lmdb-engine.js';
-import { MemoryEngine } from './memory-engine.js';
 
 export interface OpenEngineOptions {
   /** Directory of the durable engine (created if missing). Required unless inMemory. */
@@ -57,14 +55,28 @@ interface FormatRecord {
   readonly version: number;
 }
 
+/**
+ * Each engine's module is imported only when it is chosen: lmdb's code and
+ * native addon take ~5–10 ms and several MB to load, which an in-memory
+ * server never needs. (The bundled bin keeps this: scripts/build.mjs.)
+ */
 export async function openEngine(options: OpenEngineOptions): Promise<StorageEngine> {
-  if (options.inMemory) return new MemoryEngine();
+  if (options.inMemory) {
+    const { MemoryEngine } = await import('./memory-engine.js');
+    return new MemoryEngine();
+  }
   if (options.dataDir === undefined || options.dataDir === '') {
     throw new Error('no data directory given: pass a data directory, or choose the in-memory mode');
   }
+  // Loading starts before the format file is written, so that it overlaps
+  // that write's file I/O where it can.
+  const loading = import('./lmdb-engine.js');
+  // If preparing the directory fails, that error is the one to report.
+  loading.catch(() => {});
   const dir = resolve(options.dataDir);
   prepareDirectory(dir);
   await checkOrWriteFormat(dir);
+  const { DataDirectoryLockedError, LmdbEngine } = await loading;
   try {
     return await LmdbEngine.open({ path: dir });
   } catch (error) {
