@@ -90,17 +90,30 @@ export function judgeTargets(result) {
       verdict: verdict(Number.isFinite(rm) ? rm >= 10 : null),
     });
   }
+  // p99 at c64, judged separately for single-item operations and for the
+  // multi-item ones: by Little's law a workload's mean latency at 64 in
+  // flight is 64 / throughput, so a batch of 25 puts could only meet 10 ms
+  // at 6,400 batches/s (160,000 items/s); the bare ceiling's own p99 in the
+  // same cell shows what the machine allows.
   const at64 = cells.filter((c) => c.server === SUBJECT && c.concurrency === 64 && c.status === 'ok');
-  if (at64.length) {
-    const worst = at64.reduce((a, b) => (b.p99Us > a.p99Us ? b : a));
+  for (const [label, names] of [
+    ['single-item workloads', ['put', 'get', 'update', 'query', 'mix']],
+    ['multi-item workloads (BatchWriteItem of 25, TransactWriteItems of 4)', ['batch', 'transact']],
+  ]) {
+    const group = at64.filter((c) => names.includes(c.workload));
+    if (!group.length) {
+      rows.push({ target: `p99 latency at concurrency 64, ${label}`, figure: '–', goal: '≤ 10 ms', verdict: verdict(null) });
+      continue;
+    }
+    const worst = group.reduce((a, b) => (b.p99Us > a.p99Us ? b : a));
+    const ceiling = find(cells, worst.workload, 64, 'ceiling');
+    const bound = ceiling?.status === 'ok' ? `; the ceiling's own p99 on ${worst.workload}: ${fmtMs(ceiling.p99Us)} ms` : '';
     rows.push({
-      target: 'p99 latency at concurrency 64 (worst workload)',
-      figure: `${fmtMs(worst.p99Us)} ms (${worst.workload}); ${at64.map((c) => `${c.workload} ${fmtMs(c.p99Us)}`).join(', ')}`,
+      target: `p99 latency at concurrency 64, ${label} (worst)`,
+      figure: `${fmtMs(worst.p99Us)} ms (${worst.workload}); ${group.map((c) => `${c.workload} ${fmtMs(c.p99Us)}`).join(', ')}${bound}`,
       goal: '≤ 10 ms',
       verdict: verdict(worst.p99Us <= 10_000),
     });
-  } else {
-    rows.push({ target: 'p99 latency at concurrency 64', figure: '–', goal: '≤ 10 ms', verdict: verdict(null) });
   }
   const sc = scale?.find((s) => s.server === SUBJECT && s.status === 'ok');
   rows.push({
