@@ -11,6 +11,7 @@
  * so UnprocessedItems is always empty (but always present, as `{}`).
  */
 import { errors } from '../errors/index.js';
+import type { Database } from '../db/database.js';
 import type { TableRecord } from '../catalog/table-record.js';
 import { checkIndexKeyTypes, itemKey, keyOf } from '../indexes/index-entries.js';
 import { item, returnConsumedCapacity, returnItemCollectionMetrics } from './item-schemas.js';
@@ -42,6 +43,8 @@ interface BatchWriteItemInput {
 interface PlannedWrite {
   readonly table: TableRecord;
   readonly key: Item;
+  /** Where the item is stored (itemKey). */
+  readonly storageKey: Uint8Array;
   /** The item to put, or undefined to delete. */
   readonly item: Item | undefined;
 }
@@ -79,6 +82,20 @@ export const batchWriteItem = defineOperation<BatchWriteItemInput>({
       );
     }
     if (tableNames.length === 0) throw errors.validation('The requestItems parameter is required for BatchWriteItem');
+    const mode = input.ReturnConsumedCapacity;
+    const wantsCapacity = mode === 'TOTAL' || mode === 'INDEXES';
+    // Without capacity to report, a batch whose tables have no index and no
+    // stream needs nothing read back and nothing depends on the replaced
+    // items: it is written blind, in one commit. (Looked up early without
+    // throwing: a missing table is reported after the checks below, as before.)
+    const blind =
+      !wantsCapacity &&
+      tableNames.every((name) => {
+        const table = findTable(db, name);
+        return table !== undefined && canWriteBlind(table);
+      });
+    // A blind batch stores each item's JSON, so it is made once, here.
+    const jsonOf: (string | undefined)[] = [];
     let count = 0;
     for (const name of tableNames) {
       for (const request of input.RequestItems[name]!) {
@@ -93,7 +110,13 @@ export const batchWriteItem = defineOperation<BatchWriteItemInput>({
         }
         if (put !== undefined) {
           checkAttributeValues(put.Item);
-          if (itemSize(put.Item) > MAX_ITEM_SIZE) {
+          const json = blind ? JSON.stringify(put.Item) : undefined;
+          jsonOf[count] = json;
+          // An item's size by DynamoDB's rules is at most its JSON's UTF-8
+          // bytes (type tags, quotes, escapes and base64 only add), which are
+          // at most 3 per UTF-16 unit: a short JSON needs no size walk.
+          const surelyFits = json !== undefined && json.length * 3 <= MAX_ITEM_SIZE;
+          if (!surelyFits && itemSize(put.Item) > MAX_ITEM_SIZE) {
             throw errors.validation('Item size has exceeded the maximum allowed size');
           }
         } else {
@@ -107,37 +130,37 @@ export const batchWriteItem = defineOperation<BatchWriteItemInput>({
     const writes: PlannedWrite[] = [];
     for (const name of tableNames) {
       const table = requireTable(db, name);
-      const seen = new Set<string>();
+      const indexes = [...table.globalIndexes, ...table.localIndexes];
       for (const request of input.RequestItems[name]!) {
         let write: PlannedWrite;
         if (request.PutRequest !== undefined) {
           const putItem = request.PutRequest.Item;
           checkPutKey(table, putItem);
-          checkIndexKeyTypes(table, putItem, [...table.globalIndexes, ...table.localIndexes]);
-          write = { table, key: keyOf(table, putItem), item: putItem };
+          if (indexes.length > 0) checkIndexKeyTypes(table, putItem, indexes);
+          const key = keyOf(table, putItem);
+          write = { table, key, storageKey: itemKey(table, key), item: putItem };
         } else {
           const key = request.DeleteRequest!.Key;
           checkKeyParameter(table, key);
-          write = { table, key, item: undefined };
+          write = { table, key, storageKey: itemKey(table, key), item: undefined };
         }
-        const id = Buffer.from(itemKey(table, write.key)).toString('latin1');
-        if (seen.has(id)) throw errors.validation('Provided list of item keys contains duplicates');
-        seen.add(id);
+        // Storage keys start with the table's id, so comparing with every
+        // earlier write finds exactly this table's duplicates (at most 25
+        // writes: cheaper than building a string per key for a Set).
+        if (writes.some((earlier) => sameBytes(earlier.storageKey, write.storageKey))) {
+          throw errors.validation('Provided list of item keys contains duplicates');
+        }
         writes.push(write);
       }
     }
 
-    const mode = input.ReturnConsumedCapacity;
-    const wantsCapacity = mode === 'TOTAL' || mode === 'INDEXES';
     // Keys are distinct, so the writes are independent; running them
     // together lets a durable engine share one flush among them. Without
     // capacity to report, a write to a table without indexes need not read
     // the item it replaces.
     let outcomes: WriteOutcome[] = [];
-    if (!wantsCapacity && writes.every((write) => canWriteBlind(write.table))) {
-      // Nothing to read back and nothing depends on the replaced items: the
-      // whole batch is one commit.
-      await writeBlindItems(db, writes.map((write) => ({ table: write.table, key: write.key, next: write.item })));
+    if (blind) {
+      await writeBlindItems(db, writes.map((write, i) => ({ storageKey: write.storageKey, json: jsonOf[i] })));
     } else {
       outcomes = await Promise.all(
         writes.map((write) =>
@@ -183,4 +206,21 @@ function checkPutKey(table: TableRecord, putItem: Item): void {
     const message = validateKeyValue(name, putItem[name], table.attributeDefinitions[name]!, role, 'key');
     if (message !== undefined) throw errors.validation(message);
   }
+}
+
+/** The table, or undefined where requireTable would throw. */
+function findTable(db: Database, nameOrArn: string): TableRecord | undefined {
+  try {
+    return requireTable(db, nameOrArn);
+  } catch {
+    return undefined;
+  }
+}
+
+/** Byte equality of two short keys, without a native call for each pair. */
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  // From the end: keys of one partition agree up to their sort key.
+  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+  return true;
 }

@@ -4,16 +4,17 @@
  * for real use, and with a 48-byte key limit so that nearly every key in
  * the suite takes the long-key path (LongKeyCodec), including groups of
  * long keys sharing a prefix. Plus what only this engine has: reopening,
- * the layout record, and the one-process-per-directory rule.
+ * the layout record, the one-process-per-directory rule, and one memory
+ * map however the file grows.
  */
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { open } from 'lmdb';
 import { runContractSuite } from './contract.js';
-import { LmdbEngine } from './lmdb-engine.js';
+import { LmdbEngine, mapSizeFor } from './lmdb-engine.js';
 import { LongKeyCodec } from './long-key-codec.js';
 
 const root = mkdtempSync(join(tmpdir(), 'openddb-lmdb-test-'));
@@ -110,5 +111,35 @@ describe('lmdb engine', () => {
     await engine.close();
     const results = await Promise.allSettled(commits);
     assert.ok(results.every((r) => r.status === 'fulfilled'));
+  });
+
+  test('a growing store keeps one mapping of data.mdb, and the file only as large as its data', {
+    skip: existsSync('/proc/self/maps') ? false : 'needs /proc',
+  }, async () => {
+    const path = freshDir();
+    const engine = await LmdbEngine.open({ path });
+    try {
+      // ~5 MB: lmdb-js's default 128 KiB map would have been remapped (and
+      // the old mappings kept) about six times on the way.
+      const value = new Uint8Array(10_000).fill(1);
+      for (let c = 0; c < 20; c++) {
+        await engine.commit(Array.from({ length: 25 }, (_, i) => ({ key: Uint8Array.of(1, c, i), value })));
+      }
+      const file = join(realpathSync(path), 'data.mdb');
+      const mappings = readFileSync('/proc/self/maps', 'latin1')
+        .split('\n')
+        .filter((line) => line.endsWith(` ${file}`));
+      assert.equal(mappings.length, 1, mappings.join('\n'));
+      assert.ok(statSync(file).size < 16 * 2 ** 20, `data.mdb is ${statSync(file).size} bytes`);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('the map reservation shrinks under a capped address space', () => {
+    assert.equal(mapSizeFor(Infinity), 64 * 2 ** 30);
+    assert.equal(mapSizeFor(1000 * 2 ** 30), 64 * 2 ** 30);
+    assert.equal(mapSizeFor(16 * 2 ** 30), 2 * 2 ** 30);
+    assert.equal(mapSizeFor(2 ** 20), 2 ** 20);
   });
 });

@@ -13,12 +13,29 @@
  *
  * Group commit. lmdb-js queues every write made in one event turn into one
  * LMDB transaction, run on its writer thread; so concurrent commit() calls
- * share one fsync. Each commit() is an lmdb-js child transaction inside
- * that batch: its callback runs on the main thread while the batch's write
- * transaction is open, checks the expectations with reads that see every
- * earlier commit of the batch, and then writes. No other writer can run in
- * between (LMDB has one writer at a time), so check and write are atomic;
- * and being a nested transaction, it is rolled back alone if it throws.
+ * share one fsync. A commit() with expectations (or a long key, whose slot
+ * must be checked) is an lmdb-js child transaction inside that batch: its
+ * callback runs on the main thread while the batch's write transaction is
+ * open, checks the expectations with reads that see every earlier commit of
+ * the batch, and then writes. No other writer can run in between (LMDB has
+ * one writer at a time), so check and write are atomic; and being a nested
+ * transaction, it is rolled back alone if it throws. A commit of plain
+ * unconditional writes (a blind put, a bulk load's batch) needs neither the
+ * checks nor the nested transaction (see #commitBlind).
+ *
+ * Memory map. lmdb-js starts with a 128 KiB map and, when the file
+ * outgrows it, maps the file again at twice the size, keeping every earlier
+ * mapping for readers that may still point into it (its LMDB fork does not
+ * unmap). Each mapping keeps its own resident pages, so a growing store
+ * counted ~2.7x its file size in RSS (1M items: 1.28 GB of file pages for a
+ * 481 MB data.mdb). open() therefore reserves MAP_SIZE of address space up
+ * front, so one mapping serves the store up to 64 GiB (less under a capped
+ * address space: see mapSizeFor). That costs no memory and no disk: without
+ * MDB_WRITEMAP LMDB maps the file read-only and never extends it to the map
+ * size (only WRITEMAP ftruncates; Windows would, which openddb does not
+ * target), and page tables exist only for pages touched.
+ * The size is LMDB's in-process setting, not a property of the file: an
+ * existing directory gets it on its next open.
  *
  * Reads are synchronous LMDB reads behind a promise. getMany and range read
  * within one explicit read transaction, i.e. one snapshot.
@@ -37,7 +54,7 @@
  * check-and-claim is atomic. A record whose process is gone (kill -9, a
  * reboot, a recreated container) is taken over; see process-identity.ts.
  */
-import { mkdirSync, realpathSync } from 'node:fs';
+import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { open } from 'lmdb';
@@ -57,8 +74,20 @@ import type { ProcessIdentity } from './process-identity.js';
 import { currentProcessIdentity, isCurrentProcess, isProcessAlive } from './process-identity.js';
 import { checkedLimit } from './range-limit.js';
 
-/** 8 KiB pages raise lmdb-js's key limit from 1978 to 4026 bytes. */
+/**
+ * 8 KiB pages raise lmdb-js's key limit from 1978 to 4026 bytes. Size on
+ * disk barely depends on it: keys start with a partition hash, so inserts
+ * are random and leaves ~65% full whatever the page size (the bench's scale
+ * items, ~320 bytes per entry: 539, 505, 491, 470 and 469 bytes per item
+ * with 4, 8, 16, 32 and 64 KiB pages), while a larger page is more to copy
+ * and write for each random insert.
+ */
 const PAGE_SIZE = 8192;
+/**
+ * Address space reserved for data.mdb up front: 64 GiB (see the module
+ * comment). Only virtual memory: the file grows with the data.
+ */
+const MAP_SIZE = 64 * 2 ** 30;
 const LAYOUT_VERSION = 1;
 const LAYOUT_KEY = 'layout';
 const OWNER_KEY = 'owner';
@@ -145,14 +174,7 @@ export class LmdbEngine implements StorageEngine {
     if (openInThisProcess.has(identityPath)) {
       throw new Error(`data directory ${path} is already open in this process`);
     }
-    const root = open<Uint8Array, Uint8Array>({
-      path,
-      pageSize: PAGE_SIZE,
-      overlappingSync: false,
-      maxDbs: 4,
-      keyEncoding: 'binary',
-      encoding: 'binary',
-    });
+    const root = openEnvironment(path);
     try {
       const kv = root.openDB<Uint8Array, Uint8Array>({
         name: 'kv',
@@ -261,11 +283,14 @@ export class LmdbEngine implements StorageEngine {
 
   async commit(writes: readonly KvWrite[], expectations: readonly KvExpectation[] = []): Promise<void> {
     this.#assertOpen();
+    const codec = this.#codec;
+    if (expectations.length === 0 && writes.every((w) => !(w.key instanceof Uint8Array) || !codec.isLong(w.key))) {
+      return this.#commitBlind(writes);
+    }
     // Everything that can throw is done before the transaction callback, so
     // the callback only reads, compares and writes. The callback runs later,
     // when the writer reaches this batch, so the arguments are copied now:
     // a caller may reuse its arrays as soon as commit() returns.
-    const codec = this.#codec;
     const checks = expectations.map((e, i) => {
       assertKey(e.key, `expectations[${i}].key`);
       assertValue(e.value, `expectations[${i}].value`);
@@ -284,20 +309,6 @@ export class LmdbEngine implements StorageEngine {
       };
     });
     const kv = this.#kv;
-    const only = puts[0];
-    if (checks.length === 0 && puts.length === 1 && !only!.isLong) {
-      // One unconditional write needs no transaction callback on the main
-      // thread: lmdb-js queues it natively into the same batched, synced
-      // transaction, so it is just as durable and much cheaper.
-      const written: Promise<unknown> = only!.value === null ? kv.remove(only!.storedKey) : kv.put(only!.storedKey, only!.value);
-      this.#pending.add(written);
-      try {
-        await written;
-      } finally {
-        this.#pending.delete(written);
-      }
-      return;
-    }
     const outcome = kv.childTransaction((): CommitOutcome => {
       for (let i = 0; i < checks.length; i++) {
         const check = checks[i]!;
@@ -339,6 +350,72 @@ export class LmdbEngine implements StorageEngine {
     }
   }
 
+  /**
+   * Unconditional writes of keys stored as themselves. They need no check,
+   * so no child transaction: a nested LMDB transaction (begun, its dirty
+   * pages merged into the parent's on commit) cost a bulk load ~2 µs per item.
+   * One write is queued natively (lmdb-js applies it on its writer thread);
+   * several are written by one callback run directly in the batch's
+   * transaction. Both land in the same batched, synced transaction as every
+   * other commit of this event turn, so they are just as durable, and still
+   * atomic: everything that can throw in JavaScript is checked first, and an
+   * LMDB failure part-way fails the whole LMDB transaction.
+   *
+   * Not lmdb-js's queued put for each of several writes, though it costs a
+   * little less CPU: its instructions go to 64 KiB buffers that are soon
+   * garbage but freed only by a full GC, which held 27 MB more RSS after
+   * bulk-loading 500,000 items and 56 MB after 1,000,000.
+   */
+  async #commitBlind(writes: readonly KvWrite[]): Promise<void> {
+    let bytes = 0;
+    for (let i = 0; i < writes.length; i++) {
+      const w = writes[i]!;
+      assertKey(w.key, `writes[${i}].key`);
+      assertValue(w.value, `writes[${i}].value`);
+      if (w.value !== null) bytes += w.value.length;
+    }
+    if (writes.length === 0) return;
+    // Copies, because the writes happen later and a caller may reuse its
+    // arrays as soon as commit() returns; the values in one block, so lmdb-js
+    // resolves one native address per commit rather than one per value.
+    const block = new Uint8Array(bytes);
+    const keys: Uint8Array[] = [];
+    const values: (Uint8Array | null)[] = [];
+    let offset = 0;
+    for (const w of writes) {
+      keys.push(copyBytes(w.key));
+      if (w.value === null) {
+        values.push(null);
+      } else {
+        const end = offset + w.value.length;
+        block.set(w.value, offset);
+        values.push(block.subarray(offset, end));
+        offset = end;
+      }
+    }
+    const kv = this.#kv;
+    let written: Promise<unknown>;
+    if (keys.length === 1) {
+      const value = values[0] ?? null;
+      written = value === null ? kv.remove(keys[0]!) : kv.put(keys[0]!, value);
+    } else {
+      written = kv.transaction(() => {
+        for (let i = 0; i < keys.length; i++) {
+          const value = values[i] ?? null;
+          // Inside a write transaction the *Sync forms write into it directly.
+          if (value === null) kv.removeSync(keys[i]!);
+          else kv.putSync(keys[i]!, value);
+        }
+      });
+    }
+    this.#pending.add(written);
+    try {
+      await written;
+    } finally {
+      this.#pending.delete(written);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -354,6 +431,42 @@ export class LmdbEngine implements StorageEngine {
   #assertOpen(): void {
     if (this.#closed) throw new Error('storage engine is closed');
   }
+}
+
+function openEnvironment(path: string): RootDatabase<Uint8Array, Uint8Array> {
+  return open<Uint8Array, Uint8Array>({
+    path,
+    pageSize: PAGE_SIZE,
+    overlappingSync: false,
+    maxDbs: 4,
+    keyEncoding: 'binary',
+    encoding: 'binary',
+    mapSize: mapSizeFor(addressSpaceLimit()),
+  });
+}
+
+/**
+ * MAP_SIZE, or less under a capped address space (ulimit -v): there a
+ * failed mmap crashes lmdb-js's open (it does not throw), so the map takes
+ * an eighth of the cap at most, and grows as lmdb-js's default one does
+ * (keeping old mappings) if the data outgrows it.
+ */
+export function mapSizeFor(limit: number): number {
+  if (limit === Infinity) return MAP_SIZE;
+  return Math.max(2 ** 20, Math.min(MAP_SIZE, Math.floor(limit / 8 / 2 ** 20) * 2 ** 20));
+}
+
+/** The process's soft RLIMIT_AS in bytes, from /proc (Infinity if none or unknown). */
+function addressSpaceLimit(): number {
+  let limits: string;
+  try {
+    limits = readFileSync('/proc/self/limits', 'latin1');
+  } catch {
+    return Infinity;
+  }
+  const soft = /^Max address space\s+(\S+)/m.exec(limits)?.[1];
+  const bytes = soft === undefined || soft === 'unlimited' ? Infinity : Number(soft);
+  return Number.isFinite(bytes) ? bytes : Infinity;
 }
 
 async function fsyncDirectory(path: string): Promise<void> {
