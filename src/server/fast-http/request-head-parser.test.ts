@@ -30,6 +30,17 @@ describe('parseRequestHead', () => {
     assert.equal(h.keepAlive, true);
   });
 
+  it('refuses control characters in the target and in field values, and a bare CR or LF', () => {
+    assert.equal(status('GET /a\tb HTTP/1.1\r\nHost: x'), 400);
+    assert.equal(status('GET /a\x01b HTTP/1.1\r\nHost: x'), 400);
+    assert.equal(status('GET / HTTP/1.1\r\nX-A: a\x00b'), 400);
+    assert.equal(status('GET / HTTP/1.1\r\nX-A: a\x7fb'), 400);
+    assert.equal(status('GET / HTTP/1.1\r\nX-A: a\rb'), 400);
+    assert.equal(status('GET / HTTP/1.1\r\nX-A: a\nX-B: b'), 400);
+    // A tab inside a value is allowed (RFC 9110 §5.5).
+    assert.equal(ok('GET / HTTP/1.1\r\nX-A: a\tb').headers['x-a'], 'a\tb');
+  });
+
   it('merges repeated fields as node:http does', () => {
     const h = ok('GET / HTTP/1.1\r\nAccept: a\r\naccept: b\r\nContent-Type: x\r\nContent-Type: y\r\nCookie: c=1\r\nCookie: d=2\r\nAuthorization: one\r\nAuthorization: two');
     assert.equal(h.headers.accept, 'a, b');
