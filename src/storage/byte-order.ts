@@ -37,12 +37,13 @@ export function copyBytes(bytes: Uint8Array): Uint8Array {
 }
 
 /**
- * A private copy handed to a reader. Reads are short-lived, so the copy
- * comes from Node's pooled allocator (a small Buffer is a view into a
- * shared 8 KiB slab): far cheaper than a new ArrayBuffer per value. Stored
- * copies use copyBytes, so a long-lived value never pins a slab.
+ * A private copy for short-lived use (a value handed to a reader, or to the
+ * writer until its commit): it comes from Node's pooled allocator (a small
+ * Buffer is a view into a shared 8 KiB slab), far cheaper than a new
+ * ArrayBuffer per value. Copies kept for long use copyBytes, so a
+ * long-lived value never pins a slab.
  */
-export function readerCopy(bytes: Uint8Array): Uint8Array {
+export function pooledCopy(bytes: Uint8Array): Uint8Array {
   const out = Buffer.allocUnsafe(bytes.length);
   out.set(bytes);
   return out;

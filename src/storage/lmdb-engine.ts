@@ -59,7 +59,7 @@ import { open as openFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
-import { assertKey, assertValue, bytesEqual, compareBytes, copyBytes } from './byte-order.js';
+import { assertKey, assertValue, bytesEqual, compareBytes, copyBytes, pooledCopy } from './byte-order.js';
 import { CommitConflictError } from './engine.js';
 import type {
   EngineCapabilities,
@@ -126,9 +126,7 @@ const VALUE_CODEC = {
     // lmdb-js sets its shared buffer's `length` property to the value's
     // size, but the array underneath is longer: copy exactly `length` bytes.
     const length = typeof size === 'number' ? size : bytes.length;
-    const copy = Buffer.allocUnsafe(length);
-    copy.set(bytes.subarray(0, length));
-    return copy;
+    return pooledCopy(bytes.subarray(0, length));
   },
 };
 
@@ -399,30 +397,36 @@ export class LmdbEngine implements StorageEngine {
       if (w.value !== null) bytes += w.value.length;
     }
     if (writes.length === 0) return;
-    // Copies, because the writes happen later and a caller may reuse its
-    // arrays as soon as commit() returns; the values in one block, so lmdb-js
-    // resolves one native address per commit rather than one per value.
-    const block = new Uint8Array(bytes);
-    const keys: Uint8Array[] = [];
-    const values: (Uint8Array | null)[] = [];
-    let offset = 0;
-    for (const w of writes) {
-      keys.push(copyBytes(w.key));
-      if (w.value === null) {
-        values.push(null);
-      } else {
-        const end = offset + w.value.length;
-        block.set(w.value, offset);
-        values.push(block.subarray(offset, end));
-        offset = end;
-      }
-    }
     const kv = this.#kv;
     let written: Promise<unknown>;
-    if (keys.length === 1) {
-      const value = values[0] ?? null;
-      written = value === null ? kv.remove(keys[0]!) : kv.put(keys[0]!, value);
+    if (writes.length === 1) {
+      // lmdb-js copies a queued write's key into its instruction buffer at
+      // once, but reads the value when its writer thread gets to it: the
+      // value is copied (a caller may reuse its array as soon as commit()
+      // returns), the key is not. The copy comes from Node's pooled
+      // allocator, whose shared slab also spares lmdb-js a native address
+      // lookup per value.
+      const only = writes[0]!;
+      written = only.value === null ? kv.remove(only.key) : kv.put(only.key, pooledCopy(only.value));
     } else {
+      // The callback runs later, so keys and values are copied now; the
+      // values into one block, so lmdb-js resolves one native address per
+      // commit rather than one per value.
+      const block = Buffer.allocUnsafe(bytes);
+      const keys: Uint8Array[] = [];
+      const values: (Uint8Array | null)[] = [];
+      let offset = 0;
+      for (const w of writes) {
+        keys.push(copyBytes(w.key));
+        if (w.value === null) {
+          values.push(null);
+        } else {
+          const end = offset + w.value.length;
+          block.set(w.value, offset);
+          values.push(block.subarray(offset, end));
+          offset = end;
+        }
+      }
       written = kv.transaction(() => {
         for (let i = 0; i < keys.length; i++) {
           const value = values[i] ?? null;

@@ -14,7 +14,7 @@
  * atomic because no other JavaScript can run in between.
  */
 import BTreeModule from 'sorted-btree';
-import { assertKey, assertValue, bytesEqual, copyBytes, readerCopy } from './byte-order.js';
+import { assertKey, assertValue, bytesEqual, copyBytes, pooledCopy } from './byte-order.js';
 import { CommitConflictError } from './engine.js';
 import type {
   EngineCapabilities,
@@ -67,7 +67,7 @@ export class MemoryEngine implements StorageEngine {
     const stored = this.#tree.get(treeKey(key));
     // Copies out as well as in: a caller mutating a returned array must not
     // change the store, as it cannot with the LMDB engine.
-    return stored === undefined ? undefined : readerCopy(stored.value);
+    return stored === undefined ? undefined : pooledCopy(stored.value);
   }
 
   async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
@@ -75,7 +75,7 @@ export class MemoryEngine implements StorageEngine {
     keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
     return keys.map((key) => {
       const stored = this.#tree.get(treeKey(key));
-      return stored === undefined ? undefined : readerCopy(stored.value);
+      return stored === undefined ? undefined : pooledCopy(stored.value);
     });
   }
 
@@ -93,12 +93,12 @@ export class MemoryEngine implements StorageEngine {
       // skipHighest: `end` itself is excluded.
       for (const [key, stored] of this.#tree.entriesReversed(high, undefined, true)) {
         if (key < low || out.length >= limit) break;
-        out.push({ key: readerCopy(stored.key), value: readerCopy(stored.value) });
+        out.push({ key: pooledCopy(stored.key), value: pooledCopy(stored.value) });
       }
     } else {
       for (const [key, stored] of this.#tree.entries(low)) {
         if (key >= high || out.length >= limit) break;
-        out.push({ key: readerCopy(stored.key), value: readerCopy(stored.value) });
+        out.push({ key: pooledCopy(stored.key), value: pooledCopy(stored.value) });
       }
     }
     return out;
