@@ -37,7 +37,7 @@
  *   the core's own URL.
  *   The bundle holds lmdb's JavaScript of build time, so the installed
  *   addon must be of the same lmdb version: package-lock.json sees to it
- *   here; a published package would pin lmdb exactly.
+ *   here, and package.json pins lmdb exactly.
  * - msgpackr (lmdb's default value codec) optionally loads the native
  *   msgpackr-extract, which only speeds up decoding msgpack strings.
  *   openddb stores binary and JSON values, never msgpack, so it is left
