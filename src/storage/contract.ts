@@ -493,6 +493,22 @@ export function runContractSuite(
         assert.deepEqual(hexKeys(after), [hex(k('r2')), hex(k('r3'))]);
       }));
 
+    test('a value read stays itself when later reads reuse the engine’s buffers', () =>
+      withEngine(async (engine) => {
+        await engine.commit([
+          { key: k('va'), value: k('first value') },
+          { key: k('vb'), value: k('second, longer value') },
+        ]);
+        const a = await engine.get(k('va'));
+        const [ranged] = await engine.range(k('va'), k('vb'));
+        const many = await engine.getMany([k('va'), k('vb')]);
+        await engine.get(k('vb'));
+        await engine.range(k('vb'), k('vc'));
+        assert.equal(hex(a), hex(k('first value')));
+        assert.equal(hex(ranged!.value), hex(k('first value')));
+        assert.deepEqual(many.map(hex), [hex(k('first value')), hex(k('second, longer value'))]);
+      }));
+
     test('values of about 400 KB round-trip whole', () =>
       withEngine(async (engine) => {
         const random = prng(400);
