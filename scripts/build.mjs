@@ -46,13 +46,13 @@
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import http from 'node:http';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Script } from 'node:vm';
 import * as esbuild from 'esbuild';
+import { callOk as call, closeSetupAgent } from '../bench/protocol.mjs';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const dist = path.join(root, 'dist');
@@ -196,6 +196,7 @@ async function warmCodeCache() {
       }
     }
   } finally {
+    closeSetupAgent();
     rmSync(dataDir, { recursive: true, force: true });
   }
   return script.createCachedData();
@@ -239,38 +240,4 @@ async function sampleRequests(port) {
   await call(port, 'Scan', { TableName: 'warm' });
   await call(port, 'DeleteItem', { TableName: 'warm', Key: key(0) });
   await call(port, 'ListTables', {});
-}
-
-/** One request, answered 200, or an error. The server checks the header's form, not the signature. */
-function call(port, target, payload) {
-  const body = JSON.stringify(payload);
-  const date = new Date().toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
-  return new Promise((resolve, reject) => {
-    const req = http.request(
-      {
-        host: '127.0.0.1',
-        port,
-        method: 'POST',
-        agent: false,
-        path: '/',
-        headers: {
-          'Content-Type': 'application/x-amz-json-1.0',
-          'X-Amz-Target': `DynamoDB_20120810.${target}`,
-          'X-Amz-Date': date,
-          Authorization: `AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/${date.slice(0, 8)}/us-east-1/dynamodb/aws4_request, SignedHeaders=content-type;host;x-amz-date;x-amz-target, Signature=${'0'.repeat(64)}`,
-          'Content-Length': Buffer.byteLength(body),
-        },
-      },
-      (res) => {
-        const chunks = [];
-        res.on('data', (c) => chunks.push(c));
-        res.on('end', () => {
-          if (res.statusCode === 200) resolve();
-          else reject(new Error(`${target} answered ${res.statusCode}: ${Buffer.concat(chunks).toString('utf8').slice(0, 200)}`));
-        });
-      },
-    );
-    req.on('error', reject);
-    req.end(body);
-  });
 }

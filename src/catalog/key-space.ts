@@ -42,7 +42,7 @@ export function catalogTableKey(name: string): Uint8Array {
 export function droppedTableKey(tableId: number): Uint8Array {
   const k = new Uint8Array(6);
   k.set(CATALOG_DROPPED_PREFIX, 0);
-  new DataView(k.buffer).setUint32(2, tableId);
+  writeUint32(k, 2, tableId);
   return k;
 }
 
@@ -158,11 +158,11 @@ export function entryKey(
 export function hashRange(tableId: number, indexId: number, from: number, to: number): [Uint8Array, Uint8Array] {
   const start = new Uint8Array(10);
   start.set(indexPrefix(tableId, indexId), 0);
-  new DataView(start.buffer).setUint32(6, from);
+  writeUint32(start, 6, from);
   if (to > 0xffffffff) return [start, successor(indexPrefix(tableId, indexId))];
   const end = new Uint8Array(10);
   end.set(indexPrefix(tableId, indexId), 0);
-  new DataView(end.buffer).setUint32(6, to);
+  writeUint32(end, 6, to);
   return [start, end];
 }
 

@@ -11,6 +11,7 @@ import type { IndexRecord, TableRecord } from '../catalog/table-record.js';
 import type { AttributeValue, Item } from '../values/types.js';
 import { validateIndexKeyValue } from '../values/index.js';
 import type { KvWrite } from '../storage/engine.js';
+import { bytesEqual } from '../storage/byte-order.js';
 
 const encoder = new TextEncoder();
 
@@ -93,7 +94,7 @@ export function indexWrites(
   for (const index of indexes) {
     const oldKey = oldItem && indexEntryKey(table, index, oldItem);
     const newKey = newItem && indexEntryKey(table, index, newItem);
-    if (oldKey !== undefined && (newKey === undefined || !sameBytes(oldKey, newKey))) {
+    if (oldKey !== undefined && (newKey === undefined || !bytesEqual(oldKey, newKey))) {
       writes.push({ key: oldKey, value: null });
     }
     if (newKey !== undefined) {
@@ -101,10 +102,4 @@ export function indexWrites(
     }
   }
   return writes;
-}
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
 }

@@ -12,6 +12,7 @@ import { bool, list, struct } from '../validate/index.js';
 import type { Database } from '../db/database.js';
 import type { TableRecord } from '../catalog/table-record.js';
 import { itemKey } from '../indexes/index-entries.js';
+import { bytesToLatin1 } from '../storage/byte-order.js';
 import { itemSize } from '../values/index.js';
 import type { AttributeValue, Item } from '../values/types.js';
 import type { ReturnConsumedCapacity } from './capacity.js';
@@ -175,7 +176,7 @@ function checkDistinct(entries: readonly Entry[]): void {
     if (entry.kind === 'read') target = entry.select;
     else if (entry.kind === 'write') target = entry.action;
     if (target === undefined) continue;
-    const id = Buffer.from(itemKey(target.table, target.key)).toString('latin1');
+    const id = bytesToLatin1(itemKey(target.table, target.key));
     if (seen.has(id)) throw errors.validation('Provided list of item keys contains duplicates');
     seen.add(id);
   }

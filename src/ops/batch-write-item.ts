@@ -23,6 +23,7 @@ import { consumedCapacity } from './capacity.js';
 import { itemCollectionMetrics } from './item-collection-metrics.js';
 import { checkAttributeValues, checkKeyParameter } from './item-keys.js';
 import { canWriteBlind, writeBlindItems, writeItem, type WriteOutcome } from './item-store.js';
+import { bytesEqual } from '../storage/byte-order.js';
 import { defineOperation } from './operation.js';
 import { writeCost } from './run-item-write.js';
 import { requireTable } from './table-lookup.js';
@@ -147,7 +148,7 @@ export const batchWriteItem = defineOperation<BatchWriteItemInput>({
         // Storage keys start with the table's id, so comparing with every
         // earlier write finds exactly this table's duplicates (at most 25
         // writes: cheaper than building a string per key for a Set).
-        if (writes.some((earlier) => sameBytes(earlier.storageKey, write.storageKey))) {
+        if (writes.some((earlier) => bytesEqual(earlier.storageKey, write.storageKey))) {
           throw errors.validation('Provided list of item keys contains duplicates');
         }
         writes.push(write);
@@ -215,12 +216,4 @@ function findTable(db: Database, nameOrArn: string): TableRecord | undefined {
   } catch {
     return undefined;
   }
-}
-
-/** Byte equality of two short keys, without a native call for each pair. */
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  // From the end: keys of one partition agree up to their sort key.
-  for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
-  return true;
 }

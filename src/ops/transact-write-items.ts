@@ -19,6 +19,7 @@ import { list, str, struct, tableNameOrArn } from '../validate/index.js';
 import type { Database } from '../db/database.js';
 import type { TableRecord } from '../catalog/table-record.js';
 import { itemKey } from '../indexes/index-entries.js';
+import { bytesToLatin1 } from '../storage/byte-order.js';
 import { itemSize } from '../values/index.js';
 import type { AttributeValue, Item } from '../values/types.js';
 import type { ReturnConsumedCapacity } from './capacity.js';
@@ -198,7 +199,7 @@ export function checkDistinctItems(actions: readonly ({ table: TableRecord; key:
   const seen = new Set<string>();
   for (const action of actions) {
     if (action === undefined) continue;
-    const id = Buffer.from(itemKey(action.table, action.key)).toString('latin1');
+    const id = bytesToLatin1(itemKey(action.table, action.key));
     if (seen.has(id)) throw errors.validation('Transaction request cannot include multiple operations on one item');
     seen.add(id);
   }

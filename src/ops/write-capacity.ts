@@ -12,10 +12,7 @@ import { itemSize } from '../values/index.js';
 import type { Item } from '../values/types.js';
 import type { CapacityParts } from './capacity.js';
 import { writeUnits } from './capacity.js';
-
-function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
-  return Buffer.compare(a, b) === 0;
-}
+import { bytesEqual } from '../storage/byte-order.js';
 
 function indexUnits(table: TableRecord, index: IndexRecord, old: Item | undefined, next: Item | undefined): number {
   const oldKey = old && indexEntryKey(table, index, old);
@@ -24,7 +21,7 @@ function indexUnits(table: TableRecord, index: IndexRecord, old: Item | undefine
   if (oldKey === undefined && newKey === undefined) return 0;
   if (oldKey === undefined) return writeUnits(size(next!));
   if (newKey === undefined) return writeUnits(size(old!));
-  if (sameBytes(oldKey, newKey)) return writeUnits(Math.max(size(old!), size(next!)));
+  if (bytesEqual(oldKey, newKey)) return writeUnits(Math.max(size(old!), size(next!)));
   return writeUnits(size(old!)) + writeUnits(size(next!));
 }
 

@@ -12,8 +12,17 @@ export function compareBytes(a: Uint8Array, b: Uint8Array): number {
   return Buffer.compare(a, b);
 }
 
+/** Whether `a` and `b` hold the same bytes. */
 export function bytesEqual(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && Buffer.compare(a, b) === 0;
+  if (a.length !== b.length) return false;
+  // Short arrays (keys, mostly) compare faster in JS than through a native
+  // call; from the end, because keys of one table or partition share their
+  // beginning.
+  if (a.length <= 64) {
+    for (let i = a.length - 1; i >= 0; i--) if (a[i] !== b[i]) return false;
+    return true;
+  }
+  return Buffer.compare(a, b) === 0;
 }
 
 /**
@@ -34,6 +43,20 @@ export function prefixSuccessor(prefix: Uint8Array): Uint8Array | undefined {
 export function copyBytes(bytes: Uint8Array): Uint8Array {
   // Not bytes.slice(): on a Buffer that returns a view of the same memory.
   return new Uint8Array(bytes);
+}
+
+const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string })
+  .latin1Slice;
+
+/**
+ * The bytes as a string of one character each (latin1): distinct byte
+ * strings stay distinct, and string order is unsigned byte order, so keys
+ * can be Map keys or sorted as strings. Reads the array where it is:
+ * Buffer.from(bytes.buffer) would first move a small on-heap array's
+ * storage off-heap, which costs more than the conversion.
+ */
+export function bytesToLatin1(bytes: Uint8Array): string {
+  return latin1Slice.call(bytes, 0, bytes.length);
 }
 
 /**

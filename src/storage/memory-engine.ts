@@ -14,7 +14,7 @@
  * atomic because no other JavaScript can run in between.
  */
 import BTreeModule from 'sorted-btree';
-import { assertKey, assertValue, bytesEqual, copyBytes, pooledCopy } from './byte-order.js';
+import { assertKey, assertValue, bytesEqual, bytesToLatin1, copyBytes, pooledCopy } from './byte-order.js';
 import { CommitConflictError } from './engine.js';
 import type {
   EngineCapabilities,
@@ -36,15 +36,8 @@ interface Stored {
   readonly value: Uint8Array;
 }
 
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string })
-  .latin1Slice;
-
-/** latin1 maps each byte to one UTF-16 unit, so string order is byte order. */
-function treeKey(key: Uint8Array): string {
-  // Read in place: Buffer.from(key.buffer) would first move a small on-heap
-  // array's storage off-heap.
-  return latin1Slice.call(key, 0, key.length);
-}
+/** The tree is keyed by latin1 strings, whose order is byte order. */
+const treeKey = bytesToLatin1;
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;

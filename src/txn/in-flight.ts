@@ -24,19 +24,13 @@
  * holds and a closed database's table goes away with it.
  */
 import type { Database } from '../db/database.js';
+import { bytesToLatin1 } from '../storage/byte-order.js';
 
 /** 'write' takes the items; 'read' only looks for write holds and takes nothing. */
 export type HoldMode = 'read' | 'write';
 
-/** Storage keys as map keys: latin1 maps each byte to one character, so distinct keys stay distinct. */
-function keyString(key: Uint8Array): string {
-  // latin1Slice reads the array where it is; Buffer.from(key.buffer) would
-  // first move a small on-heap array's storage off-heap.
-  return latin1Slice.call(key, 0, key.byteLength);
-}
-
-const latin1Slice = (Buffer.prototype as unknown as { latin1Slice: (this: Uint8Array, start: number, end: number) => string })
-  .latin1Slice;
+/** Storage keys as set members. */
+const keyString = bytesToLatin1;
 
 export class InFlightItems {
   private readonly holds = new Set<string>();
