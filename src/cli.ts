@@ -1,19 +1,69 @@
 /**
  * @module cli
- * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--ttl-interval-ms 1000] [--http node|fast]`
+ * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
+ *                [--workers 1|N|auto] [--ttl-interval-ms 1000] [--http node|fast]`
  *
  * The `openddb` bin (dist/openddb.mjs, made by scripts/build.mjs) loads this
- * module bundled, through V8's code cache, and calls runCli.
+ * module bundled, through V8's code cache, and calls runCli. With
+ * `--workers N` (N > 1) this process becomes the primary of N worker
+ * processes (server/cluster), which run the same bin: a worker knows
+ * itself by the environment its primary gives it, and ignores argv.
+ * `--workers 1` (the default) is the one-process server, with nothing of
+ * the cluster loaded.
  */
+import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startServer } from './server/start-server.js';
 
 // For scripts/build.mjs, which starts servers from the bundle to fill its code cache.
 export { startServer };
 
-const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]`;
+const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
+                     [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]`;
+
+/** --workers above this is surely a typo (and would exhaust the machine). */
+const MAX_WORKERS = 256;
+
+/** Where the data lives, from --data / --in-memory / --storage. */
+type Store = { readonly inMemory: true } | { readonly dataDir: string };
+
+/**
+ * `--storage LOCATION`: `memory:` is --in-memory, `postgres://…` is issue
+ * 12, any other URL scheme is refused, and anything else is a directory.
+ * Returns the store or the message to print.
+ */
+export function parseStorage(location: string): Store | string {
+  if (location === 'memory:') return { inMemory: true };
+  if (/^postgres(ql)?:\/\//i.test(location)) {
+    // The URL is not echoed: it may carry a password.
+    return '--storage postgres://…: PostgreSQL storage is not available yet (issue 12); use a data directory or memory:';
+  }
+  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(location);
+  // A single letter is a Windows drive (C:\data), not a scheme.
+  if (scheme !== null && scheme[1]!.length > 1) {
+    return `--storage: unknown storage '${scheme[1]}:'; use a data directory, memory:, or (issue 12) postgres://`;
+  }
+  if (location === '') return '--storage needs a location: a data directory, or memory:';
+  return { dataDir: location };
+}
+
+/** `--workers`: a whole number from 1, or `auto` (one per core). Returns the count or the message to print. */
+export function parseWorkers(value: string): number | string {
+  if (value === 'auto') return availableParallelism();
+  const n = Number(value);
+  if (!/^[0-9]+$/.test(value) || !Number.isInteger(n) || n < 1 || n > MAX_WORKERS) {
+    return `--workers must be a whole number from 1 to ${MAX_WORKERS}, or 'auto', not '${value}'`;
+  }
+  return n;
+}
 
 export async function main(argv: string[]): Promise<number> {
+  // server/cluster's WORKER_ENV, spelled out: the cluster module loads only in workers and primaries.
+  if (process.env.OPENDDB_WORKER !== undefined) {
+    const { runClusterWorker } = await import('./server/cluster.js');
+    await runClusterWorker();
+    return 0;
+  }
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
@@ -32,6 +82,8 @@ export async function main(argv: string[]): Promise<number> {
         port: { type: 'string', default: '8000' },
         data: { type: 'string' },
         'in-memory': { type: 'boolean', default: false },
+        storage: { type: 'string' },
+        workers: { type: 'string', default: '1' },
         region: { type: 'string' },
         'ttl-interval-ms': { type: 'string' },
         http: { type: 'string', default: 'fast' },
@@ -57,21 +109,42 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const httpFrontEnd: 'node' | 'fast' = values.http;
-  if (values['in-memory'] && values.data !== undefined) {
-    process.stderr.write('openddb: choose either --data or --in-memory, not both\n');
+  if ([values['in-memory'], values.data !== undefined, values.storage !== undefined].filter(Boolean).length > 1) {
+    process.stderr.write('openddb: choose one of --data, --in-memory and --storage\n');
     return 2;
   }
+  let store: Store = values['in-memory'] ? { inMemory: true } : { dataDir: values.data ?? './data' };
+  if (values.storage !== undefined) {
+    const parsed = parseStorage(values.storage);
+    if (typeof parsed === 'string') {
+      process.stderr.write(`openddb: ${parsed}\n`);
+      return 2;
+    }
+    store = parsed;
+  }
+  const workers = parseWorkers(values.workers);
+  if (typeof workers === 'string') {
+    process.stderr.write(`openddb: ${workers}\n`);
+    return 2;
+  }
+  if (workers > 1 && 'inMemory' in store) {
+    process.stderr.write(
+      `openddb: --workers ${values.workers} needs a data directory (--data DIR): in memory, each worker process would have its own separate database\n`,
+    );
+    return 2;
+  }
+  const options = {
+    host: values.host,
+    port,
+    ...store,
+    ...(values.region !== undefined ? { region: values.region } : {}),
+    ...(ttlIntervalMs !== undefined ? { ttlIntervalMs } : {}),
+    http: httpFrontEnd,
+  };
   let server;
   try {
-    server = await startServer({
-      host: values.host,
-      port,
-      inMemory: values['in-memory'],
-      dataDir: values.data ?? './data',
-      ...(values.region !== undefined ? { region: values.region } : {}),
-      ...(ttlIntervalMs !== undefined ? { ttlIntervalMs } : {}),
-      http: httpFrontEnd,
-    });
+    // Workers run this same bin (process.argv[1]); it knows them by their environment.
+    server = workers === 1 ? await startServer(options) : await startServer({ ...options, workers, workerScript: process.argv[1]! });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
     if (err.code === 'EADDRINUSE') {
@@ -83,8 +156,9 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 1;
   }
-  const store = values['in-memory'] ? 'in-memory store (nothing is kept on exit)' : `data in ${values.data ?? './data'}`;
-  process.stdout.write(`openddb listening on ${server.url} (${store})\n`);
+  const where = 'inMemory' in store ? 'in-memory store (nothing is kept on exit)' : `data in ${store.dataDir}`;
+  const processes = workers === 1 ? '' : `, ${workers} worker processes`;
+  process.stdout.write(`openddb listening on ${server.url} (${where}${processes})\n`);
   await new Promise<void>((resolve) => {
     const stop = (signal: string) => {
       process.stderr.write(`openddb: ${signal} received, shutting down\n`);
@@ -92,6 +166,8 @@ export async function main(argv: string[]): Promise<number> {
     };
     process.once('SIGINT', () => stop('SIGINT'));
     process.once('SIGTERM', () => stop('SIGTERM'));
+    // Workers that all stopped by themselves leave nothing to serve.
+    if ('stopped' in server) void server.stopped.then(resolve);
   });
   await server.close();
   return 0;

@@ -9,6 +9,8 @@
  *                                                24 hours after the stream closes, even past its table
  *   0x01 0x01 <op> 0x00 <token>                  a transaction's ClientRequestToken record (txn/client-tokens)
  *   0x01 0x02 <expiry u64> <record key>          the token sweeper's index, by expiry
+ *   0x02 0x01 <lease name UTF-8>                 a lease on a piece of background work (data/leases):
+ *                                                its owner, expiry and the work's progress
  *   0x10 <table id u32> <index id u8> <partition hash u32> <pk> [<sk>] [<table pk> [<table sk>]]
  *                                                items (index 0) and index entries
  *   0x20 <table id u32> <stream created ms u64> 0x00
@@ -32,6 +34,11 @@ export const CATALOG_TABLE_PREFIX = Uint8Array.of(0x00, 0x01);
 export const CATALOG_NEXT_TABLE_ID = Uint8Array.of(0x00, 0x02);
 export const CATALOG_DROPPED_PREFIX = Uint8Array.of(0x00, 0x03);
 export const CATALOG_STREAM_PREFIX = Uint8Array.of(0x00, 0x04);
+/**
+ * Leases (data/leases): which process owns which piece of background work.
+ * Lease names are ASCII (`ttl`, `backfill/<table id>/<index id>`, …).
+ */
+export const LEASE_PREFIX = Uint8Array.of(0x02, 0x01);
 const DATA = 0x10;
 const STREAMS = 0x20;
 
@@ -54,6 +61,11 @@ export function streamCatalogTablePrefix(tableName: string): Uint8Array {
 /** A stream's catalog entry. Table names cannot contain 0x00, so names never run into labels. */
 export function streamCatalogKey(tableName: string, label: string): Uint8Array {
   return concat([streamCatalogTablePrefix(tableName), Buffer.from(label, 'utf8')]);
+}
+
+/** A lease's key: the prefix, then its name. */
+export function leaseKey(name: string): Uint8Array {
+  return concat([LEASE_PREFIX, Buffer.from(name, 'utf8')]);
 }
 
 /** 0x20 <table id> <stream created ms>: everything one stream stores. */

@@ -2,13 +2,21 @@
  * @module server/start-server
  * Starts a whole openddb server: storage engine, database, HTTP edge. Used by
  * the CLI and by users' test suites (`startServer({ port: 0, inMemory: true })`).
+ * With `workers` above 1 it starts that many server processes on one port
+ * and one data directory instead (server/cluster).
  */
+import { fileURLToPath } from 'node:url';
 import { Database, type Clock } from '../db/database.js';
 import { Dispatcher } from '../ops/dispatcher.js';
 import { openEngine } from '../storage/open-engine.js';
 import { startFastHttpServer } from './fast-http/fast-http-server.js';
 import { startStreams } from '../streams/stream-trimmer.js';
 import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
+import { startTokenSweeper } from '../txn/client-tokens.js';
+import { startBackfillSupervisor } from '../ops/index-backfill.js';
+import type { RunningCluster } from './cluster.js';
+
+export type { RunningCluster } from './cluster.js';
 
 export interface StartServerOptions {
   /** Default 127.0.0.1. */
@@ -34,6 +42,20 @@ export interface StartServerOptions {
    * server/dynamo-protocol.
    */
   readonly http?: 'node' | 'fast';
+  /**
+   * How many server processes to run on this port and data directory;
+   * default 1: this process serves, nothing else starts. Above 1, this
+   * process only starts, restarts and stops the workers (server/cluster),
+   * which needs a data directory shared by all of them (not inMemory), and
+   * no custom clock (it cannot cross processes); log lines of the workers
+   * reach `log`, prefixed with the worker's number.
+   */
+  readonly workers?: number;
+  /**
+   * The script workers run (server/cluster); default this package's
+   * server/cluster-worker.js. The CLI passes its own bin.
+   */
+  readonly workerScript?: string;
 }
 
 export interface RunningServer {
@@ -45,8 +67,13 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
+export function startServer(options?: StartServerOptions & { readonly workers?: 1 }): Promise<RunningServer>;
+export function startServer(options: StartServerOptions): Promise<RunningServer | RunningCluster>;
+export async function startServer(options: StartServerOptions = {}): Promise<RunningServer | RunningCluster> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const workers = options.workers ?? 1;
+  if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a whole number, at least 1, not ${workers}`);
+  if (workers > 1) return startWorkers(options, workers, log);
   // The operations (most of openddb's code) load while the store opens,
   // overlapping its file I/O where they can. If opening fails, that error
   // is the one to report.
@@ -70,6 +97,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     // from storage before the first request can write.
     await startStreams(database, options.streamTrimIntervalMs);
     startTtlSweeper(database, options.ttlIntervalMs);
+    startTokenSweeper(database);
+    startBackfillSupervisor(database);
   } catch (e) {
     await database.close();
     throw e;
@@ -100,4 +129,22 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         await database.close();
       })()),
   };
+}
+
+/** `workers` above 1: this process becomes the primary of a cluster of servers (server/cluster). */
+async function startWorkers(options: StartServerOptions, workers: number, log: (line: string) => void): Promise<RunningCluster> {
+  if (options.inMemory) {
+    throw new Error(
+      `${workers} workers need a data directory they share: in memory, each worker process would have its own separate database`,
+    );
+  }
+  if (options.clock !== undefined) throw new Error('a custom clock cannot be shared with worker processes: use one worker');
+  const { clock: _clock, log: _log, workers: _workers, inMemory: _inMemory, workerScript, ...server } = options;
+  const { startCluster } = await import('./cluster.js');
+  return startCluster({
+    workers,
+    server: { ...server, dataDir: options.dataDir ?? './data' },
+    exec: workerScript ?? fileURLToPath(new URL('./cluster-worker.js', import.meta.url)),
+    log,
+  });
 }

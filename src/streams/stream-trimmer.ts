@@ -8,6 +8,9 @@
  *   reader positioned below the trim point gets TrimmedDataAccessException.
  * - deleting closed streams 24 hours after they closed (DeleteTable API
  *   reference), records, trim point and catalog entry.
+ * - with several processes on one store, trimming runs in the one holding
+ *   the `stream-trim` lease (data/leases); its commits expect the trim
+ *   point they read, so an overlapping second trimmer cannot lower it.
  * - priming the sequence clock at startup from what is stored, so numbers
  *   keep increasing across restarts even if the wall clock went back.
  */
@@ -25,6 +28,8 @@ export const RETENTION_MS = 24 * 60 * 60 * 1000;
 const BATCH = 1000;
 /** How often the trimmer runs by default: retention is in hours, so minutes are precise enough. */
 export const DEFAULT_TRIM_INTERVAL_MS = 60_000;
+/** The lease whose holder trims (data/leases). */
+export const TRIM_LEASE = 'stream-trim';
 
 /** Every stream entry, page by page. */
 async function* allStreams(db: Database): AsyncGenerator<StreamEntry> {
@@ -103,5 +108,5 @@ export async function primeSequenceClock(db: Database): Promise<void> {
 /** Primes the sequence clock, then trims streams every `intervalMs`. */
 export async function startStreams(db: Database, intervalMs = DEFAULT_TRIM_INTERVAL_MS): Promise<void> {
   await primeSequenceClock(db);
-  db.runPeriodically('trimming streams', intervalMs, () => trimStreams(db));
+  db.runPeriodically('trimming streams', intervalMs, () => trimStreams(db), TRIM_LEASE);
 }

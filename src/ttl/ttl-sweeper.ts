@@ -17,6 +17,12 @@
  * stored form does not even contain the TTL attribute as a number. That is
  * proportional to table size each interval: fine for development-sized
  * tables; an expiry index would make it proportional to what expires.
+ *
+ * With several processes on one store, the sweep runs in the one holding
+ * the `ttl` lease (db/database runPeriodically, data/leases). The deletes'
+ * own conditions keep it exactly-once even if two sweeps overlap (an owner
+ * that stalled past its lease): the second finds the item gone and writes
+ * neither a delete nor a stream record.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { Database } from '../db/database.js';
@@ -30,6 +36,8 @@ import { isExpired } from './expiry.js';
 
 /** Default time between the end of one sweep and the start of the next. */
 export const DEFAULT_TTL_INTERVAL_MS = 1000;
+/** The lease whose holder sweeps (data/leases). */
+export const TTL_LEASE = 'ttl';
 /** Items read per batch. */
 const BATCH = 500;
 
@@ -107,7 +115,7 @@ export function startTtlSweeper(db: Database, intervalMs = DEFAULT_TTL_INTERVAL_
     await sweepExpiredItems(db);
     const finished = performance.now();
     notBefore = finished + SWEEP_BACKOFF_FACTOR * (finished - started);
-  });
+  }, TTL_LEASE);
 }
 
 /** Pause after a sweep, in multiples of the sweep's own duration. */

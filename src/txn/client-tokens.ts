@@ -21,7 +21,7 @@
 import { createHash } from 'node:crypto';
 import type { Database } from '../db/database.js';
 import { concat, successor } from '../catalog/key-space.js';
-import type { KvExpectation, KvWrite } from '../storage/engine.js';
+import { CommitConflictError, type KvExpectation, type KvWrite } from '../storage/engine.js';
 
 const RECORD_PREFIX = Uint8Array.of(0x01, 0x01);
 const EXPIRY_PREFIX = Uint8Array.of(0x01, 0x02);
@@ -29,8 +29,10 @@ const EXPIRY_PREFIX = Uint8Array.of(0x01, 0x02);
 /** How long a completed token stays valid. */
 export const TOKEN_LIFETIME_MS = 10 * 60 * 1000;
 
-/** The sweeper runs at most this often per database. */
-const SWEEP_INTERVAL_MS = 60 * 1000;
+/** How often the sweeper runs. */
+export const TOKEN_SWEEP_INTERVAL_MS = 60 * 1000;
+/** The lease whose holder sweeps (data/leases): one process of those sharing the store. */
+export const TOKEN_SWEEP_LEASE = 'client-token-expiry';
 const SWEEP_BATCH = 256;
 
 const encoder = new TextEncoder();
@@ -120,20 +122,32 @@ export function tokenCommit(
   };
 }
 
-const lastSweep = new WeakMap<Database, number>();
-
 /**
- * Deletes expired token records in the background, at most once a minute:
- * expired records bind nothing, and without this they would pile up.
+ * Deletes expired token records every `intervalMs`, in the process that
+ * holds the token-expiry lease: expired records bind nothing, and without
+ * this they would pile up.
  */
-export function sweepExpiredTokens(db: Database): void {
-  const now = db.clock.now();
-  if ((lastSweep.get(db) ?? 0) + SWEEP_INTERVAL_MS > now) return;
-  lastSweep.set(db, now);
-  db.runInBackground('sweeping expired client request tokens', async () => {
-    const stamp = new Uint8Array(8);
-    new DataView(stamp.buffer).setBigUint64(0, BigInt(now));
-    const entries = await db.engine.range(EXPIRY_PREFIX, concat([EXPIRY_PREFIX, stamp]), { limit: SWEEP_BATCH });
+export function startTokenSweeper(db: Database, intervalMs = TOKEN_SWEEP_INTERVAL_MS): void {
+  db.runPeriodically(
+    'sweeping expired client request tokens',
+    intervalMs,
+    async () => {
+      await sweepExpiredTokens(db);
+    },
+    TOKEN_SWEEP_LEASE,
+  );
+}
+
+/** Deletes every token record expired by the database clock's now; resolves to how many. */
+export async function sweepExpiredTokens(db: Database): Promise<number> {
+  const stamp = new Uint8Array(8);
+  new DataView(stamp.buffer).setBigUint64(0, BigInt(db.clock.now()));
+  const end = concat([EXPIRY_PREFIX, stamp]);
+  let swept = 0;
+  for (;;) {
+    if (db.isClosed) return swept;
+    const entries = await db.engine.range(EXPIRY_PREFIX, end, { limit: SWEEP_BATCH });
+    let conflicts = 0;
     for (const entry of entries) {
       const recordKey = entry.key.subarray(EXPIRY_PREFIX.length + 8);
       const expiresAt = Number(new DataView(entry.key.buffer, entry.key.byteOffset + EXPIRY_PREFIX.length).getBigUint64(0));
@@ -148,11 +162,16 @@ export function sweepExpiredTokens(db: Database): void {
       }
       try {
         await db.engine.commit(writes, expectations);
-      } catch {
+        swept++;
+      } catch (e) {
+        if (!(e instanceof CommitConflictError)) throw e;
         // Someone else swept or reused it first; the next sweep looks again.
+        conflicts++;
       }
     }
-  });
+    // A batch of nothing but conflicts would be read again as it is: leave it to the next sweep.
+    if (entries.length < SWEEP_BATCH || conflicts === entries.length) return swept;
+  }
 }
 
 /** Every key this module writes lies in this range (for tests and tools). */

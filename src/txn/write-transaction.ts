@@ -32,7 +32,7 @@ import type { CancellationReason } from './cancellation.js';
 import { NO_REASON, conflictCancellation, reasonFor, transactionCanceled } from './cancellation.js';
 import { inFlight } from './in-flight.js';
 import type { ReplaySizes, TokenState } from './client-tokens.js';
-import { readToken, stateOf, sweepExpiredTokens, tokenCommit } from './client-tokens.js';
+import { readToken, stateOf, tokenCommit } from './client-tokens.js';
 
 /** A transaction that loses this many commit races in a row is cancelled as a conflict. */
 const MAX_ATTEMPTS = 16;
@@ -157,7 +157,6 @@ async function commitLoop(
       lostTo = e.expectationIndex < keys.length ? e.expectationIndex : -1;
       continue;
     }
-    if (token !== undefined) sweepExpiredTokens(db);
     return { replayed: false, outcomes };
   }
   throw conflictCancellation(actions.length, lostTo >= 0 ? [lostTo] : []);
