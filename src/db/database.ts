@@ -56,7 +56,8 @@ export class Database {
   readonly region: string;
   readonly accountId: string;
   readonly clock: Clock;
-  private readonly log: (line: string) => void;
+  /** Where background work reports what it does and what failed. */
+  readonly log: (line: string) => void;
   private erasing: Promise<void> | undefined;
   private readonly background = new Set<Promise<void>>();
   private readonly timers = new Set<NodeJS.Timeout>();

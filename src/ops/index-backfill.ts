@@ -52,9 +52,19 @@ export async function backfillIndex(db: Database, tableName: string, indexId: nu
   if (mine.has(name)) return;
   mine.add(name);
   try {
-    if (graceMs > 0) await new Promise((resolve) => setTimeout(resolve, graceMs));
+    // The lease first, the pause after: other processes see at once that
+    // this backfill has an owner.
     const lease = await db.leases.acquire(name, BACKFILL_LEASE_MS);
-    if (lease !== undefined) await runBackfill(db, tableName, table.id, indexId, lease);
+    if (lease === undefined) return;
+    if (lease.previous !== undefined && !db.leases.isMine(lease.previous)) {
+      const { owner, progress } = lease.previous;
+      db.log(
+        `taking over the backfill of index ${indexId} on ${tableName} from process ${owner.process.pid} on ${owner.process.hostname} ` +
+          `(${db.leases.isAliveOwner(owner) ? 'its lease expired' : 'it is gone'}), ${progress === undefined ? 'from the start' : 'where it stopped'}`,
+      );
+    }
+    if (graceMs > 0) await new Promise((resolve) => setTimeout(resolve, graceMs));
+    await runBackfill(db, tableName, table.id, indexId, lease);
   } finally {
     mine.delete(name);
   }
