@@ -1,0 +1,162 @@
+/**
+ * @module data/index-backfill
+ * Backfilling a global secondary index added by UpdateTable. Writers start
+ * maintaining the index as soon as it is in the catalog (status CREATING);
+ * the backfill then walks the base table and writes each item's entry in a
+ * commit that expects the item unchanged, so it never writes a stale entry
+ * over a newer one. When done the index becomes ACTIVE.
+ *
+ * A backfill is owned through a lease (data/leases), `backfill/<table id>/<index id>`,
+ * so one process does it even when several share the store. Each page's
+ * commit also renews the lease and records the last key done as the
+ * lease's progress, expecting the lease unchanged: the progress is exactly
+ * what committed, and an owner that lost its lease writes nothing more. If
+ * the owner dies, every process's supervisor (startBackfillSupervisor) sees
+ * the index still CREATING, takes the lease once it is free (at once when
+ * the owner is a dead process on this machine, else when it expires) and
+ * continues after the recorded key. The commit that makes the index ACTIVE
+ * deletes the lease, so an index never stays CREATING while any server runs.
+ */
+import { CommitConflictError, type KvWrite } from '../storage/engine.js';
+import type { Database } from './database.js';
+import type { HeldLease } from './leases.js';
+import { concat, indexPrefix, successor } from '../catalog/key-space.js';
+import { indexWrites } from '../indexes/index-entries.js';
+import { decodeItem } from './item-store.js';
+
+const PAGE = 256;
+/**
+ * Writes that read the table's definition before the index was added may
+ * still be in flight; give them time to land before walking the table.
+ */
+const GRACE_MS = 50;
+/** A backfill's lease; each page renews it, so it only runs out when its owner stops. */
+const BACKFILL_LEASE_MS = 15_000;
+/** How often each process looks for backfills whose owner went away. */
+export const BACKFILL_SUPERVISOR_INTERVAL_MS = 1000;
+
+export function backfillLeaseName(tableId: number, indexId: number): string {
+  return `backfill/${tableId}/${indexId}`;
+}
+
+/** Backfills running in this process (per database), by lease name: a process never competes with itself. */
+const running = new WeakMap<Database, Set<string>>();
+
+/** Backfills index `indexId` of `tableName`, unless another process already is. */
+export async function backfillIndex(db: Database, tableName: string, indexId: number, graceMs = GRACE_MS): Promise<void> {
+  const table = db.catalog.get(tableName);
+  if (table === undefined || db.isClosed) return;
+  const name = backfillLeaseName(table.id, indexId);
+  let mine = running.get(db);
+  if (mine === undefined) running.set(db, (mine = new Set()));
+  if (mine.has(name)) return;
+  mine.add(name);
+  try {
+    // The lease first, the pause after: other processes see at once that
+    // this backfill has an owner.
+    const lease = await db.leases.acquire(name, BACKFILL_LEASE_MS);
+    if (lease === undefined) return;
+    if (lease.previous !== undefined && !db.leases.isMine(lease.previous)) {
+      const { owner, progress } = lease.previous;
+      db.log(
+        `taking over the backfill of index ${indexId} on ${tableName} from process ${owner.process.pid} on ${owner.process.hostname} ` +
+          `(${db.leases.isAliveOwner(owner) ? 'its lease expired' : 'it is gone'}), ${progress === undefined ? 'from the start' : 'where it stopped'}`,
+      );
+    }
+    if (graceMs > 0) await new Promise((resolve) => setTimeout(resolve, graceMs));
+    await runBackfill(db, tableName, table.id, indexId, lease);
+  } finally {
+    mine.delete(name);
+  }
+}
+
+async function runBackfill(db: Database, tableName: string, tableId: number, indexId: number, held: HeldLease): Promise<void> {
+  let lease = held;
+  if (!(await setBackfilling(db, tableName, tableId, indexId))) {
+    await db.leases.release(lease);
+    return;
+  }
+  const end = successor(indexPrefix(tableId, 0));
+  const progress = lease.record.progress;
+  // Resuming: continue just after the last key a previous owner committed.
+  let from = progress === undefined ? indexPrefix(tableId, 0) : concat([Buffer.from(progress, 'hex'), Uint8Array.of(0)]);
+  for (;;) {
+    const table = db.catalog.get(tableName);
+    const index = table?.globalIndexes.find((g) => g.id === indexId);
+    if (table === undefined || table.id !== tableId || index === undefined) {
+      await db.leases.release(lease);
+      return;
+    }
+    if (db.isClosed) return; // the lease stays: another process (or this one restarted) resumes
+    const page = await db.engine.range(from, end, { limit: PAGE });
+    if (page.length === 0) break;
+    const writes: KvWrite[] = [];
+    for (const entry of page) writes.push(...indexWrites(table, [index], undefined, decodeItem(entry.value)));
+    const last = page[page.length - 1]!.key;
+    let renewed;
+    try {
+      renewed = await db.leases.commitHolding(
+        lease,
+        BACKFILL_LEASE_MS,
+        writes,
+        page.map((e) => ({ key: e.key, value: e.value })),
+        Buffer.from(last).toString('hex'),
+      );
+    } catch (e) {
+      if (e instanceof CommitConflictError) continue; // an item changed under us: read the page again
+      throw e;
+    }
+    if (renewed === undefined) return; // another process took the backfill over
+    lease = renewed;
+    from = concat([last, Uint8Array.of(0)]);
+  }
+  for (;;) {
+    const table = db.catalog.get(tableName);
+    if (table === undefined || table.id !== tableId || !table.globalIndexes.some((g) => g.id === indexId)) {
+      await db.leases.release(lease);
+      return;
+    }
+    const next = {
+      ...table,
+      globalIndexes: table.globalIndexes.map((g) => {
+        if (g.id !== indexId) return g;
+        const { backfilling: _b, ...rest } = g;
+        return { ...rest, status: 'ACTIVE' as const };
+      }),
+    };
+    if (await db.catalog.replace(table, next, [{ key: lease.key, value: null }])) return;
+  }
+}
+
+/** Marks the index as backfilling (DescribeTable's Backfilling); false if it is gone or no longer CREATING. */
+async function setBackfilling(db: Database, tableName: string, tableId: number, indexId: number): Promise<boolean> {
+  for (;;) {
+    const table = db.catalog.get(tableName);
+    const index = table?.globalIndexes.find((g) => g.id === indexId);
+    if (table === undefined || table.id !== tableId || index === undefined || index.status !== 'CREATING') return false;
+    if (index.backfilling === true) return true;
+    const next = {
+      ...table,
+      globalIndexes: table.globalIndexes.map((g) => (g.id === indexId ? { ...g, backfilling: true } : g)),
+    };
+    if (await db.catalog.replace(table, next)) return true;
+  }
+}
+
+/**
+ * Every `intervalMs`, looks for indexes still CREATING whose backfill runs
+ * nowhere (its owner died, or it crashed before starting) and resumes them.
+ * Only the catalog in memory is read unless such an index exists.
+ */
+export function startBackfillSupervisor(db: Database, intervalMs = BACKFILL_SUPERVISOR_INTERVAL_MS): void {
+  db.runPeriodically('resuming index backfills', intervalMs, async () => {
+    for (const table of db.catalog.list()) {
+      for (const index of table.globalIndexes) {
+        if (index.status !== 'CREATING' || running.get(db)?.has(backfillLeaseName(table.id, index.id))) continue;
+        const record = await db.leases.read(backfillLeaseName(table.id, index.id));
+        if (record !== undefined && !db.leases.isMine(record) && !db.leases.isFree(record)) continue;
+        db.runInBackground(`backfill of index ${index.name} on ${table.name}`, () => backfillIndex(db, table.name, index.id, 0));
+      }
+    }
+  });
+}
