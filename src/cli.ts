@@ -14,6 +14,7 @@
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startServer } from './server/start-server.js';
+import { MEMORY_LOCATION } from './storage/open-engine.js';
 
 // For scripts/build.mjs, which starts servers from the bundle to fill its code cache.
 export { startServer };
@@ -25,27 +26,7 @@ const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./d
 const MAX_WORKERS = 256;
 
 /** Where the data lives, from --data / --in-memory / --storage. */
-type Store = { readonly inMemory: true } | { readonly dataDir: string };
-
-/**
- * `--storage LOCATION`: `memory:` is --in-memory, `postgres://…` is issue
- * 12, any other URL scheme is refused, and anything else is a directory.
- * Returns the store or the message to print.
- */
-export function parseStorage(location: string): Store | string {
-  if (location === 'memory:') return { inMemory: true };
-  if (/^postgres(ql)?:\/\//i.test(location)) {
-    // The URL is not echoed: it may carry a password.
-    return '--storage postgres://…: PostgreSQL storage is not available yet (issue 12); use a data directory or memory:';
-  }
-  const scheme = /^([a-z][a-z0-9+.-]*):/i.exec(location);
-  // A single letter is a Windows drive (C:\data), not a scheme.
-  if (scheme !== null && scheme[1]!.length > 1) {
-    return `--storage: unknown storage '${scheme[1]}:'; use a data directory, memory:, or (issue 12) postgres://`;
-  }
-  if (location === '') return '--storage needs a location: a data directory, or memory:';
-  return { dataDir: location };
-}
+type Store = { readonly inMemory: true } | { readonly dataDir: string } | { readonly storage: string };
 
 /** `--workers`: a whole number from 1, or `auto` (one per core). Returns the count or the message to print. */
 export function parseWorkers(value: string): number | string {
@@ -113,21 +94,21 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write('openddb: choose one of --data, --in-memory and --storage\n');
     return 2;
   }
-  let store: Store = values['in-memory'] ? { inMemory: true } : { dataDir: values.data ?? './data' };
-  if (values.storage !== undefined) {
-    const parsed = parseStorage(values.storage);
-    if (typeof parsed === 'string') {
-      process.stderr.write(`openddb: ${parsed}\n`);
-      return 2;
-    }
-    store = parsed;
-  }
+  // --storage goes to storage/open-engine's openStorage as given: it knows
+  // the locations (a directory, memory:, postgres:// in issue 12).
+  const store: Store =
+    values.storage !== undefined
+      ? { storage: values.storage }
+      : values['in-memory']
+        ? { inMemory: true }
+        : { dataDir: values.data ?? './data' };
+  const inMemory = 'inMemory' in store || ('storage' in store && store.storage === MEMORY_LOCATION);
   const workers = parseWorkers(values.workers);
   if (typeof workers === 'string') {
     process.stderr.write(`openddb: ${workers}\n`);
     return 2;
   }
-  if (workers > 1 && 'inMemory' in store) {
+  if (workers > 1 && inMemory) {
     process.stderr.write(
       `openddb: --workers ${values.workers} needs a data directory (--data DIR): in memory, each worker process would have its own separate database\n`,
     );
@@ -156,7 +137,11 @@ export async function main(argv: string[]): Promise<number> {
     }
     return 1;
   }
-  const where = 'inMemory' in store ? 'in-memory store (nothing is kept on exit)' : `data in ${store.dataDir}`;
+  const where = inMemory
+    ? 'in-memory store (nothing is kept on exit)'
+    : 'dataDir' in store
+      ? `data in ${store.dataDir}`
+      : `storage ${store.storage}`;
   const processes = workers === 1 ? '' : `, ${workers} worker processes`;
   process.stdout.write(`openddb listening on ${server.url} (${where}${processes})\n`);
   await new Promise<void>((resolve) => {

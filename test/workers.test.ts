@@ -209,7 +209,7 @@ describe('--workers and --storage on the command line', () => {
 
   it('refuses a bad worker count', () => {
     for (const bad of ['0', '-1', '1.5', 'many', '100000']) {
-      const out = run('--workers', bad, '--in-memory');
+      const out = run(`--workers=${bad}`, '--in-memory');
       assert.equal(out.status, 2, bad);
       assert.match(out.stderr, /--workers must be a whole number from 1 to 256, or 'auto'/);
     }
@@ -217,10 +217,10 @@ describe('--workers and --storage on the command line', () => {
 
   it('refuses postgres:// storage until issue 12, and unknown schemes', () => {
     const pg = run('--storage', 'postgres://user:secret@db.example/openddb');
-    assert.equal(pg.status, 2);
-    assert.match(pg.stderr, /PostgreSQL storage is not available yet \(issue 12\)/);
+    assert.equal(pg.status, 1);
+    assert.match(pg.stderr, /the PostgreSQL storage engine is not available yet \(issue 12\)/);
     assert.doesNotMatch(pg.stderr, /secret/, 'the URL (and its password) is not echoed');
-    assert.match(run('--storage', 'redis://x').stderr, /unknown storage 'redis:'/);
+    assert.match(run('--storage', 'redis://x').stderr, /unknown storage location scheme "redis:"/);
     assert.match(run('--storage', 'memory:', '--in-memory').stderr, /choose one of --data, --in-memory and --storage/);
   });
 
@@ -236,7 +236,7 @@ describe('--workers and --storage on the command line', () => {
     try {
       const disk = await startServerProcess({ workers: 1, storageInArgs: true, extraArgs: ['--storage', `${dir.path}/db`] });
       try {
-        assert.match(disk.output(), new RegExp(`data in ${dir.path}/db`));
+        assert.match(disk.output(), new RegExp(`storage ${dir.path}/db`));
       } finally {
         await disk.stop();
       }

@@ -86,6 +86,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   cluster.schedulingPolicy = cluster.SCHED_NONE;
   const log = options.log;
   let server = options.server;
+  /** The port the workers listen on (differs from server.port when that asked for any free port, 0). */
+  let boundPort = 0;
   const slots: Slot[] = [];
   let stopping = false;
   let resolveStopped!: () => void;
@@ -122,6 +124,11 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     slot.restartTimer = setTimeout(() => {
       slot.restartTimer = undefined;
       if (stopping) return;
+      // node:cluster shares one listening socket per (address, port asked
+      // for): while another worker holds it, ask for the same port as it
+      // did (0 included); with none left the socket is closed, and the
+      // port the first workers got is asked for by number.
+      if (!slots.some((s) => s.worker !== undefined)) server = { ...server, port: boundPort };
       const next = fork(slot);
       void whenReady(next).then(
         () => log(`openddb: worker ${slot.number} restarted (pid ${next.process.pid})`),
@@ -171,8 +178,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     throw e;
   }
   const first = ready[0]!;
-  // Restarted workers ask for the port the first ones got.
-  server = { ...server, port: first.port };
+  boundPort = first.port;
   let closing: Promise<void> | undefined;
   return {
     url: first.url,

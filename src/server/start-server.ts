@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Clock, Database } from '../data/database.js';
 import { openDatabase } from '../api/open-database.js';
 import { Dispatcher } from '../api/dispatcher.js';
-import { openEngine } from '../storage/open-engine.js';
+import { MEMORY_LOCATION, openEngine, openStorage } from '../storage/open-engine.js';
 import { startFastHttpServer } from './fast-http/fast-http-server.js';
 import { startStreams } from '../streams/stream-trimmer.js';
 import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
@@ -27,6 +27,12 @@ export interface StartServerOptions {
   /** Directory of the durable store; default ./data. Ignored with inMemory. */
   readonly dataDir?: string;
   readonly inMemory?: boolean;
+  /**
+   * Where the data lives, as a location (storage/open-engine openStorage):
+   * a directory, `memory:`, or (issue 12) `postgres://…`. Takes the place
+   * of dataDir and inMemory.
+   */
+  readonly storage?: string;
   readonly region?: string;
   readonly accountId?: string;
   readonly clock?: Clock;
@@ -80,7 +86,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   // is the one to report.
   const loadingOperations = import('../api/all-operations.js');
   loadingOperations.catch(() => {});
-  const engine = await openEngine(options.inMemory ? { inMemory: true } : { dataDir: options.dataDir ?? './data' });
+  const engine =
+    options.storage !== undefined
+      ? await openStorage(options.storage)
+      : await openEngine(options.inMemory ? { inMemory: true } : { dataDir: options.dataDir ?? './data' });
   let database: Database;
   try {
     database = await openDatabase(engine, {
@@ -134,7 +143,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
 
 /** `workers` above 1: this process becomes the primary of a cluster of servers (server/cluster). */
 async function startWorkers(options: StartServerOptions, workers: number, log: (line: string) => void): Promise<RunningCluster> {
-  if (options.inMemory) {
+  if (options.storage !== undefined ? options.storage === MEMORY_LOCATION : options.inMemory) {
     throw new Error(
       `${workers} workers need a data directory they share: in memory, each worker process would have its own separate database`,
     );
@@ -144,7 +153,7 @@ async function startWorkers(options: StartServerOptions, workers: number, log: (
   const { startCluster } = await import('./cluster.js');
   return startCluster({
     workers,
-    server: { ...server, dataDir: options.dataDir ?? './data' },
+    server: options.storage !== undefined ? server : { ...server, dataDir: options.dataDir ?? './data' },
     exec: workerScript ?? fileURLToPath(new URL('./cluster-worker.js', import.meta.url)),
     log,
   });
