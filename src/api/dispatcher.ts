@@ -47,6 +47,10 @@ export class Dispatcher {
     const input = checkTypes(rawInput, op.schema);
     op.precheck?.(input);
     checkConstraints(input, op.schema);
+    // Another process may have changed a table since the last request
+    // (catalog/catalog refresh: about a microsecond when nothing changed).
+    const stale = this.db.catalog.refresh();
+    if (stale !== undefined) await stale;
     return op.run({ db: this.db, requestId }, input);
   }
 }

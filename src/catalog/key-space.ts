@@ -11,6 +11,9 @@
  *   0x00 0x03 <table id u32>                     a dropped table whose data is being erased
  *   0x00 0x04 <table name UTF-8> 0x00 <label>    catalog entry of a stream (streams/stream-catalog), kept
  *                                                24 hours after the stream closes, even past its table
+ *   0x00 0x05                                    the catalog's version (u64): rewritten by every commit that
+ *                                                changes a table entry, with a number the engine issues in
+ *                                                that commit; a cached catalog is current while it is unchanged
  *   0x01 0x01 <op> 0x00 <token>                  a transaction's ClientRequestToken record (txn/client-tokens)
  *   0x01 0x02 <expiry u64> <record key>          the token sweeper's index, by expiry
  *   0x02 0x01 <lease name UTF-8>                 a lease on a piece of background work (data/leases):
@@ -39,6 +42,7 @@ export const CATALOG_TABLE_PREFIX = Uint8Array.of(0x00, 0x01);
 export const CATALOG_NEXT_TABLE_ID = Uint8Array.of(0x00, 0x02);
 export const CATALOG_DROPPED_PREFIX = Uint8Array.of(0x00, 0x03);
 export const CATALOG_STREAM_PREFIX = Uint8Array.of(0x00, 0x04);
+export const CATALOG_VERSION_KEY = Uint8Array.of(0x00, 0x05);
 /**
  * Leases (data/leases): which process owns which piece of background work.
  * Lease names are ASCII (`ttl`, `backfill/<table id>/<index id>`, …).

@@ -195,7 +195,11 @@ export class Database {
         this.timers.delete(timer);
         this.runInBackground(what, async () => {
           try {
-            if (lease === undefined || (await this.holdLease(lease, leaseMs))) await task();
+            // The sweeps act on tables: see what other processes changed.
+            if (lease === undefined || (await this.holdLease(lease, leaseMs))) {
+              await this.catalog.refresh();
+              await task();
+            }
           } finally {
             schedule();
           }

@@ -22,11 +22,13 @@
 import { errors } from '../errors/index.js';
 import type { Database } from '../data/database.js';
 import { itemKey } from '../indexes/index-entries.js';
-import { CommitConflictError } from '../storage/engine.js';
+import { compareAndSet } from '../storage/compare-and-set.js';
 import type { KvExpectation, KvWrite } from '../storage/engine.js';
 import type { Item } from '../values/types.js';
 import type { ItemAction } from '../data/item-action.js';
 import { decodeItem, itemCommit } from '../data/item-store.js';
+import { streamRecordsOption } from '../data/hooks.js';
+import type { StreamRecordDraft } from '../data/hooks.js';
 import type { WriteOutcome } from '../data/item-store.js';
 import type { CancellationReason } from './cancellation.js';
 import { NO_REASON, conflictCancellation, reasonFor, transactionCanceled } from './cancellation.js';
@@ -103,61 +105,67 @@ async function commitLoop(
   token: TokenState | undefined,
 ): Promise<WriteTransactionResult> {
   let lostTo = -1;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const raws = await db.engine.getMany(token === undefined ? keys : [...keys, token.key]);
-    if (token !== undefined && idempotency !== undefined) {
-      // Another server may have completed the same token since it was looked up.
-      token = stateOf(db, token.key, raws[keys.length]);
-      const replay = replayOf(token, idempotency);
-      if (replay !== undefined) return replay;
-    }
-
-    const outcomes: WriteOutcome[] = [];
-    const reasons: CancellationReason[] = [];
-    let failed = false;
-    const writes: KvWrite[] = [];
-    const expectations: KvExpectation[] = [];
-    actions.forEach((action, i) => {
-      const oldRaw = raws[i];
-      const old: Item | undefined = oldRaw === undefined ? undefined : decodeItem(oldRaw);
-      let decision;
-      try {
-        decision = action.apply(old);
-      } catch (e) {
-        const reason = reasonFor(e);
-        if (reason === undefined) throw e;
-        failed = true;
-        reasons.push(reason);
-        outcomes.push({ old, next: old, written: false });
-        return;
+  const result = await compareAndSet<WriteTransactionResult>(
+    db.engine,
+    async () => {
+      const raws = await db.engine.getMany(token === undefined ? keys : [...keys, token.key]);
+      if (token !== undefined && idempotency !== undefined) {
+        // Another server may have completed the same token since it was looked up.
+        token = stateOf(db, token.key, raws[keys.length]);
+        const replay = replayOf(token, idempotency);
+        if (replay !== undefined) return { done: replay };
       }
-      reasons.push(NO_REASON);
-      // Every item read is expected unchanged, written or not: a condition
-      // check is only as good as the item it checked still being there.
-      expectations.push({ key: keys[i]!, value: oldRaw ?? null });
-      if (decision === 'unchanged' || (decision.next === undefined && old === undefined)) {
-        outcomes.push({ old, next: old, written: false });
-        return;
-      }
-      const commit = itemCommit(db, action.table, keys[i]!, old, oldRaw, decision.next);
-      writes.push(...commit.writes);
-      outcomes.push({ old, next: decision.next, written: true });
-    });
-    if (failed) throw transactionCanceled(reasons);
 
-    if (token !== undefined && idempotency !== undefined) {
-      const record = tokenCommit(db, token, idempotency.digest, outcomes.map((o, i) => sizeOf(o, i)));
-      writes.push(...record.writes);
-      expectations.push(record.expectation);
-    }
-    try {
-      await db.engine.commit(writes, expectations);
-    } catch (e) {
-      if (!(e instanceof CommitConflictError)) throw e;
-      lostTo = e.expectationIndex < keys.length ? e.expectationIndex : -1;
-      continue;
-    }
-    return { replayed: false, outcomes };
-  }
-  throw conflictCancellation(actions.length, lostTo >= 0 ? [lostTo] : []);
+      const outcomes: WriteOutcome[] = [];
+      const reasons: CancellationReason[] = [];
+      let failed = false;
+      const writes: KvWrite[] = [];
+      const expectations: KvExpectation[] = [];
+      const records: StreamRecordDraft[] = [];
+      actions.forEach((action, i) => {
+        const oldRaw = raws[i];
+        const old: Item | undefined = oldRaw === undefined ? undefined : decodeItem(oldRaw);
+        let decision;
+        try {
+          decision = action.apply(old);
+        } catch (e) {
+          const reason = reasonFor(e);
+          if (reason === undefined) throw e;
+          failed = true;
+          reasons.push(reason);
+          outcomes.push({ old, next: old, written: false });
+          return;
+        }
+        reasons.push(NO_REASON);
+        // Every item read is expected unchanged, written or not: a condition
+        // check is only as good as the item it checked still being there.
+        expectations.push({ key: keys[i]!, value: oldRaw ?? null });
+        if (decision === 'unchanged' || (decision.next === undefined && old === undefined)) {
+          outcomes.push({ old, next: old, written: false });
+          return;
+        }
+        const commit = itemCommit(db, action.table, keys[i]!, old, oldRaw, decision.next);
+        writes.push(...commit.writes);
+        records.push(...commit.records);
+        outcomes.push({ old, next: decision.next, written: true });
+      });
+      if (failed) throw transactionCanceled(reasons);
+
+      if (token !== undefined && idempotency !== undefined) {
+        const record = tokenCommit(db, token, idempotency.digest, outcomes.map((o, i) => sizeOf(o, i)));
+        writes.push(...record.writes);
+        expectations.push(record.expectation);
+      }
+      const options = streamRecordsOption(records);
+      return { writes, expectations, ...(options === undefined ? {} : { options }), result: { replayed: false, outcomes } };
+    },
+    {
+      maxAttempts: MAX_ATTEMPTS,
+      onConflict: (e) => {
+        lostTo = e.expectationIndex < keys.length ? e.expectationIndex : -1;
+      },
+      exhausted: () => conflictCancellation(actions.length, lostTo >= 0 ? [lostTo] : []),
+    },
+  );
+  return result;
 }
