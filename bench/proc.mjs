@@ -76,13 +76,18 @@ function descendants(pid) {
   return out;
 }
 
+/** pid and its live descendants (a cluster primary and its workers; a JVM is one process with many threads). */
+export function processTree(pid) {
+  return [pid, ...descendants(pid)];
+}
+
 /**
  * A CPU sample for a process tree: `{ schedNs, tickNs, pids }`. Children
  * are looked up once per sample (a /proc walk costs ~1 ms, outside the
  * measured window of the server but inside the harness's own).
  */
 export function cpuSample(pid) {
-  const pids = [pid, ...descendants(pid)];
+  const pids = processTree(pid);
   let sched = 0;
   let ticks = 0;
   for (const p of pids) {

@@ -11,6 +11,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { call, describeError } from './protocol.mjs';
+import { prepareDynamoDbLocal, dynamoDbLocalCommand } from './dynamodb-local.mjs';
+import { processTree } from './proc.mjs';
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_DIR = path.resolve(BENCH_DIR, '..');
@@ -42,6 +44,10 @@ function findMoto() {
  * Each server: `unavailable()` says why it cannot run here (or null),
  * `command(port, dataDir)` gives what to spawn, `durable` whether it needs a
  * data directory, and `transactions` whether it implements TransactWriteItems.
+ * `jvm` marks a server whose JIT needs a longer warm-up (run.mjs);
+ * `workers` the number of child processes it forks, waited for at start.
+ * `openddb-disk-w<N>` (openddb with `serve --workers N`) is defined on
+ * demand by `defineServer`.
  */
 export const SERVERS = {
   'openddb-disk': {
@@ -94,6 +100,23 @@ export const SERVERS = {
       [DYNALITE_CLI, '--host', '127.0.0.1', '--port', String(port), '--path', dataDir, ...DYNALITE_FAST_TABLES],
     ],
   },
+  // AWS's own emulator, on the machine's Java (bench/dynamodb-local.mjs installs it on first use).
+  'dynamodb-local-mem': {
+    label: 'AWS DynamoDB Local (Java, -inMemory)',
+    durable: false,
+    transactions: true,
+    jvm: true,
+    unavailable: () => prepareDynamoDbLocal().error ?? null,
+    command: (port) => dynamoDbLocalCommand(port),
+  },
+  'dynamodb-local-disk': {
+    label: 'AWS DynamoDB Local (Java, -dbPath: SQLite on disk)',
+    durable: true,
+    transactions: true,
+    jvm: true,
+    unavailable: () => prepareDynamoDbLocal().error ?? null,
+    command: (port, dataDir) => dynamoDbLocalCommand(port, dataDir),
+  },
   moto: {
     label: 'moto_server (Python)',
     durable: false,
@@ -112,6 +135,35 @@ export const SERVERS = {
 };
 export const SERVER_NAMES = Object.keys(SERVERS);
 
+const WORKERS_NAME = /^openddb-disk-w([1-9]\d{0,2})$/;
+
+/** The server name for openddb on disk with n workers: plain `openddb-disk` for 1, as users run it (no flag). */
+export const workersServerName = (n) => (n === 1 ? 'openddb-disk' : `openddb-disk-w${n}`);
+
+/**
+ * Makes `openddb-disk-w<N>` a known server (`openddb serve --workers N`: a
+ * primary and N child processes on one data directory; its CPU is the sum
+ * over all of them). Returns whether `name` is known now.
+ */
+export function defineServer(name) {
+  if (SERVERS[name]) return true;
+  const m = WORKERS_NAME.exec(name);
+  if (!m) return false;
+  const n = Number(m[1]);
+  SERVERS[name] = {
+    label: `openddb (durable, embedded store; serve --workers ${n}: primary + ${n} worker processes)`,
+    durable: true,
+    transactions: true,
+    workers: n,
+    unavailable: SERVERS['openddb-disk'].unavailable,
+    command: (port, dataDir) => [
+      process.execPath,
+      [OPENDDB_CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--workers', String(n)],
+    ],
+  };
+  return true;
+}
+
 // dynalite keeps a new table CREATING for 500 ms by default; the bench is not about that.
 const DYNALITE_FAST_TABLES = ['--createTableMs', '0', '--deleteTableMs', '0', '--updateTableMs', '0'];
 
@@ -127,6 +179,10 @@ const pkgVersion = (file) => {
 export function serverVersion(name) {
   if (name.startsWith('openddb')) return pkgVersion(path.join(REPO_DIR, 'package.json'));
   if (name.startsWith('dynalite')) return pkgVersion(path.join(REPO_DIR, 'node_modules/dynalite/package.json'));
+  if (name.startsWith('dynamodb-local')) {
+    const p = prepareDynamoDbLocal();
+    return p.error ? 'not available' : `DynamoDB Local ${p.version} (${p.origin}) on Java ${p.java}`;
+  }
   if (name === 'moto') {
     const script = findMoto();
     if (!script) return 'absent';
@@ -164,15 +220,20 @@ export function makeDataDir(name) {
   return dir;
 }
 
-/** Kills every server still running and removes the data directories this bench made. */
-export function cleanupAll() {
-  for (const s of live) {
+/** SIGKILLs each pid in a list this bench started (a server and the children it forked). */
+function killPids(pids) {
+  for (const p of pids) {
     try {
-      s.proc.kill('SIGKILL');
+      process.kill(p, 'SIGKILL');
     } catch {
       // Already gone.
     }
   }
+}
+
+/** Kills every server still running (with its worker processes) and removes the data directories this bench made. */
+export function cleanupAll() {
+  for (const s of live) killPids(s.pids());
   live.clear();
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
   tempDirs.clear();
@@ -218,6 +279,8 @@ export async function startServer(name, { dataDir, readyTimeoutMs = 30_000 } = {
   proc.on('error', (err) => {
     exited = { code: null, signal: null, error: err.message };
   });
+  // Children it forked (workers), as last seen: a primary killed first would orphan them.
+  let children = [];
   const handle = {
     name,
     pid: proc.pid,
@@ -225,19 +288,29 @@ export async function startServer(name, { dataDir, readyTimeoutMs = 30_000 } = {
     dataDir: dir,
     proc,
     coldStartMs: NaN,
+    workersReadyMs: undefined,
     logTail: () => summarizeLog(log),
-    /** SIGTERM, then SIGKILL if it has not exited within graceMs. */
+    /** The server's pid and those of its live children (the children last seen once it has exited). */
+    pids() {
+      if (!exited) children = processTree(proc.pid).slice(1);
+      return exited ? children : [proc.pid, ...children];
+    },
+    /** SIGTERM, then SIGKILL (of its children too) if it has not exited within graceMs. */
     async stop(graceMs = 3000) {
       if (exited) return;
+      handle.pids();
       proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      const timer = setTimeout(() => killPids(handle.pids()), graceMs);
       await exitPromise;
       clearTimeout(timer);
+      // A primary that exits leaves no worker behind; make sure.
+      killPids(children);
     },
-    /** SIGKILL: a crash, as far as the server can tell. */
+    /** SIGKILL of the server and every process it forked: a crash, as far as the server can tell. */
     async kill() {
       if (exited) return;
-      proc.kill('SIGKILL');
+      const pids = handle.pids();
+      killPids(pids);
       await exitPromise;
     },
   };
@@ -271,7 +344,42 @@ export async function startServer(name, { dataDir, readyTimeoutMs = 30_000 } = {
     await new Promise((r) => setTimeout(r, 2));
   }
   handle.coldStartMs = performance.now() - t0;
+  if (def.workers) await waitForWorkers(handle, def.workers, deadline);
   return handle;
+}
+
+/**
+ * The first answer comes from whichever worker listened first; the others
+ * may still be starting. Waits until the server has forked all its workers
+ * and each of them has had a moment to listen (the warm-up that follows
+ * reaches them all through 64 connections).
+ */
+async function waitForWorkers(handle, n, deadline) {
+  const t0 = performance.now();
+  for (;;) {
+    const forked = handle.pids().length - 1;
+    if (forked >= n) break;
+    if (handle.proc.exitCode !== null || handle.proc.signalCode !== null) {
+      throw new Error(`${handle.name} exited before its ${n} workers started: ${handle.logTail() || '(no output)'}`);
+    }
+    if (performance.now() > deadline) {
+      await handle.kill();
+      throw new Error(`${handle.name}: ${forked} of ${n} worker processes after ${Math.round(performance.now() - t0)} ms: ${handle.logTail() || '(no output)'}`);
+    }
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  // A forked worker needs its own Node start (~100-200 ms here) before it listens, and which worker takes a new
+  // connection is not ours to choose: give them half a second, asking ListTables on fresh connections meanwhile
+  // (a worker that answers wrongly fails the start).
+  const settle = performance.now() + 500;
+  while (performance.now() < settle) {
+    const answers = await Promise.all(Array.from({ length: 2 * n }, () => call(handle.port, 'ListTables', {}, { timeoutMs: 2000, fresh: true }).catch(() => null)));
+    if (answers.some((a) => a?.status !== 200)) {
+      throw new Error(`${handle.name}: a worker failed ListTables: ${describeError(answers.find((a) => a?.status !== 200)?.body ?? 'no answer')}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  handle.workersReadyMs = performance.now() - t0 + handle.coldStartMs;
 }
 
 /**
