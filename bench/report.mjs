@@ -193,7 +193,7 @@ function sideBySide(cells, workloads, startup) {
  * multiple of one worker's, and server CPU per op summed over the primary
  * and its workers.
  */
-function workersScaling(cells, workloads, meta) {
+function workersScaling(cells, workloads, meta, startup) {
   const counts = (meta.workers ?? []).filter((n) => cells.some((c) => c.server === (n === 1 ? 'openddb-disk' : `openddb-disk-w${n}`)));
   if (counts.length < 2) return [];
   const name = (n) => (n === 1 ? 'openddb-disk' : `openddb-disk-w${n}`);
@@ -226,6 +226,10 @@ function workersScaling(cells, workloads, meta) {
     '',
     table(['workload', ...counts.map((n) => `${n} worker${n === 1 ? '' : 's'}${n === 1 ? ' (no flag)' : ''}`)], rows),
     '',
+    ...counts
+      .map((n) => startup?.find((s) => s.server === name(n) && s.status !== 'ok'))
+      .filter(Boolean)
+      .flatMap((s) => [`${s.server}: not available: ${s.reason}`, '']),
   ];
 }
 
@@ -284,7 +288,7 @@ export function toMarkdown(result, { baseline } = {}) {
 
   const workloads = Object.keys(WORKLOADS).filter((w) => cells.some((c) => c.workload === w));
   out.push(...sideBySide(cells, workloads, startup));
-  out.push(...workersScaling(cells, workloads, meta));
+  out.push(...workersScaling(cells, workloads, meta, startup));
   for (const wl of workloads) {
     out.push(`## ${WORKLOADS[wl].title}`);
     out.push('');

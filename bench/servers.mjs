@@ -154,7 +154,8 @@ export function defineServer(name) {
     label: `openddb (durable, embedded store; serve --workers ${n}: primary + ${n} worker processes)`,
     durable: true,
     transactions: true,
-    workers: n,
+    // `--workers 1` is the one-process server: nothing forked to wait for.
+    workers: n > 1 ? n : undefined,
     unavailable: SERVERS['openddb-disk'].unavailable,
     command: (port, dataDir) => [
       process.execPath,
@@ -253,8 +254,10 @@ process.on('exit', cleanupAll);
  * coldStartMs runs from spawn to the first answered ListTables. Rejects
  * with the server's own output if it exits or is not ready in time.
  */
-export async function startServer(name, { dataDir, readyTimeoutMs = 30_000 } = {}) {
+export async function startServer(name, { dataDir, readyTimeoutMs } = {}) {
   const def = SERVERS[name];
+  // A JVM starting on a busy 2-core machine has been seen to take 10 s.
+  readyTimeoutMs ??= def.jvm ? 60_000 : 30_000;
   const why = def.unavailable();
   if (why) throw new Error(why);
   const port = await freePort();
@@ -290,6 +293,7 @@ export async function startServer(name, { dataDir, readyTimeoutMs = 30_000 } = {
     coldStartMs: NaN,
     workersReadyMs: undefined,
     logTail: () => summarizeLog(log),
+    log: () => log,
     /** The server's pid and those of its live children (the children last seen once it has exited). */
     pids() {
       if (!exited) children = processTree(proc.pid).slice(1);
@@ -351,14 +355,17 @@ export async function startServer(name, { dataDir, readyTimeoutMs = 30_000 } = {
 /**
  * The first answer comes from whichever worker listened first; the others
  * may still be starting. Waits until the server has forked all its workers
- * and each of them has had a moment to listen (the warm-up that follows
- * reaches them all through 64 connections).
+ * and says it is listening (openddb prints "openddb listening on ..." once
+ * every worker is ready; without that line, 2 s after the last fork), then
+ * checks that answers on fresh connections are right.
  */
 async function waitForWorkers(handle, n, deadline) {
   const t0 = performance.now();
+  let forkedAt;
   for (;;) {
     const forked = handle.pids().length - 1;
-    if (forked >= n) break;
+    if (forked >= n) forkedAt ??= performance.now();
+    if (forkedAt !== undefined && (/listening on/.test(handle.log()) || performance.now() - forkedAt > 2000)) break;
     if (handle.proc.exitCode !== null || handle.proc.signalCode !== null) {
       throw new Error(`${handle.name} exited before its ${n} workers started: ${handle.logTail() || '(no output)'}`);
     }
@@ -366,18 +373,13 @@ async function waitForWorkers(handle, n, deadline) {
       await handle.kill();
       throw new Error(`${handle.name}: ${forked} of ${n} worker processes after ${Math.round(performance.now() - t0)} ms: ${handle.logTail() || '(no output)'}`);
     }
-    await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 10));
   }
-  // A forked worker needs its own Node start (~100-200 ms here) before it listens, and which worker takes a new
-  // connection is not ours to choose: give them half a second, asking ListTables on fresh connections meanwhile
-  // (a worker that answers wrongly fails the start).
-  const settle = performance.now() + 500;
-  while (performance.now() < settle) {
-    const answers = await Promise.all(Array.from({ length: 2 * n }, () => call(handle.port, 'ListTables', {}, { timeoutMs: 2000, fresh: true }).catch(() => null)));
-    if (answers.some((a) => a?.status !== 200)) {
-      throw new Error(`${handle.name}: a worker failed ListTables: ${describeError(answers.find((a) => a?.status !== 200)?.body ?? 'no answer')}`);
-    }
-    await new Promise((r) => setTimeout(r, 50));
+  const answers = await Promise.all(Array.from({ length: 2 * n }, () => call(handle.port, 'ListTables', {}, { timeoutMs: 2000, fresh: true }).catch((e) => ({ body: e.message }))));
+  const bad = answers.find((a) => a.status !== 200);
+  if (bad) {
+    await handle.kill();
+    throw new Error(`${handle.name}: ListTables on a fresh connection: ${bad.status ? `HTTP ${bad.status} ` : ''}${describeError(bad.body)}`);
   }
   handle.workersReadyMs = performance.now() - t0 + handle.coldStartMs;
 }
