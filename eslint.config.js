@@ -2,6 +2,49 @@
 // TTL, streams) cannot afford a lost promise rejection.
 import tseslint from 'typescript-eslint';
 
+// Imports point downward only (docs/architecture.md, "Layers"). Each folder of
+// src/ lists the folders it may import; anything else above or beside it is
+// refused. A lower layer that must reach up does so through an interface
+// wired at start-up (data/hooks). Tests beside the code may import upward
+// (they assemble a whole server), so *.test.ts files are exempt.
+const MAY_IMPORT = {
+  errors: [],
+  values: ['errors'],
+  storage: ['values', 'errors'],
+  catalog: ['storage', 'values', 'errors'],
+  indexes: ['catalog', 'storage', 'values', 'errors'],
+  expr: ['values', 'errors'],
+  validate: ['values', 'errors'],
+  data: ['validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
+  txn: ['data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
+  partiql: ['data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
+  streams: ['data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
+  ttl: ['data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
+  api: ['txn', 'partiql', 'streams', 'ttl', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
+};
+const ALL_FOLDERS = [...Object.keys(MAY_IMPORT), 'server'];
+const layerRules = Object.entries(MAY_IMPORT).map(([folder, allowed]) => {
+  const refused = ALL_FOLDERS.filter((f) => f !== folder && !allowed.includes(f));
+  return {
+    files: [`src/${folder}/**/*.ts`],
+    ignores: ['src/**/*.test.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              // Relative paths only: every import between src folders is one.
+              regex: `^(\\.\\./)+(${refused.join('|')})/`,
+              message: `src/${folder} may import only ${allowed.join(', ') || 'nothing in src'} (docs/architecture.md, "Layers").`,
+            },
+          ],
+        },
+      ],
+    },
+  };
+});
+
 export default tseslint.config(
   { ignores: ['dist/**', 'node_modules/**', 'bench/**', 'data/**'] },
   {
@@ -25,4 +68,5 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
     },
   },
+  ...layerRules,
 );

@@ -1,5 +1,5 @@
 /**
- * @module openddb
+ * @module index
  * The library surface: start a server in-process.
  */
 export { startServer } from './server/start-server.js';

@@ -1,5 +1,5 @@
 /**
- * Black-box tests of BatchWriteItem's blind path (ops/batch-write-item): a
+ * Black-box tests of BatchWriteItem's blind path (api/items/batch-write-item): a
  * batch for tables without indexes or stream, asking no capacity, is
  * written in one commit without reading the items it replaces, and its
  * item-size check is short-cut by the items' JSON length. Run on the

@@ -21,8 +21,8 @@ import {
 import { client, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { startFastHttpServer } from '../src/server/fast-http/fast-http-server.js';
 import { MAX_PIPELINED } from '../src/server/fast-http/connection.js';
-import type { Dispatcher } from '../src/ops/dispatcher.js';
-import { RawJson } from '../src/ops/raw-json.js';
+import type { Dispatcher } from '../src/api/dispatcher.js';
+import { RawJson } from '../src/data/raw-json.js';
 
 const AUTH =
   'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc';

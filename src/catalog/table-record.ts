@@ -2,7 +2,7 @@
  * @module catalog/table-record
  * A table's definition as openddb stores it in the catalog. camelCase and
  * minimal; the DynamoDB-shaped TableDescription is derived from it at the
- * protocol edge (ops/describe-table-shape.ts).
+ * protocol edge (api/tables/table-description.ts).
  */
 import type { KeyType } from '../values/types.js';
 

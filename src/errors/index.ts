@@ -1,2 +1,2 @@
-/** @module errors */
+/** @module errors/index */
 export { DynamoError, errors, isDynamoError } from './dynamo-error.js';

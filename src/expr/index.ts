@@ -1,5 +1,5 @@
 /**
- * @module expr
+ * @module expr/index
  * DynamoDB's expression language as a staged pipeline: parse (text →
  * cached frozen AST, syntax and static checks) → resolve (#names and
  * :values, per-request context, semantic checks) → evaluate (conditions,

@@ -5,13 +5,13 @@
  * (each is a GetItem there). The rest of the WHERE clause still filters
  * the item, and the projection shapes it.
  */
-import type { Database } from '../db/database.js';
+import type { Database } from '../data/database.js';
 import type { TableRecord } from '../catalog/table-record.js';
 import { evaluateCondition } from '../expr/index.js';
 import type { Condition } from '../expr/index.js';
 import type { AttributeValue, Item } from '../values/types.js';
-import { checkAttributeValues, checkKeyParameter } from '../ops/item-keys.js';
-import { requireTable } from '../ops/table-lookup.js';
+import { checkAttributeValues, checkKeyParameter } from '../data/item-keys.js';
+import { requireTable } from '../data/table-lookup.js';
 import type { PathNode, SelectStatement } from './ast.js';
 import { splitKeyPredicates } from './key-predicates.js';
 import { projectForSelect } from './projection.js';

@@ -1,7 +1,7 @@
 /**
  * @module partiql/select-page
  * One page of a PartiQL SELECT, read with Query and Scan's page reader
- * (ops/read-pages), so Limit (items evaluated, not returned), the 1 MB page
+ * (data/read-pages), so Limit (items evaluated, not returned), the 1 MB page
  * and consumed capacity behave as they do there. An equality on the
  * partition key (of the table, or of the index in `FROM t."index"`) makes
  * the read a Query of that partition, narrowed by the first sort-key
@@ -15,20 +15,20 @@
  * (dynoxide's captures).
  */
 import { errors } from '../errors/index.js';
-import type { Database } from '../db/database.js';
+import type { Database } from '../data/database.js';
 import { hashRange } from '../catalog/key-space.js';
 import { ExpressionContext } from '../expr/index.js';
 import type { Condition, KeyConditionPlan } from '../expr/index.js';
 import { MAX_HASH_KEY_SIZE, keyValueSize } from '../values/index.js';
 import type { AttributeValue, Item, KeyType } from '../values/types.js';
 import { typeOf } from '../values/types.js';
-import type { ReturnConsumedCapacity } from '../ops/capacity.js';
-import { after, compareKeys, queryRange } from '../ops/key-range.js';
-import { readPage } from '../ops/read-pages.js';
-import { selectionFor } from '../ops/read-selection.js';
-import { readTarget, startKeyPosition } from '../ops/read-target.js';
-import type { ReadTarget } from '../ops/read-target.js';
-import { requireTable } from '../ops/table-lookup.js';
+import type { ReturnConsumedCapacity } from '../data/capacity.js';
+import { after, compareKeys, queryRange } from '../data/key-range.js';
+import { readPage } from '../data/read-pages.js';
+import { selectionFor } from '../data/read-selection.js';
+import { readTarget, startKeyPosition } from '../data/read-target.js';
+import type { ReadTarget } from '../data/read-target.js';
+import { requireTable } from '../data/table-lookup.js';
 import type { SelectStatement } from './ast.js';
 import { keyEquality, conjuncts, sortKeyCondition } from './key-predicates.js';
 import { projectForSelect, projectedAttributes } from './projection.js';

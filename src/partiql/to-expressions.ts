@@ -4,7 +4,7 @@
  * (ConditionExpression / UpdateExpression text with #name and :value
  * placeholders), which is how DynamoDB itself runs PartiQL: a statement
  * becomes the item operation it stands for. The item planners
- * (ops/item-actions) and the expression language (expr/) then apply the
+ * (data/item-actions) and the expression language (expr/) then apply the
  * same semantics and limits as the item API, with no second copy here.
  *
  * PartiQL differences kept in the translation:

@@ -1,6 +1,6 @@
 /**
  * @module partiql/write-plans
- * PartiQL writes → the item planners of the item API (ops/item-actions),
+ * PartiQL writes → the item planners of the item API (data/item-actions),
  * the way DynamoDB runs them:
  * - INSERT is a PutItem that fails with DuplicateItemException when the
  *   item exists (INSERT never replaces);
@@ -12,12 +12,12 @@
  * - [NOT] EXISTS(SELECT ...) is a transaction's ConditionCheck.
  */
 import { errors, isDynamoError } from '../errors/index.js';
-import type { Database } from '../db/database.js';
+import type { Database } from '../data/database.js';
 import type { TableRecord } from '../catalog/table-record.js';
 import type { AttributeValue, Item } from '../values/types.js';
-import type { ItemAction } from '../ops/item-action.js';
-import { planConditionCheck, planDelete, planPut, planUpdate } from '../ops/item-actions.js';
-import { requireTable } from '../ops/table-lookup.js';
+import type { ItemAction } from '../data/item-action.js';
+import { planConditionCheck, planDelete, planPut, planUpdate } from '../data/item-actions.js';
+import { requireTable } from '../data/table-lookup.js';
 import type { ConditionNode, DeleteStatement, ExistsStatement, InsertStatement, Returning, UpdateStatement } from './ast.js';
 import { splitKeyPredicates } from './key-predicates.js';
 import type { KeyPredicates } from './key-predicates.js';

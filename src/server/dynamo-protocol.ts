@@ -15,8 +15,8 @@ import { promisify } from 'node:util';
 import { DynamoError, errors } from '../errors/index.js';
 import { checkAuthorization } from './auth-header.js';
 import { newRequestId } from './request-id.js';
-import type { Dispatcher } from '../ops/dispatcher.js';
-import { RawJson } from '../ops/raw-json.js';
+import type { Dispatcher } from '../api/dispatcher.js';
+import { RawJson } from '../data/raw-json.js';
 
 const gunzip = promisify(zlib.gunzip);
 

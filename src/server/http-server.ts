@@ -8,7 +8,7 @@
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { Dispatcher } from '../ops/dispatcher.js';
+import type { Dispatcher } from '../api/dispatcher.js';
 import { handleRequest, internalErrorResponse, MAX_REQUEST_BYTES, tooLargeResponse, type ProtocolResponse } from './dynamo-protocol.js';
 
 export { MAX_REQUEST_BYTES } from './dynamo-protocol.js';

@@ -3,8 +3,9 @@
  * Starts a whole openddb server: storage engine, database, HTTP edge. Used by
  * the CLI and by users' test suites (`startServer({ port: 0, inMemory: true })`).
  */
-import { Database, type Clock } from '../db/database.js';
-import { Dispatcher } from '../ops/dispatcher.js';
+import type { Clock, Database } from '../data/database.js';
+import { openDatabase } from '../api/open-database.js';
+import { Dispatcher } from '../api/dispatcher.js';
 import { openEngine } from '../storage/open-engine.js';
 import { startFastHttpServer } from './fast-http/fast-http-server.js';
 import { startStreams } from '../streams/stream-trimmer.js';
@@ -50,12 +51,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   // The operations (most of openddb's code) load while the store opens,
   // overlapping its file I/O where they can. If opening fails, that error
   // is the one to report.
-  const loadingOperations = import('../ops/all-operations.js');
+  const loadingOperations = import('../api/all-operations.js');
   loadingOperations.catch(() => {});
   const engine = await openEngine(options.inMemory ? { inMemory: true } : { dataDir: options.dataDir ?? './data' });
   let database: Database;
   try {
-    database = await Database.open(engine, {
+    database = await openDatabase(engine, {
       log,
       ...(options.region !== undefined ? { region: options.region } : {}),
       ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),

@@ -4,7 +4,7 @@
  * with an enabled stream, in the same commit as the item (DESIGN.md), and
  * read back in sequence order by GetRecords.
  */
-import type { Database } from '../db/database.js';
+import type { Database } from '../data/database.js';
 import type { TableRecord } from '../catalog/table-record.js';
 import { streamPrefix, streamRecordKey, streamRecordSequence, streamTrimKey, successor } from '../catalog/key-space.js';
 import type { KvWrite, StorageEngine } from '../storage/engine.js';

@@ -7,7 +7,7 @@
  */
 import { createHash } from 'node:crypto';
 import { errors } from '../errors/index.js';
-import type { Database } from '../db/database.js';
+import type { Database } from '../data/database.js';
 import type { StreamEntry } from './stream-catalog.js';
 
 const LABEL = /^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}$/;
@@ -25,7 +25,7 @@ export function streamArnOf(db: Database, entry: StreamEntry): string {
  * The table name and label a stream ARN names. A malformed ARN is a
  * ValidationException ("Invalid StreamArn", as DynamoDB Streams words it);
  * another account's or region's stream is refused as other accounts'
- * tables are (ops/table-lookup).
+ * tables are (data/table-lookup).
  */
 export function parseStreamArn(db: Database, arn: string, member = 'StreamArn'): { tableName: string; label: string } {
   const m = STREAM_ARN.exec(arn);

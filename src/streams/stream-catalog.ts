@@ -8,7 +8,7 @@
  * same commit as the table change that opens or closes it: an open entry is
  * an ENABLED stream, an entry with `closedAt` a DISABLED one.
  */
-import type { Database } from '../db/database.js';
+import type { Database } from '../data/database.js';
 import type { KeySchema, StreamViewType, TableRecord } from '../catalog/table-record.js';
 import {
   CATALOG_STREAM_PREFIX,
@@ -19,7 +19,7 @@ import {
   successor,
 } from '../catalog/key-space.js';
 import type { KvWrite, StorageEngine } from '../storage/engine.js';
-import { streamLabel } from '../ops/stream-label.js';
+import { streamLabel } from './stream-label.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -40,7 +40,7 @@ export interface StreamEntry {
 const labelTimes = new Map<string, number>();
 
 /**
- * Epoch ms of a stream label (an ISO time without zone, ops/stream-label).
+ * Epoch ms of a stream label (an ISO time without zone, streams/stream-label).
  * Cached: every write to a streamed table needs it.
  */
 export function labelMs(label: string): number {

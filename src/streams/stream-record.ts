@@ -18,6 +18,7 @@
 import type { KeySchema, StreamViewType } from '../catalog/table-record.js';
 import { itemSize, valuesEqual } from '../values/index.js';
 import type { Item } from '../values/types.js';
+import type { ItemChange } from '../data/hooks.js';
 
 export type EventName = 'INSERT' | 'MODIFY' | 'REMOVE';
 
@@ -38,12 +39,8 @@ export interface StoredStreamRecord {
   readonly u?: 1;
 }
 
-export interface Change {
-  readonly old: Item | undefined;
-  readonly next: Item | undefined;
-  /** True for a deletion by the TTL sweeper (reported with a service userIdentity). */
-  readonly byService?: boolean;
-}
+/** A change as the data plane hands it over; byService marks a TTL deletion (a service userIdentity). */
+export type Change = ItemChange;
 
 /** The stream record of a change, or undefined when the item did not change. */
 export function recordOfChange(

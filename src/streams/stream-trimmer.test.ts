@@ -12,14 +12,14 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
-import { Database } from '../db/database.js';
+import { openDatabase } from '../api/open-database.js';
 import { isDynamoError } from '../errors/index.js';
-import { Dispatcher } from '../ops/dispatcher.js';
-import { allOperations } from '../ops/all-operations.js';
+import { Dispatcher } from '../api/dispatcher.js';
+import { allOperations } from '../api/all-operations.js';
 import { MemoryEngine } from '../storage/memory-engine.js';
 import { LmdbEngine } from '../storage/lmdb-engine.js';
 import type { StorageEngine } from '../storage/engine.js';
-import { STREAMS_SERVICE } from '../ops/streams/streams-service.js';
+import { STREAMS_SERVICE } from '../api/streams/streams-service.js';
 import { primeSequenceClock, trimStreams } from './stream-trimmer.js';
 
 const HOUR = 3600_000;
@@ -31,7 +31,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 /** A database with a driven clock, and a way to call any operation by name. */
 async function open(engine: StorageEngine = new MemoryEngine(), start = T0) {
   const clock = { t: start, now: () => clock.t };
-  const db = await Database.open(engine, { clock });
+  const db = await openDatabase(engine, { clock });
   const dispatcher = new Dispatcher(db, allOperations);
   const call = async (name: string, input: Record<string, unknown>): Promise<any> => {
     const op =

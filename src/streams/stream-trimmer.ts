@@ -11,7 +11,7 @@
  * - priming the sequence clock at startup from what is stored, so numbers
  *   keep increasing across restarts even if the wall clock went back.
  */
-import type { Database } from '../db/database.js';
+import type { Database } from '../data/database.js';
 import { CommitConflictError } from '../storage/engine.js';
 import type { KvWrite } from '../storage/engine.js';
 import { streamCatalogKey, streamRecordKey, streamRecordSequence, streamTrimKey, successor } from '../catalog/key-space.js';

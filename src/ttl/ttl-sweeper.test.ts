@@ -7,13 +7,13 @@
  */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Database } from '../db/database.js';
-import { Dispatcher } from '../ops/dispatcher.js';
-import { allOperations } from '../ops/all-operations.js';
-import { STREAMS_SERVICE } from '../ops/streams/streams-service.js';
-import { RawJson } from '../ops/raw-json.js';
+import { openDatabase } from '../api/open-database.js';
+import { Dispatcher } from '../api/dispatcher.js';
+import { allOperations } from '../api/all-operations.js';
+import { STREAMS_SERVICE } from '../api/streams/streams-service.js';
+import { RawJson } from '../data/raw-json.js';
 import { itemKey } from '../indexes/index-entries.js';
-import { encodeItem } from '../ops/item-store.js';
+import { encodeItem } from '../data/item-store.js';
 import { MemoryEngine } from '../storage/memory-engine.js';
 import type { StorageEngine } from '../storage/engine.js';
 import { startTtlSweeper, sweepExpiredItems } from './ttl-sweeper.js';
@@ -23,7 +23,7 @@ const secondsFromNow = (s: number) => String(Math.floor(NOW / 1000) + s);
 
 async function open(engine: StorageEngine = new MemoryEngine()) {
   const clock = { t: NOW, now: () => clock.t };
-  const db = await Database.open(engine, { clock });
+  const db = await openDatabase(engine, { clock });
   const dispatcher = new Dispatcher(db, allOperations);
   const call = async (name: string, input: Record<string, unknown>): Promise<any> => {
     const op = dispatcher.find('DynamoDB_20120810.', name) ?? dispatcher.find(STREAMS_SERVICE, name) ?? assert.fail(name);

@@ -5,7 +5,7 @@
  * deletes expired items "typically within two days"; openddb within one
  * sweep interval (a second by default).
  *
- * Each deletion goes through the ordinary item write path (ops/item-store),
+ * Each deletion goes through the ordinary item write path (data/item-store),
  * so index entries go in the same commit and, on a table with a stream, a
  * REMOVE record marked as a service deletion (userIdentity Service /
  * dynamodb.amazonaws.com), as DynamoDB marks TTL deletions. The delete is
@@ -19,12 +19,12 @@
  * tables; an expiry index would make it proportional to what expires.
  */
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
-import type { Database } from '../db/database.js';
+import type { Database } from '../data/database.js';
 import type { TableRecord } from '../catalog/table-record.js';
 import { concat, indexPrefix, successor } from '../catalog/key-space.js';
 import { keyOf } from '../indexes/index-entries.js';
 import { isDynamoError } from '../errors/index.js';
-import { decodeItem, writeItem } from '../ops/item-store.js';
+import { decodeItem, writeItem } from '../data/item-store.js';
 import type { Item } from '../values/types.js';
 import { isExpired } from './expiry.js';
 

@@ -19,7 +19,7 @@
  * keep separate namespaces.
  */
 import { createHash } from 'node:crypto';
-import type { Database } from '../db/database.js';
+import type { Database } from '../data/database.js';
 import { concat, successor } from '../catalog/key-space.js';
 import type { KvExpectation, KvWrite } from '../storage/engine.js';
 

@@ -23,7 +23,7 @@
  * module global, so two databases in one process never see each other's
  * holds and a closed database's table goes away with it.
  */
-import type { Database } from '../db/database.js';
+import type { Database } from '../data/database.js';
 import { bytesToLatin1 } from '../storage/byte-order.js';
 
 /** 'write' takes the items; 'read' only looks for write holds and takes nothing. */

@@ -10,9 +10,9 @@
  * captures against DynamoDB). The answer has one entry per table, which
  * also carries WriteCapacityUnits or ReadCapacityUnits.
  */
-import type { ReturnConsumedCapacity } from '../ops/capacity.js';
-import { readUnits } from '../ops/capacity.js';
-import type { CapacityParts } from '../ops/capacity.js';
+import type { ReturnConsumedCapacity } from '../data/capacity.js';
+import { readUnits } from '../data/capacity.js';
+import type { CapacityParts } from '../data/capacity.js';
 
 /** Transactions read and write every item twice. */
 export const TRANSACTION_FACTOR = 2;

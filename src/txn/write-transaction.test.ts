@@ -9,20 +9,21 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { Database } from '../db/database.js';
+import type { Database } from '../data/database.js';
+import { openDatabase } from '../api/open-database.js';
 import type { DynamoError } from '../errors/index.js';
 import { itemKey } from '../indexes/index-entries.js';
 import { MemoryEngine } from '../storage/memory-engine.js';
 import type { StorageEngine } from '../storage/engine.js';
-import { createTable } from '../ops/create-table.js';
-import { planUpdate } from '../ops/item-actions.js';
-import { writeItem, decodeItem, encodeItem } from '../ops/item-store.js';
+import { createTable } from '../api/tables/create-table.js';
+import { planUpdate } from '../data/item-actions.js';
+import { writeItem, decodeItem, encodeItem } from '../data/item-store.js';
 import { inFlight } from './in-flight.js';
 import { runWriteTransaction } from './write-transaction.js';
 import { requestDigest } from './client-tokens.js';
 
 async function openWithTable(engine: StorageEngine = new MemoryEngine()): Promise<Database> {
-  const db = await Database.open(engine);
+  const db = await openDatabase(engine);
   await createTable.run(
     { db, requestId: 'test' },
     {
@@ -115,7 +116,7 @@ describe('write transactions', () => {
   it('stays serializable across databases that share only the store', async () => {
     const engine = new MemoryEngine();
     const first = await openWithTable(engine);
-    const second = await Database.open(engine);
+    const second = await openDatabase(engine);
     const nodes = [first, second];
     await runWriteTransaction(first, [add(first, 'x', 1000), add(first, 'y', 1000)], noSizes);
 
@@ -143,7 +144,7 @@ describe('write transactions', () => {
   it('applies a ClientRequestToken once even when two servers race with it', async () => {
     const engine = new MemoryEngine();
     const first = await openWithTable(engine);
-    const second = await Database.open(engine);
+    const second = await openDatabase(engine);
     const idempotency = { operation: 'TransactWriteItems', token: 'race', digest: requestDigest({ same: 'request' }) };
     const results = await Promise.all(
       [first, second, first, second].map((db) =>

@@ -9,7 +9,7 @@
  *    another transaction holds cancels the transaction with a
  *    TransactionConflict reason for that action (txn/in-flight).
  * 3. Every item is read from one snapshot and every action decides from its
- *    item (ops/item-action `apply`); any failure cancels the transaction
+ *    item (data/item-action `apply`); any failure cancels the transaction
  *    with one reason per action, in order (txn/cancellation).
  * 4. All item writes, their index entries and stream records, and the
  *    token's record go into one commit that expects every item read — ConditionCheck items
@@ -20,14 +20,14 @@
  *    transaction that keeps losing is cancelled with TransactionConflict.
  */
 import { errors } from '../errors/index.js';
-import type { Database } from '../db/database.js';
+import type { Database } from '../data/database.js';
 import { itemKey } from '../indexes/index-entries.js';
 import { CommitConflictError } from '../storage/engine.js';
 import type { KvExpectation, KvWrite } from '../storage/engine.js';
 import type { Item } from '../values/types.js';
-import type { ItemAction } from '../ops/item-action.js';
-import { decodeItem, itemCommit } from '../ops/item-store.js';
-import type { WriteOutcome } from '../ops/item-store.js';
+import type { ItemAction } from '../data/item-action.js';
+import { decodeItem, itemCommit } from '../data/item-store.js';
+import type { WriteOutcome } from '../data/item-store.js';
 import type { CancellationReason } from './cancellation.js';
 import { NO_REASON, conflictCancellation, reasonFor, transactionCanceled } from './cancellation.js';
 import { inFlight } from './in-flight.js';

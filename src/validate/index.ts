@@ -1,3 +1,3 @@
-/** @module validate */
+/** @module validate/index */
 export * from './schema.js';
 export { checkTypes, checkConstraints, renderJava, lowerFirst } from './check.js';

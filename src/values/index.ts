@@ -1,5 +1,5 @@
 /**
- * @module values
+ * @module values/index
  * AttributeValue semantics: exact decimal numbers, DynamoDB's orderings and
  * equality, item size, request-value validation and the key codec.
  */

@@ -1,0 +1,364 @@
+/**
+ * @module api/tables/create-table
+ * CreateTable: DynamoDB's checks in DynamoDB's order, then one catalog commit.
+ * Tables become ACTIVE at once (the response still says CREATING, as
+ * DynamoDB's does), since there is nothing to provision.
+ */
+import { randomUUID } from 'node:crypto';
+import { errors } from '../../errors/index.js';
+import { bool, list, str, struct, tableName } from '../../validate/index.js';
+import type { IndexRecord, KeySchema, TableRecord, Throughput } from '../../catalog/table-record.js';
+import type { KeyType } from '../../values/types.js';
+import { defineOperation } from '../operation.js';
+import { describeTable } from './table-description.js';
+import {
+  attributeDefinition,
+  indexName,
+  keySchema,
+  onDemandThroughput,
+  projection,
+  provisionedThroughput,
+  sseSpecification,
+  streamSpecification,
+  tableClass,
+  tag,
+} from './table-schemas.js';
+import { checkTags } from './tags.js';
+import { streamLabel } from '../../streams/stream-label.js';
+import { streamCatalogWrites, uniqueStreamLabel } from '../../streams/stream-catalog.js';
+
+export interface KeySchemaElementInput {
+  AttributeName: string;
+  KeyType: string;
+}
+export interface ProjectionInput {
+  ProjectionType?: string;
+  NonKeyAttributes?: string[];
+}
+export interface ThroughputInput {
+  ReadCapacityUnits: number;
+  WriteCapacityUnits: number;
+}
+export interface IndexInput {
+  IndexName: string;
+  KeySchema: KeySchemaElementInput[];
+  Projection: ProjectionInput;
+  ProvisionedThroughput?: ThroughputInput;
+}
+interface CreateTableInput {
+  TableName: string;
+  AttributeDefinitions: { AttributeName: string; AttributeType: KeyType }[];
+  KeySchema: KeySchemaElementInput[];
+  BillingMode?: 'PROVISIONED' | 'PAY_PER_REQUEST';
+  ProvisionedThroughput?: ThroughputInput;
+  LocalSecondaryIndexes?: IndexInput[];
+  GlobalSecondaryIndexes?: IndexInput[];
+  StreamSpecification?: { StreamEnabled: boolean; StreamViewType?: string };
+  SSESpecification?: { Enabled?: boolean; SSEType?: string; KMSMasterKeyId?: string };
+  Tags?: { Key: string; Value: string }[];
+  TableClass?: 'STANDARD' | 'STANDARD_INFREQUENT_ACCESS';
+  DeletionProtectionEnabled?: boolean;
+}
+
+const INVALID = 'One or more parameter values were invalid: ';
+/** DynamoDB's upper bound on provisioned capacity units. */
+const MAX_CAPACITY_UNITS = 1_000_000_000_000;
+
+const localIndexShape = struct(
+  {
+    IndexName: indexName({ required: true }),
+    KeySchema: keySchema({ required: true }),
+    Projection: { ...projection, required: true },
+  },
+  { javaName: 'LocalSecondaryIndex' },
+);
+export const globalIndexShape = struct(
+  {
+    IndexName: indexName({ required: true }),
+    KeySchema: keySchema({ required: true }),
+    Projection: { ...projection, required: true },
+    ProvisionedThroughput: provisionedThroughput,
+    OnDemandThroughput: onDemandThroughput,
+  },
+  { javaName: 'GlobalSecondaryIndex' },
+);
+
+export const createTable = defineOperation<CreateTableInput>({
+  name: 'CreateTable',
+  schema: {
+    members: {
+      AttributeDefinitions: list(attributeDefinition, { required: true }),
+      TableName: tableName({ required: true }),
+      KeySchema: keySchema({ required: true }),
+      LocalSecondaryIndexes: list(localIndexShape),
+      GlobalSecondaryIndexes: list(globalIndexShape),
+      BillingMode: str({ enum: ['PROVISIONED', 'PAY_PER_REQUEST'] }),
+      ProvisionedThroughput: provisionedThroughput,
+      StreamSpecification: streamSpecification,
+      SSESpecification: sseSpecification,
+      Tags: list(tag),
+      TableClass: tableClass(),
+      DeletionProtectionEnabled: bool(),
+      OnDemandThroughput: onDemandThroughput,
+      ResourcePolicy: str(),
+      WarmThroughput: struct({ ReadUnitsPerSecond: { type: 'long' }, WriteUnitsPerSecond: { type: 'long' } }),
+    },
+  },
+  precheck(input) {
+    if (input.TableName === undefined) {
+      throw errors.validation("The parameter 'TableName' is required but was not present in the request");
+    }
+  },
+  async run(ctx, input) {
+    const { db } = ctx;
+    const now = db.clock.now();
+    const billingMode = input.BillingMode ?? 'PROVISIONED';
+    const throughput = checkBillingAndThroughput(billingMode, input.ProvisionedThroughput, now);
+
+    const definitions = new Map<string, KeyType>();
+    for (const d of input.AttributeDefinitions) definitions.set(d.AttributeName, d.AttributeType);
+    const defNames = input.AttributeDefinitions.map((d) => d.AttributeName);
+    if (definitions.size !== defNames.length) {
+      throw errors.validation(`${INVALID}Duplicate AttributeName in AttributeDefinitions`);
+    }
+    const tableKeys = checkKeySchema(input.KeySchema, defNames);
+    const used = new Set<string>([tableKeys.hash, ...(tableKeys.range ? [tableKeys.range] : [])]);
+
+    const indexNames = new Set<string>();
+    let nextIndexId = 1;
+    const localIndexes: IndexRecord[] = [];
+    if (input.LocalSecondaryIndexes !== undefined) {
+      if (input.LocalSecondaryIndexes.length === 0) throw errors.validation(`${INVALID}List of LocalSecondaryIndexes is empty`);
+      if (tableKeys.range === undefined) {
+        throw errors.validation(
+          `${INVALID}Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex`,
+        );
+      }
+      for (const index of input.LocalSecondaryIndexes) {
+        const keys = checkKeySchema(index.KeySchema, defNames);
+        if (keys.range === undefined) {
+          throw errors.validation(`${INVALID}Index KeySchema does not have a range key for index: ${index.IndexName}`);
+        }
+        if (keys.hash !== tableKeys.hash) {
+          throw errors.validation(
+            `${INVALID}Index KeySchema does not have the same leading hash key as table KeySchema for index: ${index.IndexName}. index hash key: ${keys.hash}, table hash key: ${tableKeys.hash}`,
+          );
+        }
+        const proj = checkProjection(index.Projection, keys, tableKeys);
+        if (indexNames.has(index.IndexName)) throw errors.validation(`${INVALID}Duplicate index name: ${index.IndexName}`);
+        indexNames.add(index.IndexName);
+        used.add(keys.range);
+        localIndexes.push({ id: nextIndexId++, name: index.IndexName, keySchema: keys, projection: proj, status: 'ACTIVE' });
+      }
+      if (localIndexes.length > 5) {
+        throw errors.validation(`${INVALID}Number of LocalSecondaryIndexes exceeds per-table limit of 5`);
+      }
+    }
+    const globalIndexes: IndexRecord[] = [];
+    if (input.GlobalSecondaryIndexes !== undefined) {
+      if (input.GlobalSecondaryIndexes.length === 0) throw errors.validation(`${INVALID}List of GlobalSecondaryIndexes is empty`);
+      for (const index of input.GlobalSecondaryIndexes) {
+        const keys = checkKeySchema(index.KeySchema, defNames);
+        const proj = checkProjection(index.Projection, keys, tableKeys);
+        const indexThroughput = checkIndexThroughput(billingMode, index, now);
+        if (indexNames.has(index.IndexName)) throw errors.validation(`${INVALID}Duplicate index name: ${index.IndexName}`);
+        indexNames.add(index.IndexName);
+        used.add(keys.hash);
+        if (keys.range !== undefined) used.add(keys.range);
+        const record: IndexRecord = {
+          id: nextIndexId++,
+          name: index.IndexName,
+          keySchema: keys,
+          projection: proj,
+          status: 'ACTIVE',
+          ...(indexThroughput ? { throughput: indexThroughput } : {}),
+        };
+        globalIndexes.push(record);
+      }
+      if (globalIndexes.length > 20) {
+        throw errors.validation(`${INVALID}GlobalSecondaryIndex count exceeds the per-table limit of 20`);
+      }
+    }
+    // Every attribute definition must be used by a key of the table or an index.
+    if ([...definitions.keys()].some((name) => !used.has(name))) {
+      if (localIndexes.length === 0 && globalIndexes.length === 0) {
+        throw errors.validation(
+          `${INVALID}Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions`,
+        );
+      }
+      throw errors.validation(
+        `${INVALID}Some AttributeDefinitions are not used. AttributeDefinitions: [${defNames.join(', ')}], keys used: [${[...used].join(', ')}]`,
+      );
+    }
+
+    let stream = checkStreamSpecification(input.StreamSpecification, now);
+    const tags: Record<string, string> = {};
+    if (input.Tags !== undefined) {
+      checkTags(input.Tags);
+      for (const t of input.Tags) tags[t.Key] = t.Value;
+    }
+    if (db.catalog.get(input.TableName) !== undefined) {
+      throw errors.resourceInUse(`Table already exists: ${input.TableName}`);
+    }
+    const sse = input.SSESpecification?.Enabled
+      ? {
+          enabled: true,
+          type: input.SSESpecification.SSEType ?? 'KMS',
+          ...(input.SSESpecification.KMSMasterKeyId !== undefined
+            ? { kmsKeyArn: kmsArn(input.SSESpecification.KMSMasterKeyId, db.region, db.accountId) }
+            : {}),
+        }
+      : undefined;
+    if (stream.enabled && stream.label !== undefined) {
+      stream = { ...stream, label: await uniqueStreamLabel(db, input.TableName, stream.label) };
+    }
+    const record: TableRecord = {
+      id: await db.catalog.allocateTableId(),
+      name: input.TableName,
+      uuid: randomUUID(),
+      createdAt: now,
+      status: 'ACTIVE',
+      attributeDefinitions: Object.fromEntries(definitions),
+      keySchema: tableKeys,
+      billingMode,
+      ...(billingMode === 'PAY_PER_REQUEST' ? { lastPayPerRequestAt: now } : {}),
+      throughput,
+      localIndexes,
+      globalIndexes,
+      stream,
+      ...(sse ? { sse } : {}),
+      tableClass: input.TableClass ?? 'STANDARD',
+      deletionProtection: input.DeletionProtectionEnabled ?? false,
+      tags,
+      nextIndexId,
+    };
+    // The stream's catalog entry commits with the table (streams/stream-catalog).
+    if (!(await db.catalog.create(record, streamCatalogWrites(undefined, record, now)))) {
+      throw errors.resourceInUse(`Table already exists: ${input.TableName}`);
+    }
+    const description = describeTable(db, { ...record, status: 'CREATING' });
+    return { TableDescription: description };
+  },
+});
+
+function kmsArn(keyId: string, region: string, account: string): string {
+  return keyId.startsWith('arn:') ? keyId : `arn:aws:kms:${region}:${account}:key/${keyId}`;
+}
+
+export function checkBillingAndThroughput(
+  billingMode: string,
+  provisioned: ThroughputInput | undefined,
+  now: number,
+): Throughput {
+  if (billingMode === 'PAY_PER_REQUEST') {
+    if (provisioned !== undefined) {
+      throw errors.validation(
+        `${INVALID}Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST`,
+      );
+    }
+    return { read: 0, write: 0, decreasesToday: 0 };
+  }
+  if (provisioned === undefined) {
+    throw errors.validation(
+      `${INVALID}ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED`,
+    );
+  }
+  checkCapacityBounds(provisioned);
+  void now;
+  return { read: provisioned.ReadCapacityUnits, write: provisioned.WriteCapacityUnits, decreasesToday: 0 };
+}
+
+export function checkCapacityBounds(t: ThroughputInput): void {
+  if (t.ReadCapacityUnits > MAX_CAPACITY_UNITS) {
+    throw errors.validation(`Given value ${t.ReadCapacityUnits} for ReadCapacityUnits is out of bounds`);
+  }
+  if (t.WriteCapacityUnits > MAX_CAPACITY_UNITS) {
+    throw errors.validation(`Given value ${t.WriteCapacityUnits} for WriteCapacityUnits is out of bounds`);
+  }
+}
+
+export function checkIndexThroughput(billingMode: string, index: IndexInput, now: number): Throughput | undefined {
+  if (billingMode === 'PAY_PER_REQUEST') {
+    if (index.ProvisionedThroughput !== undefined) {
+      throw errors.validation(
+        `${INVALID}ProvisionedThroughput should not be specified for index: ${index.IndexName} when BillingMode is PAY_PER_REQUEST`,
+      );
+    }
+    return undefined;
+  }
+  if (index.ProvisionedThroughput === undefined) {
+    throw errors.validation(`${INVALID}ProvisionedThroughput must be specified for index: ${index.IndexName}`);
+  }
+  checkCapacityBounds(index.ProvisionedThroughput);
+  void now;
+  return {
+    read: index.ProvisionedThroughput.ReadCapacityUnits,
+    write: index.ProvisionedThroughput.WriteCapacityUnits,
+    decreasesToday: 0,
+  };
+}
+
+export function checkKeySchema(elements: KeySchemaElementInput[], definitions: string[]): KeySchema {
+  const names = elements.map((e) => e.AttributeName);
+  if (names.length > definitions.length) throw errors.validation('Invalid KeySchema: Some index key attribute have no definition');
+  if (names.some((n) => !definitions.includes(n))) {
+    throw errors.validation(
+      `${INVALID}Some index key attributes are not defined in AttributeDefinitions. Keys: [${names.join(', ')}], AttributeDefinitions: [${definitions.join(', ')}]`,
+    );
+  }
+  if (names.length === 2 && names[0] === names[1]) {
+    throw errors.validation('Both the Hash Key and the Range Key element in the KeySchema have the same name');
+  }
+  if (elements[0]!.KeyType !== 'HASH') throw errors.validation('Invalid KeySchema: The first KeySchemaElement is not a HASH key type');
+  if (elements[1] !== undefined && elements[1].KeyType !== 'RANGE') {
+    throw errors.validation('Invalid KeySchema: The second KeySchemaElement is not a RANGE key type');
+  }
+  return elements[1] === undefined ? { hash: names[0]! } : { hash: names[0]!, range: names[1]! };
+}
+
+export function checkProjection(
+  projection: ProjectionInput,
+  indexKeys: KeySchema,
+  tableKeys: KeySchema,
+): { type: 'ALL' | 'KEYS_ONLY' | 'INCLUDE'; nonKeyAttributes?: string[] } {
+  const type = projection.ProjectionType;
+  if (type === undefined) throw errors.validation(`${INVALID}Unknown ProjectionType: null`);
+  if (projection.NonKeyAttributes !== undefined && type !== 'INCLUDE') {
+    throw errors.validation(`${INVALID}ProjectionType is ${type}, but NonKeyAttributes is specified`);
+  }
+  if (type === 'INCLUDE') {
+    const attrs = projection.NonKeyAttributes;
+    if (attrs === undefined) {
+      throw errors.validation(`${INVALID}ProjectionType is INCLUDE, but NonKeyAttributes is not specified`);
+    }
+    const keys = new Set([indexKeys.hash, indexKeys.range, tableKeys.hash, tableKeys.range]);
+    const seen = new Set<string>();
+    for (const a of attrs) {
+      if (seen.has(a)) throw errors.validation(`${INVALID}Duplicate attributes found in NonKeyAttributes: ${a}`);
+      seen.add(a);
+      void keys;
+    }
+    return { type, nonKeyAttributes: [...attrs] };
+  }
+  return { type: type as 'ALL' | 'KEYS_ONLY' };
+}
+
+export function checkStreamSpecification(
+  spec: { StreamEnabled: boolean; StreamViewType?: string } | undefined,
+  now: number,
+): TableRecord['stream'] {
+  if (spec === undefined || !spec.StreamEnabled) {
+    if (spec?.StreamViewType !== undefined && !spec.StreamEnabled) {
+      throw errors.validation(`${INVALID}StreamViewType cannot be specified when StreamEnabled is false`);
+    }
+    return { enabled: false };
+  }
+  if (spec.StreamViewType === undefined) {
+    throw errors.validation(`${INVALID}StreamViewType is required when StreamEnabled is true`);
+  }
+  return {
+    enabled: true,
+    viewType: spec.StreamViewType as 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES',
+    label: streamLabel(now),
+  };
+}

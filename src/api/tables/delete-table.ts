@@ -1,0 +1,35 @@
+/**
+ * @module api/tables/delete-table
+ * DeleteTable: the catalog entry goes at once (the response says DELETING,
+ * as DynamoDB's does); the data is erased in the background. The table's
+ * stream, if enabled, becomes DISABLED and is deleted 24 hours later.
+ */
+import { errors } from '../../errors/index.js';
+import { tableNameOrArn } from '../../validate/index.js';
+import { defineOperation } from '../operation.js';
+import { describeTable } from './table-description.js';
+import { requireTableForControl } from '../../data/table-lookup.js';
+import { tableStats } from '../../data/table-stats.js';
+import { streamCatalogWrites } from '../../streams/stream-catalog.js';
+
+export const deleteTable = defineOperation<{ TableName: string }>({
+  name: 'DeleteTable',
+  schema: { members: { TableName: tableNameOrArn({ required: true }) } },
+  async run({ db }, input) {
+    for (;;) {
+      const table = requireTableForControl(db, input.TableName);
+      if (table.deletionProtection) {
+        throw errors.validation(
+          `Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.`,
+        );
+      }
+      const stats = await tableStats(db, table);
+      // An enabled stream closes with its table and stays readable for 24
+      // hours (DeleteTable API reference; streams/stream-catalog).
+      if (await db.catalog.drop(table, streamCatalogWrites(table, undefined, db.clock.now()))) {
+        db.eraseDroppedTables();
+        return { TableDescription: describeTable(db, { ...table, status: 'DELETING' }, stats) };
+      }
+    }
+  },
+});

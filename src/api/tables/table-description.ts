@@ -1,0 +1,110 @@
+/**
+ * @module api/tables/table-description
+ * Derives DynamoDB's TableDescription from a TableRecord: the one place
+ * that knows the response shape, shared by Create/Describe/Update/DeleteTable.
+ */
+import type { Database } from '../../data/database.js';
+import type { IndexRecord, KeySchema, TableRecord, Throughput } from '../../catalog/table-record.js';
+import type { TableStats } from '../../data/table-stats.js';
+
+
+const seconds = (ms: number) => ms / 1000;
+
+export function keySchemaElements(keySchema: KeySchema): { AttributeName: string; KeyType: string }[] {
+  const out = [{ AttributeName: keySchema.hash, KeyType: 'HASH' }];
+  if (keySchema.range !== undefined) out.push({ AttributeName: keySchema.range, KeyType: 'RANGE' });
+  return out;
+}
+
+function throughputDescription(t: Throughput): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  if (t.lastIncrease !== undefined) out.LastIncreaseDateTime = seconds(t.lastIncrease);
+  if (t.lastDecrease !== undefined) out.LastDecreaseDateTime = seconds(t.lastDecrease);
+  out.NumberOfDecreasesToday = t.decreasesToday;
+  out.ReadCapacityUnits = t.read;
+  out.WriteCapacityUnits = t.write;
+  return out;
+}
+
+function projection(index: IndexRecord): Record<string, unknown> {
+  const p: Record<string, unknown> = { ProjectionType: index.projection.type };
+  if (index.projection.nonKeyAttributes) p.NonKeyAttributes = [...index.projection.nonKeyAttributes];
+  return p;
+}
+
+export function describeTable(db: Database, table: TableRecord, stats?: TableStats): Record<string, unknown> {
+  const arn = db.tableArn(table.name);
+  const indexStats = (id: number) => stats?.indexes.get(id) ?? { itemCount: 0, sizeBytes: 0 };
+  const desc: Record<string, unknown> = {
+    AttributeDefinitions: Object.entries(table.attributeDefinitions).map(([name, type]) => ({
+      AttributeName: name,
+      AttributeType: type,
+    })),
+    TableName: table.name,
+    KeySchema: keySchemaElements(table.keySchema),
+    TableStatus: table.status,
+    CreationDateTime: seconds(table.createdAt),
+    ProvisionedThroughput: throughputDescription(table.throughput),
+    TableSizeBytes: stats?.sizeBytes ?? 0,
+    ItemCount: stats?.itemCount ?? 0,
+    TableArn: arn,
+    TableId: table.uuid,
+  };
+  if (table.billingMode === 'PAY_PER_REQUEST') {
+    desc.BillingModeSummary = {
+      BillingMode: 'PAY_PER_REQUEST',
+      LastUpdateToPayPerRequestDateTime: seconds(table.lastPayPerRequestAt ?? table.createdAt),
+    };
+  } else if (table.lastPayPerRequestAt !== undefined) {
+    desc.BillingModeSummary = { BillingMode: 'PROVISIONED' };
+  }
+  if (table.localIndexes.length > 0) {
+    desc.LocalSecondaryIndexes = table.localIndexes.map((index) => ({
+      IndexName: index.name,
+      KeySchema: keySchemaElements(index.keySchema),
+      Projection: projection(index),
+      IndexSizeBytes: indexStats(index.id).sizeBytes,
+      ItemCount: indexStats(index.id).itemCount,
+      IndexArn: `${arn}/index/${index.name}`,
+    }));
+  }
+  if (table.globalIndexes.length > 0) {
+    desc.GlobalSecondaryIndexes = table.globalIndexes.map((index) => {
+      const g: Record<string, unknown> = {
+        IndexName: index.name,
+        KeySchema: keySchemaElements(index.keySchema),
+        Projection: projection(index),
+        IndexStatus: index.status,
+      };
+      if (index.backfilling !== undefined) g.Backfilling = index.backfilling;
+      g.ProvisionedThroughput = throughputDescription(index.throughput ?? { read: 0, write: 0, decreasesToday: 0 });
+      g.IndexSizeBytes = indexStats(index.id).sizeBytes;
+      g.ItemCount = indexStats(index.id).itemCount;
+      g.IndexArn = `${arn}/index/${index.name}`;
+      if (table.billingMode === 'PAY_PER_REQUEST') g.OnDemandThroughput = { MaxReadRequestUnits: -1, MaxWriteRequestUnits: -1 };
+      return g;
+    });
+  }
+  if (table.stream.enabled || table.stream.label !== undefined) {
+    if (table.stream.enabled) {
+      desc.StreamSpecification = { StreamEnabled: true, StreamViewType: table.stream.viewType };
+    }
+    if (table.stream.label !== undefined) {
+      desc.LatestStreamLabel = table.stream.label;
+      desc.LatestStreamArn = `${arn}/stream/${table.stream.label}`;
+    }
+  }
+  if (table.sse?.enabled) {
+    desc.SSEDescription = {
+      Status: 'ENABLED',
+      SSEType: table.sse.type ?? 'KMS',
+      KMSMasterKeyArn: table.sse.kmsKeyArn ?? `arn:aws:kms:${db.region}:${db.accountId}:key/openddb-default`,
+    };
+  }
+  if (table.tableClass !== 'STANDARD') {
+    desc.TableClassSummary = { TableClass: table.tableClass };
+  }
+  desc.DeletionProtectionEnabled = table.deletionProtection;
+  if (table.billingMode === 'PAY_PER_REQUEST') desc.OnDemandThroughput = { MaxReadRequestUnits: -1, MaxWriteRequestUnits: -1 };
+  return desc;
+}

@@ -1,0 +1,76 @@
+/**
+ * @module data/index-backfill
+ * Backfilling a global secondary index added by UpdateTable. Writers start
+ * maintaining the index as soon as it is in the catalog (status CREATING);
+ * the backfill then walks the base table and writes each item's entry in a
+ * commit that expects the item unchanged, so it never writes a stale entry
+ * over a newer one. When done the index becomes ACTIVE.
+ */
+import { CommitConflictError, type KvWrite } from '../storage/engine.js';
+import type { Database } from './database.js';
+import { indexPrefix, successor } from '../catalog/key-space.js';
+import { indexWrites } from '../indexes/index-entries.js';
+import { decodeItem } from './item-store.js';
+
+const PAGE = 256;
+/**
+ * Writes that read the table's definition before the index was added may
+ * still be in flight; give them time to land before walking the table.
+ */
+const GRACE_MS = 50;
+
+export async function backfillIndex(db: Database, tableName: string, indexId: number): Promise<void> {
+  await new Promise((resolve) => setTimeout(resolve, GRACE_MS));
+  if (!(await setBackfilling(db, tableName, indexId, true))) return;
+  const first = db.catalog.get(tableName);
+  if (first === undefined) return;
+  const end = successor(indexPrefix(first.id, 0));
+  let from = indexPrefix(first.id, 0);
+  for (;;) {
+    const table = db.catalog.get(tableName);
+    const index = table?.globalIndexes.find((g) => g.id === indexId);
+    if (table === undefined || table.id !== first.id || index === undefined) return;
+    const page = await db.engine.range(from, end, { limit: PAGE });
+    if (page.length === 0) break;
+    const writes: KvWrite[] = [];
+    for (const entry of page) writes.push(...indexWrites(table, [index], undefined, decodeItem(entry.value)));
+    try {
+      await db.engine.commit(
+        writes,
+        page.map((e) => ({ key: e.key, value: e.value })),
+      );
+    } catch (e) {
+      if (e instanceof CommitConflictError) continue; // an item changed under us: read the page again
+      throw e;
+    }
+    const last = page[page.length - 1]!.key;
+    from = new Uint8Array(last.length + 1);
+    from.set(last);
+  }
+  for (;;) {
+    const table = db.catalog.get(tableName);
+    if (table === undefined || table.id !== first.id) return;
+    if (!table.globalIndexes.some((g) => g.id === indexId)) return;
+    const next = {
+      ...table,
+      globalIndexes: table.globalIndexes.map((g) => {
+        if (g.id !== indexId) return g;
+        const { backfilling: _b, ...rest } = g;
+        return { ...rest, status: 'ACTIVE' as const };
+      }),
+    };
+    if (await db.catalog.replace(table, next)) return;
+  }
+}
+
+async function setBackfilling(db: Database, tableName: string, indexId: number, value: boolean): Promise<boolean> {
+  for (;;) {
+    const table = db.catalog.get(tableName);
+    if (table === undefined || !table.globalIndexes.some((g) => g.id === indexId)) return false;
+    const next = {
+      ...table,
+      globalIndexes: table.globalIndexes.map((g) => (g.id === indexId ? { ...g, backfilling: value } : g)),
+    };
+    if (await db.catalog.replace(table, next)) return true;
+  }
+}

@@ -1,0 +1,167 @@
+/**
+ * @module data/item-store
+ * Reading and writing single items: the read-modify-write loop every item
+ * write uses. A write reads the current item, computes the next version with
+ * a caller's `apply` (which must be safe to call again), and commits the item
+ * and its index entries in one commit that expects the item unchanged; if
+ * another writer came first, it reads again and retries. So a conditional
+ * write is atomic: of many writers racing on `attribute_not_exists`, exactly
+ * one commits and the others see its item on their retry.
+ *
+ * The same commit carries the change's stream record when the table has an
+ * enabled stream (db.hooks.streamRecordWrite, which is streams/change-log),
+ * so a stream never misses a write nor reports one that did not happen.
+ */
+import { CommitConflictError } from '../storage/engine.js';
+import type { KvExpectation, KvWrite } from '../storage/engine.js';
+import type { Database } from './database.js';
+import type { TableRecord } from '../catalog/table-record.js';
+import { allIndexes } from '../catalog/table-record.js';
+import { indexWrites, itemKey } from '../indexes/index-entries.js';
+import type { Item } from '../values/types.js';
+
+const decoder = new TextDecoder();
+
+
+export function decodeItem(raw: Uint8Array): Item {
+  return JSON.parse(decoder.decode(raw)) as Item;
+}
+
+export function encodeItem(item: Item): Uint8Array {
+  return encodeItemJson(JSON.stringify(item));
+}
+
+/** The stored form of an item already serialised as JSON.stringify does. */
+function encodeItemJson(json: string): Uint8Array {
+  // Buffer.from is several times cheaper than TextEncoder here (pooled
+  // allocation for small items); the bytes are the same UTF-8.
+  return Buffer.from(json, 'utf8');
+}
+
+
+/**
+ * What `apply` decides: the item's next version (undefined to delete it),
+ * or 'unchanged' to write nothing at all (a condition check, or an update
+ * that would not create the item).
+ */
+export type ApplyResult = { readonly next: Item | undefined } | 'unchanged';
+
+export interface WriteOutcome {
+  readonly old: Item | undefined;
+  /** The item after the write; equals `old` when nothing was written. */
+  readonly next: Item | undefined;
+  /** False when apply decided 'unchanged' (or deleted an item that did not exist). */
+  readonly written: boolean;
+}
+
+export interface WriteOptions {
+  /**
+   * Whether the caller needs the stored item: for a condition, for
+   * ReturnValues, for capacity. When false and the table has no index to
+   * maintain, the write is blind (one commit, no read) and `apply` is
+   * called with undefined, so it must not depend on the old item.
+   */
+  readonly readOld: boolean;
+  /** The service itself deletes the item (a TTL expiry): its stream record says so. */
+  readonly byService?: boolean;
+}
+
+/**
+ * The commit that moves one item from `old` (stored as `oldRaw`) to `next`:
+ * the item write, its index entries, its stream record, and the expectation
+ * that the item is still `oldRaw`. Transactions combine several of these
+ * into one commit.
+ *
+ * A stream record's sequence number is drawn here, so the writes must reach
+ * engine.commit() with nothing awaited in between (streams/sequence-numbers).
+ */
+export function itemCommit(
+  db: Database,
+  table: TableRecord,
+  storageKey: Uint8Array,
+  old: Item | undefined,
+  oldRaw: Uint8Array | undefined,
+  next: Item | undefined,
+  byService = false,
+): { writes: KvWrite[]; expectation: KvExpectation } {
+  const writes: KvWrite[] = [{ key: storageKey, value: next === undefined ? null : encodeItem(next) }];
+  const indexes = allIndexes(table);
+  if (indexes.length > 0) {
+    for (const write of indexWrites(table, indexes, old, next)) writes.push(write);
+  }
+  if (table.stream.enabled) {
+    const record = db.hooks.streamRecordWrite(db, table, { old, next, byService });
+    if (record !== undefined) writes.push(record);
+  }
+  return { writes, expectation: { key: storageKey, value: oldRaw ?? null } };
+}
+
+/**
+ * Whether a write that needs nothing back may skip reading the item it
+ * replaces: only when no index entry and no stream record depend on the old
+ * item (a stream record needs it for INSERT versus MODIFY and OldImage).
+ */
+export function canWriteBlind(table: TableRecord): boolean {
+  return allIndexes(table).length === 0 && !table.stream.enabled;
+}
+
+/**
+ * Unconditional puts and deletes of distinct items on tables that
+ * canWriteBlind, in one commit: what a bulk load sends. One commit instead
+ * of one per item saves the per-commit work of a durable engine. The caller
+ * has each item's storage key and its JSON (`JSON.stringify(item)`, the text
+ * encodeItem stores; undefined to delete) already: it made them while
+ * checking the batch.
+ */
+export async function writeBlindItems(
+  db: Database,
+  items: readonly { readonly storageKey: Uint8Array; readonly json: string | undefined }[],
+): Promise<void> {
+  const writes: KvWrite[] = [];
+  for (const { storageKey, json } of items) {
+    // #5: an item an in-flight transaction holds refuses plain writes (txn/conflicts).
+    db.hooks.assertNotHeld(db, storageKey);
+    writes.push({ key: storageKey, value: json === undefined ? null : encodeItemJson(json) });
+  }
+  await db.engine.commit(writes);
+}
+
+/** Bounds the retry loop; a conflict this persistent means something is wrong. */
+const MAX_ATTEMPTS = 1000;
+
+export async function writeItem(
+  db: Database,
+  table: TableRecord,
+  key: Item,
+  apply: (old: Item | undefined) => ApplyResult,
+  options: WriteOptions = { readOld: true },
+): Promise<WriteOutcome> {
+  const storageKey = itemKey(table, key);
+  if (!options.readOld && canWriteBlind(table)) {
+    // #5: an item an in-flight transaction holds refuses plain writes (txn/conflicts).
+    db.hooks.assertNotHeld(db, storageKey);
+    const decision = apply(undefined);
+    if (decision === 'unchanged') return { old: undefined, next: undefined, written: false };
+    const next = decision.next;
+    await db.engine.commit([{ key: storageKey, value: next === undefined ? null : encodeItem(next) }]);
+    return { old: undefined, next, written: true };
+  }
+  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
+    const oldRaw = await db.engine.get(storageKey);
+    const old = oldRaw === undefined ? undefined : decodeItem(oldRaw);
+    const decision = apply(old);
+    if (decision === 'unchanged') return { old, next: old, written: false };
+    const next = decision.next;
+    if (next === undefined && old === undefined) return { old, next, written: false };
+    const { writes, expectation } = itemCommit(db, table, storageKey, old, oldRaw, next, options.byService);
+    // #5: checked on every attempt, just before committing (txn/conflicts).
+    db.hooks.assertNotHeld(db, storageKey);
+    try {
+      await db.engine.commit(writes, [expectation]);
+      return { old, next, written: true };
+    } catch (e) {
+      if (!(e instanceof CommitConflictError)) throw e;
+    }
+  }
+  throw new Error(`write to ${table.name} did not settle after ${MAX_ATTEMPTS} attempts`);
+}

@@ -1,0 +1,50 @@
+/**
+ * @module data/run-item-write
+ * Runs one planned item write as a single-item operation (PutItem,
+ * UpdateItem, DeleteItem) and shapes its response: Attributes as
+ * ReturnValues asks, ConsumedCapacity, ItemCollectionMetrics.
+ */
+import type { Database } from './database.js';
+import type { TableRecord } from '../catalog/table-record.js';
+import { itemSize } from '../values/index.js';
+import { consumedCapacity, writeUnits, type CapacityParts, type ReturnConsumedCapacity } from './capacity.js';
+import type { ItemAction } from './item-action.js';
+import { itemCollectionMetrics } from './item-collection-metrics.js';
+import { writeItem, type WriteOutcome } from './item-store.js';
+import { writeCapacity } from './write-capacity.js';
+
+export interface WriteResponseOptions {
+  readonly ReturnConsumedCapacity?: ReturnConsumedCapacity;
+  readonly ReturnItemCollectionMetrics?: string;
+}
+
+/**
+ * What a write consumed. DynamoDB charges a write that wrote nothing (a
+ * failed-to-create update, a delete of a missing item) on the stored
+ * item's size, at least one unit.
+ */
+export function writeCost(table: TableRecord, outcome: WriteOutcome): CapacityParts {
+  if (!outcome.written) return { table: writeUnits(outcome.old === undefined ? 0 : itemSize(outcome.old)) };
+  return writeCapacity(table, outcome.old, outcome.next);
+}
+
+export async function runItemWrite(
+  db: Database,
+  action: ItemAction,
+  options: WriteResponseOptions,
+): Promise<Record<string, unknown>> {
+  const mode = options.ReturnConsumedCapacity;
+  const wantsCapacity = mode === 'TOTAL' || mode === 'INDEXES';
+  const outcome = await writeItem(db, action.table, action.key, (old) => action.apply(old), {
+    readOld: action.readsOld || wantsCapacity,
+  });
+  const out: Record<string, unknown> = {};
+  const attributes = action.attributes(outcome);
+  if (attributes !== undefined) out.Attributes = attributes;
+  if (wantsCapacity) out.ConsumedCapacity = consumedCapacity(mode, action.table, writeCost(action.table, outcome));
+  if (options.ReturnItemCollectionMetrics === 'SIZE') {
+    const metrics = await itemCollectionMetrics(db, action.table, action.key);
+    if (metrics !== undefined) out.ItemCollectionMetrics = metrics;
+  }
+  return out;
+}

@@ -1,0 +1,43 @@
+/**
+ * @module data/table-lookup
+ * Finding the table a request names, by name or by ARN, with DynamoDB's
+ * errors when it does not exist or belongs to another account.
+ */
+import { errors } from '../errors/index.js';
+import type { Database } from './database.js';
+import type { TableRecord } from '../catalog/table-record.js';
+
+/** Parses `arn:aws:dynamodb:<region>:<account>:table/<name>[/...]`. */
+export function parseTableArn(arn: string): { region: string; account: string; table: string; rest: string } | undefined {
+  const m = /^arn:aws[a-zA-Z-]*:dynamodb:([^:]*):([^:]*):table\/([^/]+)(\/.*)?$/.exec(arn);
+  if (!m) return undefined;
+  return { region: m[1]!, account: m[2]!, table: m[3]!, rest: m[4] ?? '' };
+}
+
+/** The name of the table a TableName member designates (a name or a table ARN). */
+export function tableNameOf(db: Database, nameOrArn: string): string {
+  if (!nameOrArn.startsWith('arn:')) return nameOrArn;
+  const arn = parseTableArn(nameOrArn);
+  if (arn === undefined) throw errors.validation(`Invalid TableArn: ${nameOrArn}`);
+  if (arn.account !== db.accountId || arn.region !== db.region) {
+    throw errors.accessDenied(
+      `User: arn:aws:iam::${db.accountId}:user/openddb is not authorized to perform this operation on resource: ${nameOrArn} because no resource-based policy allows it`,
+    );
+  }
+  return arn.table;
+}
+
+/** The table, or ResourceNotFoundException as DynamoDB words it for data-plane calls. */
+export function requireTable(db: Database, nameOrArn: string): TableRecord {
+  const table = db.catalog.get(tableNameOf(db, nameOrArn));
+  if (table === undefined) throw errors.resourceNotFound();
+  return table;
+}
+
+/** Control-plane operations name the table in their not-found message. */
+export function requireTableForControl(db: Database, nameOrArn: string): TableRecord {
+  const name = tableNameOf(db, nameOrArn);
+  const table = db.catalog.get(name);
+  if (table === undefined) throw errors.resourceNotFound(`Requested resource not found: Table: ${name} not found`);
+  return table;
+}

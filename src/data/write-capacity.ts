@@ -1,0 +1,54 @@
+/**
+ * @module data/write-capacity
+ * Write capacity of one item write, split as ReturnConsumedCapacity=INDEXES
+ * reports it: the table's units (1 KB units of the larger of the old and new
+ * item) and each secondary index's (an index entry written or deleted costs
+ * units of its projected size; a changed index key deletes one entry and
+ * writes another).
+ */
+import type { IndexRecord, TableRecord } from '../catalog/table-record.js';
+import { indexEntryKey, isLocal, projectForIndex } from '../indexes/index-entries.js';
+import { itemSize } from '../values/index.js';
+import type { Item } from '../values/types.js';
+import type { CapacityParts } from './capacity.js';
+import { writeUnits } from './capacity.js';
+import { bytesEqual } from '../storage/byte-order.js';
+
+function indexUnits(table: TableRecord, index: IndexRecord, old: Item | undefined, next: Item | undefined): number {
+  const oldKey = old && indexEntryKey(table, index, old);
+  const newKey = next && indexEntryKey(table, index, next);
+  const size = (item: Item) => itemSize(projectForIndex(table, index, item));
+  if (oldKey === undefined && newKey === undefined) return 0;
+  if (oldKey === undefined) return writeUnits(size(next!));
+  if (newKey === undefined) return writeUnits(size(old!));
+  if (bytesEqual(oldKey, newKey)) return writeUnits(Math.max(size(old!), size(next!)));
+  return writeUnits(size(old!)) + writeUnits(size(next!));
+}
+
+/** The capacity one write of `key`'s item from `old` to `next` consumes (either may be absent). */
+export function writeCapacity(table: TableRecord, old: Item | undefined, next: Item | undefined): CapacityParts {
+  const tableUnits = writeUnits(Math.max(old ? itemSize(old) : 0, next ? itemSize(next) : 0));
+  const localIndexes: Record<string, number> = {};
+  const globalIndexes: Record<string, number> = {};
+  for (const index of [...table.localIndexes, ...table.globalIndexes]) {
+    const units = indexUnits(table, index, old, next);
+    if (units === 0) continue;
+    if (isLocal(table, index)) localIndexes[index.name] = units;
+    else globalIndexes[index.name] = units;
+  }
+  return { table: tableUnits, localIndexes, globalIndexes };
+}
+
+/** Adds capacity parts together (a batch's writes to one table). */
+export function addCapacity(a: CapacityParts, b: CapacityParts): CapacityParts {
+  const merge = (x: Readonly<Record<string, number>> = {}, y: Readonly<Record<string, number>> = {}) => {
+    const out: Record<string, number> = { ...x };
+    for (const [name, units] of Object.entries(y)) out[name] = (out[name] ?? 0) + units;
+    return out;
+  };
+  return {
+    table: a.table + b.table,
+    localIndexes: merge(a.localIndexes, b.localIndexes),
+    globalIndexes: merge(a.globalIndexes, b.globalIndexes),
+  };
+}
