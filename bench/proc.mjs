@@ -76,6 +76,19 @@ function descendants(pid) {
   return out;
 }
 
+/**
+ * When a process started (clock ticks since boot), or undefined if it is
+ * gone: a pid with another start time is another process that reused it.
+ */
+export function startTime(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
 /** pid and its live descendants (a cluster primary and its workers; a JVM is one process with many threads). */
 export function processTree(pid) {
   return [pid, ...descendants(pid)];

@@ -12,7 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { call, describeError } from './protocol.mjs';
 import { prepareDynamoDbLocal, dynamoDbLocalCommand } from './dynamodb-local.mjs';
-import { processTree } from './proc.mjs';
+import { processTree, startTime } from './proc.mjs';
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_DIR = path.resolve(BENCH_DIR, '..');
@@ -221,20 +221,24 @@ export function makeDataDir(name) {
   return dir;
 }
 
-/** SIGKILLs each pid in a list this bench started (a server and the children it forked). */
-function killPids(pids) {
-  for (const p of pids) {
+/**
+ * SIGKILLs processes a server forked, `{ pid, start }` as seen earlier,
+ * each only if that pid is still the same process (same start time).
+ */
+function killChildren(children) {
+  for (const { pid, start } of children) {
+    if (startTime(pid) !== start) continue;
     try {
-      process.kill(p, 'SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
-      // Already gone.
+      // Gone meanwhile.
     }
   }
 }
 
 /** Kills every server still running (with its worker processes) and removes the data directories this bench made. */
 export function cleanupAll() {
-  for (const s of live) killPids(s.pids());
+  for (const s of live) s.killNow();
   live.clear();
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
   tempDirs.clear();
@@ -294,27 +298,34 @@ export async function startServer(name, { dataDir, readyTimeoutMs } = {}) {
     workersReadyMs: undefined,
     logTail: () => summarizeLog(log),
     log: () => log,
-    /** The server's pid and those of its live children (the children last seen once it has exited). */
+    /** The server's pid and those of its live children (workers), which it also remembers for killing. */
     pids() {
-      if (!exited) children = processTree(proc.pid).slice(1);
-      return exited ? children : [proc.pid, ...children];
+      if (exited) return [];
+      const tree = processTree(proc.pid);
+      children = tree.slice(1).map((pid) => ({ pid, start: startTime(pid) }));
+      return tree;
+    },
+    /** SIGKILL now, to the server and the children last seen (synchronous: for exit handlers). */
+    killNow() {
+      if (!exited) handle.pids();
+      killChildren(children);
+      if (!exited) proc.kill('SIGKILL');
     },
     /** SIGTERM, then SIGKILL (of its children too) if it has not exited within graceMs. */
     async stop(graceMs = 3000) {
       if (exited) return;
       handle.pids();
       proc.kill('SIGTERM');
-      const timer = setTimeout(() => killPids(handle.pids()), graceMs);
+      const timer = setTimeout(() => handle.killNow(), graceMs);
       await exitPromise;
       clearTimeout(timer);
       // A primary that exits leaves no worker behind; make sure.
-      killPids(children);
+      killChildren(children);
     },
     /** SIGKILL of the server and every process it forked: a crash, as far as the server can tell. */
     async kill() {
       if (exited) return;
-      const pids = handle.pids();
-      killPids(pids);
+      handle.killNow();
       await exitPromise;
     },
   };
