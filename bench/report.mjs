@@ -383,6 +383,21 @@ export function toMarkdown(result, { baseline } = {}) {
     out.push('');
   }
 
+  const base = cells.filter((c) => c.server === 'openddb-disk-base' && c.status === 'ok');
+  if (base.length) {
+    out.push('## openddb-disk against openddb-disk-base (the other build, same run)');
+    out.push('');
+    const d = (x, y) => `${x >= y ? '+' : ''}${(((x - y) / y) * 100).toFixed(1)}%`;
+    const rows = [];
+    for (const b of base) {
+      const c = okCell(cells, b.workload, b.concurrency, 'openddb-disk');
+      if (!c) continue;
+      rows.push([`${b.workload} c${b.concurrency}`, `${fmtInt(b.opsPerSec)} → ${fmtInt(c.opsPerSec)} (${d(c.opsPerSec, b.opsPerSec)})`, `${fmtNum(b.cpuUsPerOp, 1)} → ${fmtNum(c.cpuUsPerOp, 1)} (${d(c.cpuUsPerOp, b.cpuUsPerOp)})`]);
+    }
+    out.push(rows.length ? table(['cell', 'ops/s', 'server CPU µs/op'], rows) : 'No cell measured on both.');
+    out.push('');
+  }
+
   out.push('How to read this: bench/README.md.');
   return `${out.join('\n')}\n`;
 }

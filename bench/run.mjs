@@ -21,6 +21,7 @@ import {
   cleanupAll,
   serverVersion,
   defineServer,
+  defineBaseServer,
   workersServerName,
   BENCH_DIR,
 } from './servers.mjs';
@@ -51,6 +52,7 @@ Options:
                      openddb-disk-w<N> (serve --workers N)
   --workers 1,2|auto openddb-disk at each worker count, one column each (openddb-disk, openddb-disk-w2, ...);
                      auto = 1, 2, 4, ... up to the cores. Replaces openddb-disk in the server list (default: 1)
+  --base-cli FILE    adds openddb-disk-base, openddb-disk run from another build's dist/openddb.mjs, beside openddb-disk
   --jvm-warmup N     requests per workload a JVM server (DynamoDB Local) runs unmeasured first (default 20000)
   --workloads a,b    from: ${WORKLOAD_NAMES.join(', ')}
   --concurrency 1,64
@@ -94,6 +96,7 @@ function parseArgs(argv) {
       case '--retries': o.retries = Number(val(i++)); break;
       case '--workers': o.workers = parseWorkers(val(i++)); break;
       case '--jvm-warmup': o.jvmWarmRequests = Number(val(i++)); break;
+      case '--base-cli': o.baseCli = val(i++); break;
       case '--out': o.out = val(i++); break;
       case '--compare': o.compare = val(i++); break;
       case '--help':
@@ -106,6 +109,7 @@ function parseArgs(argv) {
   }
   for (const s of [...(o.servers ?? []), ...(o.scaleServers ?? [])]) if (!defineServer(s)) throw new Error(`unknown server ${s}`);
   for (const n of o.workers ?? []) defineServer(workersServerName(n));
+  if (o.baseCli) defineBaseServer(o.baseCli);
   if (o.jvmWarmRequests !== undefined && !(o.jvmWarmRequests >= 0)) throw new Error('bad --jvm-warmup');
   for (const w of o.workloads ?? []) if (!WORKLOADS[w]) throw new Error(`unknown workload ${w}`);
   for (const c of o.concurrency ?? []) if (!(c >= 1 && c <= 1024)) throw new Error(`bad concurrency ${c}`);
@@ -126,14 +130,18 @@ function parseWorkers(text) {
   return [...new Set(out)].sort((a, b) => a - b);
 }
 
-/** The server list with openddb-disk replaced by one server per worker count (added first if it was not listed). */
-function withWorkers(servers, workers) {
-  if (!workers) return servers;
-  const names = workers.map(workersServerName);
-  const rest = servers.filter((s) => !names.includes(s));
-  const at = rest.indexOf('openddb-disk');
+/**
+ * The server list with openddb-disk replaced by one server per worker count
+ * (added first if it was not listed), and openddb-disk-base before them.
+ */
+function withWorkers(servers, workers, base) {
+  if (!workers && !base) return servers;
+  const names = [...(base ? ['openddb-disk-base'] : []), ...(workers ?? [1]).map(workersServerName)];
+  const at = servers.findIndex((s) => s === 'openddb-disk' || names.includes(s));
+  const rest = servers.filter((s) => s !== 'openddb-disk' && !names.includes(s));
   if (at < 0) return [...names, ...rest];
-  return [...rest.slice(0, at), ...names, ...rest.slice(at + 1)];
+  const before = servers.slice(0, at).filter((s) => rest.includes(s));
+  return [...before, ...names, ...rest.slice(before.length)];
 }
 
 /** Defaults per mode; flags override them. */
@@ -169,7 +177,7 @@ function config(o) {
   const m = modes[o.mode];
   const c = {
     mode: o.mode,
-    servers: withWorkers(o.servers ?? m.servers, o.workers),
+    servers: withWorkers(o.servers ?? m.servers, o.workers, o.baseCli),
     workers: o.workers,
     workloads: o.workloads ?? WORKLOAD_NAMES,
     concurrency: o.concurrency ?? [1, 64],

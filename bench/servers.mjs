@@ -137,6 +137,23 @@ export const SERVER_NAMES = Object.keys(SERVERS);
 
 const WORKERS_NAME = /^openddb-disk-w([1-9]\d{0,2})$/;
 
+/**
+ * Defines `openddb-disk-base`: openddb-disk run from another build's bundled
+ * CLI (say, a checkout of main before a change, built), so a change is
+ * judged against its base in one run on one machine state.
+ */
+export function defineBaseServer(cli) {
+  const file = path.resolve(cli);
+  SERVERS['openddb-disk-base'] = {
+    ...SERVERS['openddb-disk'],
+    label: `openddb (durable, embedded store) from ${file}`,
+    cli: file,
+    unavailable: () => (existsSync(file) ? null : `${file} not found`),
+    command: (port, dataDir) => [process.execPath, [file, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir]],
+  };
+  return 'openddb-disk-base';
+}
+
 /** The server name for openddb on disk with n workers: plain `openddb-disk` for 1, as users run it (no flag). */
 export const workersServerName = (n) => (n === 1 ? 'openddb-disk' : `openddb-disk-w${n}`);
 
@@ -178,6 +195,7 @@ const pkgVersion = (file) => {
 
 /** The version of a server, for the report's header. */
 export function serverVersion(name) {
+  if (name === 'openddb-disk-base') return pkgVersion(path.join(SERVERS[name].cli, '../../package.json'));
   if (name.startsWith('openddb')) return pkgVersion(path.join(REPO_DIR, 'package.json'));
   if (name.startsWith('dynalite')) return pkgVersion(path.join(REPO_DIR, 'node_modules/dynalite/package.json'));
   if (name.startsWith('dynamodb-local')) {
