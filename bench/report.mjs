@@ -194,7 +194,10 @@ function sideBySide(cells, workloads, startup) {
  * and its workers.
  */
 function workersScaling(cells, workloads, meta, startup) {
-  const counts = (meta.workers ?? []).filter((n) => cells.some((c) => c.server === (n === 1 ? 'openddb-disk' : `openddb-disk-w${n}`)));
+  // The worker counts measured: openddb-disk is 1, openddb-disk-w<N> is N (from --workers or --servers).
+  const counts = [...new Set(cells.map((c) => (c.server === 'openddb-disk' ? 1 : Number(/^openddb-disk-w(\d+)$/.exec(c.server)?.[1]))))]
+    .filter((n) => n > 0)
+    .sort((a, b) => a - b);
   if (counts.length < 2) return [];
   const name = (n) => (n === 1 ? 'openddb-disk' : `openddb-disk-w${n}`);
   const rows = [];
@@ -212,7 +215,9 @@ function workersScaling(cells, workloads, meta, startup) {
         }
         any = true;
         const x = one && n !== counts[0] ? ` (${fmtX(c.opsPerSec / one.opsPerSec)})` : '';
-        row.push(`${fmtInt(c.opsPerSec)}${x} · ${fmtNum(c.cpuUsPerOp, 0)} µs · ${c.processes ?? '?'} proc.`);
+        // The primary's share, then each worker's: an uneven split means the kernel gave one worker most connections.
+        const split = c.cpuSplit?.length > 1 ? ` (${c.cpuSplit.map((f) => Math.round(f * 100)).join('/')} %)` : '';
+        row.push(`${fmtInt(c.opsPerSec)}${x} · ${fmtNum(c.cpuUsPerOp, 0)} µs · ${c.processes ?? '?'} proc.${split}`);
       }
       if (any) rows.push(row);
     }
@@ -221,7 +226,8 @@ function workersScaling(cells, workloads, meta, startup) {
   return [
     `## openddb-disk by worker count (\`serve --workers N\`)`,
     '',
-    `Each cell: ops/s (× the ${counts[0]}-worker figure) · server CPU µs per op summed over every process of the server · processes measured. ` +
+    `Each cell: ops/s (× the ${counts[0]}-worker figure) · server CPU µs per op summed over every process of the server · ` +
+      'processes measured (each one\'s share of that CPU, the primary first). ' +
       `With ${meta.cpus} cores shared by the server and the load generator, more workers than cores cannot add throughput.`,
     '',
     table(['workload', ...counts.map((n) => `${n} worker${n === 1 ? '' : 's'}${n === 1 ? ' (no flag)' : ''}`)], rows),

@@ -266,6 +266,8 @@ function cellFrom(base, { r, cpu, otherShare, attempts, processes }, itemsPerOp)
     cpuSource: cpu.source,
     // How many processes the server CPU was summed over (a primary and its workers).
     processes,
+    // Each process's share of that CPU (the primary first): how evenly the kernel spread the connections.
+    cpuSplit: cpu.split?.length ? cpu.split : undefined,
     serverCpuShare: cpuUs / 1000 / r.elapsedMs,
     clientCpuUsPerOp: r.ok ? r.clientCpuUs / r.ok : NaN,
     clientCpuShare: r.clientCpuUs / 1000 / r.elapsedMs,
