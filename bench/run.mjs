@@ -400,7 +400,9 @@ async function benchServer(name, cfg) {
     notes.push(`JVM warm-up: ${sent.toLocaleString('en-US')} requests unmeasured over ${prepared.length} workloads (${s} s)`);
     log(`  ${name}: ${notes.at(-1)}`);
   } else if (cfg.warmPassMs > 0 && !isMoto) {
-    for (const p of prepared) await runLoad({ port: srv.port, connections: 64, requests: p.requests, durationMs: cfg.warmPassMs });
+    // Each worker process warms its own JIT on its share of the connections: N workers get N times the pass.
+    const ms = cfg.warmPassMs * (def.workers ?? 1);
+    for (const p of prepared) await runLoad({ port: srv.port, connections: 64, requests: p.requests, durationMs: ms });
   }
 
   for (const { workload, wl, requests } of prepared) {
