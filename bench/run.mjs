@@ -186,7 +186,7 @@ function config(o) {
     warmupMs: o.warmupMs ?? m.warmupMs,
     warmPassMs: o.warmupMs !== undefined ? 0 : (m.warmPassMs ?? 0),
     retries: o.retries ?? m.retries ?? 0,
-    // HotSpot compiles a method with C2 after ~10,000-15,000 calls; V8 optimizes far sooner (see bench/README.md).
+    // HotSpot compiles a method with C2 after some 5,000-15,000 calls; V8 optimizes sooner (measured: bench/README.md).
     jvmWarm: { requests: o.jvmWarmRequests ?? 20_000, maxMs: 15_000 },
     // moto's shorter cells hold unless the caller chose durations; its subset unless they chose workloads.
     moto: {
