@@ -1,11 +1,15 @@
 /**
  * @module storage/open-engine
- * Chooses and opens the storage engine for a server: the in-memory engine,
- * or the LMDB engine in a data directory that this function prepares and
- * checks. Every failure a user can cause (a directory that cannot be
- * created or written, one written by an incompatible openddb, one in use by
- * another openddb process) is an Error whose message says what to do; the
- * CLI prints it as is.
+ * Chooses and opens the storage engine for a server, from a location
+ * (openStorage: a directory, `memory:`, later `postgres://…`) or from
+ * options (openEngine): the in-memory engine, or the LMDB engine in a data
+ * directory that this module prepares and checks. Every failure a user can
+ * cause (a directory that cannot be created or written, one written by an
+ * incompatible openddb, an engine that does not exist) is an Error whose
+ * message says what to do; the CLI prints it as is.
+ *
+ * Several processes may open one data directory at once (LMDB's locks are
+ * cross-process; see lmdb-engine.ts, "Shared use").
  *
  * The data directory holds FORMAT_FILE, written before anything else, then
  * LMDB's data.mdb and lock.mdb. The format file lets a future openddb (or
@@ -30,12 +34,16 @@
  *   groups concurrent commits.
  * - capabilities.sharedAcrossProcesses = true, which tells upper layers
  *   that their caches (the catalog) can be stale and must be revalidated.
- * openEngine would then take a connection string (e.g. `postgres://…` as
- * the data location) and run the same contract suite in CI.
+ * - sequence numbers (CommitOptions.sequence): the counter row read with
+ *   SELECT … FOR UPDATE inside the commit's transaction, so they follow
+ *   commit order as they do under LMDB's single writer.
+ * openStorage then takes the `postgres://…` location, and the same
+ * contract suite runs in CI.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open as openFile, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { StorageEngine } from './engine.js';
 
 export interface OpenEngineOptions {
@@ -53,6 +61,52 @@ export const FORMAT_VERSION = 1;
 interface FormatRecord {
   readonly format: string;
   readonly version: number;
+}
+
+/** The location of the in-memory engine. */
+export const MEMORY_LOCATION = 'memory:';
+
+/**
+ * Opens the engine a location names:
+ * - `memory:` — the in-memory engine;
+ * - `postgres://…` or `postgresql://…` — the PostgreSQL engine, which does
+ *   not exist yet (issue 12): a clear error;
+ * - any other `scheme:` — an error naming the schemes there are;
+ * - anything else — a data directory for the LMDB engine (relative to the
+ *   working directory; `file:` URLs are taken too).
+ * A directory whose name looks like a scheme (`ab:c`) can be given as `./ab:c`.
+ */
+export async function openStorage(location: string): Promise<StorageEngine> {
+  if (typeof location !== 'string' || location === '') {
+    throw new Error('no storage location given: pass a data directory, memory:, or a postgres:// URL');
+  }
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(location)?.[1]?.toLowerCase();
+  if (scheme === undefined) return openEngine({ dataDir: location });
+  switch (scheme) {
+    case 'memory':
+      if (location.length > MEMORY_LOCATION.length) {
+        throw new Error(`storage location ${location}: the in-memory engine takes no path; write memory:`);
+      }
+      return openEngine({ inMemory: true });
+    case 'file': {
+      let dir: string;
+      try {
+        dir = fileURLToPath(location);
+      } catch (error) {
+        throw new Error(`storage location ${location} is not a valid file: URL: ${describe(error)}`, { cause: error });
+      }
+      return openEngine({ dataDir: dir });
+    }
+    case 'postgres':
+    case 'postgresql':
+      throw new Error(
+        'the PostgreSQL storage engine is not available yet (issue 12); use a data directory or memory:',
+      );
+    default:
+      throw new Error(
+        `unknown storage location scheme "${scheme}:" in ${location}; use a data directory, memory:, or postgres://`,
+      );
+  }
 }
 
 /**
@@ -76,11 +130,10 @@ export async function openEngine(options: OpenEngineOptions): Promise<StorageEng
   const dir = resolve(options.dataDir);
   prepareDirectory(dir);
   await checkOrWriteFormat(dir);
-  const { DataDirectoryLockedError, LmdbEngine } = await loading;
+  const { LmdbEngine } = await loading;
   try {
     return await LmdbEngine.open({ path: dir });
   } catch (error) {
-    if (error instanceof DataDirectoryLockedError) throw error;
     throw new Error(`cannot open the database in ${dir}: ${describe(error)}`, { cause: error });
   }
 }
@@ -96,25 +149,34 @@ function prepareDirectory(dir: string): void {
   }
 }
 
-async function checkOrWriteFormat(dir: string): Promise<void> {
-  const path = join(dir, FORMAT_FILE);
-  let text: string | undefined;
+function readFormat(path: string): string | undefined {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new Error(`cannot read ${path}: ${describe(error)}`, { cause: error });
     }
+    return undefined;
   }
+}
+
+async function checkOrWriteFormat(dir: string): Promise<void> {
+  const path = join(dir, FORMAT_FILE);
+  let text = readFormat(path);
   if (text === undefined) {
     // A fresh directory. Refuse one holding anything else: it is probably
     // not the directory the user meant, and we must not mix files into it.
+    // (Another process starting on the same new directory writes the format
+    // file before LMDB's files appear: if they are there, read it again.)
     const others = readdirSync(dir).filter((name) => !name.startsWith(`${FORMAT_FILE}.`));
-    if (others.length > 0) {
+    if (others.length > 0) text = readFormat(path);
+    if (text === undefined && others.length > 0) {
       throw new Error(
         `${dir} is not an openddb data directory (it has no ${FORMAT_FILE} but contains ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}); choose an empty or new directory`,
       );
     }
+  }
+  if (text === undefined) {
     await writeFormat(dir, path);
     return;
   }
