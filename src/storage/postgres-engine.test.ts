@@ -13,6 +13,7 @@ import pg from 'pg';
 import { postgresUnavailable, startPostgresCluster, type PostgresCluster } from '../../test/helpers/postgres-cluster.js';
 import { runContractSuite, type SharedAccess } from './contract.js';
 import { CommitConflictError, type StorageEngine } from './engine.js';
+import { openStorage } from './open-engine.js';
 import { PostgresEngine, SCHEMA_VERSION } from './postgres-engine.js';
 
 const unavailable = postgresUnavailable();
@@ -107,6 +108,22 @@ describe('postgres engine', { skip: unavailable }, () => {
       await client.end();
     }
     await assert.rejects(PostgresEngine.open({ connectionString: url, schema: 'future' }), /written by a newer openddb/);
+  });
+
+  test('openStorage opens it from a postgres:// location, ?schema= choosing the schema', async () => {
+    const first = await openStorage(`${url}?schema=by_url`);
+    try {
+      assert.equal(first.capabilities.sharedAcrossProcesses, true);
+      await first.commit([{ key: Uint8Array.of(5), value: Uint8Array.of(6) }]);
+    } finally {
+      await first.close();
+    }
+    const again = await PostgresEngine.open({ connectionString: url, schema: 'by_url' });
+    try {
+      assert.deepEqual([...((await again.get(Uint8Array.of(5))) ?? [])], [6]);
+    } finally {
+      await again.close();
+    }
   });
 
   test('a bad schema name is refused before anything is sent', async () => {
