@@ -11,6 +11,7 @@ import { errors } from '../errors/index.js';
 import type { DocumentPath, SetValue, Update } from '../expr/index.js';
 import { updatePaths } from '../expr/index.js';
 import type { IndexRecord, TableRecord } from '../catalog/table-record.js';
+import { keyAttributes } from '../catalog/table-record.js';
 import { validateIndexKeyValue } from '../values/index.js';
 import type { AttributeType, Item } from '../values/types.js';
 import { typeOf } from '../values/types.js';
@@ -34,8 +35,7 @@ function indexKeyAttributes(table: TableRecord): readonly IndexKeyAttribute[] {
   if (known !== undefined) return known;
   const out: IndexKeyAttribute[] = [];
   for (const index of table.globalIndexes) {
-    out.push({ name: index.keySchema.hash, index });
-    if (index.keySchema.range !== undefined) out.push({ name: index.keySchema.range, index });
+    for (const name of keyAttributes(index.keySchema)) out.push({ name, index });
   }
   for (const index of table.localIndexes) {
     if (index.keySchema.range !== undefined) out.push({ name: index.keySchema.range, index });

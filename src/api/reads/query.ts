@@ -129,32 +129,49 @@ export const query = defineOperation<QueryInput>({
       keyExpression !== undefined
         ? keyConditionsFromExpression(keyExpression)
         : keyConditionsFromLegacy(input.KeyConditions ?? {});
-    if (keyConditions.length !== 1 && keyConditions.length !== 2) {
-      throw errors.validation('Conditions can be of length 1 or 2 only');
-    }
+    // More than two conditions can be right for an index with a
+    // multi-attribute key, so planKeyConditions judges those once the index is known.
+    if (keyConditions.length === 0) throw errors.validation('Conditions can be of length 1 or 2 only');
 
     const table = requireTable(db, input.TableName);
     const target = readTarget(table, input.IndexName, input.ConsistentRead === true);
     const startKey = input.ExclusiveStartKey;
     if (startKey !== undefined) checkStartKey(target, startKey, 'Query');
     const plan = planKeyConditions(keyConditions, target.keySchema);
-    checkKeyValues(plan.hash.name, 'hash', [plan.hash.value], target.keySchema.hash.type);
-    if (plan.range !== undefined) {
-      checkKeyValues(plan.range.name, 'range', plan.range.values, target.keySchema.range!.type);
+    const composite = target.keySchema.composite;
+    if (composite === undefined) {
+      checkKeyValues(plan.hash.name, 'hash', [plan.hash.value], target.keySchema.hash.type);
+      if (plan.range !== undefined) {
+        checkKeyValues(plan.range.name, 'range', plan.range.values, target.keySchema.range!.type);
+      }
+    } else {
+      for (const [i, key] of (plan.partition ?? []).entries()) {
+        checkKeyValues(key.name, 'hash', [key.value], composite.hash[i]!.type);
+      }
+      for (const [i, key] of (plan.rangePrefix ?? []).entries()) {
+        checkKeyValues(key.name, 'range', [key.value], composite.range[i]!.type);
+      }
+      if (plan.range !== undefined) {
+        checkKeyValues(plan.range.name, 'range', plan.range.values, composite.range[plan.rangePrefix?.length ?? 0]!.type);
+      }
     }
     if (startKey !== undefined) {
-      const startHash = startKey[plan.hash.name]!;
+      const partition = plan.partition ?? [plan.hash];
+      const inPartition = partition.every((key) => valuesEqual(startKey[key.name]!, key.value));
       if (plan.range === undefined) {
-        if (!valuesEqual(startHash, plan.hash.value)) {
+        if (!inPartition) {
           throw errors.validation(
             'The provided starting key is outside query boundaries based on provided conditions',
           );
         }
       } else {
-        if (!keyConditionMatches(plan.range, startKey[plan.range.name]!)) {
+        const inRange =
+          (plan.rangePrefix ?? []).every((key) => valuesEqual(startKey[key.name]!, key.value)) &&
+          keyConditionMatches(plan.range, startKey[plan.range.name]!);
+        if (!inRange) {
           throw errors.validation('The provided starting key does not match the range key predicate');
         }
-        if (!valuesEqual(startHash, plan.hash.value)) {
+        if (!inPartition) {
           throw errors.validation('The query can return at most one row and cannot be restarted');
         }
       }

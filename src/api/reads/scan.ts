@@ -16,9 +16,8 @@ import {
   conditionPaths,
   filterToCondition,
 } from '../../expr/index.js';
-import { hashRange } from '../../catalog/key-space.js';
+import { hashRange, keyPartitionHash } from '../../catalog/key-space.js';
 import { bool, int, str, tableNameOrArn } from '../../validate/index.js';
-import { encodeKeyValue, partitionHash } from '../../values/index.js';
 import type { Item } from '../../values/types.js';
 import type { ReturnConsumedCapacity } from '../../data/capacity.js';
 import {
@@ -135,7 +134,8 @@ export const scan = defineOperation<ScanInput>({
       const range = segmentRange(table.id, target.indexId, segment, totalSegments);
       ({ start, end } = range);
       if (startKey !== undefined) {
-        const hash = partitionHash(encodeKeyValue(startKey[target.keySchema.hash.name]!));
+        // The partition hash the start key's entry has (over every HASH value of a multi-attribute key).
+        const hash = keyPartitionHash(startKeyPosition(target, startKey));
         if (hash < range.fromHash || hash >= range.toHash) {
           throw errors.validation(
             'The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. ' +
