@@ -7,7 +7,7 @@
  * and the index, then the start key against the key condition.
  */
 import { errors } from '../../errors/index.js';
-import type { Condition, KeyCondition, LegacyCondition } from '../../expr/index.js';
+import type { Condition, KeyCondition, KeyValue, LegacyCondition } from '../../expr/index.js';
 import {
   ExpressionContext,
   attributesToGetToPaths,
@@ -156,8 +156,7 @@ export const query = defineOperation<QueryInput>({
       }
     }
     if (startKey !== undefined) {
-      const partition = plan.partition ?? [plan.hash];
-      const inPartition = partition.every((key) => valuesEqual(startKey[key.name]!, key.value));
+      const inPartition = keysMatch(startKey, plan.partition, plan.hash);
       if (plan.range === undefined) {
         if (!inPartition) {
           throw errors.validation(
@@ -166,8 +165,7 @@ export const query = defineOperation<QueryInput>({
         }
       } else {
         const inRange =
-          (plan.rangePrefix ?? []).every((key) => valuesEqual(startKey[key.name]!, key.value)) &&
-          keyConditionMatches(plan.range, startKey[plan.range.name]!);
+          keysMatch(startKey, plan.rangePrefix, undefined) && keyConditionMatches(plan.range, startKey[plan.range.name]!);
         if (!inRange) {
           throw errors.validation('The provided starting key does not match the range key predicate');
         }
@@ -209,6 +207,13 @@ export const query = defineOperation<QueryInput>({
     });
   },
 });
+
+/** Whether the start key has each of `keys` (or, without them, `single`). */
+function keysMatch(startKey: Item, keys: readonly KeyValue[] | undefined, single: KeyValue | undefined): boolean {
+  if (keys === undefined) return single === undefined || valuesEqual(startKey[single.name]!, single.value);
+  for (const key of keys) if (!valuesEqual(startKey[key.name]!, key.value)) return false;
+  return true;
+}
 
 /** Key condition values obey the key rules: not empty, within the key size limits. */
 function checkKeyValues(
