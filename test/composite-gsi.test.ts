@@ -275,6 +275,39 @@ describe('Writes to a table with a multi-attribute GSI key', () => {
     );
   });
 
+  it('refuse a key over the size limits counted over all HASH or all RANGE attributes together', async () => {
+    await expectError(
+      ddb.send(
+        new PutItemCommand({
+          TableName: 'matches',
+          Item: { pk: { S: 'big' }, tournament: { S: 't'.repeat(2047) }, area: { S: 'ab' }, round: { S: 'r' }, seq: { N: '1' }, tag: { B: bin(0) } },
+        }),
+      ),
+      'ValidationException',
+      'Aggregate size for HASH key attributes tournament, area of index by-event has exceeded limit 2048 bytes, with actual size 2049 bytes',
+    );
+    // Exactly at the limit is fine; an item missing a key attribute is not held to it.
+    await ddb.send(
+      new PutItemCommand({
+        TableName: 'matches',
+        Item: { pk: { S: 'big' }, tournament: { S: 't'.repeat(2047) }, area: { S: 'a' }, round: { S: 'r'.repeat(1000) }, seq: { N: '1' } },
+      }),
+    );
+    await expectError(
+      ddb.send(
+        new UpdateItemCommand({
+          TableName: 'matches',
+          Key: { pk: { S: 'big' } },
+          UpdateExpression: 'SET tag = :b',
+          ExpressionAttributeValues: { ':b': { B: new Uint8Array(30) } },
+        }),
+      ),
+      'ValidationException',
+      'Aggregate size for RANGE key attributes round, seq, tag of index by-event has exceeded limit 1024 bytes, with actual size 1032 bytes',
+    );
+    await ddb.send(new DeleteItemCommand({ TableName: 'matches', Key: { pk: { S: 'big' } } }));
+  });
+
   it('move the index entry when any key attribute changes, and drop it when one goes', async () => {
     const key = { pk: { S: 'mv' } };
     const at = (round: string) =>
@@ -538,7 +571,7 @@ describe('Scan of a multi-attribute GSI', () => {
 });
 
 describe('UpdateTable with a multi-attribute GSI key', () => {
-  it('backfills a new index over existing items, leaving out items without every key attribute or with a wrong type', async () => {
+  it('backfills a new index over existing items, leaving out items without every key attribute, with a wrong type or too large a key', async () => {
     await ddb.send(
       new CreateTableCommand({
         TableName: 'later',
@@ -552,6 +585,7 @@ describe('UpdateTable with a multi-attribute GSI key', () => {
       items.push({ pk: { S: `i${i}` }, g: { S: `g${i % 3}` }, h: { N: String(i % 2) }, r: { N: String(i) } });
     }
     items.push({ pk: { S: 'no-h' }, g: { S: 'g0' }, r: { N: '1' } });
+    items.push({ pk: { S: 'too-big' }, g: { S: 'g'.repeat(2047) }, h: { N: '1' }, r: { N: '1' } });
     items.push({ pk: { S: 'wrong-type' }, g: { S: 'g0' }, h: { S: '0' }, r: { N: '1' } });
     for (const item of items) await ddb.send(new PutItemCommand({ TableName: 'later', Item: item }));
     const updated = await ddb.send(
