@@ -135,6 +135,9 @@ export const query = defineOperation<QueryInput>({
 
     const table = requireTable(db, input.TableName);
     const target = readTarget(table, input.IndexName, input.ConsistentRead === true);
+    if (keyConditions.length > 2 && target.keySchema.composite === undefined) {
+      throw errors.validation('Conditions can be of length 1 or 2 only');
+    }
     const startKey = input.ExclusiveStartKey;
     if (startKey !== undefined) checkStartKey(target, startKey, 'Query');
     const plan = planKeyConditions(keyConditions, target.keySchema);
