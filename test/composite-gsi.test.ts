@@ -675,6 +675,20 @@ describe('PartiQL SELECT on a multi-attribute GSI', () => {
       ]),
       ['m3', 'm2'],
     );
+    const pages: string[][] = [];
+    let token: string | undefined;
+    do {
+      const out = await ddb.send(
+        new ExecuteStatementCommand({
+          Statement: `SELECT pk FROM "matches"."by-event" WHERE tournament = 'w24' AND area = 'eu' ORDER BY round DESC`,
+          Limit: 2,
+          NextToken: token,
+        }),
+      );
+      pages.push((out.Items ?? []).map((item) => item.pk!.S!));
+      token = out.NextToken;
+    } while (token !== undefined && pages.length < 10);
+    assert.deepEqual(pages.flat(), ['m4', 'm3', 'm2', 'm1', 'm5']);
     // Without every HASH attribute it is a Scan, filtered by the whole WHERE clause.
     assert.deepEqual((await select(`SELECT pk FROM "matches"."by-event" WHERE area = 'us'`)).sort(), ['m6']);
   });
