@@ -1,6 +1,6 @@
 /**
  * @module server/http-server
- * The node:http front end (the default): reads the body (bounded) and hands
+ * The node:http front end (`--http node`): reads the body (bounded) and hands
  * the whole request to server/dynamo-protocol, which checks the
  * protocol-level headers in DynamoDB's order, dispatches to an operation and
  * shapes the response. The node:net front end in fast-http/ serves the same
@@ -41,7 +41,10 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   // is 431; DynamoDB's front end, and the node:net front end, answer 400.
   const date = new HttpDate();
   server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
-    if (err.code === 'ECONNRESET' || !socket.writable) {
+    // As node:http's own handler: answer only if no response in flight has
+    // begun on this socket, so as not to cut into one.
+    const inFlight = (socket as { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage;
+    if (err.code === 'ECONNRESET' || !socket.writable || inFlight?._headerSent === true) {
       socket.destroy();
       return;
     }
