@@ -138,7 +138,7 @@ interface Reply {
   readonly requestId: string;
   /** The Content-Type answers carry: the request's JSON type. */
   contentType: string;
-  /** CORS headers for a request with an Origin, after the request id. */
+  /** CORS headers for a request with an Origin, last in every answer's headers. */
   readonly cors: string[] | undefined;
 }
 
