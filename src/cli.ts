@@ -95,7 +95,7 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   // --storage goes to storage/open-engine's openStorage as given: it knows
-  // the locations (a directory, memory:, postgres:// in issue 12).
+  // the locations (a directory, memory:, postgres://).
   const store: Store =
     values.storage !== undefined
       ? { storage: values.storage }

@@ -157,20 +157,30 @@ describe('--workers 2', { skip: !linux && 'reads /proc' }, () => {
         }
       };
       const writers = Array.from({ length: 16 }, (_, w) => writer(w));
-      await until('some writes are acknowledged', () => acknowledged.length >= 200);
-      const [victim, survivor] = server.workerPids();
-      assert.ok(victim !== undefined && survivor !== undefined);
-      process.kill(victim, 'SIGKILL');
-      killedAt = Date.now();
-      await waitForExit(victim);
-      await until('writes go on after the kill', () => acknowledgedAfterKill >= 200);
-      await until('the killed worker is replaced', () => {
-        const now = server.workerPids();
-        return now.length === 2 && !now.includes(victim) && now.includes(survivor);
-      });
-      await until('the replacement serves', () => /worker \d restarted \(pid \d+\)/.test(server.output()));
-      stop = true;
-      await Promise.all(writers);
+      // A failed wait must not leave the writers running (and the test file with them).
+      const stopWriters = () => {
+        stop = true;
+        return Promise.all(writers);
+      };
+      let victim = 0;
+      let survivor = 0;
+      try {
+        await until('some writes are acknowledged', () => acknowledged.length >= 200);
+        const pids = server.workerPids();
+        assert.equal(pids.length, 2);
+        [victim, survivor] = pids as [number, number];
+        process.kill(victim, 'SIGKILL');
+        killedAt = Date.now();
+        await waitForExit(victim);
+        await until('writes go on after the kill', () => acknowledgedAfterKill >= 200);
+        await until('the killed worker is replaced', () => {
+          const now = server.workerPids();
+          return now.length === 2 && !now.includes(victim) && now.includes(survivor);
+        });
+        await until('the replacement serves', () => /worker \d restarted \(pid \d+\)/.test(server.output()));
+      } finally {
+        await stopWriters();
+      }
       assert.match(server.output(), new RegExp(`worker \\d \\(pid ${victim}\\) was killed by SIGKILL`));
       assert.ok(isRunning(survivor), 'the other worker kept running');
 
@@ -215,11 +225,11 @@ describe('--workers and --storage on the command line', () => {
     }
   });
 
-  it('refuses postgres:// storage until issue 12, and unknown schemes', () => {
-    const pg = run('--storage', 'postgres://user:secret@db.example/openddb');
+  it('reports a storage location it cannot open, and refuses unknown schemes', () => {
+    const pg = run('--storage', 'postgres://user:secret@db.invalid/openddb');
     assert.equal(pg.status, 1);
-    assert.match(pg.stderr, /the PostgreSQL storage engine is not available yet \(issue 12\)/);
-    assert.doesNotMatch(pg.stderr, /secret/, 'the URL (and its password) is not echoed');
+    assert.match(pg.stderr, /cannot open the PostgreSQL database at postgres:\/\/user:\*\*\*@db\.invalid\/openddb/);
+    assert.doesNotMatch(pg.stderr, /secret/, 'the password is not echoed');
     assert.match(run('--storage', 'redis://x').stderr, /unknown storage location scheme "redis:"/);
     assert.match(run('--storage', 'memory:', '--in-memory').stderr, /choose one of --data, --in-memory and --storage/);
   });

@@ -90,6 +90,8 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   let boundPort = 0;
   const slots: Slot[] = [];
   let stopping = false;
+  /** Until every first worker is ready, a death is the start failing (startCluster rejects), not a crash to recover from. */
+  let started = false;
   let resolveStopped!: () => void;
   const stopped = new Promise<void>((resolve) => (resolveStopped = resolve));
 
@@ -111,6 +113,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
       if (slots.every((s) => s.worker === undefined)) resolveStopped();
       return;
     }
+    if (!started) return;
     const how = signal !== null ? `was killed by ${signal}` : `exited with code ${code}`;
     if (signal === null && code === 0) {
       log(`openddb: worker ${slot.number} (pid ${worker.process.pid}) stopped; not restarting it`);
@@ -179,6 +182,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   }
   const first = ready[0]!;
   boundPort = first.port;
+  started = true;
   let closing: Promise<void> | undefined;
   return {
     url: first.url,
@@ -233,6 +237,13 @@ export async function runClusterWorker(): Promise<void> {
   if (!cluster.isWorker || raw === undefined || process.send === undefined) {
     throw new Error(`${WORKER_ENV} is set, but this process was not started as an openddb worker`);
   }
+  // node:cluster makes a worker whose primary went away exit at once, in
+  // the middle of whatever it does. Exiting while an LMDB commit waits for
+  // its callback on this thread hangs the exit forever (lmdb-js's writer
+  // thread never finishes, and process exit joins it), leaving an orphan
+  // that holds the port. Marked this way, cluster leaves the disconnect to
+  // the handler below, which shuts down gracefully.
+  cluster.worker!.exitedAfterDisconnect = true;
   const send = (message: FromWorker): void => {
     if (process.connected) process.send!(message);
   };
@@ -241,8 +252,11 @@ export async function runClusterWorker(): Promise<void> {
   const starting = startServer({ ...options, log: (line) => send({ type: 'log', line }) });
   // Told to stop while still starting: stop once started.
   let stopping: Promise<void> | undefined;
-  const stop = () =>
-    (stopping ??= starting
+  const stop = () => {
+    if (stopping !== undefined) return stopping;
+    // Whatever hangs the shutdown, the process ends (nothing acknowledged is lost: it is durable).
+    setTimeout(() => process.kill(process.pid, 'SIGKILL'), STOP_TIMEOUT_MS + 5_000);
+    return (stopping = starting
       .then((server) => server.close())
       .then(
         () => process.exit(0),
@@ -251,6 +265,7 @@ export async function runClusterWorker(): Promise<void> {
           process.exit(1);
         },
       ));
+  };
   process.on('message', (message: { type?: string }) => {
     if (message.type === 'shutdown') void stop();
   });

@@ -29,7 +29,7 @@ export interface StartServerOptions {
   readonly inMemory?: boolean;
   /**
    * Where the data lives, as a location (storage/open-engine openStorage):
-   * a directory, `memory:`, or (issue 12) `postgres://…`. Takes the place
+   * a directory, `memory:`, or `postgres://…`. Takes the place
    * of dataDir and inMemory.
    */
   readonly storage?: string;

@@ -90,7 +90,12 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   if (ownDir !== undefined) void exited.then(() => ownDir.remove());
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`server did not start in time:\n${out}`)), 15_000);
+    const timer = setTimeout(() => {
+      // Not left running: with workers, the whole group goes.
+      if (workers > 1) process.kill(-child.pid!, 'SIGKILL');
+      else child.kill('SIGKILL');
+      reject(new Error(`server did not start in time:\n${out}`));
+    }, 15_000);
     const onData = () => {
       const m = /listening on (http:\/\/[^\s]+)/.exec(out);
       if (m) {
