@@ -122,6 +122,20 @@ export async function main(argv: string[]): Promise<number> {
     ...(ttlIntervalMs !== undefined ? { ttlIntervalMs } : {}),
     http: httpFrontEnd,
   };
+  // Signals are listened for from before the start: one that arrives while
+  // the server starts (or just after it says it listens: a loaded machine
+  // may pause this process between the two) stops it once it has started,
+  // gracefully. Without a listener, Node's own handler would kill the process.
+  let stopRequested = false;
+  let onStop: (() => void) | undefined;
+  const stop = (signal: string) => {
+    process.stderr.write(`openddb: ${signal} received, ${stopRequested ? 'already ' : ''}shutting down\n`);
+    stopRequested = true;
+    onStop?.();
+  };
+  // on(), not once(): a repeated signal must not kill the process mid-shutdown.
+  process.on('SIGINT', () => stop('SIGINT'));
+  process.on('SIGTERM', () => stop('SIGTERM'));
   let server;
   try {
     // Workers run this same bin (process.argv[1]); it knows them by their environment.
@@ -144,16 +158,13 @@ export async function main(argv: string[]): Promise<number> {
       : `storage ${store.storage}`;
   const processes = workers === 1 ? '' : `, ${workers} worker processes`;
   process.stdout.write(`openddb listening on ${server.url} (${where}${processes})\n`);
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string) => {
-      process.stderr.write(`openddb: ${signal} received, shutting down\n`);
-      resolve();
-    };
-    process.once('SIGINT', () => stop('SIGINT'));
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    // Workers that all stopped by themselves leave nothing to serve.
-    if ('stopped' in server) void server.stopped.then(resolve);
-  });
+  if (!stopRequested) {
+    await new Promise<void>((resolve) => {
+      onStop = resolve;
+      // Workers that all stopped by themselves leave nothing to serve.
+      if ('stopped' in server) void server.stopped.then(resolve);
+    });
+  }
   await server.close();
   return 0;
 }

@@ -270,8 +270,9 @@ export async function runClusterWorker(): Promise<void> {
     if (message.type === 'shutdown') void stop();
   });
   process.once('disconnect', () => void stop());
-  process.once('SIGINT', () => void stop());
-  process.once('SIGTERM', () => void stop());
+  // on(), not once(): a repeated signal must not kill the worker mid-shutdown (see cli.ts).
+  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop());
   let server;
   try {
     server = await starting;
