@@ -8,6 +8,14 @@ import { checkConstraints, checkTypes } from '../validate/index.js';
 import type { Database } from '../data/database.js';
 import type { Operation } from './operation.js';
 
+/** What the HTTP edge learned about a request beyond its body. */
+export interface RequestOrigin {
+  /** The region of the request's SigV4 credential scope; absent: the database's default region. */
+  readonly region?: string;
+  /** The Host header. */
+  readonly host?: string;
+}
+
 const DYNAMODB = 'DynamoDB_20120810.';
 
 /** DynamoDB operations openddb does not implement yet: they answer with an error naming them. */
@@ -43,10 +51,12 @@ export class Dispatcher {
     return this.table.get(prefix + name);
   }
 
-  async run(op: Operation, rawInput: unknown, requestId: string): Promise<unknown> {
+  async run(op: Operation, rawInput: unknown, requestId: string, origin: RequestOrigin = {}): Promise<unknown> {
     const input = checkTypes(rawInput, op.schema);
     op.precheck?.(input);
     checkConstraints(input, op.schema);
-    return op.run({ db: this.db, requestId }, input);
+    // Tables live in a region: the request sees its region's (catalog/table-scope).
+    const db = origin.region === undefined ? this.db : this.db.inScope({ account: this.db.accountId, region: origin.region });
+    return op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
   }
 }

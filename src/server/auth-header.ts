@@ -3,9 +3,11 @@
  * The checks DynamoDB makes of a request's Authorization header before it
  * verifies a signature: present, AWS4-style, with Credential, Signature and
  * SignedHeaders, and a date. Signature verification is a later issue.
+ * Also the region the credential scope names (credentialRegion).
  */
 import { errors } from '../errors/index.js';
 import type { DynamoError } from '../errors/index.js';
+import { isValidRegion } from '../catalog/table-scope.js';
 
 export function checkAuthorization(
   authorization: string | undefined,
@@ -47,4 +49,35 @@ function hasValue(header: string, name: string): boolean {
   if (before !== 0x20 && before !== 0x2c) return false;
   const next = header.charCodeAt(at + name.length);
   return next === next && next !== 0x2c && next !== 0x20;
+}
+
+/**
+ * The region of a request's SigV4 credential scope
+ * (`Credential=<key>/<date>/<region>/<service>/aws4_request`, in the
+ * Authorization header or a presigned URL's X-Amz-Credential): tables live
+ * there (catalog/table-scope). Undefined when the request carries no
+ * complete scope; then the server's default region applies. A region no ARN
+ * or key could carry is refused as DynamoDB refuses a region it does not
+ * serve.
+ */
+export function credentialRegion(authorization: string | undefined, url: string): string | DynamoError | undefined {
+  let credential: string | undefined;
+  if (authorization !== undefined) {
+    const at = authorization.indexOf('Credential=');
+    if (at >= 0) {
+      const start = at + 'Credential='.length;
+      let end = start;
+      while (end < authorization.length && authorization[end] !== ',' && authorization[end] !== ' ') end++;
+      credential = authorization.slice(start, end);
+    }
+  } else if (url.includes('X-Amz-Credential=')) {
+    const query = url.indexOf('?');
+    credential = new URLSearchParams(query < 0 ? '' : url.slice(query + 1)).get('X-Amz-Credential') ?? undefined;
+  }
+  if (credential === undefined) return undefined;
+  const parts = credential.split('/');
+  if (parts.length !== 5) return undefined;
+  const region = parts[2]!;
+  if (!isValidRegion(region)) return errors.invalidSignature(`Credential should be scoped to a valid region, not '${region}'. `);
+  return region;
 }

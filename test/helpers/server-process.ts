@@ -76,10 +76,11 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   };
 }
 
-export function client(url: string): DynamoDBClient {
+/** A client signing for `region` (its credential scope: tables live in that region). */
+export function client(url: string, region = 'us-east-1'): DynamoDBClient {
   return new DynamoDBClient({
     endpoint: url,
-    region: 'us-east-1',
+    region,
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
     maxAttempts: 1,
   });
