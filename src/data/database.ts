@@ -9,9 +9,9 @@
  * Tables live in an account and a region (catalog/table-scope). A Database
  * object is the database as one such scope sees it: `catalog` finds that
  * scope's tables by name, and `region` / `accountId` / `tableArn` speak for
- * it. `inScope` gives the view of another scope; all views of one database
- * share everything else (engine, catalog, clock, hooks, background work),
- * and `root` is the one view state kept per database is keyed on.
+ * it. The opened object serves the default scope; `inScope` gives a view for
+ * another, which shares everything else with it (see inScope). `root` is
+ * the opened object: per-database state kept outside (WeakMaps) keys on it.
  */
 import type { StorageEngine } from '../storage/engine.js';
 import { Catalog } from '../catalog/catalog.js';
@@ -40,78 +40,84 @@ export interface DatabaseOptions {
 /** How many keys one erase commit deletes: small enough to keep commits short. */
 const ERASE_BATCH = 1000;
 
-/** What every view of one database shares. */
-interface Shared {
-  readonly log: (line: string) => void;
-  erasing: Promise<void> | undefined;
-  readonly background: Set<Promise<void>>;
-  readonly timers: Set<NodeJS.Timeout>;
-  closed: boolean;
-  /** Views by scope, so a scope's view stays one object (and `root` keys stay few). */
-  readonly views: Map<string, Database>;
-}
-
-/** Views kept per database; past this (clients naming ever new regions) old ones are dropped. */
+/** Views kept per database; past this (clients naming ever new regions) they are made afresh. */
 const MAX_VIEWS = 1000;
 
 export class Database {
-  readonly scope: TableScope;
   readonly region: string;
   readonly accountId: string;
+  readonly scope: TableScope;
   /** This scope's tables by name. */
   readonly catalog: ScopedCatalog;
+  /** The opened database (the default scope's view); a view's root is the object it was made from. */
+  readonly root: Database = this;
+  private readonly views = new Map<string, Database>();
   readonly clock: Clock;
   readonly hooks: DataPlaneHooks;
-  /** The default scope's view: key per-database state (WeakMaps) on this, never on a view. */
-  readonly root: Database;
+  private readonly log: (line: string) => void;
+  private erasing: Promise<void> | undefined;
+  private readonly background = new Set<Promise<void>>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private closed = false;
 
   private constructor(
     readonly engine: StorageEngine,
     private readonly tables: Catalog,
-    scope: TableScope,
-    root: Database | undefined,
-    private readonly shared: Shared,
-    options: { clock: Clock; hooks: DataPlaneHooks },
+    options: DatabaseOptions,
   ) {
-    this.scope = scope;
-    this.region = scope.region;
-    this.accountId = scope.account;
-    this.catalog = new ScopedCatalog(tables, scope);
-    this.clock = options.clock;
+    this.region = options.region ?? 'us-east-1';
+    this.accountId = options.accountId ?? '123456789012';
+    this.scope = { account: this.accountId, region: this.region };
+    this.catalog = new ScopedCatalog(tables, this.scope);
+    this.clock = options.clock ?? systemClock;
     this.hooks = options.hooks;
-    this.root = root ?? this;
+    this.log = options.log ?? (() => {});
   }
 
   static async open(engine: StorageEngine, options: DatabaseOptions): Promise<Database> {
-    const scope = { account: options.accountId ?? '123456789012', region: options.region ?? 'us-east-1' };
-    const catalog = await Catalog.load(engine, scope);
-    const shared: Shared = {
-      log: options.log ?? (() => {}),
-      erasing: undefined,
-      background: new Set(),
-      timers: new Set(),
-      closed: false,
-      views: new Map(),
-    };
-    const db = new Database(engine, catalog, scope, undefined, shared, {
-      clock: options.clock ?? systemClock,
-      hooks: options.hooks,
+    const catalog = await Catalog.load(engine, {
+      account: options.accountId ?? '123456789012',
+      region: options.region ?? 'us-east-1',
     });
+    const db = new Database(engine, catalog, options);
     db.eraseDroppedTables();
     return db;
   }
 
-  /** The database as another account and region see it. */
+  /**
+   * The database as another account and region see it. A view is an object
+   * whose prototype is the root: it has its own scope, region, account and
+   * catalog view, and reads everything else (engine, clock, hooks, the
+   * background-work state) from the root. The root's state that is assigned
+   * rather than mutated in place (`erasing`, `closed`) is forwarded to the
+   * root, and a view cannot grow properties of its own, so a write that
+   * would silently split state between root and view throws instead.
+   */
   inScope(scope: TableScope): Database {
-    if (scope.account === this.scope.account && scope.region === this.scope.region) return this;
     const root = this.root;
-    if (scope.account === root.scope.account && scope.region === root.scope.region) return root;
+    if (scope.account === this.accountId && scope.region === this.region) return this;
+    if (scope.account === root.accountId && scope.region === root.region) return root;
     const key = scopeKey(scope);
-    let view = this.shared.views.get(key);
+    let view = root.views.get(key);
     if (view === undefined) {
-      if (this.shared.views.size >= MAX_VIEWS) this.shared.views.clear();
-      view = new Database(this.engine, this.tables, { account: scope.account, region: scope.region }, root, this.shared, this);
-      this.shared.views.set(key, view);
+      const own = { account: scope.account, region: scope.region };
+      const forward = (name: 'erasing' | 'closed'): PropertyDescriptor => ({
+        get: () => root[name],
+        set: (value: never) => {
+          root[name] = value;
+        },
+      });
+      view = Object.create(root, {
+        scope: { value: own },
+        region: { value: own.region },
+        accountId: { value: own.account },
+        catalog: { value: new ScopedCatalog(root.tables, own) },
+        erasing: forward('erasing'),
+        closed: forward('closed'),
+      }) as Database;
+      Object.preventExtensions(view);
+      if (root.views.size >= MAX_VIEWS) root.views.clear();
+      root.views.set(key, view);
     }
     return view;
   }
@@ -125,11 +131,11 @@ export class Database {
    * background. Safe to call often: one erase runs at a time.
    */
   eraseDroppedTables(): void {
-    if (this.shared.erasing || this.shared.closed) return;
-    this.shared.erasing = this.eraseAll()
-      .catch((e: unknown) => this.shared.log(`erasing dropped tables failed: ${e instanceof Error ? e.message : String(e)}`))
+    if (this.erasing || this.closed) return;
+    this.erasing = this.eraseAll()
+      .catch((e: unknown) => this.log(`erasing dropped tables failed: ${e instanceof Error ? e.message : String(e)}`))
       .finally(() => {
-        this.shared.erasing = undefined;
+        this.erasing = undefined;
       });
   }
 
@@ -137,12 +143,12 @@ export class Database {
     for (;;) {
       const dropped = await this.engine.range(CATALOG_DROPPED_PREFIX, successor(CATALOG_DROPPED_PREFIX), { limit: 1 });
       const marker = dropped[0];
-      if (marker === undefined || this.shared.closed) return;
+      if (marker === undefined || this.closed) return;
       const tableId = new DataView(marker.key.buffer, marker.key.byteOffset).getUint32(2);
       const start = tablePrefix(tableId);
       const end = successor(start);
       for (;;) {
-        if (this.shared.closed) return;
+        if (this.closed) return;
         const batch = await this.engine.range(start, end, { limit: ERASE_BATCH });
         if (batch.length === 0) break;
         await this.engine.commit(batch.map((e) => ({ key: e.key, value: null })));
@@ -153,11 +159,11 @@ export class Database {
 
   /** Runs a task in the background; close() waits for it, and a failure is logged, never lost. */
   runInBackground(what: string, task: () => Promise<void>): void {
-    if (this.shared.closed) return;
+    if (this.closed) return;
     const p: Promise<void> = task()
-      .catch((e: unknown) => this.shared.log(`${what} failed: ${e instanceof Error ? e.message : String(e)}`))
-      .finally(() => this.shared.background.delete(p));
-    this.shared.background.add(p);
+      .catch((e: unknown) => this.log(`${what} failed: ${e instanceof Error ? e.message : String(e)}`))
+      .finally(() => this.background.delete(p));
+    this.background.add(p);
   }
 
   /**
@@ -167,9 +173,9 @@ export class Database {
    */
   runPeriodically(what: string, intervalMs: number, task: () => Promise<void>): void {
     const schedule = (): void => {
-      if (this.shared.closed) return;
+      if (this.closed) return;
       const timer = setTimeout(() => {
-        this.shared.timers.delete(timer);
+        this.timers.delete(timer);
         this.runInBackground(what, async () => {
           try {
             await task();
@@ -179,21 +185,21 @@ export class Database {
         });
       }, intervalMs);
       timer.unref();
-      this.shared.timers.add(timer);
+      this.timers.add(timer);
     };
     schedule();
   }
 
   get isClosed(): boolean {
-    return this.shared.closed;
+    return this.closed;
   }
 
   async close(): Promise<void> {
-    this.shared.closed = true;
-    for (const timer of this.shared.timers) clearTimeout(timer);
-    this.shared.timers.clear();
-    await this.shared.erasing;
-    await Promise.all(this.shared.background);
+    this.closed = true;
+    for (const timer of this.timers) clearTimeout(timer);
+    this.timers.clear();
+    await this.erasing;
+    await Promise.all(this.background);
     await this.engine.close();
   }
 }
