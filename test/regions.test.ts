@@ -15,6 +15,7 @@ import { request } from 'node:http';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
+  DynamoDBClient,
   BatchGetItemCommand,
   BatchWriteItemCommand,
   CreateTableCommand,
@@ -32,11 +33,10 @@ import {
   TagResourceCommand,
   TransactWriteItemsCommand,
   UpdateTimeToLiveCommand,
-  type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { DescribeStreamCommand, ListStreamsCommand, type DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
-import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
-import { readAll, shardIterator, streamsClient } from './helpers/streams.js';
+import { DescribeStreamCommand, DynamoDBStreamsClient, ListStreamsCommand } from '@aws-sdk/client-dynamodb-streams';
+import { expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
+import { readAll, shardIterator } from './helpers/streams.js';
 import { openEngine } from '../src/storage/open-engine.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -45,6 +45,11 @@ let west: DynamoDBClient;
 let east: DynamoDBClient;
 let westStreams: DynamoDBStreamsClient;
 let eastStreams: DynamoDBStreamsClient;
+
+/** Clients signing for `region`: their credential scope names it, so their tables live there. */
+const credentials = { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' };
+const client = (url: string, region: string) => new DynamoDBClient({ endpoint: url, region, credentials, maxAttempts: 1 });
+const streamsClient = (url: string, region: string) => new DynamoDBStreamsClient({ endpoint: url, region, credentials, maxAttempts: 1 });
 
 before(async () => {
   server = await startServerProcess({ extraArgs: ['--region', 'eu-central-1', '--ttl-interval-ms', '50'] });

@@ -21,10 +21,10 @@
  * keep separate namespaces.
  */
 import { createHash } from 'node:crypto';
+import type { TableScope } from '../catalog/table-scope.js';
 import type { Database } from '../data/database.js';
 import { concat, successor } from '../catalog/key-space.js';
 import type { KvExpectation, KvWrite } from '../storage/engine.js';
-import type { TableScope } from '../catalog/table-scope.js';
 
 const RECORD_PREFIX = Uint8Array.of(0x01, 0x01);
 const EXPIRY_PREFIX = Uint8Array.of(0x01, 0x02);
@@ -131,8 +131,8 @@ const lastSweep = new WeakMap<Database, number>();
  */
 export function sweepExpiredTokens(db: Database): void {
   const now = db.clock.now();
-  if ((lastSweep.get(db.root) ?? 0) + SWEEP_INTERVAL_MS > now) return;
-  lastSweep.set(db.root, now);
+  if ((lastSweep.get(db) ?? 0) + SWEEP_INTERVAL_MS > now) return;
+  lastSweep.set(db, now);
   db.runInBackground('sweeping expired client request tokens', async () => {
     const stamp = new Uint8Array(8);
     new DataView(stamp.buffer).setBigUint64(0, BigInt(now));

@@ -76,11 +76,10 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   };
 }
 
-/** A client signing for `region` (its credential scope: tables live in that region). */
-export function client(url: string, region = 'us-east-1'): DynamoDBClient {
+export function client(url: string): DynamoDBClient {
   return new DynamoDBClient({
     endpoint: url,
-    region,
+    region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
     maxAttempts: 1,
   });

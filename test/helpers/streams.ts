@@ -12,10 +12,10 @@ import {
   type _Record,
 } from '@aws-sdk/client-dynamodb-streams';
 
-export function streamsClient(url: string, region = 'us-east-1'): DynamoDBStreamsClient {
+export function streamsClient(url: string): DynamoDBStreamsClient {
   return new DynamoDBStreamsClient({
     endpoint: url,
-    region,
+    region: 'us-east-1',
     credentials: { accessKeyId: 'AKIDEXAMPLE', secretAccessKey: 'secret' },
     maxAttempts: 1,
   });
