@@ -6,6 +6,7 @@
 import { errors } from '../errors/index.js';
 import { checkConstraints, checkTypes } from '../validate/index.js';
 import type { Database } from '../data/database.js';
+import { isValidRegion } from '../catalog/table-scope.js';
 import type { Operation } from './operation.js';
 
 /** What the HTTP edge learned about a request beyond its body. */
@@ -52,6 +53,10 @@ export class Dispatcher {
   }
 
   async run(op: Operation, rawInput: unknown, requestId: string, origin: RequestOrigin = {}): Promise<unknown> {
+    if (origin.region !== undefined && !isValidRegion(origin.region)) {
+      // Any name works locally (`local`, `fakeRegion`), but one no ARN or key could carry is no region.
+      throw errors.invalidSignature(`Credential should be scoped to a valid region, not '${origin.region}'. `);
+    }
     const input = checkTypes(rawInput, op.schema);
     op.precheck?.(input);
     checkConstraints(input, op.schema);

@@ -13,8 +13,9 @@
 import * as zlib from 'node:zlib';
 import { promisify } from 'node:util';
 import { DynamoError, errors } from '../errors/index.js';
-import { checkAuthorization, credentialRegion } from './auth-header.js';
+import { checkAuthorization } from './auth-header.js';
 import { newRequestId } from './request-id.js';
+import { credentialRegion } from './auth-header.js';
 import type { Dispatcher } from '../api/dispatcher.js';
 import { RawJson } from '../data/raw-json.js';
 
@@ -167,9 +168,6 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
     req.url.includes('X-Amz-Signature='),
   );
   if (authError) return errorResponse(authError, requestId, responseType, cors);
-  // The table's region is the credential scope's; the Host is where the client reached us (DescribeEndpoints).
-  const region = credentialRegion(header(headers, 'authorization'), req.url);
-  if (region instanceof DynamoError) return errorResponse(region, requestId, responseType, cors);
 
   if (bodyBytes.length === 0) {
     return errorResponse(new DynamoError('com.amazon.coral.service#SerializationException', undefined), requestId, responseType, cors);
@@ -177,7 +175,9 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
 
   let result: unknown;
   try {
-    result = await ctx.dispatcher.run(operation, input, requestId, { region, host: header(headers, 'host') });
+    // Tables live in the credential scope's region; Host is where the client reached us (DescribeEndpoints).
+    const origin = { region: credentialRegion(header(headers, 'authorization'), req.url), host: header(headers, 'host') };
+    result = await ctx.dispatcher.run(operation, input, requestId, origin);
   } catch (e) {
     if (e instanceof DynamoError) return errorResponse(e, requestId, responseType, cors);
     ctx.log(`request ${requestId} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
