@@ -59,21 +59,29 @@ function hasValue(header: string, name: string): boolean {
  * then the server's default region applies.
  */
 export function credentialRegion(authorization: string | undefined, url: string): string | undefined {
-  let credential: string | undefined;
   if (authorization !== undefined) {
     const at = authorization.indexOf('Credential=');
-    if (at >= 0) {
-      const start = at + 'Credential='.length;
-      let end = start;
-      while (end < authorization.length && authorization[end] !== ',' && authorization[end] !== ' ') end++;
-      credential = authorization.slice(start, end);
-    }
-  } else if (url.includes('X-Amz-Credential=')) {
-    const query = url.indexOf('?');
-    credential = new URLSearchParams(query < 0 ? '' : url.slice(query + 1)).get('X-Amz-Credential') ?? undefined;
+    return at < 0 ? undefined : scopeRegion(authorization, at + 'Credential='.length, authorization.indexOf(',', at));
   }
-  if (credential === undefined) return undefined;
-  const parts = credential.split('/');
-  if (parts.length !== 5) return undefined;
-  return parts[2]!;
+  if (!url.includes('X-Amz-Credential=')) return undefined;
+  const query = url.indexOf('?');
+  const credential = new URLSearchParams(query < 0 ? '' : url.slice(query + 1)).get('X-Amz-Credential');
+  return credential === null ? undefined : scopeRegion(credential, 0, -1);
+}
+
+/**
+ * The region of the credential `<key>/<date>/<region>/<service>/aws4_request`
+ * in text[start, end) (end -1: to the end): exactly four slashes, else none.
+ * Index searches only: this runs on every request.
+ */
+function scopeRegion(text: string, start: number, end: number): string | undefined {
+  const stop = end < 0 ? text.length : end;
+  const s1 = text.indexOf('/', start);
+  const s2 = s1 < 0 ? -1 : text.indexOf('/', s1 + 1);
+  const s3 = s2 < 0 ? -1 : text.indexOf('/', s2 + 1);
+  const s4 = s3 < 0 ? -1 : text.indexOf('/', s3 + 1);
+  if (s4 < 0 || s4 >= stop) return undefined;
+  const s5 = text.indexOf('/', s4 + 1);
+  if (s5 >= 0 && s5 < stop) return undefined;
+  return text.slice(s2 + 1, s3);
 }
