@@ -2,6 +2,10 @@
  * @module catalog/key-space
  * The layout of openddb's one ordered key space (DESIGN.md "Keys and ordering").
  *
+ *   0x00 0x00 <...>                              the storage engine's own keys (storage/engine.ts
+ *                                                ENGINE_KEY_PREFIX); nothing above storage writes them:
+ *   0x00 0x00 0x01                               the last stream sequence number issued (u64), read and
+ *                                                raised inside commits by the engine (CommitOptions.sequence)
  *   0x00 0x01 <table name UTF-8>                 legacy (before regions): catalog entry of a table;
  *                                                moved to 0x00 0x11 in the default scope when a catalog loads
  *   0x00 0x02                                    next table id
@@ -38,6 +42,7 @@
  * key stay distinct, ordered by table key.
  */
 import { encodeKeyValue, partitionHash } from '../values/index.js';
+export { ENGINE_KEY_PREFIX, SEQUENCE_COUNTER_KEY } from '../storage/engine.js';
 import type { AttributeValue } from '../values/types.js';
 import type { TableScope } from './table-scope.js';
 
