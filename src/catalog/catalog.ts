@@ -199,9 +199,16 @@ async function moveLegacyEntries(engine: StorageEngine, scope: TableScope): Prom
     try {
       await engine.commit(writes, expectations);
     } catch (e) {
-      // Another process moved them first (look again), or a scoped entry of
-      // the same name exists, which no openddb writes: stop rather than loop.
-      if (!(e instanceof CommitConflictError) || attempt >= 10) throw e;
+      // Another process moved them first: look again. Conflicting again and
+      // again means a table of the same name is there in both layouts (an
+      // older openddb run on the directory after a newer one): stop.
+      if (!(e instanceof CommitConflictError)) throw e;
+      if (attempt >= 10) {
+        throw new Error(
+          `cannot move the tables stored before regions into ${scope.region}: a table of the same name exists in both layouts`,
+          { cause: e },
+        );
+      }
     }
   }
 }
