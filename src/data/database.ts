@@ -92,6 +92,8 @@ export class Database {
    * rather than mutated in place (`erasing`, `closed`) is forwarded to the
    * root, and a view cannot grow properties of its own, so a write that
    * would silently split state between root and view throws instead.
+   * (So Database keeps TypeScript `private` fields, never `#private` ones:
+   * those exist on the root alone, and a view could not reach them.)
    */
   inScope(scope: TableScope): Database {
     const root = this.root;
