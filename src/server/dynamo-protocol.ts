@@ -19,6 +19,7 @@ import { checkAuthorization } from './auth-header.js';
 import { COMPRESSION_THRESHOLD, compressBody, decodeRequestBody, negotiateCoding, type ResponseCoding } from './content-coding.js';
 import { hasLoneSurrogateEscape } from './json-unicode.js';
 import { newRequestId } from './request-id.js';
+import { credentialRegion } from './auth-header.js';
 import type { Dispatcher } from '../api/dispatcher.js';
 import { RawJson } from '../data/raw-json.js';
 
@@ -213,7 +214,9 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
 
   let result: unknown;
   try {
-    result = await ctx.dispatcher.run(operation, input, requestId);
+    // Tables live in the credential scope's region; Host is where the client reached us (DescribeEndpoints).
+    const origin = { region: credentialRegion(header(headers, 'authorization'), req.url), host: header(headers, 'host') };
+    result = await ctx.dispatcher.run(operation, input, requestId, origin);
   } catch (e) {
     if (e instanceof DynamoError) return errorResponse(reply, e);
     ctx.log(`request ${requestId} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
