@@ -1,17 +1,18 @@
 /**
  * @module cli
- * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--ttl-interval-ms 1000] [--http node|fast]`
+ * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--ttl-interval-ms 1000] [--http node|fast] [--log-level warn] [--slow-ms 1000]`
  *
  * The `openddb` bin (dist/openddb.mjs, made by scripts/build.mjs) loads this
  * module bundled, through V8's code cache, and calls runCli.
  */
 import { parseArgs } from 'node:util';
 import { startServer } from './server/start-server.js';
+import { LOG_LEVELS, type LogLevel } from './server/request-observer.js';
 
 // For scripts/build.mjs, which starts servers from the bundle to fill its code cache.
 export { startServer };
 
-const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]`;
+const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast] [--log-level error|warn|info|debug] [--slow-ms 1000]`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -35,6 +36,8 @@ export async function main(argv: string[]): Promise<number> {
         region: { type: 'string' },
         'ttl-interval-ms': { type: 'string' },
         http: { type: 'string', default: 'fast' },
+        'log-level': { type: 'string', default: 'warn' },
+        'slow-ms': { type: 'string' },
       },
       strict: true,
     }));
@@ -57,6 +60,16 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const httpFrontEnd: 'node' | 'fast' = values.http;
+  const logLevel = values['log-level'] as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    process.stderr.write(`openddb: --log-level must be one of ${LOG_LEVELS.join(', ')}, not '${values['log-level']}'\n`);
+    return 2;
+  }
+  const slowMs = values['slow-ms'] === undefined ? undefined : Number(values['slow-ms']);
+  if (slowMs !== undefined && (!Number.isFinite(slowMs) || slowMs < 0 || values['slow-ms']!.trim() === '')) {
+    process.stderr.write(`openddb: --slow-ms must be a number of milliseconds, at least 0, not '${values['slow-ms']}'\n`);
+    return 2;
+  }
   if (values['in-memory'] && values.data !== undefined) {
     process.stderr.write('openddb: choose either --data or --in-memory, not both\n');
     return 2;
@@ -71,6 +84,8 @@ export async function main(argv: string[]): Promise<number> {
       ...(values.region !== undefined ? { region: values.region } : {}),
       ...(ttlIntervalMs !== undefined ? { ttlIntervalMs } : {}),
       http: httpFrontEnd,
+      logLevel,
+      ...(slowMs !== undefined ? { slowMs } : {}),
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;
