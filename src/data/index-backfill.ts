@@ -11,6 +11,7 @@ import type { Database } from './database.js';
 import { indexPrefix, successor } from '../catalog/key-space.js';
 import { indexWrites } from '../indexes/index-entries.js';
 import { decodeItem } from './item-store.js';
+import { tableStats } from './table-stats.js';
 
 const PAGE = 256;
 /**
@@ -26,6 +27,11 @@ export async function backfillIndex(db: Database, tableName: string, indexId: nu
   if (first === undefined) return;
   const end = successor(indexPrefix(first.id, 0));
   let from = indexPrefix(first.id, 0);
+  // OnlineIndexPercentageProgress: items walked over the table's (cached) item count.
+  const indexName = first.globalIndexes.find((g) => g.id === indexId)?.name ?? '';
+  const total = (await tableStats(db, first)).itemCount;
+  let done = 0;
+  db.meter.backfillProgress(tableName, indexName, 0);
   for (;;) {
     const table = db.catalog.get(tableName);
     const index = table?.globalIndexes.find((g) => g.id === indexId);
@@ -43,6 +49,8 @@ export async function backfillIndex(db: Database, tableName: string, indexId: nu
       if (e instanceof CommitConflictError) continue; // an item changed under us: read the page again
       throw e;
     }
+    done += page.length;
+    db.meter.backfillProgress(tableName, indexName, total === 0 ? 99 : Math.min(99, (100 * done) / total));
     const last = page[page.length - 1]!.key;
     from = new Uint8Array(last.length + 1);
     from.set(last);
@@ -59,7 +67,10 @@ export async function backfillIndex(db: Database, tableName: string, indexId: nu
         return { ...rest, status: 'ACTIVE' as const };
       }),
     };
-    if (await db.catalog.replace(table, next)) return;
+    if (await db.catalog.replace(table, next)) {
+      db.meter.backfillProgress(tableName, indexName, 100);
+      return;
+    }
   }
 }
 

@@ -7,7 +7,7 @@
 import type { Database } from './database.js';
 import type { TableRecord } from '../catalog/table-record.js';
 import { itemSize } from '../values/index.js';
-import { consumedCapacity, writeUnits, type CapacityParts, type ReturnConsumedCapacity } from './capacity.js';
+import { consumedCapacity, meterCapacity, writeUnits, type CapacityParts, type ReturnConsumedCapacity } from './capacity.js';
 import type { ItemAction } from './item-action.js';
 import { itemCollectionMetrics } from './item-collection-metrics.js';
 import { writeItem, type WriteOutcome } from './item-store.js';
@@ -41,7 +41,12 @@ export async function runItemWrite(
   const out: Record<string, unknown> = {};
   const attributes = action.attributes(outcome);
   if (attributes !== undefined) out.Attributes = attributes;
-  if (wantsCapacity) out.ConsumedCapacity = consumedCapacity(mode, action.table, writeCost(action.table, outcome));
+  // Counted whether or not the client asked. A blind write (no index, no
+  // stream, no capacity asked: item-store) does not read the old item, so
+  // the metrics count the new item's size only (docs/metrics.md).
+  const cost = writeCost(action.table, outcome);
+  meterCapacity(db.meter, 'write', action.table.name, cost);
+  if (wantsCapacity) out.ConsumedCapacity = consumedCapacity(mode, action.table, cost);
   if (options.ReturnItemCollectionMetrics === 'SIZE') {
     const metrics = await itemCollectionMetrics(db, action.table, action.key);
     if (metrics !== undefined) out.ItemCollectionMetrics = metrics;

@@ -218,7 +218,7 @@ export class ServerMetrics implements UsageMeter {
   table(name: string): TableSeries {
     let s = this.tables.get(name);
     if (s === undefined) {
-      if (this.tables.size >= MAX_TABLES) return this.table(OTHER_TABLE);
+      if (this.tables.size >= MAX_TABLES && name !== OTHER_TABLE) return this.table(OTHER_TABLE);
       s = new TableSeries(this, name);
       this.tables.set(name, s);
     }

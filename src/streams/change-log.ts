@@ -30,6 +30,8 @@ export function streamRecordWrite(db: Database, table: TableRecord, change: Chan
   const record = recordOfChange(stream.viewType, table.keySchema, change, now);
   if (record === undefined) return undefined;
   const sequence = sequenceClockOf(db.engine).next(now);
+  // Counted as the commit is made: a commit that then fails (rare) was counted too.
+  db.meter.streamRecordsWritten(table.name, 1);
   return {
     key: streamRecordKey(streamPrefix(table.id, labelMs(stream.label)), sequence),
     value: encoder.encode(JSON.stringify(record)),

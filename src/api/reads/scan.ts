@@ -162,6 +162,7 @@ export const scan = defineOperation<ScanInput>({
       selection,
       consistentRead: input.ConsistentRead === true,
       returnConsumedCapacity: input.ReturnConsumedCapacity,
+      operation: 'Scan',
     });
   },
 });
