@@ -118,7 +118,8 @@ export function checkUpdatedIndexKeys(table: TableRecord, old: Item | undefined,
     if (!(expected in value)) {
       throw errors.validation('The update expression attempted to update the secondary index key to unsupported type');
     }
-    const message = validateIndexKeyValue(name, value, expected, index.name);
+    const role = name === index.keySchema.hash ? 'hash' : 'range';
+    const message = validateIndexKeyValue(name, value, expected, index.name, role);
     if (message !== undefined) throw errors.validation(message);
   }
 }
