@@ -148,7 +148,8 @@ function checkSomethingToUpdate(input: UpdateTableInput): void {
 function checkIndexUpdateShapes(input: UpdateTableInput): void {
   const names = new Set<string>();
   for (const update of input.GlobalSecondaryIndexUpdates ?? []) {
-    const actions = [update.Update, update.Create, update.Delete].filter((a) => a !== undefined);
+    // A null entry (which the request schema lets through) holds no action either.
+    const actions = update == null ? [] : [update.Update, update.Create, update.Delete].filter((a) => a != null);
     if (actions.length === 0) {
       throw errors.validation(
         `${INVALID}One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null`,
