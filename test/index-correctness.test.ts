@@ -24,7 +24,7 @@ import {
   type DynamoDBClient,
   type UpdateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -169,6 +169,56 @@ describe('a global index added by UpdateTable', () => {
       ],
     });
     assert.deepEqual(await scanIndex('ic_backfill_range', 'by-g-r'), ['a']);
+  });
+});
+
+describe('a backfill cut short', () => {
+  it('resumes when the server starts again, after kill -9', async () => {
+    const dir = tempDir();
+    try {
+      let durable = await startServerProcess({ dataDir: dir.path });
+      let db = client(durable.url);
+      await db.send(new CreateTableCommand(hashTable('ic_resume')));
+      for (let i = 0; i < 50; i++) {
+        await db.send(new PutItemCommand({ TableName: 'ic_resume', Item: { pk: S(`p${i}`), g: S(i % 2 === 0 ? 'even' : 'odd') } }));
+      }
+      await db.send(
+        new UpdateTableCommand({
+          TableName: 'ic_resume',
+          AttributeDefinitions: [{ AttributeName: 'g', AttributeType: 'S' }],
+          GlobalSecondaryIndexUpdates: [
+            { Create: { IndexName: 'by-g', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } } },
+          ],
+        }),
+      );
+      // Killed before (or while) the backfill runs: it starts 50 ms after the answer.
+      await durable.kill();
+      db.destroy();
+      durable = await startServerProcess({ dataDir: dir.path });
+      db = client(durable.url);
+      try {
+        for (let i = 0; ; i++) {
+          const d = (await db.send(new DescribeTableCommand({ TableName: 'ic_resume' }))).Table!;
+          if (d.GlobalSecondaryIndexes!.every((g) => g.IndexStatus === 'ACTIVE')) break;
+          assert.ok(i < 400, 'the index stayed CREATING after a restart');
+          await new Promise((resolve) => setTimeout(resolve, 25));
+        }
+        const q = await db.send(
+          new QueryCommand({
+            TableName: 'ic_resume',
+            IndexName: 'by-g',
+            KeyConditionExpression: 'g = :g',
+            ExpressionAttributeValues: { ':g': S('even') },
+          }),
+        );
+        assert.equal(q.Count, 25);
+      } finally {
+        db.destroy();
+        await durable.stop();
+      }
+    } finally {
+      dir.remove();
+    }
   });
 });
 
