@@ -2,6 +2,10 @@
  * @module catalog/key-space
  * The layout of openddb's one ordered key space (DESIGN.md "Keys and ordering").
  *
+ *   0x00 0x00 <...>                              the storage engine's own keys (storage/engine.ts
+ *                                                ENGINE_KEY_PREFIX); nothing above storage writes them:
+ *   0x00 0x00 0x01                               the last stream sequence number issued (u64), read and
+ *                                                raised inside commits by the engine (CommitOptions.sequence)
  *   0x00 0x01 <table name UTF-8>                 catalog entry of a table
  *   0x00 0x02                                    next table id
  *   0x00 0x03 <table id u32>                     a dropped table whose data is being erased
@@ -26,6 +30,7 @@
  * key stay distinct, ordered by table key.
  */
 import { encodeKeyValue, partitionHash } from '../values/index.js';
+export { ENGINE_KEY_PREFIX, SEQUENCE_COUNTER_KEY } from '../storage/engine.js';
 import type { AttributeValue } from '../values/types.js';
 
 export const CATALOG_TABLE_PREFIX = Uint8Array.of(0x00, 0x01);

@@ -11,8 +11,9 @@ import * as assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { postgresUnavailable, startPostgresCluster, type PostgresCluster } from '../../test/helpers/postgres-cluster.js';
-import { runContractSuite } from './contract.js';
-import { CommitConflictError } from './engine.js';
+import { runContractSuite, type SharedAccess } from './contract.js';
+import { CommitConflictError, type StorageEngine } from './engine.js';
+import { openStorage } from './open-engine.js';
 import { PostgresEngine, SCHEMA_VERSION } from './postgres-engine.js';
 
 const unavailable = postgresUnavailable();
@@ -29,18 +30,34 @@ before(async () => {
 });
 after(() => cluster?.stop());
 
-let schemas = 0;
-const fresh = (maxStoredKeyBytes?: number) => () =>
-  PostgresEngine.open({
+/** Where each engine under test lives, so the shared-data tests can open it again. */
+const places = new WeakMap<StorageEngine, { schema: string; maxStoredKeyBytes?: number }>();
+
+async function openAt(schema: string, maxStoredKeyBytes?: number): Promise<StorageEngine> {
+  const engine = await PostgresEngine.open({
     connectionString: url,
-    schema: `t${schemas++}`,
-    poolSize: 4,
+    schema,
+    poolSize: 8,
     ...(maxStoredKeyBytes === undefined ? {} : { maxStoredKeyBytes }),
   });
+  places.set(engine, { schema, ...(maxStoredKeyBytes === undefined ? {} : { maxStoredKeyBytes }) });
+  return engine;
+}
+
+let schemas = 0;
+const fresh = (maxStoredKeyBytes?: number) => () => openAt(`t${schemas++}`, maxStoredKeyBytes);
+
+const shared: SharedAccess = {
+  openAnother: (engine) => {
+    const place = places.get(engine)!;
+    return openAt(place.schema, place.maxStoredKeyBytes);
+  },
+  childSpec: (engine) => ({ engine: 'postgres', connectionString: url, ...places.get(engine)! }),
+};
 
 if (unavailable === undefined) {
-  runContractSuite('postgres', fresh(), { manyKeys: 5_000 });
-  runContractSuite('postgres, 48-byte key limit', fresh(48), { manyKeys: 2_000 });
+  runContractSuite('postgres', fresh(), { manyKeys: 5_000, shared });
+  runContractSuite('postgres, 48-byte key limit', fresh(48), { manyKeys: 2_000, shared });
 } else {
   test('storage contract: postgres', { skip: unavailable }, () => {});
 }
@@ -91,6 +108,22 @@ describe('postgres engine', { skip: unavailable }, () => {
       await client.end();
     }
     await assert.rejects(PostgresEngine.open({ connectionString: url, schema: 'future' }), /written by a newer openddb/);
+  });
+
+  test('openStorage opens it from a postgres:// location, ?schema= choosing the schema', async () => {
+    const first = await openStorage(`${url}?schema=by_url`);
+    try {
+      assert.equal(first.capabilities.sharedAcrossProcesses, true);
+      await first.commit([{ key: Uint8Array.of(5), value: Uint8Array.of(6) }]);
+    } finally {
+      await first.close();
+    }
+    const again = await PostgresEngine.open({ connectionString: url, schema: 'by_url' });
+    try {
+      assert.deepEqual([...((await again.get(Uint8Array.of(5))) ?? [])], [6]);
+    } finally {
+      await again.close();
+    }
   });
 
   test('a bad schema name is refused before anything is sent', async () => {

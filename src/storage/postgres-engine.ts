@@ -19,6 +19,12 @@
  *   is absent needs them because there is no row to lock. A commit that
  *   writes without expectations takes the locks too, so it cannot slip
  *   between another commit's check and its write.
+ * - A commit that asks for sequence numbers (CommitOptions.sequence) is an
+ *   explicit transaction instead: it also locks the counter key
+ *   (SEQUENCE_COUNTER_KEY, in kv like every key), reads it, lets the caller
+ *   build its writes from the numbers, and writes everything with the new
+ *   counter. The counter's lock is held until COMMIT, so a commit that
+ *   becomes visible later always holds larger numbers.
  * - Durability is the server's: synchronous_commit must be on (checked at
  *   open). PostgreSQL's WAL flush already groups concurrent commits.
  *
@@ -29,9 +35,10 @@
 import pg from 'pg';
 import { assertKey, assertValue, compareBytes } from './byte-order.js';
 import { checkedLimit } from './range-limit.js';
-import { CommitConflictError } from './engine.js';
-import type { EngineCapabilities, KvEntry, KvExpectation, KvWrite, RangeOptions, StorageEngine } from './engine.js';
+import { CommitConflictError, SEQUENCE_COUNTER_KEY } from './engine.js';
+import type { CommitOptions, EngineCapabilities, KvEntry, KvExpectation, KvWrite, RangeOptions, StorageEngine } from './engine.js';
 import { LongKeyCodec } from './long-key-codec.js';
+import { checkedSequenceRequest, decodeSequenceCounter, encodeSequenceCounter, firstSequence } from './sequence-counter.js';
 
 /** Longest key stored as itself: under the btree entry limit (~2,700 bytes) with room for the row header. */
 export const MAX_STORED_KEY = 2_000;
@@ -180,7 +187,11 @@ export class PostgresEngine implements StorageEngine {
     return queryable.query<{ k: Buffer; v: Buffer }>(text, values).then((r) => r.rows);
   }
 
-  async commit(writes: readonly KvWrite[], expectations: readonly KvExpectation[] = []): Promise<void> {
+  async commit(
+    writes: readonly KvWrite[],
+    expectations: readonly KvExpectation[] = [],
+    options: CommitOptions = {},
+  ): Promise<void> {
     if (this.#closed) throw new Error('storage engine is closed');
     writes.forEach((w, i) => {
       assertKey(w.key, `writes[${i}].key`);
@@ -190,29 +201,48 @@ export class PostgresEngine implements StorageEngine {
       assertKey(e.key, `expectations[${i}].key`);
       assertValue(e.value, `expectations[${i}].value`);
     });
+    const sequence = checkedSequenceRequest(options.sequence);
     // Everything is copied now (copy() below): the driver serialises the
     // parameters later, and the caller may reuse its arrays at once.
-    // The last write of a key wins, as on every engine; one INSERT … ON
-    // CONFLICT may not touch a row twice.
-    const last = new Map<string, { key: Buffer; value: Buffer | null }>();
-    for (const write of writes) {
-      const key = copy(this.#codec.storedKey(write.key));
-      last.set(key.toString('latin1'), {
-        key,
-        value: write.value === null ? null : copy(this.#codec.storedValue(write.key, write.value)),
-      });
-    }
+    const batch = new WriteBatch(this.#codec);
+    for (const write of writes) batch.add(write);
     const expectKeys = expectations.map((e) => copy(this.#codec.storedKey(e.key)));
     const expectValues = expectations.map((e) => (e.value === null ? null : copy(this.#codec.storedValue(e.key, e.value))));
-    const writeKeys: Buffer[] = [];
-    const writeValues: (Buffer | null)[] = [];
-    for (const { key, value } of last.values()) {
-      writeKeys.push(key);
-      writeValues.push(value);
+    if (sequence === undefined) {
+      const result = await this.#pool.query<{ failed: number }>(this.#sql.commit, [expectKeys, expectValues, ...batch.columns()]);
+      const failed = result.rows[0]?.failed ?? -1;
+      if (failed >= 0) throw new CommitConflictError(failed);
+      return;
     }
-    const result = await this.#pool.query<{ failed: number }>(this.#sql.commit, [expectKeys, expectValues, writeKeys, writeValues]);
-    const failed = result.rows[0]?.failed ?? -1;
-    if (failed >= 0) throw new CommitConflictError(failed);
+    const counterKey = copy(SEQUENCE_COUNTER_KEY);
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN');
+      const begun = await client.query<{ failed: number; counter: Buffer | null }>(this.#sql.sequencedBegin, [
+        expectKeys,
+        expectValues,
+        [...batch.columns()[0], counterKey],
+        counterKey,
+      ]);
+      const failed = begun.rows[0]?.failed ?? -1;
+      if (failed >= 0) throw new CommitConflictError(failed);
+      const counter = begun.rows[0]?.counter;
+      const first = firstSequence(decodeSequenceCounter(counter == null ? undefined : bytes(counter)), sequence);
+      const more = sequence.writes(first);
+      more.forEach((w, i) => {
+        assertKey(w.key, `sequence writes[${i}].key`);
+        assertValue(w.value, `sequence writes[${i}].value`);
+      });
+      for (const write of more) batch.add(write);
+      batch.add({ key: SEQUENCE_COUNTER_KEY, value: encodeSequenceCounter(first + BigInt(sequence.count) - 1n) });
+      await client.query(this.#sql.applyWrites, batch.columns());
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async close(): Promise<void> {
@@ -222,12 +252,39 @@ export class PostgresEngine implements StorageEngine {
   }
 }
 
+/** A commit's writes in stored form, the last write of each key winning (one INSERT … ON CONFLICT may not touch a row twice). */
+class WriteBatch {
+  readonly #last = new Map<string, { key: Buffer; value: Buffer | null }>();
+  constructor(private readonly codec: LongKeyCodec) {}
+
+  add(write: KvWrite): void {
+    const key = copy(this.codec.storedKey(write.key));
+    this.#last.set(key.toString('latin1'), {
+      key,
+      value: write.value === null ? null : copy(this.codec.storedValue(write.key, write.value)),
+    });
+  }
+
+  /** [keys, values (null = delete)], as the SQL functions take them. */
+  columns(): [Buffer[], (Buffer | null)[]] {
+    const keys: Buffer[] = [];
+    const values: (Buffer | null)[] = [];
+    for (const { key, value } of this.#last.values()) {
+      keys.push(key);
+      values.push(value);
+    }
+    return [keys, values];
+  }
+}
+
 interface Statements {
   readonly get: string;
   readonly getMany: string;
   readonly rangeUp: string;
   readonly rangeDown: string;
   readonly commit: string;
+  readonly sequencedBegin: string;
+  readonly applyWrites: string;
 }
 
 function statements(schema: string): Statements {
@@ -243,6 +300,8 @@ function statements(schema: string): Statements {
       `SELECT k, v FROM ${kv} WHERE k >= $1 AND ($2::bytea IS NULL OR k < $2) AND ($4::bytea IS NULL OR k < $4) ` +
       `ORDER BY k DESC LIMIT $3`,
     commit: `SELECT ${schema}.commit_batch($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[]) AS failed`,
+    sequencedBegin: `SELECT failed, counter FROM ${schema}.sequenced_begin($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea)`,
+    applyWrites: `SELECT ${schema}.apply_writes($1::bytea[], $2::bytea[])`,
   };
 }
 
@@ -271,7 +330,7 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
     }
     if (version === undefined || version < SCHEMA_VERSION) {
       await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.kv (k bytea PRIMARY KEY, v bytea NOT NULL)`);
-      await client.query(commitFunction(schema));
+      for (const sql of commitFunctions(schema)) await client.query(sql);
       await client.query(
         `INSERT INTO ${schema}.meta (name, value) VALUES ('schema_version', $1)
          ON CONFLICT (name) DO UPDATE SET value = EXCLUDED.value`,
@@ -288,20 +347,25 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
 }
 
 /**
- * commit_batch(expect keys, expect values (NULL = absent), write keys, write
- * values (NULL = delete)) → the index of the first expectation that failed,
- * or -1 once everything is written. Runs as the statement's own transaction.
+ * The SQL functions. lock_and_check(expect keys, expect values (NULL =
+ * absent), keys to lock) takes a transaction-scoped advisory lock on every
+ * key in ascending hash order, then returns the index of the first
+ * expectation that fails, or -1. apply_writes(keys, values (NULL = delete))
+ * writes. commit_batch is both, as one statement and so one transaction.
+ * sequenced_begin also returns the sequence counter's value, read under its
+ * lock (the caller includes the counter key among the keys to lock).
  */
-function commitFunction(schema: string): string {
-  return `
-CREATE OR REPLACE FUNCTION ${schema}.commit_batch(ek bytea[], ev bytea[], wk bytea[], wv bytea[]) RETURNS integer
+function commitFunctions(schema: string): string[] {
+  return [
+    `
+CREATE OR REPLACE FUNCTION ${schema}.lock_and_check(ek bytea[], ev bytea[], lk bytea[]) RETURNS integer
 LANGUAGE plpgsql AS $fn$
 DECLARE
   lock_id bigint;
   current_value bytea;
 BEGIN
   FOR lock_id IN
-    SELECT DISTINCT hashtextextended(encode(key, 'base64'), 0) AS h FROM unnest(ek || wk) AS key ORDER BY h
+    SELECT DISTINCT hashtextextended(encode(key, 'base64'), 0) AS h FROM unnest(ek || lk) AS key ORDER BY h
   LOOP
     PERFORM pg_advisory_xact_lock(lock_id);
   END LOOP;
@@ -313,12 +377,44 @@ BEGIN
       RETURN i - 1;
     END IF;
   END LOOP;
+  RETURN -1;
+END
+$fn$`,
+    `
+CREATE OR REPLACE FUNCTION ${schema}.apply_writes(wk bytea[], wv bytea[]) RETURNS void
+LANGUAGE plpgsql AS $fn$
+BEGIN
   DELETE FROM ${schema}.kv WHERE k IN (SELECT x.k FROM unnest(wk, wv) AS x(k, v) WHERE x.v IS NULL);
   INSERT INTO ${schema}.kv (k, v) SELECT x.k, x.v FROM unnest(wk, wv) AS x(k, v) WHERE x.v IS NOT NULL
     ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v;
+END
+$fn$`,
+    `
+CREATE OR REPLACE FUNCTION ${schema}.commit_batch(ek bytea[], ev bytea[], wk bytea[], wv bytea[]) RETURNS integer
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  failed integer;
+BEGIN
+  failed := ${schema}.lock_and_check(ek, ev, wk);
+  IF failed >= 0 THEN RETURN failed; END IF;
+  PERFORM ${schema}.apply_writes(wk, wv);
   RETURN -1;
 END
-$fn$`;
+$fn$`,
+    `
+CREATE OR REPLACE FUNCTION ${schema}.sequenced_begin(ek bytea[], ev bytea[], lk bytea[], ck bytea)
+RETURNS TABLE (failed integer, counter bytea)
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  failed := ${schema}.lock_and_check(ek, ev, lk);
+  counter := NULL;
+  IF failed < 0 THEN
+    SELECT v INTO counter FROM ${schema}.kv WHERE k = ck;
+  END IF;
+  RETURN NEXT;
+END
+$fn$`,
+  ];
 }
 
 function buf(bytes: Uint8Array): Buffer {
