@@ -553,6 +553,7 @@ describe('UpdateTable refusals', () => {
         }),
       ),
       'ValidationException',
+      'One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [pk], AttributeDefinitions: [zz]',
     );
   });
 });

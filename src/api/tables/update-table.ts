@@ -7,6 +7,7 @@
 import { errors } from '../../errors/index.js';
 import { bool, list, str, struct, tableNameOrArn } from '../../validate/index.js';
 import type { IndexRecord, KeySchema, TableRecord, Throughput } from '../../catalog/table-record.js';
+import { hashAttributes, keyAttributes, rangeAttributes } from '../../catalog/table-record.js';
 import type { Database } from '../../data/database.js';
 import type { KeyType } from '../../values/types.js';
 import { defineOperation } from '../operation.js';
@@ -15,8 +16,8 @@ import { requireTableForControl } from '../../data/table-lookup.js';
 import { tableStats } from '../../data/table-stats.js';
 import {
   attributeDefinition,
+  globalKeySchema,
   indexName,
-  keySchema,
   onDemandThroughput,
   projection,
   provisionedThroughput,
@@ -70,7 +71,7 @@ export const updateTable = defineOperation<UpdateTableInput>({
           Update: struct({ IndexName: indexName({ required: true }), ProvisionedThroughput: provisionedThroughput, OnDemandThroughput: onDemandThroughput }),
           Create: struct({
             IndexName: indexName({ required: true }),
-            KeySchema: keySchema({ required: true }),
+            KeySchema: globalKeySchema({ required: true }),
             Projection: { ...projection, required: true },
             ProvisionedThroughput: provisionedThroughput,
             OnDemandThroughput: onDemandThroughput,
@@ -196,8 +197,10 @@ function withDeletedIndexes(next: TableRecord, deleted: readonly IndexRecord[]):
 
 /** "Schema:[SchemaElement: key{xyz:S:HASH}]", DynamoDB's rendering of a key schema in its redefinition error. */
 function renderSchema(keys: KeySchema, types: Readonly<Record<string, KeyType>>): string {
-  const elements = [`SchemaElement: key{${keys.hash}:${types[keys.hash]}:HASH}`];
-  if (keys.range !== undefined) elements.push(`SchemaElement: key{${keys.range}:${types[keys.range]}:RANGE}`);
+  const elements = [
+    ...hashAttributes(keys).map((name) => `SchemaElement: key{${name}:${types[name]}:HASH}`),
+    ...rangeAttributes(keys).map((name) => `SchemaElement: key{${name}:${types[name]}:RANGE}`),
+  ];
   return `Schema:[${elements.join(', ')}]`;
 }
 
@@ -210,11 +213,11 @@ function renderSchema(keys: KeySchema, types: Readonly<Record<string, KeyType>>)
  * kept (paritysuite/dynamodb-conformance#78, observed on AWS).
  */
 function checkNoRedefinition(table: TableRecord, keys: KeySchema, requested: Readonly<Record<string, KeyType>>): void {
-  for (const name of keys.range === undefined ? [keys.hash] : [keys.hash, keys.range]) {
+  for (const name of keyAttributes(keys)) {
     const existing = table.attributeDefinitions[name];
     if (existing === undefined || existing === requested[name]) continue;
-    const owner = [{ keySchema: table.keySchema }, ...table.localIndexes, ...table.globalIndexes].find(
-      (s) => s.keySchema.hash === name || s.keySchema.range === name,
+    const owner = [{ keySchema: table.keySchema }, ...table.localIndexes, ...table.globalIndexes].find((s) =>
+      keyAttributes(s.keySchema).includes(name),
     )!;
     throw errors.validation(
       `${INVALID}Attributes cannot be redefined. Please check that your attribute has the same type as previously defined. ` +
@@ -309,9 +312,16 @@ function plan(
         if (input.AttributeDefinitions === undefined) {
           throw errors.validation(`${INVALID}AttributeDefinitions must be specified when creating a GlobalSecondaryIndex`);
         }
+        const keys = checkKeySchema(create.KeySchema, Object.keys(definitions), true);
         // The new index's key attributes must be in this request's definitions,
         // even when the table already defines them (dynoxide#144, observed on AWS).
-        const keys = checkKeySchema(create.KeySchema, Object.keys(requested));
+        const undefinedHere = keyAttributes(keys).filter((name) => requested[name] === undefined);
+        if (undefinedHere.length > 0) {
+          throw errors.validation(
+            `${INVALID}Some index key attributes are not defined in AttributeDefinitions. ` +
+              `Keys: [${create.KeySchema.map((e) => e.AttributeName).join(', ')}], AttributeDefinitions: [${Object.keys(requested).join(', ')}]`,
+          );
+        }
         checkNoRedefinition(table, keys, requested);
         const proj = checkProjection(create.Projection, keys, table.keySchema);
         if (
@@ -365,8 +375,7 @@ function plan(
     const used = new Set<string>([table.keySchema.hash]);
     if (table.keySchema.range) used.add(table.keySchema.range);
     for (const index of [...table.localIndexes, ...globalIndexes]) {
-      used.add(index.keySchema.hash);
-      if (index.keySchema.range) used.add(index.keySchema.range);
+      for (const name of keyAttributes(index.keySchema)) used.add(name);
     }
     const attributeDefinitions = Object.fromEntries(Object.entries(definitions).filter(([name]) => used.has(name)));
     next = { ...next, globalIndexes, attributeDefinitions, nextIndexId };
