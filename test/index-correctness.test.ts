@@ -403,6 +403,34 @@ describe('attribute redefinition', () => {
       'ValidationException',
       /^One or more parameter values were invalid: Attributes cannot be redefined\. .* Existing schema: Schema:\[SchemaElement: key\{pk:S:HASH\}\] New schema: Schema:\[SchemaElement: key\{pk:N:HASH\}\]$/,
     );
+    // A multi-attribute key lists every element of both schemas.
+    await expectError(
+      ddb.send(
+        new UpdateTableCommand({
+          TableName: 'ic_redefine',
+          AttributeDefinitions: [
+            { AttributeName: 'xyz', AttributeType: 'B' },
+            { AttributeName: 'h2', AttributeType: 'S' },
+            { AttributeName: 'r1', AttributeType: 'N' },
+          ],
+          GlobalSecondaryIndexUpdates: [
+            {
+              Create: {
+                IndexName: 'index4',
+                KeySchema: [
+                  { AttributeName: 'h2', KeyType: 'HASH' },
+                  { AttributeName: 'xyz', KeyType: 'HASH' },
+                  { AttributeName: 'r1', KeyType: 'RANGE' },
+                ],
+                Projection: { ProjectionType: 'ALL' },
+              },
+            },
+          ],
+        }),
+      ),
+      'ValidationException',
+      'One or more parameter values were invalid: Attributes cannot be redefined. Please check that your attribute has the same type as previously defined. Existing schema: Schema:[SchemaElement: key{xyz:S:HASH}] New schema: Schema:[SchemaElement: key{h2:S:HASH}, SchemaElement: key{xyz:B:HASH}, SchemaElement: key{r1:N:RANGE}]',
+    );
     const d = (await ddb.send(new DescribeTableCommand({ TableName: 'ic_redefine' }))).Table!;
     assert.deepEqual(
       d.GlobalSecondaryIndexes!.map((g) => g.IndexName),
