@@ -29,10 +29,12 @@ export async function openDatabase(engine: StorageEngine, options: Omit<Database
  * idempotent, so a page written before the stop is merely written again.
  */
 function resumeBackfills(db: Database): void {
-  for (const table of db.catalog.list()) {
+  for (const table of db.catalog.all()) {
+    // The backfill finds its table by name, so it runs in the table's own scope.
+    const scoped = db.inScope({ account: table.account, region: table.region });
     for (const index of table.globalIndexes) {
       if (index.status !== 'CREATING') continue;
-      db.runInBackground(`backfill of index ${index.id} on ${table.name}`, () => backfillIndex(db, table.name, index.id));
+      db.runInBackground(`backfill of index ${index.id} on ${table.name}`, () => backfillIndex(scoped, table.name, index.id));
     }
   }
 }
