@@ -14,6 +14,7 @@ export const legacyConditions = () =>
       AttributeValueList: list(attrValue()),
       ComparisonOperator: str({ required: true, enum: COMPARISON_OPERATORS }),
     }),
+    { nullValue: 'The filter condition for an attribute cannot be null: {key}' },
   );
 
 export const indexName = () => str({ min: 3, max: 255, pattern: '[a-zA-Z0-9_.-]+' });

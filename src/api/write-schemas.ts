@@ -36,6 +36,7 @@ export const expected = () =>
       Exists: bool(),
       Value: attrValue(),
     }),
+    { nullValue: 'One or more parameter values were invalid: ExpectedAttributeValue must not be null for Attribute: {key}' },
   );
 
 /** AttributeUpdates: attribute name → AttributeValueUpdate. */

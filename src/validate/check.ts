@@ -8,7 +8,7 @@
  */
 import { errors } from '../errors/index.js';
 import { checkAttributeValueShape } from '../values/index.js';
-import type { OperationSchema, Shape, StringShape } from './schema.js';
+import type { ListShape, OperationSchema, Shape, StringShape } from './schema.js';
 import { TABLE_NAME_PATTERN } from './schema.js';
 
 const MAX_REPORTED_VIOLATIONS = 10;
@@ -123,21 +123,34 @@ function checkType(value: unknown, shape: Shape): unknown {
 
 /**
  * Checks constraints over an input that passed checkTypes, throwing one
- * ValidationException that lists up to ten violations.
+ * ValidationException that lists up to ten violations. When none failed,
+ * a null list member or map value that DynamoDB's service code refuses
+ * with its own message (ListShape.nullMember) is reported next.
  */
 export function checkConstraints(input: Record<string, unknown>, schema: OperationSchema): void {
-  const violations: string[] = [];
-  const style: Style = schema.newStyleMessages ? 'new' : 'classic';
+  const ctx: Context = { style: schema.newStyleMessages ? 'new' : 'classic', out: [], serviceError: undefined, mapKey: '' };
   for (const name in schema.members) {
-    visit(input[name], schema.members[name]!, name, undefined, style, violations);
+    visit(input[name], schema.members[name]!, name, undefined, ctx);
   }
+  const violations = ctx.out;
   if (violations.length > 0) {
     const n = violations.length;
     throw errors.validation(`${n} validation error${n > 1 ? 's' : ''} detected: ${violations.join('; ')}`);
   }
+  if (ctx.serviceError !== undefined) throw errors.validation(ctx.serviceError);
 }
 
 type Style = 'classic' | 'new';
+
+interface Context {
+  readonly style: Style;
+  /** The violations found so far (at most ten are kept). */
+  readonly out: string[];
+  /** The first service-code message a null member called for. */
+  serviceError: string | undefined;
+  /** The key of the map entry being visited, for `{key}` in those messages. */
+  mapKey: string;
+}
 
 /** True when no value of this shape can violate a constraint. */
 function unconstrained(shape: Shape): boolean {
@@ -166,6 +179,7 @@ function unconstrained(shape: Shape): boolean {
   }
 }
 
+
 function memberPath(parent: string | undefined, name: string, style: Style): string {
   const own = style === 'new' ? name : lowerFirst(name);
   return parent === undefined ? own : `${parent}.${own}`;
@@ -175,18 +189,28 @@ export function lowerFirst(s: string): string {
   return s.length === 0 ? s : s[0]!.toLowerCase() + s.slice(1);
 }
 
-function visit(
-  value: unknown,
-  shape: Shape,
-  name: string,
-  parent: string | undefined,
-  style: Style,
-  out: string[],
-): void {
+/**
+ * A null list member or map value at `path` (the member's own path, ending
+ * in `.member`): DynamoDB's service message if the shape names one, else
+ * Coral's "Member must not be null" for a member the operation needs.
+ */
+function nullMember(message: string | undefined, member: Shape, path: string, ctx: Context): void {
+  if (message !== undefined) {
+    ctx.serviceError ??= message.replace('{key}', ctx.mapKey);
+  } else if (member.type !== 'attributeValue' && ctx.out.length < MAX_REPORTED_VIOLATIONS) {
+    // (A null AttributeValue is left to the operation, which names the
+    // attribute or placeholder in its message.)
+    ctx.out.push(violation(null, path, 'Member must not be null', member, ctx.style));
+  }
+}
+
+function visit(value: unknown, shape: Shape, name: string, parent: string | undefined, ctx: Context): void {
+  const out = ctx.out;
   if (out.length >= MAX_REPORTED_VIOLATIONS) return;
   // Most members of most requests are absent or unconstrained: leave before
   // building a path and a closure for them (this runs for every request).
   if (value === undefined || value === null ? !shape.required : unconstrained(shape)) return;
+  const style = ctx.style;
   const path = memberPath(parent, name, style);
   const fail = (constraint: string) => {
     if (out.length < MAX_REPORTED_VIOLATIONS) out.push(violation(value, path, constraint, shape, style));
@@ -210,22 +234,28 @@ function visit(
     case 'list': {
       const items = value as unknown[];
       checkLength(items.length, shape, fail);
-      items.forEach((item, i) => visit(item, shape.member, 'member', `${path}.${i + 1}`, style, out));
+      visitListMembers(items, shape, path, ctx);
       return;
     }
     case 'map': {
       const entries = Object.entries(value as Record<string, unknown>);
       checkLength(entries.length, shape, fail);
+      const outerKey = ctx.mapKey;
       for (const [k, v] of entries) {
+        ctx.mapKey = k;
         if (shape.key) {
           checkString(k, shape.key, (constraint) => {
             if (out.length < MAX_REPORTED_VIOLATIONS) out.push(violation(k, path, constraint, shape.key!, style));
           });
         }
+        if (v === null) {
+          nullMember(shape.nullValue, shape.value, `${path}.${k}.member`, ctx);
+          continue;
+        }
         // A map value's own constraints are reported against the map as a
         // whole: "Map value must satisfy constraint: [...]".
         // When one fails, Coral lists every length constraint of the value, upper bound first.
-        if (v !== null && (shape.value.type === 'list' || shape.value.type === 'map')) {
+        if (shape.value.type === 'list' || shape.value.type === 'map') {
           const len = Array.isArray(v) ? v.length : Object.keys(v as object).length;
           let failed = false;
           checkLength(len, shape.value, () => (failed = true));
@@ -236,13 +266,14 @@ function visit(
             fail(`Map value must satisfy constraint: [${all.join(', ')}]`);
           }
         }
-        visitMapValueChildren(v, shape.value, `${path}.${k}`, style, out);
+        visitMapValueChildren(v, shape.value, `${path}.${k}`, ctx);
       }
+      ctx.mapKey = outerKey;
       return;
     }
     case 'structure':
       for (const member in shape.members) {
-        visit((value as Record<string, unknown>)[member], shape.members[member]!, member, path, style, out);
+        visit((value as Record<string, unknown>)[member], shape.members[member]!, member, path, ctx);
       }
       return;
     case 'boolean':
@@ -256,15 +287,22 @@ function visit(
   }
 }
 
+function visitListMembers(items: readonly unknown[], shape: ListShape, path: string, ctx: Context): void {
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item === null) nullMember(shape.nullMember, shape.member, `${path}.${i + 1}.member`, ctx);
+    else visit(item, shape.member, 'member', `${path}.${i + 1}`, ctx);
+  }
+}
+
 /** Visits what lies inside a map value (its members), whose own length was checked by the map. */
-function visitMapValueChildren(value: unknown, shape: Shape, path: string, style: Style, out: string[]): void {
-  if (value === null || value === undefined) return;
+function visitMapValueChildren(value: unknown, shape: Shape, path: string, ctx: Context): void {
   if (shape.type === 'list') {
-    (value as unknown[]).forEach((item, i) => visit(item, shape.member, 'member', `${path}.${i + 1}`, style, out));
+    visitListMembers(value as unknown[], shape, path, ctx);
   } else if (shape.type === 'structure') {
     // Coral names a map value's members through `.member`, as it does a list's.
     for (const member in shape.members) {
-      visit((value as Record<string, unknown>)[member], shape.members[member]!, member, `${path}.member`, style, out);
+      visit((value as Record<string, unknown>)[member], shape.members[member]!, member, `${path}.member`, ctx);
     }
   }
 }

@@ -68,7 +68,11 @@ export const batchWriteItem = defineOperation<BatchWriteItemInput>({
     members: {
       // The per-table list length is checked in run(): DynamoDB's message
       // names every constraint of the list, not just the one it broke.
-      RequestItems: map(list(writeRequest), { required: true, key: tableNameOrArn() }),
+      RequestItems: map(list(writeRequest, { nullMember: 'The batch write request list for a table cannot be null or empty' }), {
+        required: true,
+        key: tableNameOrArn(),
+        nullValue: 'The batch write request list for a table cannot be null or empty: {key}',
+      }),
       ReturnConsumedCapacity: returnConsumedCapacity(),
       ReturnItemCollectionMetrics: returnItemCollectionMetrics(),
     },

@@ -13,7 +13,7 @@ export const keySchemaElement = struct(
 );
 
 export const keySchema = (o: { required?: boolean } = {}) =>
-  list(keySchemaElement, { min: 1, max: 2, ...o });
+  list(keySchemaElement, { min: 1, max: 2, nullMember: 'Key schema element is invalid.', ...o });
 
 export const attributeDefinition = struct(
   {
