@@ -8,7 +8,7 @@ export const item = (o: { required?: boolean } = {}) => map(attrValue(), o);
 export const returnConsumedCapacity = () => str({ enum: ['INDEXES', 'TOTAL', 'NONE'] });
 export const returnItemCollectionMetrics = () => str({ enum: ['SIZE', 'NONE'] });
 export const returnValuesOnConditionCheckFailure = () => str({ enum: ['ALL_OLD', 'NONE'] });
-/** Query and Scan print [AND, OR]; the single-item writes print [OR, AND] (write-schemas.ts). */
-export const conditionalOperator = () => str({ enum: ['AND', 'OR'] });
+/** Coral prints [OR, AND] for Query and Scan as for the single-item writes (dynalite's DynamoDB-verified tests). */
+export const conditionalOperator = () => str({ enum: ['OR', 'AND'] });
 export const expressionAttributeNames = () => map(str());
 export const expressionAttributeValues = () => map(attrValue());

@@ -12,6 +12,7 @@ import type { KeyType } from '../../values/types.js';
 import { defineOperation } from '../operation.js';
 import { describeTable } from './table-description.js';
 import { requireTableForControl } from '../../data/table-lookup.js';
+import { checkDistinctAttributeDefinitions } from './table-schemas.js';
 import { tableStats } from '../../data/table-stats.js';
 import {
   attributeDefinition,
@@ -192,6 +193,7 @@ function plan(db: Database, table: TableRecord, input: UpdateTableInput): { next
 
   if (input.GlobalSecondaryIndexUpdates !== undefined) {
     const definitions: Record<string, KeyType> = { ...table.attributeDefinitions };
+    checkDistinctAttributeDefinitions(input.AttributeDefinitions ?? []);
     for (const d of input.AttributeDefinitions ?? []) {
       const existing = definitions[d.AttributeName];
       if (existing !== undefined && existing !== d.AttributeType) {
