@@ -172,6 +172,8 @@ function unconstrained(shape: Shape): boolean {
         shape.min === undefined &&
         shape.max === undefined &&
         shape.key === undefined &&
+        shape.emptyKey === undefined &&
+        shape.emptyValue === undefined &&
         (shape.value.type === 'attributeValue' || (shape.value.type === 'string' && unconstrained(shape.value)))
       );
     default:
@@ -235,9 +237,21 @@ function visit(value: unknown, shape: Shape, name: string, parent: string | unde
       const items = value as unknown[];
       checkLength(items.length, shape, fail);
       visitListMembers(items, shape, path, ctx);
+      if (shape.emptyMember !== undefined && ctx.serviceError === undefined && items.includes('')) {
+        ctx.serviceError = shape.emptyMember;
+      }
       return;
     }
     case 'map': {
+      if (shape.emptyKey !== undefined && ctx.serviceError === undefined && '' in (value as object)) {
+        ctx.serviceError = shape.emptyKey;
+      }
+      // An item's values are AttributeValues, checked by the operation: its
+      // one service check is the empty name above, without a walk of its
+      // members (this runs for every item written).
+      if (shape.value.type === 'attributeValue' && shape.min === undefined && shape.max === undefined && shape.key === undefined) {
+        return;
+      }
       const entries = Object.entries(value as Record<string, unknown>);
       checkLength(entries.length, shape, fail);
       const outerKey = ctx.mapKey;
@@ -252,6 +266,7 @@ function visit(value: unknown, shape: Shape, name: string, parent: string | unde
           nullMember(shape.nullValue, shape.value, `${path}.${k}.member`, ctx);
           continue;
         }
+        if (v === '' && shape.emptyValue !== undefined) ctx.serviceError ??= shape.emptyValue.replace('{key}', k);
         // A map value's own constraints are reported against the map as a
         // whole: "Map value must satisfy constraint: [...]".
         // When one fails, Coral lists every length constraint of the value, upper bound first.

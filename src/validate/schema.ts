@@ -63,6 +63,8 @@ export interface ListShape extends Common {
    * constraint violation "Member must not be null" at '<list>.<n>.member'.
    */
   readonly nullMember?: string;
+  /** DynamoDB's service message for an empty string member (e.g. "Empty attribute name"). */
+  readonly emptyMember?: string;
 }
 
 export interface MapShape extends Common {
@@ -74,6 +76,10 @@ export interface MapShape extends Common {
   readonly key?: StringShape;
   /** As ListShape.nullMember, for a null value; `{key}` is that value's key. */
   readonly nullValue?: string;
+  /** DynamoDB's service message for the empty key (e.g. "Empty attribute name"). */
+  readonly emptyKey?: string;
+  /** DynamoDB's service message for an empty string value; `{key}` is its key. */
+  readonly emptyValue?: string;
 }
 
 export interface StructureShape extends Common {
