@@ -8,7 +8,7 @@
  */
 import { errors } from '../errors/index.js';
 import { checkAttributeValueShape } from '../values/index.js';
-import type { ListShape, OperationSchema, Shape, StringShape } from './schema.js';
+import type { ListShape, MapShape, OperationSchema, Shape, StringShape } from './schema.js';
 import { TABLE_NAME_PATTERN } from './schema.js';
 
 const MAX_REPORTED_VIOLATIONS = 10;
@@ -212,6 +212,7 @@ function visit(value: unknown, shape: Shape, name: string, parent: string | unde
   // Most members of most requests are absent or unconstrained: leave before
   // building a path and a closure for them (this runs for every request).
   if (value === undefined || value === null ? !shape.required : unconstrained(shape)) return;
+  if (shape.type === 'map' && serviceChecksOnly(value as Record<string, unknown>, shape, ctx)) return;
   const style = ctx.style;
   const path = memberPath(parent, name, style);
   const fail = (constraint: string) => {
@@ -243,15 +244,7 @@ function visit(value: unknown, shape: Shape, name: string, parent: string | unde
       return;
     }
     case 'map': {
-      if (shape.emptyKey !== undefined && ctx.serviceError === undefined && '' in (value as object)) {
-        ctx.serviceError = shape.emptyKey;
-      }
-      // An item's values are AttributeValues, checked by the operation: its
-      // one service check is the empty name above, without a walk of its
-      // members (this runs for every item written).
-      if (shape.value.type === 'attributeValue' && shape.min === undefined && shape.max === undefined && shape.key === undefined) {
-        return;
-      }
+      if (shape.emptyKey !== undefined && '' in (value as object)) ctx.serviceError ??= shape.emptyKey;
       const entries = Object.entries(value as Record<string, unknown>);
       checkLength(entries.length, shape, fail);
       const outerKey = ctx.mapKey;
@@ -300,6 +293,28 @@ function visit(value: unknown, shape: Shape, name: string, parent: string | unde
       return never;
     }
   }
+}
+
+/**
+ * Items and ExpressionAttributeNames, in every request: maps whose only
+ * checks are the service's empty-name ones are checked here, without the
+ * path strings and closures of a full visit. True when the map is done.
+ */
+function serviceChecksOnly(map: Record<string, unknown>, shape: MapShape, ctx: Context): boolean {
+  if (shape.min !== undefined || shape.max !== undefined || shape.key !== undefined) return false;
+  if (shape.value.type === 'attributeValue') {
+    // The values are AttributeValues, checked by the operation.
+    if (shape.emptyKey !== undefined && '' in map) ctx.serviceError ??= shape.emptyKey;
+    return true;
+  }
+  if (shape.value.type !== 'string' || !unconstrained(shape.value)) return false;
+  if (shape.emptyKey !== undefined && '' in map) ctx.serviceError ??= shape.emptyKey;
+  if (shape.emptyValue !== undefined) {
+    for (const k in map) {
+      if (map[k] === '') ctx.serviceError ??= shape.emptyValue.replace('{key}', k);
+    }
+  }
+  return true;
 }
 
 function visitListMembers(items: readonly unknown[], shape: ListShape, path: string, ctx: Context): void {
