@@ -212,7 +212,7 @@ function visit(value: unknown, shape: Shape, name: string, parent: string | unde
   // Most members of most requests are absent or unconstrained: leave before
   // building a path and a closure for them (this runs for every request).
   if (value === undefined || value === null ? !shape.required : unconstrained(shape)) return;
-  if (shape.type === 'map' && serviceChecksOnly(value as Record<string, unknown>, shape, ctx)) return;
+  if (shape.type === 'map' && value != null && serviceChecksOnly(value as Record<string, unknown>, shape, ctx)) return;
   const style = ctx.style;
   const path = memberPath(parent, name, style);
   const fail = (constraint: string) => {
