@@ -209,6 +209,19 @@ describe('constraint messages', () => {
     );
   });
 
+  it("report a map's keys once against the whole map, and name a map value's members through .member", async () => {
+    await validation(
+      'BatchWriteItem',
+      { RequestItems: { 'aa;': [{ PutRequest: {}, DeleteRequest: {} }] }, ReturnConsumedCapacity: 'hi' },
+      "4 validation errors detected: Value '{aa;=[WriteRequest(putRequest=PutRequest(), deleteRequest=DeleteRequest())]}' at 'requestItems' " +
+        'failed to satisfy constraint: Map keys must satisfy constraint: [Member must have length less than or equal to 255, ' +
+        'Member must have length greater than or equal to 3, Member must satisfy regular expression pattern: [a-zA-Z0-9_.-]+]; ' +
+        "Value null at 'requestItems.aa;.member.1.member.putRequest.item' failed to satisfy constraint: Member must not be null; " +
+        "Value null at 'requestItems.aa;.member.1.member.deleteRequest.key' failed to satisfy constraint: Member must not be null; " +
+        "Value 'hi' at 'returnConsumedCapacity' failed to satisfy constraint: Member must satisfy enum value set: [INDEXES, TOTAL, NONE]",
+    );
+  });
+
   it('stop at ten violations', async () => {
     const r = await call('TransactGetItems', { TransactItems: Array.from({ length: 12 }, () => ({ Get: {} })) });
     assert.equal(r.status, 400);

@@ -248,13 +248,17 @@ function visit(value: unknown, shape: Shape, name: string, parent: string | unde
       const entries = Object.entries(value as Record<string, unknown>);
       checkLength(entries.length, shape, fail);
       const outerKey = ctx.mapKey;
+      // Keys' constraints are reported, as a map value's are, once against
+      // the whole map: "Map keys must satisfy constraint: [every constraint
+      // of the key, upper bound first]" (dynalite's DynamoDB-verified tests).
+      let keyConstraints: readonly string[] | undefined;
+      for (const [k] of entries) {
+        if (shape.key === undefined || keyConstraints !== undefined) break;
+        keyConstraints = failedKeyConstraints(k, shape.key);
+      }
+      if (keyConstraints !== undefined) fail(`Map keys must satisfy constraint: [${keyConstraints.join(', ')}]`);
       for (const [k, v] of entries) {
         ctx.mapKey = k;
-        if (shape.key) {
-          checkString(k, shape.key, (constraint) => {
-            if (out.length < MAX_REPORTED_VIOLATIONS) out.push(violation(k, path, constraint, shape.key!, style));
-          });
-        }
         if (v === null) {
           nullMember(shape.nullValue, shape.value, `${path}.${k}.member`, ctx);
           continue;
@@ -325,16 +329,42 @@ function visitListMembers(items: readonly unknown[], shape: ListShape, path: str
   }
 }
 
-/** Visits what lies inside a map value (its members), whose own length was checked by the map. */
+/**
+ * Visits what lies inside a map value (its members), whose own length was
+ * checked by the map. Coral names a map value `<map>.<key>.member`, as it
+ * names a list's (`requestItems.t.member.1.member.putRequest.item`).
+ */
 function visitMapValueChildren(value: unknown, shape: Shape, path: string, ctx: Context): void {
   if (shape.type === 'list') {
-    visitListMembers(value as unknown[], shape, path, ctx);
+    visitListMembers(value as unknown[], shape, `${path}.member`, ctx);
   } else if (shape.type === 'structure') {
-    // Coral names a map value's members through `.member`, as it does a list's.
     for (const member in shape.members) {
       visit((value as Record<string, unknown>)[member], shape.members[member]!, member, `${path}.member`, ctx);
     }
   }
+}
+
+/** Every constraint of a key shape, when `key` breaks one of them (else undefined). */
+function failedKeyConstraints(key: string, shape: StringShape): readonly string[] | undefined {
+  let failed = false;
+  checkString(key, shape, () => (failed = true));
+  if (!failed) return undefined;
+  if (shape.tableNameOrArn) {
+    // A key that is no valid table name (nor ARN) breaks the name rules.
+    return key.length < 1 || key.length > 1024
+      ? ['Member must have length less than or equal to 1024', 'Member must have length greater than or equal to 1']
+      : [
+          'Member must have length less than or equal to 255',
+          'Member must have length greater than or equal to 3',
+          `Member must satisfy regular expression pattern: ${TABLE_NAME_PATTERN}`,
+        ];
+  }
+  const all: string[] = [];
+  if (shape.max !== undefined) all.push(`Member must have length less than or equal to ${shape.max}`);
+  if (shape.min !== undefined) all.push(`Member must have length greater than or equal to ${shape.min}`);
+  if (shape.pattern !== undefined) all.push(`Member must satisfy regular expression pattern: ${shape.pattern}`);
+  if (shape.enum !== undefined) all.push(`Member must satisfy enum value set: [${shape.enum.join(', ')}]`);
+  return all;
 }
 
 function checkLength(length: number, shape: { min?: number; max?: number }, fail: (c: string) => void): void {
