@@ -5,15 +5,50 @@
  * postgres-engine.test.ts) by calling runContractSuite with a factory that
  * opens a fresh, empty engine. Nothing here knows which backend it tests;
  * a backend that cannot pass a test must skip it with a reason.
+ *
+ * An engine whose data other handles can share (capabilities.
+ * sharedAcrossProcesses) also runs the shared-data tests: a second handle
+ * on the same data, in this process and in a child process
+ * (contract-child.ts), must see every acknowledged commit at once and race
+ * correctly on expectations and sequence numbers.
  */
 import * as assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
-import { CommitConflictError } from './engine.js';
+import type { ChildEngineSpec } from './contract-child.js';
+import { createRace, increments, prefixEnd, recordSequence, sequenceWriter, tailRecords } from './contract-workloads.js';
+import { CommitConflictError, SEQUENCE_COUNTER_KEY } from './engine.js';
 import type { KvEntry, StorageEngine } from './engine.js';
 
 export interface ContractSuiteOptions {
   /** Scales the "many keys" test (default 20,000 keys). */
   readonly manyKeys?: number;
+  /** How other handles reach an engine's data; required when the engine declares it shared. */
+  readonly shared?: SharedAccess;
+}
+
+export interface SharedAccess {
+  /** Opens another handle, in this process, on the data `engine` holds. */
+  openAnother(engine: StorageEngine): Promise<StorageEngine>;
+  /** What contract-child.js needs to open the same data in a child process. */
+  childSpec(engine: StorageEngine): ChildEngineSpec;
+}
+
+const childPath = fileURLToPath(new URL('./contract-child.js', import.meta.url));
+
+/** Runs a workload in a child process on the same data; resolves with its JSON result. */
+async function inChild(spec: ChildEngineSpec, workload: string, args: Record<string, string | number>): Promise<unknown> {
+  const child = spawn(process.execPath, [childPath, JSON.stringify(spec), workload, JSON.stringify(args)], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let stdout = '';
+  let stderr = '';
+  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+  const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+  assert.equal(code, 0, `child ${workload} failed: ${stderr}`);
+  return JSON.parse(stdout.trim()) as unknown;
 }
 
 const enc = new TextEncoder();
@@ -73,6 +108,11 @@ async function rejectsWithConflict(promise: Promise<unknown>, index: number): Pr
     assert.equal(error.expectationIndex, index);
     return true;
   });
+}
+
+/** The end of sequenceWriter's records under a prefix: its markers start at prefix ++ 0xff. */
+function recordsEnd(prefix: string): Uint8Array {
+  return new Uint8Array([...k(prefix), 0xff]);
 }
 
 const EMPTY = new Uint8Array(0);
@@ -657,6 +697,223 @@ export function runContractSuite(
         assert.equal(everything.length, model.size);
         for (const { key, value } of model.values()) assert.equal(hex(await engine.get(key)), hex(value));
       }));
+
+    describe('engine-issued sequence numbers', () => {
+      const record = (prefix: string, n: bigint): Uint8Array => {
+        const key = new Uint8Array(prefix.length + 8);
+        key.set(k(prefix), 0);
+        new DataView(key.buffer).setBigUint64(prefix.length, n);
+        return key;
+      };
+
+      test('consecutive numbers above every earlier one and at least the floor, written in the same commit', () =>
+        withEngine(async (engine) => {
+          const issued: bigint[] = [];
+          const take = (count: number, floor: bigint, expectations: { key: Uint8Array; value: Uint8Array | null }[] = []) =>
+            engine.commit([{ key: k(`own-${issued.length}`), value: k('x') }], expectations, {
+              sequence: {
+                count,
+                floor,
+                writes: (first) => {
+                  issued.push(first);
+                  return Array.from({ length: count }, (_, i) => ({ key: record('s/', first + BigInt(i)), value: k(`${count}`) }));
+                },
+              },
+            });
+          await take(3, 0n);
+          await take(1, 0n);
+          assert.equal(issued[1], issued[0]! + 3n);
+          await take(2, 1_000_000n);
+          assert.equal(issued[2], 1_000_000n);
+          // A floor below the counter changes nothing.
+          await take(1, 5n);
+          assert.equal(issued[3], 1_000_002n);
+          const records = await engine.range(k('s/'), k('s0'));
+          assert.deepEqual(
+            records.map((e) => recordSequence(e.key)),
+            [issued[0]!, issued[0]! + 1n, issued[0]! + 2n, issued[1]!, 1_000_000n, 1_000_001n, 1_000_002n],
+          );
+          assert.ok(await engine.get(k('own-3')));
+          // The counter is the engine's, under its reserved key.
+          assert.ok(await engine.get(SEQUENCE_COUNTER_KEY));
+        }));
+
+      test('a failed expectation takes no numbers and never calls writes; a throwing writes writes nothing', () =>
+        withEngine(async (engine) => {
+          let firstSeen: bigint | undefined;
+          await engine.commit([], [], { sequence: { count: 1, floor: 10n, writes: (first) => ((firstSeen = first), []) } });
+          assert.equal(firstSeen, 10n);
+          let called = false;
+          await rejectsWithConflict(
+            engine.commit([{ key: k('a'), value: k('1') }], [{ key: k('held'), value: k('no') }], {
+              sequence: { count: 1, floor: 0n, writes: () => ((called = true), []) },
+            }),
+            0,
+          );
+          assert.equal(called, false);
+          await assert.rejects(
+            engine.commit([{ key: k('b'), value: k('1') }], [], {
+              sequence: {
+                count: 2,
+                floor: 0n,
+                writes: () => {
+                  throw new Error('refused by the caller');
+                },
+              },
+            }),
+            /refused by the caller/,
+          );
+          await assert.rejects(
+            engine.commit([], [], { sequence: { count: 1, floor: 0n, writes: () => [{ key: EMPTY, value: k('v') }] } }),
+            TypeError,
+          );
+          assert.equal(await engine.get(k('a')), undefined);
+          assert.equal(await engine.get(k('b')), undefined);
+          // Nothing was issued by the failed commits: the counter goes on from 10.
+          await engine.commit([], [], { sequence: { count: 1, floor: 0n, writes: (first) => ((firstSeen = first), []) } });
+          assert.equal(firstSeen, 11n);
+        }));
+
+      test('bad requests are refused before anything is written', () =>
+        withEngine(async (engine) => {
+          const writes = () => [];
+          await assert.rejects(engine.commit([{ key: k('a'), value: k('1') }], [], { sequence: { count: 0, floor: 0n, writes } }), RangeError);
+          await assert.rejects(engine.commit([], [], { sequence: { count: 1.5, floor: 0n, writes } }), RangeError);
+          await assert.rejects(engine.commit([], [], { sequence: { count: 1, floor: -1n, writes } }), RangeError);
+          await assert.rejects(engine.commit([], [], { sequence: { count: 1, floor: 2n ** 64n, writes } }), RangeError);
+          await assert.rejects(engine.commit([], [], { sequence: { count: 2, floor: 2n ** 64n - 1n, writes } }), RangeError);
+          assert.equal(await engine.get(k('a')), undefined);
+        }));
+
+      test('concurrent commits get distinct numbers, and a reader tailing them misses none', () =>
+        withEngine(async (engine) => {
+          let writing = true;
+          const reader = tailRecords(engine, k('t/'), () => !writing);
+          await sequenceWriter(engine, k('t/'), 150, 16, 'one');
+          writing = false;
+          const seen = await reader;
+          const all = (await engine.range(k('t/'), recordsEnd('t/'))).map((e) => recordSequence(e.key));
+          assert.equal(all.length, 50 * 1 + 50 * 2 + 50 * 3);
+          assert.equal(new Set(all).size, all.length);
+          assert.deepEqual(seen, all);
+        }));
+    });
+
+    describe('two handles on the same data', () => {
+      const skipReason = async (): Promise<string | false> => {
+        const probe = await open();
+        try {
+          if (!probe.capabilities.sharedAcrossProcesses) {
+            return `${name} is not shared (capabilities.sharedAcrossProcesses is false): its data lives in one handle, which nothing else can open`;
+          }
+          if (options.shared === undefined) throw new Error(`${name} declares sharedAcrossProcesses but the suite was given no SharedAccess`);
+          return false;
+        } finally {
+          await probe.close();
+        }
+      };
+      // Decided at the first shared test, not when the suite is defined: an
+      // engine may only be openable once the file's before() hooks ran.
+      let skip: Promise<string | false> | undefined;
+
+      async function withTwo(fn: (a: StorageEngine, b: StorageEngine, spec: ChildEngineSpec) => Promise<void>): Promise<void> {
+        await withEngine(async (a) => {
+          const b = await options.shared!.openAnother(a);
+          try {
+            await fn(a, b, options.shared!.childSpec(a));
+          } finally {
+            await b.close();
+          }
+        });
+      }
+
+      const sharedTest = (title: string, fn: (a: StorageEngine, b: StorageEngine, spec: ChildEngineSpec) => Promise<void>): void => {
+        test(title, async (t) => {
+          const reason = await (skip ??= skipReason());
+          if (reason !== false) {
+            t.skip(reason);
+            return;
+          }
+          await withTwo(fn);
+        });
+      };
+
+      sharedTest('an acknowledged commit through one is read at once through the other', async (a, b) => {
+        for (let i = 0; i < 20; i++) {
+          const [writer, reader] = i % 2 === 0 ? [a, b] : [b, a];
+          // Read first, so a reader that kept its snapshot would miss the commit.
+          await reader.get(k('shared'));
+          await writer.commit([{ key: k('shared'), value: k(`v${i}`) }]);
+          assert.equal(hex(await reader.get(k('shared'))), hex(k(`v${i}`)));
+          assert.equal(hex(reader.getSync?.(k('shared')) ?? (await reader.get(k('shared')))), hex(k(`v${i}`)));
+          assert.deepEqual((await reader.getMany([k('shared')])).map(hex), [hex(k(`v${i}`))]);
+          assert.equal(hex((await reader.range(k('shared'), k('sharee')))[0]?.value), hex(k(`v${i}`)));
+        }
+      });
+
+      sharedTest('racing creates of one key through both: exactly one wins', async (a, b) => {
+        const wins = await Promise.all([createRace(a, k('race'), 25, 'a'), createRace(b, k('race'), 25, 'b')]);
+        assert.equal(wins[0].length + wins[1].length, 1, `winners: ${JSON.stringify(wins)}`);
+        const winner = wins[0].length === 1 ? `a-${wins[0][0]}` : `b-${wins[1][0]}`;
+        assert.equal(hex(await a.get(k('race'))), hex(k(winner)));
+      });
+
+      sharedTest('compare-and-set increments through both lose no update', async (a, b) => {
+        await Promise.all([increments(a, k('count'), 4, 15), increments(b, k('count'), 4, 15)]);
+        assert.equal(Buffer.from((await b.get(k('count')))!).toString(), '120');
+      });
+
+      sharedTest('sequence numbers through both are distinct, and a tailing reader misses none', async (a, b) => {
+        let writing = true;
+        const reader = tailRecords(b, k('q/'), () => !writing);
+        await Promise.all([sequenceWriter(a, k('q/'), 100, 8, 'a'), sequenceWriter(b, k('q/'), 100, 8, 'b')]);
+        writing = false;
+        const seen = await reader;
+        const all = (await a.range(k('q/'), recordsEnd('q/'))).map((e) => recordSequence(e.key));
+        assert.equal(all.length, 2 * (34 * 1 + 33 * 2 + 33 * 3));
+        assert.equal(new Set(all).size, all.length);
+        assert.deepEqual(seen, all);
+      });
+
+      sharedTest('a child process: its acknowledged commit is read at once, even in the same event turn', async (a, _b, spec) => {
+        await a.commit([{ key: k('turn'), value: k('before') }]);
+        assert.equal(hex(await a.get(k('turn'))), hex(k('before')));
+        // spawnSync blocks this event turn: no timer or I/O callback can
+        // refresh a read snapshot between the child's commit and our read.
+        if (a.getSync !== undefined) assert.equal(hex(a.getSync(k('turn'))), hex(k('before')));
+        const result = spawnSync(
+          process.execPath,
+          [childPath, JSON.stringify(spec), 'put', JSON.stringify({ key: hex(k('turn')), value: hex(k('after')) })],
+          { encoding: 'utf8' },
+        );
+        assert.equal(result.status, 0, result.stderr);
+        if (a.getSync !== undefined) assert.equal(hex(a.getSync(k('turn'))), hex(k('after')));
+        assert.equal(hex(await a.get(k('turn'))), hex(k('after')));
+      });
+
+      sharedTest('a child process: races, increments and sequence numbers stay correct across processes', async (a, _b, spec) => {
+        let writing = true;
+        const reader = tailRecords(a, k('p/'), () => !writing);
+        const [childWins, , , ownWins] = await Promise.all([
+          inChild(spec, 'createRace', { key: hex(k('prace'))!, contenders: 25, tag: 'child' }),
+          inChild(spec, 'increments', { key: hex(k('pcount'))!, loops: 4, perLoop: 50 }),
+          inChild(spec, 'sequence', { prefix: hex(k('p/'))!, commits: 200, loops: 8, tag: 'child' }),
+          createRace(a, k('prace'), 25, 'parent'),
+          increments(a, k('pcount'), 4, 50),
+          sequenceWriter(a, k('p/'), 200, 8, 'parent'),
+        ]);
+        writing = false;
+        const seen = await reader;
+        assert.equal((childWins as number[]).length + ownWins.length, 1);
+        assert.equal(Buffer.from((await a.get(k('pcount')))!).toString(), '400');
+        const all = (await a.range(k('p/'), recordsEnd('p/'))).map((e) => recordSequence(e.key));
+        assert.equal(all.length, 2 * (67 * 1 + 67 * 2 + 66 * 3));
+        assert.equal(new Set(all).size, all.length);
+        assert.deepEqual(seen, all);
+        // Every commit's marker, from both processes.
+        assert.equal((await a.range(recordsEnd('p/'), prefixEnd(k('p/')))).length, 400);
+      });
+    });
 
     test('a closed engine rejects further use', async () => {
       const engine = await open();

@@ -7,7 +7,8 @@
  * line against the reopened directory.
  *
  * Usage: node crash-writer.js <dataDir> <run> <concurrency> [<commits>]
- * Lines: `item <n>` (items n and pair n committed together) and
+ * Lines: `item <n>` (items n and pair n committed together, and for odd n a
+ * record under an engine-issued sequence number, valued n) and
  * `counter <v>` (a compare-and-set raised the counter to v). With
  * <commits>, it stops after that many item commits, closes, and prints
  * `done`.
@@ -15,7 +16,7 @@
 import { writeSync } from 'node:fs';
 import { CommitConflictError } from './engine.js';
 import type { StorageEngine } from './engine.js';
-import { counterKey, itemKey, pairKey, payload } from './crash-payload.js';
+import { counterKey, itemKey, pairKey, payload, sequenceKey } from './crash-payload.js';
 import { openEngine } from './open-engine.js';
 
 const [dataDir, runArg, concurrencyArg, commitsArg] = process.argv.slice(2);
@@ -55,10 +56,17 @@ async function main(): Promise<void> {
       while (next < commits) {
         const n = next++;
         const value = payload(run, n);
-        await engine.commit([
+        const writes = [
           { key: itemKey(run, n), value },
           { key: pairKey(run, n), value: value.subarray(0, 16) },
-        ]);
+        ];
+        if (n % 2 === 0) await engine.commit(writes);
+        else {
+          const record = new TextEncoder().encode(String(n));
+          await engine.commit(writes, [], {
+            sequence: { count: 1, floor: 0n, writes: (first) => [{ key: sequenceKey(run, first), value: record }] },
+          });
+        }
         ack(`item ${n}`);
         if (n % 4 === 0) await raiseCounter(engine);
       }

@@ -5,8 +5,11 @@
  * 1. kill -9: crash-writer.js commits concurrently into one data directory
  *    and prints each acknowledged commit; we SIGKILL it at different
  *    moments, reopen the directory, and check that every acknowledged write
- *    is there, every value is whole, every two-key commit is all-or-nothing,
- *    and the directory opens cleanly (its stale owner record taken over).
+ *    is there, every value is whole, every two-key commit is all-or-nothing
+ *    (a sequence record included), and the directory opens cleanly. Also
+ *    with two writer processes on one directory, one killed mid-stream:
+ *    the other keeps committing (LMDB's write lock does not die with its
+ *    holder), and the sequence numbers both took stay unique.
  * 2. Power loss cannot be simulated here, and kill -9 cannot tell a write
  *    in the page cache from one on disk. So we check the mechanism instead:
  *    under strace, every acknowledgement must come after an fdatasync of
@@ -43,44 +46,67 @@ function parseAcks(lines: readonly string[]): Acks {
   return { items, maxCounter };
 }
 
-/**
- * Runs the writer until `killWhen` says so (looking at the acknowledged
- * lines so far), then SIGKILLs it. Resolves with every complete line read.
- */
-async function runAndKill(dataDir: string, run: number, concurrency: number, killWhen: (lines: number) => boolean): Promise<string[]> {
+interface Writer {
+  /** Complete acknowledgement lines so far (a line cut off by a kill is never counted). */
+  readonly lines: string[];
+  /** Resolves once `count` lines have been acknowledged. */
+  acked(count: number): Promise<void>;
+  /** SIGKILLs the writer; resolves with its lines once it is gone. */
+  kill(): Promise<string[]>;
+}
+
+/** Starts crash-writer.js on `dataDir`, committing as run `run`. */
+function startWriter(dataDir: string, run: number, concurrency: number): Writer {
   const child = spawn(process.execPath, [writerPath, dataDir, String(run), String(concurrency)], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const lines: string[] = [];
+  const waiters: { count: number; resolve: () => void }[] = [];
   let partial = '';
   let stderr = '';
-  let killed = false;
   child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
   child.stdout.on('data', (chunk: Buffer) => {
     partial += chunk.toString();
     const parts = partial.split('\n');
     partial = parts.pop() ?? '';
     lines.push(...parts);
-    if (!killed && killWhen(lines.length)) {
-      killed = true;
-      child.kill('SIGKILL');
+    for (const waiter of waiters.splice(0)) {
+      if (lines.length >= waiter.count) waiter.resolve();
+      else waiters.push(waiter);
     }
   });
-  const timer = setTimeout(() => {
-    killed = true;
-    child.kill('SIGKILL');
-  }, 20_000);
-  const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
-    child.on('close', (c, s) => resolve([c, s])),
-  );
+  const closed = new Promise<[number | null, NodeJS.Signals | null]>((resolve) => child.on('close', (c, s) => resolve([c, s])));
+  return {
+    lines,
+    acked: (count) =>
+      new Promise<void>((resolve, reject) => {
+        if (lines.length >= count) return resolve();
+        waiters.push({ count, resolve });
+        void closed.then(([code]) => reject(new Error(`writer ${run} ended (code ${code}) after ${lines.length} lines: ${stderr}`)));
+      }),
+    kill: async () => {
+      child.kill('SIGKILL');
+      const [code, signal] = await closed;
+      assert.equal(signal, 'SIGKILL', `writer ended by itself (code ${code}): ${stderr}`);
+      return lines;
+    },
+  };
+}
+
+/**
+ * Runs the writer until it has acknowledged `acks` lines (or 20 s passed),
+ * then SIGKILLs it. Resolves with every complete line read.
+ */
+async function runAndKill(dataDir: string, run: number, concurrency: number, acks: number): Promise<string[]> {
+  const writer = startWriter(dataDir, run, concurrency);
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([writer.acked(acks), new Promise((resolve) => (timer = setTimeout(resolve, 20_000)))]);
   clearTimeout(timer);
-  assert.equal(signal, 'SIGKILL', `writer ended by itself (code ${code}): ${stderr}`);
-  // A line cut off by the kill was never fully acknowledged; `partial` is dropped.
-  return lines;
+  return writer.kill();
 }
 
 /** Checks run `run` in the reopened directory against its acknowledgements. */
-async function verifyRun(dataDir: string, run: number, acks: Acks): Promise<number> {
+async function verifyRun(dataDir: string, run: number, acks: Acks, sequences = new Set<bigint>()): Promise<number> {
   const engine = await openEngine({ dataDir });
   try {
     const prefix = (kind: string): [Uint8Array, Uint8Array] => {
@@ -108,6 +134,20 @@ async function verifyRun(dataDir: string, run: number, acks: Acks): Promise<numb
       assert.ok(await engine.get(itemKey(run, n)));
       assert.ok(await engine.get(pairKey(run, n)));
     }
+    // Sequence records: one per stored odd item, none for anything else,
+    // and no number taken twice (in this run or any other).
+    const records = await engine.range(...prefix('seq'));
+    const recorded = records.map(({ key, value }) => {
+      const sequence = new DataView(key.buffer, key.byteOffset, key.byteLength).getBigUint64(key.byteLength - 8);
+      assert.ok(!sequences.has(sequence), `run ${run}: sequence number ${sequence} taken twice`);
+      sequences.add(sequence);
+      return Number(new TextDecoder().decode(value));
+    });
+    assert.deepEqual(
+      recorded.slice().sort((a, b) => a - b),
+      [...stored.keys()].filter((n) => n % 2 === 1).sort((a, b) => a - b),
+      `run ${run}: sequence records and odd items differ`,
+    );
     const counter = await engine.get(counterKey(run));
     const counterValue = counter === undefined ? 0 : new DataView(counter.buffer, counter.byteOffset).getUint32(0);
     assert.ok(counterValue >= acks.maxCounter, `run ${run}: counter ${counterValue} < acknowledged ${acks.maxCounter}`);
@@ -133,7 +173,7 @@ describe('LMDB engine crash safety', () => {
     const history: Acks[] = [];
     for (let run = 0; run < plans.length; run++) {
       const plan = plans[run]!;
-      const lines = await runAndKill(dataDir, run, plan.concurrency, (count) => count >= plan.acks);
+      const lines = await runAndKill(dataDir, run, plan.concurrency, plan.acks);
       const acks = parseAcks(lines);
       assert.ok(acks.items.size >= 1, 'the writer acknowledged nothing before the kill');
       history.push(acks);
@@ -141,6 +181,23 @@ describe('LMDB engine crash safety', () => {
     }
     // Later crashes must not have damaged what earlier ones left.
     for (let run = 0; run < plans.length; run++) await verifyRun(dataDir, run, history[run]!);
+  });
+
+  test('two writer processes, one killed with kill -9: the other goes on; nothing acknowledged lost or torn', async () => {
+    const dataDir = join(root, 'two');
+    const first = startWriter(dataDir, 0, 16);
+    const second = startWriter(dataDir, 1, 16);
+    await Promise.all([first.acked(100), second.acked(100)]);
+    const firstLines = await first.kill();
+    // The survivor must keep committing after its peer died, even if the
+    // peer died holding LMDB's write lock.
+    await second.acked(second.lines.length + 150);
+    const secondLines = await second.kill();
+    const sequences = new Set<bigint>();
+    const acks = [parseAcks(firstLines), parseAcks(secondLines)];
+    assert.ok((await verifyRun(dataDir, 0, acks[0]!, sequences)) >= acks[0]!.items.size);
+    assert.ok((await verifyRun(dataDir, 1, acks[1]!, sequences)) >= acks[1]!.items.size);
+    assert.ok(sequences.size > 0);
   });
 
   const strace = spawnSync('strace', ['-V'], { stdio: 'ignore' });

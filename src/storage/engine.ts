@@ -36,8 +36,56 @@ export interface RangeOptions {
 export interface EngineCapabilities {
   /** Data survives a process crash once commit() resolves. */
   readonly durable: boolean;
-  /** Several server processes may share this engine's data. */
+  /**
+   * Other handles (other processes, or other engines opened on the same
+   * location) may share this engine's data. Then anything an upper layer
+   * caches from the store (the catalog) can be stale and must be
+   * revalidated; when false, this handle is the data's only writer.
+   */
   readonly sharedAcrossProcesses: boolean;
+}
+
+/**
+ * Keys starting 0x00 0x00 belong to the engines themselves
+ * (catalog/key-space.ts documents the whole layout); nothing else writes them.
+ */
+export const ENGINE_KEY_PREFIX = Uint8Array.of(0x00, 0x00);
+
+/**
+ * The last sequence number issued (u64, big-endian): see CommitOptions.sequence.
+ * Read and written only inside commits, by the engine.
+ */
+export const SEQUENCE_COUNTER_KEY = Uint8Array.of(0x00, 0x00, 0x01);
+
+/** The largest sequence number an engine issues (u64). */
+export const MAX_SEQUENCE = 2n ** 64n - 1n;
+
+/**
+ * Sequence numbers issued by the engine inside a commit (stream records'
+ * keys). Inside the commit, after its expectations held, the engine takes
+ * `count` consecutive numbers first … first + count − 1, with `first`
+ * greater than every number issued before on this data by any handle or
+ * process and at least `floor`, and adds writes(first)'s writes to the same
+ * atomic commit (after the commit's own writes).
+ *
+ * Numbers follow commit order: a commit that becomes visible later holds
+ * larger numbers than every commit visible before it. So a reader that has
+ * seen every record up to number n never later finds a new record below n,
+ * and can tail a range by reading on from its last key.
+ *
+ * `writes` runs synchronously while the engine holds its write lock: it
+ * must be quick, must not touch the engine, and is called at most once
+ * (not at all when an expectation fails). If it throws, the commit rejects
+ * with that error and writes nothing.
+ */
+export interface SequenceRequest {
+  readonly count: number;
+  readonly floor: bigint;
+  writes(first: bigint): readonly KvWrite[];
+}
+
+export interface CommitOptions {
+  readonly sequence?: SequenceRequest;
 }
 
 /** Thrown (rejected) by commit() when an expectation does not hold; nothing was written. */
@@ -53,8 +101,17 @@ export class CommitConflictError extends Error {
 
 export interface StorageEngine {
   readonly capabilities: EngineCapabilities;
-  /** The current value of a key, or undefined. */
+  /**
+   * The current value of a key, or undefined. Reads see every commit that
+   * was acknowledged (by any handle) before the read began.
+   */
   get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  /**
+   * get() without the promise, for engines whose reads are local (LMDB, memory):
+   * a check run on every request (the catalog's version) costs ~1 µs instead of
+   * a promise and a microtask turn. A networked engine leaves it out.
+   */
+  getSync?(key: Uint8Array): Uint8Array | undefined;
   /** Several keys read from one consistent snapshot, in order. */
   getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]>;
   /**
@@ -66,8 +123,12 @@ export interface StorageEngine {
    * Applies every write atomically if every expectation holds, resolving
    * once the whole batch is durable (for a durable engine). Rejects with
    * CommitConflictError, writing nothing, if an expectation fails.
+   * Expectations are checked inside the engine's commit, so they hold
+   * against every other handle's and process's commits too. With
+   * options.sequence, the engine also issues sequence numbers (see
+   * SequenceRequest; its writes callback learns them).
    */
-  commit(writes: readonly KvWrite[], expectations?: readonly KvExpectation[]): Promise<void>;
+  commit(writes: readonly KvWrite[], expectations?: readonly KvExpectation[], options?: CommitOptions): Promise<void>;
   /** Flushes and releases files; the engine is unusable afterwards. */
   close(): Promise<void>;
 }

@@ -4,8 +4,8 @@
  * for real use, and with a 48-byte key limit so that nearly every key in
  * the suite takes the long-key path (LongKeyCodec), including groups of
  * long keys sharing a prefix. Plus what only this engine has: reopening,
- * the layout record, the one-process-per-directory rule, and one memory
- * map however the file grows.
+ * the layout record, handles sharing one environment, and one memory map
+ * however the file grows.
  */
 import * as assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
@@ -14,6 +14,8 @@ import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
 import { open } from 'lmdb';
 import { runContractSuite } from './contract.js';
+import type { SharedAccess } from './contract.js';
+import type { StorageEngine } from './engine.js';
 import { LmdbEngine, mapSizeFor } from './lmdb-engine.js';
 import { LongKeyCodec } from './long-key-codec.js';
 
@@ -22,10 +24,25 @@ after(() => rmSync(root, { recursive: true, force: true }));
 let dirs = 0;
 const freshDir = (): string => join(root, String(dirs++));
 
-runContractSuite('lmdb', () => LmdbEngine.open({ path: freshDir() }));
-runContractSuite('lmdb, 48-byte key limit', () => LmdbEngine.open({ path: freshDir(), maxStoredKeyBytes: 48 }), {
-  manyKeys: 5_000,
-});
+/** Where each engine under test lives, so the shared-data tests can open it again. */
+const places = new WeakMap<StorageEngine, { path: string; maxStoredKeyBytes?: number }>();
+
+async function openAt(path: string, maxStoredKeyBytes?: number): Promise<StorageEngine> {
+  const engine = await LmdbEngine.open({ path, ...(maxStoredKeyBytes === undefined ? {} : { maxStoredKeyBytes }) });
+  places.set(engine, { path, ...(maxStoredKeyBytes === undefined ? {} : { maxStoredKeyBytes }) });
+  return engine;
+}
+
+const shared: SharedAccess = {
+  openAnother: (engine) => {
+    const place = places.get(engine)!;
+    return openAt(place.path, place.maxStoredKeyBytes);
+  },
+  childSpec: (engine) => ({ engine: 'lmdb', ...places.get(engine)! }),
+};
+
+runContractSuite('lmdb', () => openAt(freshDir()), { shared });
+runContractSuite('lmdb, 48-byte key limit', () => openAt(freshDir(), 48), { manyKeys: 5_000, shared });
 
 describe('lmdb engine', () => {
   test('data survives close and reopen, long keys included', async () => {
@@ -53,13 +70,10 @@ describe('lmdb engine', () => {
     const path = freshDir();
     await (await LmdbEngine.open({ path, maxStoredKeyBytes: 100 })).close();
     await assert.rejects(LmdbEngine.open({ path, maxStoredKeyBytes: 200 }), /created with maxStoredKeyBytes 100/);
-    // The refused open claimed nothing: no owner record locks others out.
-    const raw = open({ path });
-    try {
-      assert.equal(raw.openDB({ name: 'meta', encoding: 'json' }).get('owner'), undefined);
-    } finally {
-      await raw.close();
-    }
+    // Nor while another handle has it open.
+    const holder = await LmdbEngine.open({ path });
+    await assert.rejects(LmdbEngine.open({ path, maxStoredKeyBytes: 200 }), /created with maxStoredKeyBytes 100/);
+    await holder.close();
     // Without an explicit limit the recorded one is used.
     const engine = await LmdbEngine.open({ path });
     try {
@@ -97,12 +111,24 @@ describe('lmdb engine', () => {
     }
   });
 
-  test('a directory open in this process cannot be opened again until closed', async () => {
+  test('handles in one process share the directory; closing one leaves the others working', async () => {
     const path = freshDir();
-    const engine = await LmdbEngine.open({ path });
-    await assert.rejects(LmdbEngine.open({ path }), /already open in this process/);
-    await engine.close();
-    await (await LmdbEngine.open({ path })).close();
+    const [a, b] = await Promise.all([LmdbEngine.open({ path }), LmdbEngine.open({ path })]);
+    await a.commit([{ key: Uint8Array.of(1), value: Uint8Array.of(1) }]);
+    assert.deepEqual([...((await b.get(Uint8Array.of(1))) ?? [])], [1]);
+    const pending = a.commit([{ key: Uint8Array.of(2), value: Uint8Array.of(2) }]);
+    await a.close();
+    await pending;
+    await assert.rejects(a.get(Uint8Array.of(1)), /closed/);
+    assert.deepEqual([...((await b.get(Uint8Array.of(2))) ?? [])], [2]);
+    await b.commit([{ key: Uint8Array.of(3), value: Uint8Array.of(3) }], [{ key: Uint8Array.of(3), value: null }]);
+    await b.close();
+    const c = await LmdbEngine.open({ path });
+    try {
+      assert.equal((await c.range(new Uint8Array(0), Uint8Array.of(0xff))).length, 3);
+    } finally {
+      await c.close();
+    }
   });
 
   test('close waits for commits in flight', async () => {

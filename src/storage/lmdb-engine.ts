@@ -37,22 +37,32 @@
  * The size is LMDB's in-process setting, not a property of the file: an
  * existing directory gets it on its next open.
  *
- * Reads are synchronous LMDB reads behind a promise. getMany and range read
- * within one explicit read transaction, i.e. one snapshot.
+ * Reads are synchronous LMDB reads behind a promise (and getSync without
+ * one). getMany and range read within one explicit read transaction, i.e.
+ * one snapshot. Each read call starts from the newest snapshot: lmdb-js
+ * keeps a read transaction open until a timer (setTimeout 0) or a write of
+ * this process resets it, so a read in the same event turn, or in an I/O
+ * callback that runs before that timer, would not see a commit another
+ * process acknowledged in between. Resetting costs ~0.7 µs per read.
  *
  * Layout. Data lives in the named database `kv`; `meta` holds the layout
  * (the long-key limit, which must never change under existing data: it
- * decides how stored keys are read) and the owner record that keeps two
- * openddb processes off one directory. Keys longer than LMDB's limit (4026
- * bytes with the 8 KiB pages used here) go through LongKeyCodec.
+ * decides how stored keys are read). Keys longer than LMDB's limit (4026
+ * bytes with 8 KiB pages used here) go through LongKeyCodec, which is a
+ * pure function of the key: no state in memory to go stale.
  *
- * Exclusive use. LMDB itself lets several processes share an environment
- * safely, but an openddb server caches the catalog in memory, so two servers
- * on one directory would act on each other's stale state. open() therefore
- * records its process in `meta`, inside a write transaction: LMDB's writer
- * lock is cross-process and released by the kernel when a holder dies, so
- * check-and-claim is atomic. A record whose process is gone (kill -9, a
- * reboot, a recreated container) is taken over; see process-identity.ts.
+ * Shared use. Any number of processes may open one directory at once, and
+ * any number of LmdbEngine handles in one process (they share one lmdb-js
+ * environment: LMDB must not open one environment twice in a process, and
+ * two lmdb-js roots on one file could deadlock, one's writer thread holding
+ * the write lock while waiting for the main thread, which waits for the
+ * lock in the other's synchronous transaction). LMDB's write lock is
+ * cross-process (a robust mutex in lock.mdb, released by the kernel when
+ * its holder dies, so kill -9 of one process does not stall the others),
+ * so every check an engine makes inside a write transaction (expectations,
+ * long-key slots, the sequence counter) holds against every other writer.
+ * Nothing the engine decides rests on memory of its own: everything is read
+ * inside the transaction that depends on it.
  */
 import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
@@ -60,8 +70,9 @@ import { resolve } from 'node:path';
 import { open } from 'lmdb';
 import type { Database, RootDatabase } from 'lmdb';
 import { assertKey, assertValue, bytesEqual, compareBytes, copyBytes, pooledCopy } from './byte-order.js';
-import { CommitConflictError } from './engine.js';
+import { CommitConflictError, SEQUENCE_COUNTER_KEY } from './engine.js';
 import type {
+  CommitOptions,
   EngineCapabilities,
   KvEntry,
   KvExpectation,
@@ -70,9 +81,8 @@ import type {
   StorageEngine,
 } from './engine.js';
 import { LongKeyCodec } from './long-key-codec.js';
-import type { ProcessIdentity } from './process-identity.js';
-import { currentProcessIdentity, isCurrentProcess, isProcessAlive } from './process-identity.js';
 import { checkedLimit } from './range-limit.js';
+import { checkedSequenceRequest, decodeSequenceCounter, encodeSequenceCounter, firstSequence } from './sequence-counter.js';
 
 /**
  * 8 KiB pages raise lmdb-js's key limit from 1978 to 4026 bytes. Size on
@@ -90,7 +100,6 @@ const PAGE_SIZE = 8192;
 const MAP_SIZE = 64 * 2 ** 30;
 const LAYOUT_VERSION = 1;
 const LAYOUT_KEY = 'layout';
-const OWNER_KEY = 'owner';
 /** The smallest key LMDB can hold (it has no empty key). */
 const SMALLEST_KEY = Uint8Array.of(0);
 
@@ -130,20 +139,6 @@ const VALUE_CODEC = {
   },
 };
 
-/** Thrown by open() when another live process has the directory open. */
-export class DataDirectoryLockedError extends Error {
-  constructor(
-    readonly path: string,
-    readonly owner: ProcessIdentity,
-  ) {
-    super(
-      `data directory ${path} is in use by another openddb process ` +
-        `(pid ${owner.pid} on ${owner.hostname}); stop it or choose another data directory`,
-    );
-    this.name = 'DataDirectoryLockedError';
-  }
-}
-
 /** Outcome of a commit's transaction callback. */
 type CommitOutcome =
   | { readonly kind: 'ok' }
@@ -152,97 +147,69 @@ type CommitOutcome =
 
 const OK: CommitOutcome = { kind: 'ok' };
 
-/**
- * Directories open in this process. lmdb-js shares one environment per path
- * within a process, which would let a second engine past the owner check.
- */
-const openInThisProcess = new Set<string>();
+/** One lmdb-js environment, shared by every handle on its directory in this process. */
+interface Environment {
+  readonly root: RootDatabase<Uint8Array, Uint8Array>;
+  readonly kv: Database<Uint8Array, Uint8Array>;
+  readonly codec: LongKeyCodec;
+  handles: number;
+}
+
+/** Environments open in this process, by the directory's real path. */
+const environments = new Map<string, Promise<Environment>>();
 
 export class LmdbEngine implements StorageEngine {
-  readonly capabilities: EngineCapabilities = { durable: true, sharedAcrossProcesses: false };
+  readonly capabilities: EngineCapabilities = { durable: true, sharedAcrossProcesses: true };
 
+  readonly #path: string;
+  readonly #environment: Environment;
   readonly #root: RootDatabase<Uint8Array, Uint8Array>;
   readonly #kv: Database<Uint8Array, Uint8Array>;
-  readonly #meta: Database<unknown, string>;
   readonly #codec: LongKeyCodec;
-  readonly #path: string;
   readonly #pending = new Set<Promise<unknown>>();
   #closed = false;
 
-  private constructor(
-    path: string,
-    root: RootDatabase<Uint8Array, Uint8Array>,
-    kv: Database<Uint8Array, Uint8Array>,
-    meta: Database<unknown, string>,
-    codec: LongKeyCodec,
-  ) {
+  private constructor(path: string, environment: Environment) {
     this.#path = path;
-    this.#root = root;
-    this.#kv = kv;
-    this.#meta = meta;
-    this.#codec = codec;
+    this.#environment = environment;
+    this.#root = environment.root;
+    this.#kv = environment.kv;
+    this.#codec = environment.codec;
   }
 
   /**
-   * Opens (creating if needed) the environment at options.path. Rejects with
-   * DataDirectoryLockedError if another live process has it open.
+   * Opens (creating if needed) the environment at options.path. Other
+   * processes and other handles of this process may have it open too.
    */
   static async open(options: LmdbEngineOptions): Promise<LmdbEngine> {
     const path = resolve(options.path);
     mkdirSync(path, { recursive: true });
     const identityPath = realpathSync(path);
-    if (openInThisProcess.has(identityPath)) {
-      throw new Error(`data directory ${path} is already open in this process`);
+    let opening = environments.get(identityPath);
+    if (opening === undefined) {
+      opening = openEnvironment(path, options.maxStoredKeyBytes);
+      environments.set(identityPath, opening);
+      // A failed open leaves nothing behind: the next attempt starts afresh.
+      opening.catch(() => environments.delete(identityPath));
     }
-    const root = openEnvironment(path);
-    try {
-      const kv = root.openDB<Uint8Array, Uint8Array>({
-        name: 'kv',
-        keyEncoding: 'binary',
-        encoding: 'binary',
-        // lmdb-js takes a custom encoder, but its typings do not list it.
-        ...({ encoder: VALUE_CODEC } as object),
-      });
-      const meta = root.openDB<unknown, string>({ name: 'meta', encoding: 'json' });
-      const lmdbMaxKey = (kv as unknown as { maxKeySize: number }).maxKeySize;
-      const wanted = options.maxStoredKeyBytes ?? lmdbMaxKey;
-      if (wanted > lmdbMaxKey) {
-        throw new RangeError(`maxStoredKeyBytes ${wanted} exceeds LMDB's key limit ${lmdbMaxKey}`);
-      }
-      // One synchronous (durable) write transaction: LMDB's cross-process
-      // writer lock makes the owner check-and-claim atomic, and a refusal
-      // (thrown) aborts it with nothing written.
-      const layout = root.transactionSync(() => {
-        const owner = meta.get(OWNER_KEY) as ProcessIdentity | undefined;
-        if (owner !== undefined && !isCurrentProcess(owner) && isProcessAlive(owner)) {
-          throw new DataDirectoryLockedError(path, owner);
-        }
-        const existing = meta.get(LAYOUT_KEY) as Layout | undefined;
-        if (existing !== undefined) checkLayout(path, existing, options.maxStoredKeyBytes, lmdbMaxKey);
-        const current = existing ?? { version: LAYOUT_VERSION, maxStoredKey: wanted };
-        if (existing === undefined) meta.putSync(LAYOUT_KEY, current);
-        meta.putSync(OWNER_KEY, currentProcessIdentity());
-        return current;
-      });
-      try {
-        // LMDB fsyncs its files but not the directory that names them; a new
-        // data.mdb must not vanish with a power cut after commits were acknowledged.
-        await fsyncDirectory(path);
-      } catch (error) {
-        releaseOwner(root, meta);
-        throw error;
-      }
-      openInThisProcess.add(identityPath);
-      return new LmdbEngine(identityPath, root, kv, meta, new LongKeyCodec(layout.maxStoredKey));
-    } catch (error) {
-      await root.close();
-      throw error;
+    const environment = await opening;
+    if (options.maxStoredKeyBytes !== undefined && environment.codec.maxStoredKey !== options.maxStoredKeyBytes) {
+      throw new Error(
+        `data directory ${path} was created with maxStoredKeyBytes ${environment.codec.maxStoredKey}, not ${options.maxStoredKeyBytes}`,
+      );
     }
+    environment.handles++;
+    return new LmdbEngine(identityPath, environment);
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.getSync(key);
+  }
+
+  getSync(key: Uint8Array): Uint8Array | undefined {
     this.#assertOpen();
     assertKey(key, 'key');
+    this.#root.resetReadTxn();
     const stored = this.#kv.get(this.#codec.storedKey(key));
     return stored === undefined ? undefined : this.#codec.valueFor(key, stored);
   }
@@ -250,6 +217,7 @@ export class LmdbEngine implements StorageEngine {
   async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
     this.#assertOpen();
     keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
+    this.#root.resetReadTxn();
     const transaction = this.#kv.useReadTransaction();
     try {
       return keys.map((key) => {
@@ -270,6 +238,7 @@ export class LmdbEngine implements StorageEngine {
     const reverse = options.reverse === true;
     if (limit === 0 || compareBytes(start, end) >= 0) return [];
     const bounds = this.#codec.storedBounds(start, end);
+    this.#root.resetReadTxn();
     const transaction = this.#kv.useReadTransaction();
     try {
       // lmdb-js walks from `start` to `end`; in reverse, `start` is the high
@@ -303,10 +272,15 @@ export class LmdbEngine implements StorageEngine {
     }
   }
 
-  async commit(writes: readonly KvWrite[], expectations: readonly KvExpectation[] = []): Promise<void> {
+  async commit(
+    writes: readonly KvWrite[],
+    expectations: readonly KvExpectation[] = [],
+    options: CommitOptions = {},
+  ): Promise<void> {
     this.#assertOpen();
     const codec = this.#codec;
-    if (expectations.length === 0 && writes.every((w) => !(w.key instanceof Uint8Array) || !codec.isLong(w.key))) {
+    const sequence = checkedSequenceRequest(options.sequence);
+    if (sequence === undefined && expectations.length === 0 && writes.every((w) => !(w.key instanceof Uint8Array) || !codec.isLong(w.key))) {
       return this.#commitBlind(writes);
     }
     // Everything that can throw is done before the transaction callback, so
@@ -358,6 +332,27 @@ export class LmdbEngine implements StorageEngine {
         if (put.value !== null) kv.putSync(put.storedKey, put.value);
         else if (!slotTaken(put)) kv.removeSync(put.storedKey);
       }
+      if (sequence === undefined) return OK;
+      // The counter is read here, under LMDB's cross-process write lock, so
+      // no other writer can issue the same numbers or commit between this
+      // read and the commit (numbers follow commit order). Throwing from
+      // here (a bad write from the callback) rolls this child transaction
+      // back alone, counter included.
+      const first = firstSequence(decodeSequenceCounter(kv.get(SEQUENCE_COUNTER_KEY)), sequence);
+      const more = sequence.writes(first).map((w, i) => {
+        assertKey(w.key, `sequence writes[${i}].key`);
+        assertValue(w.value, `sequence writes[${i}].value`);
+        return { key: w.key, storedKey: codec.storedKey(w.key), isLong: codec.isLong(w.key), value: w.value };
+      });
+      for (let i = 0; i < more.length; i++) {
+        const put = more[i]!;
+        if (put.value !== null && slotTaken(put)) throw new Error(`sequence writes[${i}].key collides (SHA-256) with a stored long key; nothing was written`);
+      }
+      for (const put of more) {
+        if (put.value !== null) kv.putSync(put.storedKey, codec.storedValue(put.key, put.value));
+        else if (!slotTaken(put)) kv.removeSync(put.storedKey);
+      }
+      kv.putSync(SEQUENCE_COUNTER_KEY, encodeSequenceCounter(first + BigInt(sequence.count) - 1n));
       return OK;
     });
     this.#pending.add(outcome);
@@ -444,16 +439,14 @@ export class LmdbEngine implements StorageEngine {
     }
   }
 
+  /** Waits for this handle's commits in flight; the last handle in the process closes the environment. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     await Promise.allSettled([...this.#pending]);
-    try {
-      releaseOwner(this.#root, this.#meta);
-    } finally {
-      openInThisProcess.delete(this.#path);
-      await this.#root.close();
-    }
+    if (--this.#environment.handles > 0) return;
+    environments.delete(this.#path);
+    await this.#root.close();
   }
 
   #assertOpen(): void {
@@ -461,9 +454,58 @@ export class LmdbEngine implements StorageEngine {
   }
 }
 
-function openEnvironment(path: string): RootDatabase<Uint8Array, Uint8Array> {
+/**
+ * Opens the lmdb-js environment of a directory and its databases, and
+ * checks (or, on a new directory, records) the layout.
+ */
+async function openEnvironment(path: string, maxStoredKeyBytes: number | undefined): Promise<Environment> {
+  const root = openRoot(path);
+  try {
+    const kv = root.openDB<Uint8Array, Uint8Array>({
+      name: 'kv',
+      keyEncoding: 'binary',
+      encoding: 'binary',
+      // lmdb-js takes a custom encoder, but its typings do not list it.
+      ...({ encoder: VALUE_CODEC } as object),
+    });
+    const meta = root.openDB<unknown, string>({ name: 'meta', encoding: 'json' });
+    const lmdbMaxKey = (kv as unknown as { maxKeySize: number }).maxKeySize;
+    const wanted = maxStoredKeyBytes ?? lmdbMaxKey;
+    if (wanted > lmdbMaxKey) {
+      throw new RangeError(`maxStoredKeyBytes ${wanted} exceeds LMDB's key limit ${lmdbMaxKey}`);
+    }
+    let layout = meta.get(LAYOUT_KEY) as Layout | undefined;
+    if (layout === undefined) {
+      // A new directory. One synchronous (durable) write transaction: LMDB's
+      // cross-process writer lock makes check-and-record atomic when several
+      // processes start on a new directory at once, and a refusal (thrown)
+      // aborts it with nothing written. Only the first handle of a process
+      // gets here, before any of its writes are queued (see "Shared use").
+      layout = root.transactionSync(() => {
+        const existing = meta.get(LAYOUT_KEY) as Layout | undefined;
+        if (existing !== undefined) return existing;
+        const created = { version: LAYOUT_VERSION, maxStoredKey: wanted };
+        meta.putSync(LAYOUT_KEY, created);
+        return created;
+      });
+    }
+    checkLayout(path, layout, maxStoredKeyBytes, lmdbMaxKey);
+    // LMDB fsyncs its files but not the directory that names them; a new
+    // data.mdb must not vanish with a power cut after commits were acknowledged.
+    await fsyncDirectory(path);
+    return { root, kv, codec: new LongKeyCodec(layout.maxStoredKey), handles: 0 };
+  } catch (error) {
+    await root.close();
+    throw error;
+  }
+}
+
+function openRoot(path: string): RootDatabase<Uint8Array, Uint8Array> {
   return open<Uint8Array, Uint8Array>({
     path,
+    // A directory, whatever its name: lmdb-js takes a path with an extension
+    // ("my.db", or mkdtemp's "tmp.Xy3") for a file unless told.
+    noSubdir: false,
     pageSize: PAGE_SIZE,
     overlappingSync: false,
     maxDbs: 4,
@@ -518,12 +560,4 @@ function checkLayout(path: string, layout: Layout, requestedMaxKey: number | und
   if (layout.maxStoredKey > lmdbMaxKey) {
     throw new Error(`data directory ${path} stores keys of up to ${layout.maxStoredKey} bytes but LMDB allows ${lmdbMaxKey}`);
   }
-}
-
-/** Removes the owner record if it is this process's (on close, or a failed open). */
-function releaseOwner(root: RootDatabase<Uint8Array, Uint8Array>, meta: Database<unknown, string>): void {
-  root.transactionSync(() => {
-    const owner = meta.get(OWNER_KEY) as ProcessIdentity | undefined;
-    if (owner !== undefined && isCurrentProcess(owner)) meta.removeSync(OWNER_KEY);
-  });
 }

@@ -12,11 +12,17 @@
  * promise, so each call sees one state of the tree: a range or getMany is
  * a consistent snapshot by construction, and a commit's check-then-apply is
  * atomic because no other JavaScript can run in between.
+ *
+ * Not shared: the data lives in this object, so no other handle or process
+ * can see or change it (capabilities.sharedAcrossProcesses is false). The
+ * sequence counter is kept under SEQUENCE_COUNTER_KEY all the same, so the
+ * key space looks the same on every engine.
  */
 import BTreeModule from 'sorted-btree';
 import { assertKey, assertValue, bytesEqual, bytesToLatin1, copyBytes, pooledCopy } from './byte-order.js';
-import { CommitConflictError } from './engine.js';
+import { CommitConflictError, SEQUENCE_COUNTER_KEY } from './engine.js';
 import type {
+  CommitOptions,
   EngineCapabilities,
   KvEntry,
   KvExpectation,
@@ -25,6 +31,7 @@ import type {
   StorageEngine,
 } from './engine.js';
 import { checkedLimit } from './range-limit.js';
+import { checkedSequenceRequest, decodeSequenceCounter, encodeSequenceCounter, firstSequence } from './sequence-counter.js';
 
 // sorted-btree is CommonJS with `exports.default`; under NodeNext the default
 // import is the whole exports object.
@@ -55,6 +62,10 @@ export class MemoryEngine implements StorageEngine {
   }
 
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.getSync(key);
+  }
+
+  getSync(key: Uint8Array): Uint8Array | undefined {
     this.#assertOpen();
     assertKey(key, 'key');
     const stored = this.#tree.get(treeKey(key));
@@ -97,8 +108,13 @@ export class MemoryEngine implements StorageEngine {
     return out;
   }
 
-  async commit(writes: readonly KvWrite[], expectations: readonly KvExpectation[] = []): Promise<void> {
+  async commit(
+    writes: readonly KvWrite[],
+    expectations: readonly KvExpectation[] = [],
+    options: CommitOptions = {},
+  ): Promise<void> {
     this.#assertOpen();
+    const sequence = checkedSequenceRequest(options.sequence);
     // Validate everything before touching the tree, so a bad write late in
     // the batch cannot leave the earlier ones applied.
     writes.forEach((w, i) => {
@@ -118,8 +134,20 @@ export class MemoryEngine implements StorageEngine {
           : current !== undefined && bytesEqual(current.value, expectation.value);
       if (!holds) throw new CommitConflictError(i);
     }
+    let all = writes;
+    if (sequence !== undefined) {
+      const counter = this.#tree.get(treeKey(SEQUENCE_COUNTER_KEY));
+      const first = firstSequence(decodeSequenceCounter(counter?.value), sequence);
+      const more = sequence.writes(first);
+      more.forEach((w, i) => {
+        assertKey(w.key, `sequence writes[${i}].key`);
+        assertValue(w.value, `sequence writes[${i}].value`);
+      });
+      const last = encodeSequenceCounter(first + BigInt(sequence.count) - 1n);
+      all = [...writes, ...more, { key: SEQUENCE_COUNTER_KEY, value: last }];
+    }
     // In order, so a key written twice in one batch keeps its last value.
-    for (const write of writes) {
+    for (const write of all) {
       if (write.value === null) this.#tree.delete(treeKey(write.key));
       else this.#tree.set(treeKey(write.key), { key: copyBytes(write.key), value: copyBytes(write.value) });
     }

@@ -1,17 +1,19 @@
 /**
  * @module storage/open-engine.test
  * openEngine's handling of data directories: creation, the format file,
- * and the clear errors for unusable, incompatible or busy directories.
+ * the clear errors for unusable or incompatible directories, several
+ * processes on one directory; and openStorage's locations.
  */
 import * as assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, test } from 'node:test';
-import { DataDirectoryLockedError } from './lmdb-engine.js';
+import { pathToFileURL } from 'node:url';
+import { LmdbEngine } from './lmdb-engine.js';
 import { MemoryEngine } from './memory-engine.js';
-import { FORMAT_FILE, FORMAT_NAME, FORMAT_VERSION, openEngine } from './open-engine.js';
+import { FORMAT_FILE, FORMAT_NAME, FORMAT_VERSION, openEngine, openStorage } from './open-engine.js';
 
 const root = mkdtempSync(join(tmpdir(), 'openddb-open-test-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -143,7 +145,7 @@ describe('openEngine', () => {
     }
   });
 
-  test('a directory in use by another process is refused until that process dies', async () => {
+  test('several processes use one directory at once, and a killed one blocks nobody', async () => {
     const dir = freshDir();
     const holder = runNode(
       `import { openEngine } from ${JSON.stringify(openEngineUrl)};
@@ -155,21 +157,88 @@ describe('openEngine', () => {
     );
     try {
       assert.equal(await holder.firstLine, 'ready');
-      await assert.rejects(openEngine({ dataDir: dir }), (error: unknown) => {
-        assert.ok(error instanceof DataDirectoryLockedError);
-        assert.match(error.message, /is in use by another openddb process \(pid \d+ on /);
-        return true;
-      });
+      const engine = await openEngine({ dataDir: dir });
+      try {
+        assert.equal(engine.capabilities.sharedAcrossProcesses, true);
+        assert.deepEqual([...((await engine.get(Uint8Array.of(7))) ?? [])], [7]);
+        await engine.commit([{ key: Uint8Array.of(8), value: Uint8Array.of(8) }], [{ key: Uint8Array.of(7), value: Uint8Array.of(7) }]);
+      } finally {
+        await engine.close();
+      }
     } finally {
       holder.kill('SIGKILL');
       await holder.exited;
     }
-    // The holder died without closing: its lock is stale and taken over.
     const engine = await openEngine({ dataDir: dir });
     try {
-      assert.deepEqual([...((await engine.get(Uint8Array.of(7))) ?? [])], [7]);
+      assert.deepEqual([...((await engine.get(Uint8Array.of(8))) ?? [])], [8]);
+      await engine.commit([{ key: Uint8Array.of(9), value: Uint8Array.of(9) }]);
     } finally {
       await engine.close();
     }
+  });
+
+  test('a directory whose name has a dot (or looks like a file name) is a directory', async () => {
+    for (const name of ['my.db', 'tmp.Xy3AbC', 'data.mdb', '.hidden']) {
+      const dir = join(freshDir(), name);
+      const engine = await openEngine({ dataDir: dir });
+      try {
+        await engine.commit([{ key: Uint8Array.of(1), value: Uint8Array.of(2) }]);
+      } finally {
+        await engine.close();
+      }
+      assert.ok(statSync(dir).isDirectory());
+      assert.ok(statSync(join(dir, 'data.mdb')).isFile(), `${name}: no data.mdb inside`);
+      const again = await openEngine({ dataDir: dir });
+      try {
+        assert.deepEqual([...((await again.get(Uint8Array.of(1))) ?? [])], [2]);
+      } finally {
+        await again.close();
+      }
+    }
+  });
+});
+
+describe('openStorage', () => {
+  test('memory: is the in-memory engine', async () => {
+    const engine = await openStorage('memory:');
+    try {
+      assert.ok(engine instanceof MemoryEngine);
+      assert.equal(engine.capabilities.sharedAcrossProcesses, false);
+    } finally {
+      await engine.close();
+    }
+    await assert.rejects(openStorage('memory:/x'), /in-memory engine takes no path; write memory:/);
+  });
+
+  test('a directory path, or a file: URL, is an LMDB data directory', async () => {
+    const dir = join(freshDir(), 'with.dot');
+    const engine = await openStorage(dir);
+    try {
+      assert.ok(engine instanceof LmdbEngine);
+      assert.equal(engine.capabilities.durable, true);
+      await engine.commit([{ key: Uint8Array.of(5), value: Uint8Array.of(6) }]);
+    } finally {
+      await engine.close();
+    }
+    assert.deepEqual(JSON.parse(readFileSync(join(dir, FORMAT_FILE), 'utf8')), { format: FORMAT_NAME, version: FORMAT_VERSION });
+    const byUrl = await openStorage(pathToFileURL(dir).href);
+    try {
+      assert.deepEqual([...((await byUrl.get(Uint8Array.of(5))) ?? [])], [6]);
+    } finally {
+      await byUrl.close();
+    }
+  });
+
+  test('a postgres:// database that cannot be reached names itself without its password; unknown schemes and empty locations are refused', async () => {
+    // Nothing listens on port 1: the error names the database, never the password.
+    await assert.rejects(openStorage('postgres://user:secret@127.0.0.1:1/db'), (e: Error) => {
+      assert.match(e.message, /cannot open the PostgreSQL database at postgres:\/\/user:\*\*\*@127\.0\.0\.1:1\/db/);
+      assert.doesNotMatch(e.message, /secret/);
+      return true;
+    });
+    await assert.rejects(openStorage('postgresql://127.0.0.1:1/db?schema=x'), /cannot open the PostgreSQL database/);
+    await assert.rejects(openStorage('redis://localhost'), /unknown storage location scheme "redis:"/);
+    await assert.rejects(openStorage(''), /no storage location given/);
   });
 });

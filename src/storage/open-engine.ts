@@ -1,41 +1,28 @@
 /**
  * @module storage/open-engine
- * Chooses and opens the storage engine for a server: the in-memory engine,
- * or the LMDB engine in a data directory that this function prepares and
- * checks. Every failure a user can cause (a directory that cannot be
- * created or written, one written by an incompatible openddb, one in use by
- * another openddb process) is an Error whose message says what to do; the
- * CLI prints it as is.
+ * Chooses and opens the storage engine for a server, from a location
+ * (openStorage: a directory, `memory:`, `postgres://…`) or from
+ * options (openEngine): the in-memory engine, or the LMDB engine in a data
+ * directory that this module prepares and checks. Every failure a user can
+ * cause (a directory that cannot be created or written, one written by an
+ * incompatible openddb, an engine that does not exist) is an Error whose
+ * message says what to do; the CLI prints it as is.
+ *
+ * Several processes may open one data directory at once (LMDB's locks are
+ * cross-process; see lmdb-engine.ts, "Shared use").
  *
  * The data directory holds FORMAT_FILE, written before anything else, then
  * LMDB's data.mdb and lock.mdb. The format file lets a future openddb (or
  * a different backend) recognise the directory before opening any database
  * file, and refuse with a message instead of misreading bytes.
  *
- * Backends to come. A PostgreSQL-family engine fits the same interface:
- * - one table kv(key bytea primary key, value bytea): bytea compares by
- *   memcmp, our order. A btree entry holds at most ~2700 bytes, so keys go
- *   through the same LongKeyCodec (constructed with that limit); it is
- *   backend-neutral for this reason.
- * - get, getMany (`key = ANY($1)`) and range (`key >= $1 AND key < $2
- *   ORDER BY key [DESC] LIMIT n`) are each one statement, hence one
- *   snapshot even under READ COMMITTED.
- * - commit is one transaction that takes `pg_advisory_xact_lock` on a hash
- *   of every expectation and write key, in sorted order (no deadlocks), then
- *   checks the expectations and writes. Locks live in the server, not in a
- *   process, so many openddb processes stay correct; absent-key
- *   expectations need these locks because there is no row to lock.
- *   (SERIALIZABLE with retry on 40001 is the alternative.)
- * - durability is synchronous_commit = on; PostgreSQL's WAL flush already
- *   groups concurrent commits.
- * - capabilities.sharedAcrossProcesses = true, which tells upper layers
- *   that their caches (the catalog) can be stale and must be revalidated.
- * openEngine would then take a connection string (e.g. `postgres://…` as
- * the data location) and run the same contract suite in CI.
+ * The PostgreSQL engine (storage/postgres-engine) needs no preparation
+ * here: the database itself checks and migrates its schema.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open as openFile, rename } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { StorageEngine } from './engine.js';
 
 export interface OpenEngineOptions {
@@ -53,6 +40,56 @@ export const FORMAT_VERSION = 1;
 interface FormatRecord {
   readonly format: string;
   readonly version: number;
+}
+
+/** The location of the in-memory engine. */
+export const MEMORY_LOCATION = 'memory:';
+
+/**
+ * Opens the engine a location names:
+ * - `memory:` — the in-memory engine;
+ * - `postgres://…` or `postgresql://…` — the PostgreSQL engine on that
+ *   database (libpq's URL form; PG* environment variables fill in what it
+ *   leaves out); `?schema=NAME` chooses the schema, default `openddb`;
+ * - any other `scheme:` — an error naming the schemes there are;
+ * - anything else — a data directory for the LMDB engine (relative to the
+ *   working directory; `file:` URLs are taken too).
+ * A directory whose name looks like a scheme (`ab:c`) can be given as `./ab:c`.
+ */
+export interface StorageOptions {
+  /** Connections in a networked engine's pool (PostgreSQL). */
+  readonly poolSize?: number;
+}
+
+export async function openStorage(location: string, options: StorageOptions = {}): Promise<StorageEngine> {
+  if (typeof location !== 'string' || location === '') {
+    throw new Error('no storage location given: pass a data directory, memory:, or a postgres:// URL');
+  }
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]+):/.exec(location)?.[1]?.toLowerCase();
+  if (scheme === undefined) return openEngine({ dataDir: location });
+  switch (scheme) {
+    case 'memory':
+      if (location.length > MEMORY_LOCATION.length) {
+        throw new Error(`storage location ${location}: the in-memory engine takes no path; write memory:`);
+      }
+      return openEngine({ inMemory: true });
+    case 'file': {
+      let dir: string;
+      try {
+        dir = fileURLToPath(location);
+      } catch (error) {
+        throw new Error(`storage location ${location} is not a valid file: URL: ${describe(error)}`, { cause: error });
+      }
+      return openEngine({ dataDir: dir });
+    }
+    case 'postgres':
+    case 'postgresql':
+      return openPostgres(location, options);
+    default:
+      throw new Error(
+        `unknown storage location scheme "${scheme}:" in ${location}; use a data directory, memory:, or postgres://`,
+      );
+  }
 }
 
 /**
@@ -76,12 +113,44 @@ export async function openEngine(options: OpenEngineOptions): Promise<StorageEng
   const dir = resolve(options.dataDir);
   prepareDirectory(dir);
   await checkOrWriteFormat(dir);
-  const { DataDirectoryLockedError, LmdbEngine } = await loading;
+  const { LmdbEngine } = await loading;
   try {
     return await LmdbEngine.open({ path: dir });
   } catch (error) {
-    if (error instanceof DataDirectoryLockedError) throw error;
     throw new Error(`cannot open the database in ${dir}: ${describe(error)}`, { cause: error });
+  }
+}
+
+async function openPostgres(location: string, options: StorageOptions): Promise<StorageEngine> {
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch (error) {
+    throw new Error(`storage location ${redact(location)} is not a valid postgres:// URL: ${describe(error)}`, { cause: error });
+  }
+  // schema is ours, not libpq's: take it out before the driver parses the rest.
+  const schema = url.searchParams.get('schema') ?? undefined;
+  url.searchParams.delete('schema');
+  const { PostgresEngine } = await import('./postgres-engine.js');
+  try {
+    return await PostgresEngine.open({
+      connectionString: url.toString(),
+      ...(schema === undefined ? {} : { schema }),
+      ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+    });
+  } catch (error) {
+    throw new Error(`cannot open the PostgreSQL database at ${redact(location)}: ${describe(error)}`, { cause: error });
+  }
+}
+
+/** A location fit for messages and logs: never the password. */
+function redact(location: string): string {
+  try {
+    const url = new URL(location);
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return location.replace(/:[^:@/]*@/, ':***@');
   }
 }
 
@@ -96,25 +165,34 @@ function prepareDirectory(dir: string): void {
   }
 }
 
-async function checkOrWriteFormat(dir: string): Promise<void> {
-  const path = join(dir, FORMAT_FILE);
-  let text: string | undefined;
+function readFormat(path: string): string | undefined {
   try {
-    text = readFileSync(path, 'utf8');
+    return readFileSync(path, 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'ENOENT') {
       throw new Error(`cannot read ${path}: ${describe(error)}`, { cause: error });
     }
+    return undefined;
   }
+}
+
+async function checkOrWriteFormat(dir: string): Promise<void> {
+  const path = join(dir, FORMAT_FILE);
+  let text = readFormat(path);
   if (text === undefined) {
     // A fresh directory. Refuse one holding anything else: it is probably
     // not the directory the user meant, and we must not mix files into it.
+    // (Another process starting on the same new directory writes the format
+    // file before LMDB's files appear: if they are there, read it again.)
     const others = readdirSync(dir).filter((name) => !name.startsWith(`${FORMAT_FILE}.`));
-    if (others.length > 0) {
+    if (others.length > 0) text = readFormat(path);
+    if (text === undefined && others.length > 0) {
       throw new Error(
         `${dir} is not an openddb data directory (it has no ${FORMAT_FILE} but contains ${others.slice(0, 3).join(', ')}${others.length > 3 ? ', …' : ''}); choose an empty or new directory`,
       );
     }
+  }
+  if (text === undefined) {
     await writeFormat(dir, path);
     return;
   }
