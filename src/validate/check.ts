@@ -129,8 +129,17 @@ function checkType(value: unknown, shape: Shape): unknown {
  */
 export function checkConstraints(input: Record<string, unknown>, schema: OperationSchema): void {
   const ctx: Context = { style: schema.newStyleMessages ? 'new' : 'classic', out: [], serviceError: undefined, mapKey: '' };
-  for (const name in schema.members) {
-    visit(input[name], schema.members[name]!, name, undefined, ctx);
+  // This runs for every request: each top-level member's kind of check is
+  // worked out once per schema, and most present members need none.
+  for (const { name, shape, kind } of planOf(schema)) {
+    const value = input[name];
+    if (value === undefined || value === null) {
+      if (shape.required) visit(value, shape, name, undefined, ctx);
+    } else if (kind === 'emptyKey') {
+      if ('' in (value as object)) ctx.serviceError ??= (shape as MapShape).emptyKey;
+    } else if (kind === 'visit') {
+      visit(value, shape, name, undefined, ctx);
+    }
   }
   const violations = ctx.out;
   if (violations.length > 0) {
@@ -141,6 +150,38 @@ export function checkConstraints(input: Record<string, unknown>, schema: Operati
 }
 
 type Style = 'classic' | 'new';
+
+/** How checkConstraints treats a present top-level member. */
+interface MemberPlan {
+  readonly name: string;
+  readonly shape: Shape;
+  /** `none`: nothing to check; `emptyKey`: an item, whose one check is the empty attribute name. */
+  readonly kind: 'none' | 'emptyKey' | 'visit';
+}
+
+const plans = new WeakMap<OperationSchema, readonly MemberPlan[]>();
+
+function planOf(schema: OperationSchema): readonly MemberPlan[] {
+  let plan = plans.get(schema);
+  if (plan === undefined) {
+    plan = Object.entries(schema.members).map(([name, shape]) => ({
+      name,
+      shape,
+      kind: unconstrained(shape)
+        ? 'none'
+        : shape.type === 'map' &&
+            shape.value.type === 'attributeValue' &&
+            shape.min === undefined &&
+            shape.max === undefined &&
+            shape.key === undefined &&
+            shape.emptyValue === undefined
+          ? 'emptyKey'
+          : 'visit',
+    }));
+    plans.set(schema, plan);
+  }
+  return plan;
+}
 
 interface Context {
   readonly style: Style;
