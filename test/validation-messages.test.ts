@@ -222,6 +222,12 @@ describe('constraint messages', () => {
     );
   });
 
+  it('the table operations ask for a missing TableName before any constraint', async () => {
+    for (const op of ['CreateTable', 'DescribeTable', 'DeleteTable', 'UpdateTable', 'DescribeTimeToLive']) {
+      await validation(op, { BillingMode: 'hi' }, "The parameter 'TableName' is required but was not present in the request");
+    }
+  });
+
   it('stop at ten violations', async () => {
     const r = await call('TransactGetItems', { TransactItems: Array.from({ length: 12 }, () => ({ Get: {} })) });
     assert.equal(r.status, 400);

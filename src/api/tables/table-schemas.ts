@@ -94,3 +94,15 @@ export function checkDistinctAttributeDefinitions(definitions: readonly { Attrib
     seen.add(d.AttributeName);
   }
 }
+
+/**
+ * The table operations (CreateTable, DescribeTable, DeleteTable,
+ * UpdateTable, DescribeTimeToLive) refuse a request without TableName
+ * before any constraint check, with this text (dynalite's DynamoDB-verified
+ * tests; the conformance suite for CreateTable).
+ */
+export function requireTableNameParameter(input: Record<string, unknown>): void {
+  if (input.TableName === undefined) {
+    throw errors.validation("The parameter 'TableName' is required but was not present in the request");
+  }
+}

@@ -11,6 +11,7 @@ import { keyAttributes } from '../../catalog/table-record.js';
 import type { Database } from '../../data/database.js';
 import type { KeyType } from '../../values/types.js';
 import { defineOperation } from '../operation.js';
+import { requireTableNameParameter } from './table-schemas.js';
 import { describeTable } from './table-description.js';
 import { requireTableForControl } from '../../data/table-lookup.js';
 import { checkDistinctAttributeDefinitions } from './table-schemas.js';
@@ -89,6 +90,7 @@ export const updateTable = defineOperation<UpdateTableInput>({
       WarmThroughput: struct({}),
     },
   },
+  precheck: requireTableNameParameter,
   async run({ db }, input) {
     if (
       input.ProvisionedThroughput === undefined &&
