@@ -3,8 +3,10 @@
  * Runs a request through its operation schema in DynamoDB's order: the
  * deserialiser's type checks (SerializationException, first problem wins),
  * then Coral's constraint checks (every violation, at most ten, in one
- * ValidationException). Members not in the schema are dropped, as
- * DynamoDB's deserialiser ignores unknown members.
+ * ValidationException), then the shape rules DynamoDB's service code
+ * words itself (schema.ts: nullMember, nullValue, emptyKey, …). Members
+ * not in the schema are dropped, as DynamoDB's deserialiser ignores
+ * unknown members.
  */
 import { errors } from '../errors/index.js';
 import { checkAttributeValueShape } from '../values/index.js';
@@ -124,8 +126,9 @@ function checkType(value: unknown, shape: Shape): unknown {
 /**
  * Checks constraints over an input that passed checkTypes, throwing one
  * ValidationException that lists up to ten violations. When none failed,
- * a null list member or map value that DynamoDB's service code refuses
- * with its own message (ListShape.nullMember) is reported next.
+ * the first shape problem DynamoDB's service code refuses with its own
+ * message (a null member, ListShape.nullMember; an empty attribute name,
+ * MapShape.emptyKey…) is reported next.
  */
 export function checkConstraints(input: Record<string, unknown>, schema: OperationSchema): void {
   const ctx: Context = { style: schema.newStyleMessages ? 'new' : 'classic', out: [], serviceError: undefined, mapKey: '' };
@@ -187,7 +190,7 @@ interface Context {
   readonly style: Style;
   /** The violations found so far (at most ten are kept). */
   readonly out: string[];
-  /** The first service-code message a null member called for. */
+  /** The first service-code message (a null member, an empty name) the request calls for. */
   serviceError: string | undefined;
   /** The key of the map entry being visited, for `{key}` in those messages. */
   mapKey: string;
@@ -221,7 +224,6 @@ function unconstrained(shape: Shape): boolean {
       return false;
   }
 }
-
 
 function memberPath(parent: string | undefined, name: string, style: Style): string {
   const own = style === 'new' ? name : lowerFirst(name);
