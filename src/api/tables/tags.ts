@@ -23,14 +23,18 @@ const resourceArn = () => str({ required: true, min: 1, max: 1283 });
 /** A valid table name inside an ARN (the name rules of CreateTable). */
 const TABLE_NAME = /^[a-zA-Z0-9_.-]{3,255}$/;
 
-/** The table a tagging ARN names, with DynamoDB's errors for bad or foreign ARNs. */
+/**
+ * The table a tagging ARN names, in the request's region, with DynamoDB's
+ * errors for bad or foreign ARNs: another account's is denied, another
+ * region's is an invalid ARN here (as DynamoDB answers ListTagsOfResource).
+ */
 function tableForArn(db: Database, arn: string): TableRecord {
   const parsed = checkArn(arn);
   return existingTable(db, parsed, arn);
 }
 
 /**
- * A tagging ARN's table. TagResource and ListTagsOfResource refuse a value
+ * A tagging ARN, parsed. TagResource and ListTagsOfResource refuse a value
  * that is no ARN at all with their own text (AWS's observed catalogue);
  * UntagResource, for which no such text is known, with its invalid-ARN one
  * (dynalite's DynamoDB-verified tests).
@@ -52,11 +56,12 @@ function existingTable(
   arn: string,
   notFound = `Requested resource not found: ResourcArn: ${arn} not found`,
 ): TableRecord {
-  if (parsed.account !== db.accountId || parsed.region !== db.region) {
+  if (parsed.account !== db.accountId) {
     throw errors.accessDenied(
       `User: arn:aws:iam::${db.accountId}:user/openddb is not authorized to perform this operation on resource: ${arn} because no identity-based policy allows it`,
     );
   }
+  if (parsed.region !== db.region) throw errors.validation(`Invalid TableArn: Invalid ResourceArn provided as input ${arn}`);
   const table = db.catalog.get(parsed.table);
   if (table === undefined) throw errors.resourceNotFound(notFound);
   return table;
