@@ -4,7 +4,7 @@
 // Compares builds given as dist directories (e.g. main's and this branch's),
 // and, for a build that has metrics, with and without them switched on.
 //
-//   node bench/metrics-overhead.mjs [--n 20000] [--rounds 5] DIST [DIST...]
+//   node bench/metrics-overhead.mjs [--n 20000] [--rounds 5] [--micro-only] DIST [DIST...]
 //
 // Prints µs of CPU per request, median of the rounds; rounds alternate
 // between the configurations so machine noise hits them alike.
@@ -13,7 +13,11 @@ import { resolve } from 'node:path';
 import { existsSync } from 'node:fs';
 
 const { values, positionals } = parseArgs({
-  options: { n: { type: 'string', default: '20000' }, rounds: { type: 'string', default: '5' } },
+  options: {
+    n: { type: 'string', default: '20000' },
+    rounds: { type: 'string', default: '5' },
+    'micro-only': { type: 'boolean', default: false },
+  },
   allowPositionals: true,
 });
 const N = Number(values.n);
@@ -93,16 +97,16 @@ async function measure(server, make) {
 }
 
 const configs = [];
-for (const dist of dists) {
+for (const dist of values['micro-only'] ? [] : dists) {
   const m = await load(dist);
   configs.push({ name: `${dist}${m.metricsMod ? ' (metrics off)' : ''}`, server: await setup(m, false) });
   if (m.metricsMod) configs.push({ name: `${dist} (metrics on)`, server: await setup(m, true) });
 }
 
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-console.log(`| workload | ${configs.map((c) => c.name).join(' | ')} |`);
-console.log(`|---|${configs.map(() => '---:').join('|')}|`);
-for (const [name, make] of Object.entries(workloads)) {
+if (configs.length > 0) console.log(`| workload | ${configs.map((c) => c.name).join(' | ')} |`);
+if (configs.length > 0) console.log(`|---|${configs.map(() => '---:').join('|')}|`);
+for (const [name, make] of configs.length > 0 ? Object.entries(workloads) : []) {
   const samples = configs.map(() => []);
   for (let r = 0; r < ROUNDS; r++) {
     for (let c = 0; c < configs.length; c++) samples[c].push(await measure(configs[c].server, make));
