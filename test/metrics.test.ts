@@ -241,6 +241,8 @@ describe('metrics, health and logs (durable store, --log-level info)', () => {
       const after = await scrape(server.url);
       const grew = (name: string, labels: Labels = {}) => valueOf(after, name, labels) - valueOf(before, name, labels);
       assert.equal(grew(`${P}conditional_check_failed_requests_total`, { table: PLAIN }), 1);
+      // The refused write still consumed a unit (the stored item is small), as DynamoDB charges it.
+      assert.equal(grew(`${P}consumed_write_capacity_units_total`, { table: PLAIN }), 1);
       assert.equal(grew(`${P}user_errors_total`), 1);
       // A table that does not exist gets no series.
       assert.ok(!after.get(`${P}successful_request_latency_seconds`)!.samples.some((s) => s.labels.table === 'metrics-no-such-table'));

@@ -12,6 +12,10 @@ import type { ItemAction } from './item-action.js';
 import { itemCollectionMetrics } from './item-collection-metrics.js';
 import { writeItem, type WriteOutcome } from './item-store.js';
 import { writeCapacity } from './write-capacity.js';
+import { DynamoError } from '../errors/index.js';
+import type { Item } from '../values/types.js';
+
+const CONDITIONAL_CHECK_FAILED = 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException';
 
 export interface WriteResponseOptions {
   readonly ReturnConsumedCapacity?: ReturnConsumedCapacity;
@@ -35,9 +39,27 @@ export async function runItemWrite(
 ): Promise<Record<string, unknown>> {
   const mode = options.ReturnConsumedCapacity;
   const wantsCapacity = mode === 'TOTAL' || mode === 'INDEXES';
-  const outcome = await writeItem(db, action.table, action.key, (old) => action.apply(old), {
-    readOld: action.readsOld || wantsCapacity,
-  });
+  // The item the last apply() saw: a write refused by its condition still
+  // consumes units of that item (at least one), which the metrics count.
+  let seen: Item | undefined;
+  let outcome: WriteOutcome;
+  try {
+    outcome = await writeItem(
+      db,
+      action.table,
+      action.key,
+      (old) => {
+        seen = old;
+        return action.apply(old);
+      },
+      { readOld: action.readsOld || wantsCapacity },
+    );
+  } catch (e) {
+    if (e instanceof DynamoError && e.type === CONDITIONAL_CHECK_FAILED) {
+      db.meter.write(action.table.name, writeUnits(seen === undefined ? 0 : itemSize(seen)));
+    }
+    throw e;
+  }
   const out: Record<string, unknown> = {};
   const attributes = action.attributes(outcome);
   if (attributes !== undefined) out.Attributes = attributes;
