@@ -195,33 +195,36 @@ describe('two server processes on one data directory', () => {
     }
   });
 
-  it('transactions on the same item from both: each commits or is cancelled with TransactionConflict, none lost', async () => {
+  it('transactions on the same items from both: each commits or is cancelled with TransactionConflict, none lost', async () => {
     await ddbs[0]!.send(new CreateTableCommand(hashKeyTable('shared-txn')));
-    const results = await pool(400, 32, (i) =>
-      via(i).send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: 'shared-txn',
-                Key: { pk: { S: 'account' } },
-                UpdateExpression: 'ADD balance :one',
-                ExpressionAttributeValues: { ':one': { N: '1' } },
-              },
-            },
-            {
-              Update: {
-                TableName: 'shared-txn',
-                Key: { pk: { S: 'ledger' } },
-                UpdateExpression: 'ADD entries :one',
-                ExpressionAttributeValues: { ':one': { N: '1' } },
-              },
-            },
-          ],
-        }),
-      ),
-    );
+    const transfer = new TransactWriteItemsCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: 'shared-txn',
+            Key: { pk: { S: 'account' } },
+            UpdateExpression: 'ADD balance :one',
+            ExpressionAttributeValues: { ':one': { N: '1' } },
+          },
+        },
+        {
+          Update: {
+            TableName: 'shared-txn',
+            Key: { pk: { S: 'ledger' } },
+            UpdateExpression: 'ADD entries :one',
+            ExpressionAttributeValues: { ':one': { N: '1' } },
+          },
+        },
+      ],
+    });
+    // One transaction at a time per process: in-process holds never meet,
+    // so every conflict is one between the two processes.
+    const perProcess = 150;
+    const results = (
+      await Promise.all(ddbs.map((ddb) => pool(perProcess, 1, () => ddb.send(transfer))))
+    ).flat();
     let committed = 0;
+    let conflicts = 0;
     for (const r of results) {
       if (r.status === 'fulfilled') {
         committed++;
@@ -233,13 +236,40 @@ describe('two server processes on one data directory', () => {
         error.CancellationReasons?.some((reason) => reason.Code === 'TransactionConflict'),
         `cancelled without a TransactionConflict: ${JSON.stringify(error.CancellationReasons)}`,
       );
+      conflicts++;
     }
     assert.ok(committed > 0);
+    assert.ok(conflicts > 0, 'two processes hammering one item never overlapped: the cross-process conflict went unseen');
     const read = async (pk: string, name: string): Promise<string | undefined> =>
       (await via(1).send(new GetItemCommand({ TableName: 'shared-txn', Key: { pk: { S: pk } }, ConsistentRead: true }))).Item?.[name]?.N;
     // All or nothing, and nothing lost: both items counted every commit exactly once.
     assert.equal(await read('account', 'balance'), String(committed));
     assert.equal(await read('ledger', 'entries'), String(committed));
+  });
+
+  it('a plain write racing transactions from the other process stays correct', async () => {
+    await ddbs[1]!.send(new CreateTableCommand(hashKeyTable('shared-mixed')));
+    const add = (n: string) => ({
+      TableName: 'shared-mixed',
+      Key: { pk: { S: 'counter' } },
+      UpdateExpression: 'ADD n :v',
+      ExpressionAttributeValues: { ':v': { N: n } },
+    });
+    const [transactions, plain] = await Promise.all([
+      pool(150, 4, () => ddbs[0]!.send(new TransactWriteItemsCommand({ TransactItems: [{ Update: add('1000') }] }))),
+      pool(150, 4, () => ddbs[1]!.send(new UpdateItemCommand(add('1')))),
+    ]);
+    for (const r of [...transactions, ...plain]) {
+      if (r.status === 'rejected') {
+        assert.ok(
+          ['TransactionCanceledException', 'TransactionConflictException'].includes((r.reason as Error).name),
+          `unexpected ${(r.reason as Error).name}: ${(r.reason as Error).message}`,
+        );
+      }
+    }
+    const ok = (rs: PromiseSettledResult<unknown>[]) => rs.filter((r) => r.status === 'fulfilled').length;
+    const out = await ddbs[0]!.send(new GetItemCommand({ TableName: 'shared-mixed', Key: { pk: { S: 'counter' } }, ConsistentRead: true }));
+    assert.equal(out.Item?.n?.N, String(ok(transactions) * 1000 + ok(plain)));
   });
 
   it('a ClientRequestToken used through one process binds on the other', async () => {

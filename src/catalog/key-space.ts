@@ -16,6 +16,8 @@
  *                                                that commit; a cached catalog is current while it is unchanged
  *   0x01 0x01 <op> 0x00 <token>                  a transaction's ClientRequestToken record (txn/client-tokens)
  *   0x01 0x02 <expiry u64> <record key>          the token sweeper's index, by expiry
+ *   0x01 0x03 <slot u16>                         the last write transaction to change an item hashing to
+ *                                                this slot, and when (txn/conflict-stamps)
  *   0x10 <table id u32> <index id u8> <partition hash u32> <pk> [<sk>] [<table pk> [<table sk>]]
  *                                                items (index 0) and index entries
  *   0x20 <table id u32> <stream created ms u64> 0x00

@@ -13,7 +13,7 @@
  *   increasing past every stored record.
  */
 import type { Database } from '../data/database.js';
-import { CommitConflictError } from '../storage/engine.js';
+import { compareAndSet } from '../storage/compare-and-set.js';
 import type { KvWrite } from '../storage/engine.js';
 import { streamCatalogKey, streamRecordKey, streamRecordSequence, streamTrimKey, successor } from '../catalog/key-space.js';
 import { decodeTrimPoint, edgeSequence, encodeTrimPoint, trimPoint } from './change-log.js';
@@ -53,23 +53,21 @@ export async function trimStreams(db: Database): Promise<void> {
 async function trimRecords(db: Database, entry: StreamEntry, horizon: bigint): Promise<void> {
   const prefix = recordsPrefixOf(entry);
   const trimKey = streamTrimKey(prefix);
-  for (;;) {
-    if (db.isClosed) return;
-    const rows = await db.engine.range(streamRecordKey(prefix, 0n), streamRecordKey(prefix, horizon), { limit: BATCH });
-    const last = rows[rows.length - 1];
-    if (last === undefined) return;
-    const previousRaw = await db.engine.get(trimKey);
-    const previous = previousRaw === undefined ? undefined : decodeTrimPoint(previousRaw);
-    let point = streamRecordSequence(last.key);
-    if (previous !== undefined && previous > point) point = previous;
-    const writes: KvWrite[] = rows.map((row) => ({ key: row.key, value: null }));
-    writes.push({ key: trimKey, value: encodeTrimPoint(point) });
-    try {
-      // Expecting the old trim point keeps two trimmers from lowering it.
-      await db.engine.commit(writes, [{ key: trimKey, value: previousRaw ?? null }]);
-    } catch (e) {
-      if (!(e instanceof CommitConflictError)) throw e;
-    }
+  // One batch per compare-and-set: expecting the old trim point keeps two
+  // trimmers (or processes) from lowering it; a lost race reads again.
+  for (let more = true; more && !db.isClosed; ) {
+    more = await compareAndSet<boolean>(db.engine, async () => {
+      const rows = await db.engine.range(streamRecordKey(prefix, 0n), streamRecordKey(prefix, horizon), { limit: BATCH });
+      const last = rows[rows.length - 1];
+      if (last === undefined) return { done: false };
+      const previousRaw = await db.engine.get(trimKey);
+      const previous = previousRaw === undefined ? undefined : decodeTrimPoint(previousRaw);
+      let point = streamRecordSequence(last.key);
+      if (previous !== undefined && previous > point) point = previous;
+      const writes: KvWrite[] = rows.map((row) => ({ key: row.key, value: null }));
+      writes.push({ key: trimKey, value: encodeTrimPoint(point) });
+      return { writes, expectations: [{ key: trimKey, value: previousRaw ?? null }], result: true };
+    });
   }
 }
 
