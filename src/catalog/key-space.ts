@@ -33,6 +33,17 @@
  * prefix-free, so "every sort key of this partition" is a key range. Index
  * entries end with the table's primary key so that items tying on the index
  * key stay distinct, ordered by table key.
+ *
+ * A global secondary index with a multi-attribute key stores <pk> as the
+ * encodings of its HASH values one after another (the partition hash is
+ * taken over all of them together, so they form one partition), and <sk> as
+ * the encodings of its RANGE values one after another. Each position has
+ * one fixed type and each encoding is prefix-free within its type, so the
+ * concatenation decodes in exactly one way: two different key tuples never
+ * share a key (("a","bc") and ("ab","c") differ in where the first
+ * terminator falls), and byte order is the tuple order, attribute by
+ * attribute. With one HASH value the partition bytes are exactly that
+ * value's encoding, as for a single-attribute key.
  */
 import { encodeKeyValue, partitionHash } from '../values/index.js';
 export { ENGINE_KEY_PREFIX, SEQUENCE_COUNTER_KEY } from '../storage/engine.js';
@@ -163,6 +174,54 @@ export function entryKey(
     }
   }
   return out;
+}
+
+/**
+ * A storage key of a multi-attribute index: the HASH values together form
+ * the partition (one hash over their joint encoding), then each further
+ * key part. See the module comment for why the encoding is unambiguous.
+ */
+export function compositeEntryKey(
+  tableId: number,
+  indexId: number,
+  partition: readonly AttributeValue[],
+  rest: readonly (AttributeValue | undefined)[],
+): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let pkLength = 0;
+  for (const value of partition) {
+    const encoded = encodeKeyValue(value);
+    parts.push(encoded);
+    pkLength += encoded.length;
+  }
+  let length = 10 + pkLength;
+  for (const value of rest) {
+    if (value === undefined) continue;
+    const encoded = encodeKeyValue(value);
+    parts.push(encoded);
+    length += encoded.length;
+  }
+  const out = new Uint8Array(length);
+  out[0] = DATA;
+  writeUint32(out, 1, tableId);
+  out[5] = indexId;
+  let offset = 10;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  writeUint32(out, 6, partitionHash(out.subarray(10, 10 + pkLength)));
+  return out;
+}
+
+/** The prefix shared by every entry of one partition of a multi-attribute index. */
+export function compositePartitionPrefix(tableId: number, indexId: number, partition: readonly AttributeValue[]): Uint8Array {
+  return compositeEntryKey(tableId, indexId, partition, NO_PARTS);
+}
+
+/** The partition hash a storage key of the data range carries. */
+export function keyPartitionHash(key: Uint8Array): number {
+  return ((key[6]! << 24) | (key[7]! << 16) | (key[8]! << 8) | key[9]!) >>> 0;
 }
 
 /** Hash-range bounds of an index: [start, end) covering partition hashes [from, to). */

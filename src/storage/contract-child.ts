@@ -12,11 +12,9 @@
 import type { StorageEngine } from './engine.js';
 import { createRace, increments, keyedIncrements, sequenceWriter } from './contract-workloads.js';
 
-export interface ChildEngineSpec {
-  readonly engine: 'lmdb';
-  readonly path: string;
-  readonly maxStoredKeyBytes?: number;
-}
+export type ChildEngineSpec =
+  | { readonly engine: 'lmdb'; readonly path: string; readonly maxStoredKeyBytes?: number }
+  | { readonly engine: 'postgres'; readonly connectionString: string; readonly schema: string; readonly maxStoredKeyBytes?: number };
 
 async function openFromSpec(spec: ChildEngineSpec): Promise<StorageEngine> {
   switch (spec.engine) {
@@ -24,6 +22,15 @@ async function openFromSpec(spec: ChildEngineSpec): Promise<StorageEngine> {
       const { LmdbEngine } = await import('./lmdb-engine.js');
       return LmdbEngine.open({
         path: spec.path,
+        ...(spec.maxStoredKeyBytes === undefined ? {} : { maxStoredKeyBytes: spec.maxStoredKeyBytes }),
+      });
+    }
+    case 'postgres': {
+      const { PostgresEngine } = await import('./postgres-engine.js');
+      return PostgresEngine.open({
+        connectionString: spec.connectionString,
+        schema: spec.schema,
+        poolSize: 8,
         ...(spec.maxStoredKeyBytes === undefined ? {} : { maxStoredKeyBytes: spec.maxStoredKeyBytes }),
       });
     }

@@ -230,9 +230,14 @@ describe('openStorage', () => {
     }
   });
 
-  test('postgres:// is not available yet; unknown schemes and empty locations are refused', async () => {
-    await assert.rejects(openStorage('postgres://user:pw@localhost:5432/db'), /PostgreSQL storage engine is not available yet \(issue 12\)/);
-    await assert.rejects(openStorage('postgresql://localhost/db'), /PostgreSQL storage engine is not available yet/);
+  test('a postgres:// database that cannot be reached names itself without its password; unknown schemes and empty locations are refused', async () => {
+    // Nothing listens on port 1: the error names the database, never the password.
+    await assert.rejects(openStorage('postgres://user:secret@127.0.0.1:1/db'), (e: Error) => {
+      assert.match(e.message, /cannot open the PostgreSQL database at postgres:\/\/user:\*\*\*@127\.0\.0\.1:1\/db/);
+      assert.doesNotMatch(e.message, /secret/);
+      return true;
+    });
+    await assert.rejects(openStorage('postgresql://127.0.0.1:1/db?schema=x'), /cannot open the PostgreSQL database/);
     await assert.rejects(openStorage('redis://localhost'), /unknown storage location scheme "redis:"/);
     await assert.rejects(openStorage(''), /no storage location given/);
   });

@@ -1,7 +1,7 @@
 /**
  * @module storage/open-engine
  * Chooses and opens the storage engine for a server, from a location
- * (openStorage: a directory, `memory:`, later `postgres://…`) or from
+ * (openStorage: a directory, `memory:`, `postgres://…`) or from
  * options (openEngine): the in-memory engine, or the LMDB engine in a data
  * directory that this module prepares and checks. Every failure a user can
  * cause (a directory that cannot be created or written, one written by an
@@ -16,29 +16,8 @@
  * a different backend) recognise the directory before opening any database
  * file, and refuse with a message instead of misreading bytes.
  *
- * Backends to come. A PostgreSQL-family engine fits the same interface:
- * - one table kv(key bytea primary key, value bytea): bytea compares by
- *   memcmp, our order. A btree entry holds at most ~2700 bytes, so keys go
- *   through the same LongKeyCodec (constructed with that limit); it is
- *   backend-neutral for this reason.
- * - get, getMany (`key = ANY($1)`) and range (`key >= $1 AND key < $2
- *   ORDER BY key [DESC] LIMIT n`) are each one statement, hence one
- *   snapshot even under READ COMMITTED.
- * - commit is one transaction that takes `pg_advisory_xact_lock` on a hash
- *   of every expectation and write key, in sorted order (no deadlocks), then
- *   checks the expectations and writes. Locks live in the server, not in a
- *   process, so many openddb processes stay correct; absent-key
- *   expectations need these locks because there is no row to lock.
- *   (SERIALIZABLE with retry on 40001 is the alternative.)
- * - durability is synchronous_commit = on; PostgreSQL's WAL flush already
- *   groups concurrent commits.
- * - capabilities.sharedAcrossProcesses = true, which tells upper layers
- *   that their caches (the catalog) can be stale and must be revalidated.
- * - sequence numbers (CommitOptions.sequence): the counter row read with
- *   SELECT … FOR UPDATE inside the commit's transaction, so they follow
- *   commit order as they do under LMDB's single writer.
- * openStorage then takes the `postgres://…` location, and the same
- * contract suite runs in CI.
+ * The PostgreSQL engine (storage/postgres-engine) needs no preparation
+ * here: the database itself checks and migrates its schema.
  */
 import { mkdirSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { open as openFile, rename } from 'node:fs/promises';
@@ -69,14 +48,20 @@ export const MEMORY_LOCATION = 'memory:';
 /**
  * Opens the engine a location names:
  * - `memory:` — the in-memory engine;
- * - `postgres://…` or `postgresql://…` — the PostgreSQL engine, which does
- *   not exist yet (issue 12): a clear error;
+ * - `postgres://…` or `postgresql://…` — the PostgreSQL engine on that
+ *   database (libpq's URL form; PG* environment variables fill in what it
+ *   leaves out); `?schema=NAME` chooses the schema, default `openddb`;
  * - any other `scheme:` — an error naming the schemes there are;
  * - anything else — a data directory for the LMDB engine (relative to the
  *   working directory; `file:` URLs are taken too).
  * A directory whose name looks like a scheme (`ab:c`) can be given as `./ab:c`.
  */
-export async function openStorage(location: string): Promise<StorageEngine> {
+export interface StorageOptions {
+  /** Connections in a networked engine's pool (PostgreSQL). */
+  readonly poolSize?: number;
+}
+
+export async function openStorage(location: string, options: StorageOptions = {}): Promise<StorageEngine> {
   if (typeof location !== 'string' || location === '') {
     throw new Error('no storage location given: pass a data directory, memory:, or a postgres:// URL');
   }
@@ -99,9 +84,7 @@ export async function openStorage(location: string): Promise<StorageEngine> {
     }
     case 'postgres':
     case 'postgresql':
-      throw new Error(
-        'the PostgreSQL storage engine is not available yet (issue 12); use a data directory or memory:',
-      );
+      return openPostgres(location, options);
     default:
       throw new Error(
         `unknown storage location scheme "${scheme}:" in ${location}; use a data directory, memory:, or postgres://`,
@@ -135,6 +118,39 @@ export async function openEngine(options: OpenEngineOptions): Promise<StorageEng
     return await LmdbEngine.open({ path: dir });
   } catch (error) {
     throw new Error(`cannot open the database in ${dir}: ${describe(error)}`, { cause: error });
+  }
+}
+
+async function openPostgres(location: string, options: StorageOptions): Promise<StorageEngine> {
+  let url: URL;
+  try {
+    url = new URL(location);
+  } catch (error) {
+    throw new Error(`storage location ${redact(location)} is not a valid postgres:// URL: ${describe(error)}`, { cause: error });
+  }
+  // schema is ours, not libpq's: take it out before the driver parses the rest.
+  const schema = url.searchParams.get('schema') ?? undefined;
+  url.searchParams.delete('schema');
+  const { PostgresEngine } = await import('./postgres-engine.js');
+  try {
+    return await PostgresEngine.open({
+      connectionString: url.toString(),
+      ...(schema === undefined ? {} : { schema }),
+      ...(options.poolSize === undefined ? {} : { poolSize: options.poolSize }),
+    });
+  } catch (error) {
+    throw new Error(`cannot open the PostgreSQL database at ${redact(location)}: ${describe(error)}`, { cause: error });
+  }
+}
+
+/** A location fit for messages and logs: never the password. */
+function redact(location: string): string {
+  try {
+    const url = new URL(location);
+    if (url.password !== '') url.password = '***';
+    return url.toString();
+  } catch {
+    return location.replace(/:[^:@/]*@/, ':***@');
   }
 }
 

@@ -1,0 +1,132 @@
+/**
+ * @module storage/postgres-engine.test
+ * The PostgreSQL engine against the shared storage contract, on a
+ * throw-away cluster: as configured for real use, and with a 48-byte key
+ * limit so that nearly every key takes the long-key path. Each engine the
+ * suite opens gets a fresh schema. Plus what only this engine has: the
+ * schema version check, two engines on one database, and commits racing
+ * from many connections.
+ */
+import * as assert from 'node:assert/strict';
+import { after, before, describe, test } from 'node:test';
+import pg from 'pg';
+import { postgresUnavailable, startPostgresCluster, type PostgresCluster } from '../../test/helpers/postgres-cluster.js';
+import { runContractSuite, type SharedAccess } from './contract.js';
+import { CommitConflictError, type StorageEngine } from './engine.js';
+import { openStorage } from './open-engine.js';
+import { PostgresEngine, SCHEMA_VERSION } from './postgres-engine.js';
+
+const unavailable = postgresUnavailable();
+if (unavailable !== undefined && process.env.CI === 'true') {
+  throw new Error(`CI must test the PostgreSQL engine, but ${unavailable}`);
+}
+
+let cluster: PostgresCluster | undefined;
+let url = '';
+before(async () => {
+  if (unavailable !== undefined) return;
+  cluster = await startPostgresCluster();
+  url = cluster.createDatabase('contract');
+});
+after(() => cluster?.stop());
+
+/** Where each engine under test lives, so the shared-data tests can open it again. */
+const places = new WeakMap<StorageEngine, { schema: string; maxStoredKeyBytes?: number }>();
+
+async function openAt(schema: string, maxStoredKeyBytes?: number): Promise<StorageEngine> {
+  const engine = await PostgresEngine.open({
+    connectionString: url,
+    schema,
+    poolSize: 8,
+    ...(maxStoredKeyBytes === undefined ? {} : { maxStoredKeyBytes }),
+  });
+  places.set(engine, { schema, ...(maxStoredKeyBytes === undefined ? {} : { maxStoredKeyBytes }) });
+  return engine;
+}
+
+let schemas = 0;
+const fresh = (maxStoredKeyBytes?: number) => () => openAt(`t${schemas++}`, maxStoredKeyBytes);
+
+const shared: SharedAccess = {
+  openAnother: (engine) => {
+    const place = places.get(engine)!;
+    return openAt(place.schema, place.maxStoredKeyBytes);
+  },
+  childSpec: (engine) => ({ engine: 'postgres', connectionString: url, ...places.get(engine)! }),
+};
+
+if (unavailable === undefined) {
+  runContractSuite('postgres', fresh(), { manyKeys: 5_000, shared });
+  runContractSuite('postgres, 48-byte key limit', fresh(48), { manyKeys: 2_000, shared });
+} else {
+  test('storage contract: postgres', { skip: unavailable }, () => {});
+}
+
+describe('postgres engine', { skip: unavailable }, () => {
+  test('two engines on one schema see each other and race fairly', async () => {
+    const a = await PostgresEngine.open({ connectionString: url, schema: 'shared_a', poolSize: 8 });
+    const b = await PostgresEngine.open({ connectionString: url, schema: 'shared_a', poolSize: 8 });
+    try {
+      const key = Uint8Array.of(1, 2, 3);
+      // 40 writers expect the key absent: exactly one wins.
+      const outcomes = await Promise.allSettled(
+        Array.from({ length: 40 }, (_, i) => (i % 2 === 0 ? a : b).commit([{ key, value: Uint8Array.of(i) }], [{ key, value: null }])),
+      );
+      assert.equal(outcomes.filter((o) => o.status === 'fulfilled').length, 1);
+      for (const o of outcomes) if (o.status === 'rejected') assert.ok(o.reason instanceof CommitConflictError);
+      // A counter incremented by compare-and-set from both engines sums exactly.
+      const counter = Uint8Array.of(9);
+      await a.commit([{ key: counter, value: Buffer.from('0') }]);
+      const increment = async (engine: PostgresEngine): Promise<void> => {
+        for (;;) {
+          const current = (await engine.get(counter))!;
+          const next = Buffer.from(String(Number(Buffer.from(current).toString()) + 1));
+          try {
+            await engine.commit([{ key: counter, value: next }], [{ key: counter, value: current }]);
+            return;
+          } catch (e) {
+            if (!(e instanceof CommitConflictError)) throw e;
+          }
+        }
+      };
+      await Promise.all(Array.from({ length: 100 }, (_, i) => increment(i % 2 === 0 ? a : b)));
+      assert.equal(Buffer.from((await b.get(counter))!).toString(), '100');
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
+  test('a schema written by a newer openddb is refused', async () => {
+    const engine = await PostgresEngine.open({ connectionString: url, schema: 'future' });
+    await engine.close();
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query(`UPDATE future.meta SET value = $1 WHERE name = 'schema_version'`, [SCHEMA_VERSION + 1]);
+    } finally {
+      await client.end();
+    }
+    await assert.rejects(PostgresEngine.open({ connectionString: url, schema: 'future' }), /written by a newer openddb/);
+  });
+
+  test('openStorage opens it from a postgres:// location, ?schema= choosing the schema', async () => {
+    const first = await openStorage(`${url}?schema=by_url`);
+    try {
+      assert.equal(first.capabilities.sharedAcrossProcesses, true);
+      await first.commit([{ key: Uint8Array.of(5), value: Uint8Array.of(6) }]);
+    } finally {
+      await first.close();
+    }
+    const again = await PostgresEngine.open({ connectionString: url, schema: 'by_url' });
+    try {
+      assert.deepEqual([...((await again.get(Uint8Array.of(5))) ?? [])], [6]);
+    } finally {
+      await again.close();
+    }
+  });
+
+  test('a bad schema name is refused before anything is sent', async () => {
+    await assert.rejects(PostgresEngine.open({ connectionString: url, schema: 'x; DROP TABLE y' }), /invalid PostgreSQL schema name/);
+  });
+});
