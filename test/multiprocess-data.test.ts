@@ -10,6 +10,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -25,7 +26,7 @@ import {
   type DynamoDBClient,
   type TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { GetRecordsCommand, type DynamoDBStreamsClient, type GetRecordsCommandOutput, type _Record } from '@aws-sdk/client-dynamodb-streams';
 import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
 import { readAll, shardIterator, streamsClient } from './helpers/streams.js';
 import { hashKeyTable } from './helpers/tables.js';
@@ -35,10 +36,13 @@ const servers: ServerProcess[] = [];
 const ddbs: DynamoDBClient[] = [];
 const streamClients: DynamoDBStreamsClient[] = [];
 
+/** A directory name with a dot, as mktemp and `--data ./my.db` make (issue 10). */
+const dataDir = join(dir.path, 'shared.db');
+
 before(async () => {
   // One after the other: the second opens a directory the first already uses.
   for (let i = 0; i < 2; i++) {
-    const server = await startServerProcess({ dataDir: dir.path });
+    const server = await startServerProcess({ dataDir });
     servers.push(server);
     ddbs.push(client(server.url));
     streamClients.push(streamsClient(server.url));
@@ -330,6 +334,23 @@ describe('two server processes on one data directory', () => {
         StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
       }),
     );
+    const arn = (await ddbs[1]!.send(new DescribeTableCommand({ TableName: 'shared-stream' }))).Table!.LatestStreamArn!;
+    // A consumer tails the shard through one process while both write: a
+    // record committed after it looked must never be skipped.
+    let writing = true;
+    const tail = (async () => {
+      const seen: _Record[] = [];
+      let iterator: string | undefined = await shardIterator(streamClients[0]!, arn, 'TRIM_HORIZON');
+      for (let last = false; iterator !== undefined; ) {
+        const page: GetRecordsCommandOutput = await streamClients[0]!.send(new GetRecordsCommand({ ShardIterator: iterator }));
+        seen.push(...(page.Records ?? []));
+        iterator = page.NextShardIterator;
+        if (last && (page.Records ?? []).length === 0) break;
+        if (!writing) last = true;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return seen;
+    })();
     const writes = 600;
     const item = (i: number) => ({ pk: { S: `k${i}` }, v: { N: String(i) } });
     const results = await pool(writes, 48, async (i) => {
@@ -339,10 +360,16 @@ describe('two server processes on one data directory', () => {
         await via(i).send(new PutItemCommand({ TableName: 'shared-stream', Item: item(i) }));
       }
     });
+    writing = false;
     assert.deepEqual(tally(results), { ok: writes });
-    const arn = (await ddbs[1]!.send(new DescribeTableCommand({ TableName: 'shared-stream' }))).Table!.LatestStreamArn!;
+    const tailed = await tail;
     for (const streams of streamClients) {
       const records = await readAll(streams, await shardIterator(streams, arn, 'TRIM_HORIZON'));
+      assert.deepEqual(
+        tailed.map((r) => r.dynamodb!.SequenceNumber),
+        records.map((r) => r.dynamodb!.SequenceNumber),
+        'the tailing consumer saw a different sequence of records',
+      );
       const keys = records.map((r) => r.dynamodb!.Keys!.pk!.S!);
       assert.equal(keys.length, writes);
       assert.equal(new Set(keys).size, writes, 'a change appears twice');
