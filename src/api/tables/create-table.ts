@@ -214,6 +214,8 @@ export const createTable = defineOperation<CreateTableInput>({
       stream = { ...stream, label: await uniqueStreamLabel(db, input.TableName, stream.label) };
     }
     const record: TableRecord = {
+      // The request's region (and account): the table lives there (catalog/table-scope).
+      ...db.scope,
       id: await db.catalog.allocateTableId(),
       name: input.TableName,
       uuid: randomUUID(),
