@@ -77,32 +77,61 @@ function descendants(pid) {
 }
 
 /**
+ * When a process started (clock ticks since boot), or undefined if it is
+ * gone: a pid with another start time is another process that reused it.
+ */
+export function startTime(pid) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
+    return text.slice(text.lastIndexOf(')') + 2).split(' ')[19];
+  } catch {
+    return undefined;
+  }
+}
+
+/** pid and its live descendants (a cluster primary and its workers; a JVM is one process with many threads). */
+export function processTree(pid) {
+  return [pid, ...descendants(pid)];
+}
+
+/**
  * A CPU sample for a process tree: `{ schedNs, tickNs, pids }`. Children
  * are looked up once per sample (a /proc walk costs ~1 ms, outside the
  * measured window of the server but inside the harness's own).
  */
 export function cpuSample(pid) {
-  const pids = [pid, ...descendants(pid)];
+  const pids = processTree(pid);
   let sched = 0;
   let ticks = 0;
+  const byPid = new Map();
   for (const p of pids) {
     try {
       ticks += readStat(p).ticks;
-      sched += schedNs(p);
+      const ns = schedNs(p);
+      sched += ns;
+      byPid.set(p, ns);
     } catch {
       // A child exited mid-sample; the parent's tick count keeps its time once reaped.
     }
   }
-  return { schedNs: sched, tickNs: ticks * CLOCK_TICK_NS, pids: pids.length };
+  return { schedNs: sched, tickNs: ticks * CLOCK_TICK_NS, pids: pids.length, byPid };
 }
 
-/** CPU nanoseconds spent between two samples, and which counter decided. */
+/**
+ * CPU nanoseconds spent between two samples, which counter decided, and
+ * `split`: each process's share of the nanosecond sum, in tree order (the
+ * server first, then its workers), for processes present in both samples.
+ */
 export function cpuDelta(before, after) {
   const sched = after.schedNs - before.schedNs;
   const tick = after.tickNs - before.tickNs;
+  const split = [];
+  if (after.byPid?.size > 1 && sched > 0) {
+    for (const [p, ns] of after.byPid) if (before.byPid.has(p)) split.push((ns - before.byPid.get(p)) / sched);
+  }
   // Two ticks of slack: the tick counter is sampled, so it may lead or lag by one.
-  if (tick > sched + 2 * CLOCK_TICK_NS) return { ns: tick, source: 'stat' };
-  return { ns: sched, source: 'schedstat' };
+  if (tick > sched + 2 * CLOCK_TICK_NS) return { ns: tick, source: 'stat', split };
+  return { ns: sched, source: 'schedstat', split };
 }
 
 /**

@@ -81,9 +81,10 @@ const setupAgent = new http.Agent({ keepAlive: true, maxSockets: 16 });
 /**
  * One call for setup and checks (not for measurement). Resolves to
  * `{ status, body }` where body is the parsed JSON (or the raw text if it
- * is not JSON); rejects only on network errors or the timeout.
+ * is not JSON); rejects only on network errors or the timeout. `fresh`
+ * opens a connection of its own instead of reusing a pooled one.
  */
-export function call(port, target, payload, { timeoutMs = 10_000 } = {}) {
+export function call(port, target, payload, { timeoutMs = 10_000, fresh = false } = {}) {
   const body = JSON.stringify(payload ?? {});
   const headers = signedHeaders(`127.0.0.1:${port}`, target, body);
   return new Promise((resolve, reject) => {
@@ -93,7 +94,8 @@ export function call(port, target, payload, { timeoutMs = 10_000 } = {}) {
         port,
         method: 'POST',
         path: '/',
-        agent: setupAgent,
+        // fresh: a new connection, closed after the answer (to reach every worker of a multi-process server).
+        agent: fresh ? false : setupAgent,
         headers: { ...headers, 'Content-Length': Buffer.byteLength(body) },
         timeout: timeoutMs,
       },

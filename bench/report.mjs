@@ -162,6 +162,83 @@ function table(header, rows) {
   return lines.join('\n');
 }
 
+const servers = (cells) => [...new Set(cells.map((c) => c.server))];
+const okCell = (cells, workload, concurrency, server) => {
+  const c = find(cells, workload, concurrency, server);
+  return c?.status === 'ok' ? c : undefined;
+};
+const opsAndCpu = (c) => (c ? `${fmtInt(c.opsPerSec)} · ${fmtNum(c.cpuUsPerOp, 0)} µs` : '–');
+
+/**
+ * Every server's throughput and server CPU per op at concurrency 64, one
+ * row per server: the figures the issues quote side by side.
+ */
+function sideBySide(cells, workloads, startup) {
+  const names = servers(cells).filter((n) => cells.some((c) => c.server === n && c.concurrency === 64 && c.status === 'ok'));
+  if (names.length < 2) return [];
+  const rows = names.map((n) => [n, ...workloads.map((w) => opsAndCpu(okCell(cells, w, 64, n))), startup?.find((s) => s.server === n)?.note ?? '']);
+  for (const s of startup ?? []) if (s.status !== 'ok') rows.push([s.server, ...workloads.map(() => '–'), `not available: ${s.reason}`]);
+  return [
+    '## Side by side at concurrency 64',
+    '',
+    'Each cell: ops/s · server CPU µs per op (all its threads and processes). Details and c1 in the per-workload tables below.',
+    '',
+    table(['server', ...workloads.map((w) => WORKLOADS[w].op), 'notes'], rows),
+    '',
+  ];
+}
+
+/**
+ * openddb on disk at each worker count (`--workers`): throughput, its
+ * multiple of one worker's, and server CPU per op summed over the primary
+ * and its workers.
+ */
+function workersScaling(cells, workloads, meta, startup) {
+  // The worker counts measured: openddb-disk is 1, openddb-disk-w<N> is N (from --workers or --servers).
+  const counts = [...new Set(cells.map((c) => (c.server === 'openddb-disk' ? 1 : Number(/^openddb-disk-w(\d+)$/.exec(c.server)?.[1]))))]
+    .filter((n) => n > 0)
+    .sort((a, b) => a - b);
+  if (counts.length < 2) return [];
+  const name = (n) => (n === 1 ? 'openddb-disk' : `openddb-disk-w${n}`);
+  const rows = [];
+  for (const w of workloads) {
+    for (const conc of [64, 1]) {
+      const one = okCell(cells, w, conc, name(counts[0]));
+      const row = [`${WORKLOADS[w].op} c${conc}`];
+      let any = false;
+      for (const n of counts) {
+        const c = okCell(cells, w, conc, name(n));
+        if (!c) {
+          const bad = find(cells, w, conc, name(n));
+          row.push(bad && bad.status !== 'skipped' ? bad.status : '–');
+          continue;
+        }
+        any = true;
+        const x = one && n !== counts[0] ? ` (${fmtX(c.opsPerSec / one.opsPerSec)})` : '';
+        // The primary's share, then each worker's: an uneven split means the kernel gave one worker most connections.
+        const split = c.cpuSplit?.length > 1 ? ` (${c.cpuSplit.map((f) => Math.round(f * 100)).join('/')} %)` : '';
+        row.push(`${fmtInt(c.opsPerSec)}${x} · ${fmtNum(c.cpuUsPerOp, 0)} µs · ${c.processes ?? '?'} proc.${split}`);
+      }
+      if (any) rows.push(row);
+    }
+  }
+  if (!rows.length) return [];
+  return [
+    `## openddb-disk by worker count (\`serve --workers N\`)`,
+    '',
+    `Each cell: ops/s (× the ${counts[0]}-worker figure) · server CPU µs per op summed over every process of the server · ` +
+      'processes measured (each one\'s share of that CPU, the primary first). ' +
+      `With ${meta.cpus} cores shared by the server and the load generator, more workers than cores cannot add throughput.`,
+    '',
+    table(['workload', ...counts.map((n) => `${n} worker${n === 1 ? '' : 's'}${n === 1 ? ' (no flag)' : ''}`)], rows),
+    '',
+    ...counts
+      .map((n) => startup?.find((s) => s.server === name(n) && s.status !== 'ok'))
+      .filter(Boolean)
+      .flatMap((s) => [`${s.server}: not available: ${s.reason}`, '']),
+  ];
+}
+
 /** The markdown report. */
 export function toMarkdown(result, { baseline } = {}) {
   const { meta, cells, startup, scale, targets } = result;
@@ -216,6 +293,8 @@ export function toMarkdown(result, { baseline } = {}) {
   }
 
   const workloads = Object.keys(WORKLOADS).filter((w) => cells.some((c) => c.workload === w));
+  out.push(...sideBySide(cells, workloads, startup));
+  out.push(...workersScaling(cells, workloads, meta, startup));
   for (const wl of workloads) {
     out.push(`## ${WORKLOADS[wl].title}`);
     out.push('');
@@ -307,6 +386,21 @@ export function toMarkdown(result, { baseline } = {}) {
       rows.push([`${c.workload} c${c.concurrency}`, c.server, `${fmtInt(b.opsPerSec)} → ${fmtInt(c.opsPerSec)} (${d(c.opsPerSec, b.opsPerSec)})`, `${fmtNum(b.cpuUsPerOp, 1)} → ${fmtNum(c.cpuUsPerOp, 1)} (${d(c.cpuUsPerOp, b.cpuUsPerOp)})`]);
     }
     out.push(rows.length ? table(['cell', 'server', 'ops/s', 'server CPU µs/op'], rows) : 'No openddb cells in common.');
+    out.push('');
+  }
+
+  const base = cells.filter((c) => c.server === 'openddb-disk-base' && c.status === 'ok');
+  if (base.length) {
+    out.push('## openddb-disk against openddb-disk-base (the other build, same run)');
+    out.push('');
+    const d = (x, y) => `${x >= y ? '+' : ''}${(((x - y) / y) * 100).toFixed(1)}%`;
+    const rows = [];
+    for (const b of base) {
+      const c = okCell(cells, b.workload, b.concurrency, 'openddb-disk');
+      if (!c) continue;
+      rows.push([`${b.workload} c${b.concurrency}`, `${fmtInt(b.opsPerSec)} → ${fmtInt(c.opsPerSec)} (${d(c.opsPerSec, b.opsPerSec)})`, `${fmtNum(b.cpuUsPerOp, 1)} → ${fmtNum(c.cpuUsPerOp, 1)} (${d(c.cpuUsPerOp, b.cpuUsPerOp)})`]);
+    }
+    out.push(rows.length ? table(['cell', 'ops/s', 'server CPU µs/op'], rows) : 'No cell measured on both.');
     out.push('');
   }
 

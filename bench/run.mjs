@@ -13,7 +13,18 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { runLoad } from './load.mjs';
 import { cpuSample, cpuDelta, memory, diskUsage, procAvailable, machineBusyNs } from './proc.mjs';
 import { call, closeSetupAgent, rawRequest, describeError } from './protocol.mjs';
-import { SERVERS, SERVER_NAMES, startServer, removeDataDir, cleanupAll, serverVersion, BENCH_DIR } from './servers.mjs';
+import {
+  SERVERS,
+  SERVER_NAMES,
+  startServer,
+  removeDataDir,
+  cleanupAll,
+  serverVersion,
+  defineServer,
+  defineBaseServer,
+  workersServerName,
+  BENCH_DIR,
+} from './servers.mjs';
 import {
   WORKLOADS,
   WORKLOAD_NAMES,
@@ -37,7 +48,12 @@ Modes:
   --full             10 s cells after 2 s warm-up, all servers, plus the 1M-item scale run
   --smoke            ~5 s, ceiling + openddb-mem only; fails only if the harness breaks
 Options:
-  --servers a,b      from: ${SERVER_NAMES.join(', ')}
+  --servers a,b      from: ${SERVER_NAMES.join(', ')},
+                     openddb-disk-w<N> (serve --workers N)
+  --workers 1,2|auto openddb-disk at each worker count, one column each (openddb-disk, openddb-disk-w2, ...);
+                     auto = 1, 2, 4, ... up to the cores. Replaces openddb-disk in the server list (default: 1)
+  --base-cli FILE    adds openddb-disk-base, openddb-disk run from another build's dist/openddb.mjs, beside openddb-disk
+  --jvm-warmup N     requests per workload a JVM server (DynamoDB Local) runs unmeasured first (default 20000)
   --workloads a,b    from: ${WORKLOAD_NAMES.join(', ')}
   --concurrency 1,64
   --duration S       measured seconds per cell      --warmup S   warm-up seconds per cell
@@ -78,6 +94,9 @@ function parseArgs(argv) {
       case '--scale-servers': o.scaleServers = list(val(i++)); break;
       case '--scale-cap': o.scaleCapMs = Number(val(i++)) * 1000; break;
       case '--retries': o.retries = Number(val(i++)); break;
+      case '--workers': o.workers = parseWorkers(val(i++)); break;
+      case '--jvm-warmup': o.jvmWarmRequests = Number(val(i++)); break;
+      case '--base-cli': o.baseCli = val(i++); break;
       case '--out': o.out = val(i++); break;
       case '--compare': o.compare = val(i++); break;
       case '--help':
@@ -88,10 +107,41 @@ function parseArgs(argv) {
         throw new Error(`unknown option ${a}`);
     }
   }
-  for (const s of [...(o.servers ?? []), ...(o.scaleServers ?? [])]) if (!SERVERS[s]) throw new Error(`unknown server ${s}`);
+  for (const s of [...(o.servers ?? []), ...(o.scaleServers ?? [])]) if (!defineServer(s)) throw new Error(`unknown server ${s}`);
+  for (const n of o.workers ?? []) defineServer(workersServerName(n));
+  if (o.baseCli) defineBaseServer(o.baseCli);
+  if (o.jvmWarmRequests !== undefined && !(o.jvmWarmRequests >= 0)) throw new Error('bad --jvm-warmup');
   for (const w of o.workloads ?? []) if (!WORKLOADS[w]) throw new Error(`unknown workload ${w}`);
   for (const c of o.concurrency ?? []) if (!(c >= 1 && c <= 1024)) throw new Error(`bad concurrency ${c}`);
   return o;
+}
+
+/** `1,2` or `auto` (1, 2, 4, ... and the core count itself). */
+function parseWorkers(text) {
+  if (text === 'auto') {
+    const cores = os.availableParallelism?.() ?? os.cpus().length;
+    const out = [];
+    for (let n = 1; n < cores; n *= 2) out.push(n);
+    out.push(cores);
+    return out;
+  }
+  const out = text.split(',').map((x) => Number(x.trim()));
+  for (const n of out) if (!Number.isInteger(n) || n < 1 || n > 256) throw new Error(`bad worker count ${n} in --workers ${text}`);
+  return [...new Set(out)].sort((a, b) => a - b);
+}
+
+/**
+ * The server list with openddb-disk replaced by one server per worker count
+ * (added first if it was not listed), and openddb-disk-base before them.
+ */
+function withWorkers(servers, workers, base) {
+  if (!workers && !base) return servers;
+  const names = [...(base ? ['openddb-disk-base'] : []), ...(workers ?? [1]).map(workersServerName)];
+  const at = servers.findIndex((s) => s === 'openddb-disk' || names.includes(s));
+  const rest = servers.filter((s) => s !== 'openddb-disk' && !names.includes(s));
+  if (at < 0) return [...names, ...rest];
+  const before = servers.slice(0, at).filter((s) => rest.includes(s));
+  return [...before, ...names, ...rest.slice(before.length)];
 }
 
 /** Defaults per mode; flags override them. */
@@ -127,7 +177,8 @@ function config(o) {
   const m = modes[o.mode];
   const c = {
     mode: o.mode,
-    servers: o.servers ?? m.servers,
+    servers: withWorkers(o.servers ?? m.servers, o.workers, o.baseCli),
+    workers: o.workers,
     workloads: o.workloads ?? WORKLOAD_NAMES,
     concurrency: o.concurrency ?? [1, 64],
     durationMs: o.durationMs ?? m.durationMs,
@@ -135,6 +186,8 @@ function config(o) {
     warmupMs: o.warmupMs ?? m.warmupMs,
     warmPassMs: o.warmupMs !== undefined ? 0 : (m.warmPassMs ?? 0),
     retries: o.retries ?? m.retries ?? 0,
+    // HotSpot compiles a method with C2 after some 5,000-15,000 calls; V8 optimizes sooner (measured: bench/README.md).
+    jvmWarm: { requests: o.jvmWarmRequests ?? 20_000, maxMs: 15_000 },
     // moto's shorter cells hold unless the caller chose durations; its subset unless they chose workloads.
     moto: {
       ...(o.durationMs || o.warmupMs ? {} : { durationMs: m.moto?.durationMs, warmupMs: m.moto?.warmupMs }),
@@ -179,7 +232,7 @@ async function measureOnce(srv, requests, concurrency, durationMs, warmupMs) {
   const cpu = cpuDelta(before, after);
   // What the rest of the machine (other processes, interrupts) used meanwhile, in cores.
   const otherShare = Math.max(0, (busy1 - busy0 - cpu.ns - r.clientCpuUs * 1000) / 1e6 / r.elapsedMs);
-  return { r, cpu, otherShare };
+  return { r, cpu, otherShare, processes: after.pids };
 }
 
 /** measureOnce, retried while other processes disturb it; keeps the least disturbed attempt. */
@@ -193,7 +246,7 @@ async function measure(srv, requests, concurrency, durationMs, warmupMs, retries
   return best;
 }
 
-function cellFrom(base, { r, cpu, otherShare, attempts }, itemsPerOp) {
+function cellFrom(base, { r, cpu, otherShare, attempts, processes }, itemsPerOp) {
   const cpuUs = cpu.ns / 1000;
   return {
     ...base,
@@ -211,6 +264,10 @@ function cellFrom(base, { r, cpu, otherShare, attempts }, itemsPerOp) {
     elapsedMs: r.elapsedMs,
     cpuUsPerOp: r.ok ? cpuUs / r.ok : NaN,
     cpuSource: cpu.source,
+    // How many processes the server CPU was summed over (a primary and its workers).
+    processes,
+    // Each process's share of that CPU (the primary first): how evenly the kernel spread the connections.
+    cpuSplit: cpu.split?.length ? cpu.split : undefined,
     serverCpuShare: cpuUs / 1000 / r.elapsedMs,
     clientCpuUsPerOp: r.ok ? r.clientCpuUs / r.ok : NaN,
     clientCpuShare: r.clientCpuUs / 1000 / r.elapsedMs,
@@ -256,6 +313,7 @@ async function seed(port, bodies, connections) {
 /** Runs every workload against one server; returns its startup record and cells. */
 async function benchServer(name, cfg) {
   const isMoto = name === 'moto';
+  const def = SERVERS[name];
   const workloads = isMoto && cfg.moto.workloads ? cfg.workloads.filter((w) => cfg.moto.workloads.includes(w)) : cfg.workloads;
   const concurrency = isMoto && cfg.moto.concurrency ? cfg.concurrency.filter((c) => cfg.moto.concurrency.includes(c)) : cfg.concurrency;
   const durationMs = isMoto ? (cfg.moto.durationMs ?? cfg.durationMs) : cfg.durationMs;
@@ -273,21 +331,26 @@ async function benchServer(name, cfg) {
     allCells('not available', e.message);
     return { startup: { ...startup, status: 'failed', reason: e.message }, cells };
   }
-  log(`  ${name}: pid ${srv.pid}, port ${srv.port}, ready in ${srv.coldStartMs.toFixed(0)} ms`);
+  log(
+    `  ${name}: pid ${srv.pid}, port ${srv.port}, ready in ${srv.coldStartMs.toFixed(0)} ms` +
+      (srv.workersReadyMs ? `, ${def.workers} workers up by ${srv.workersReadyMs.toFixed(0)} ms` : ''),
+  );
   await sleep(cfg.mode === 'full' ? 1000 : 200);
   Object.assign(startup, { status: 'ok', pid: srv.pid, coldStartMs: srv.coldStartMs, idleRssMB: memory(srv.pid).rssMB });
+  if (srv.workersReadyMs) startup.workersReadyMs = srv.workersReadyMs;
+  const notes = [];
 
   const plan = seedPlan(cfg.mode, name);
   try {
     await createTable(srv.port);
     const t = performance.now();
     const note = await seed(srv.port, [...seedBodies(plan)], isMoto ? 4 : 16);
-    if (note) startup.note = note;
+    if (note) notes.push(note);
     log(`  ${name}: seeded ${plan.partitions * 10 + plan.counters} items in ${(performance.now() - t).toFixed(0)} ms ${note}`);
   } catch (e) {
     const reason = `setup failed: ${e.message}`;
     allCells('not available', reason);
-    startup.note = reason;
+    startup.note = [...notes, reason].join('; ');
     startup.finalRssMB = memory(srv.pid).rssMB;
     await srv.stop();
     removeDataDir(srv.dataDir);
@@ -305,7 +368,7 @@ async function benchServer(name, cfg) {
       skip('skipped', 'not run for moto in quick mode (see --full)');
       continue;
     }
-    if (wl.transactional && !SERVERS[name].transactions) {
+    if (wl.transactional && !def.transactions) {
       skip('n/a', name.startsWith('dynalite') ? 'dynalite has no TransactWriteItems' : 'compared on openddb only');
       continue;
     }
@@ -323,8 +386,23 @@ async function benchServer(name, cfg) {
     }
     prepared.push({ workload, wl, requests: buildRequests(srv.port, bodies) });
   }
-  if (cfg.warmPassMs > 0 && !isMoto) {
-    for (const p of prepared) await runLoad({ port: srv.port, connections: 64, requests: p.requests, durationMs: cfg.warmPassMs });
+  if (def.jvm && cfg.jvmWarm.requests > 0 && cfg.mode !== 'smoke') {
+    // A JVM interprets, then compiles (C1, then C2) what runs often: its early requests cost several times its
+    // later ones. Every workload first runs unmeasured for a number of requests, not a time, so a slow start
+    // cannot shorten its own warm-up.
+    const t = performance.now();
+    let sent = 0;
+    for (const p of prepared) {
+      const r = await runLoad({ port: srv.port, connections: 64, requests: p.requests, maxRequests: cfg.jvmWarm.requests, durationMs: cfg.jvmWarm.maxMs });
+      sent += r.ok;
+    }
+    const s = ((performance.now() - t) / 1000).toFixed(1);
+    notes.push(`JVM warm-up: ${sent.toLocaleString('en-US')} requests unmeasured over ${prepared.length} workloads (${s} s)`);
+    log(`  ${name}: ${notes.at(-1)}`);
+  } else if (cfg.warmPassMs > 0 && !isMoto) {
+    // Each worker process warms its own JIT on its share of the connections: N workers get N times the pass.
+    const ms = cfg.warmPassMs * (def.workers ?? 1);
+    for (const p of prepared) await runLoad({ port: srv.port, connections: 64, requests: p.requests, durationMs: ms });
   }
 
   for (const { workload, wl, requests } of prepared) {
@@ -350,6 +428,7 @@ async function benchServer(name, cfg) {
     }
   }
   startup.finalRssMB = memory(srv.pid).rssMB;
+  if (notes.length) startup.note = notes.join('; ');
   await srv.stop();
   removeDataDir(srv.dataDir);
   return { startup, cells };
@@ -487,7 +566,11 @@ async function main() {
       (cfg.warmPassMs ? `Each server first runs every workload unmeasured for ${cfg.warmPassMs} ms (JIT warm-up); then each cell: ` : 'Each cell: ') +
       `${cfg.warmupMs} ms warm-up, then ${cfg.c1DurationMs !== cfg.durationMs ? `${cfg.c1DurationMs} ms (c1) or ` : ''}${cfg.durationMs} ms measured` +
       (cfg.moto.durationMs ? `; moto ${cfg.moto.warmupMs} + ${cfg.moto.durationMs} ms${cfg.moto.workloads ? `, ${cfg.moto.workloads.join('/')} at c${cfg.moto.concurrency.join(',')} only` : ''}` : '') +
-      (cfg.retries ? `; a cell during which other processes took > 0.3 core is re-run (up to ${cfg.retries}×) and the least disturbed run kept` : ''),
+      (cfg.retries ? `; a cell during which other processes took > 0.3 core is re-run (up to ${cfg.retries}×) and the least disturbed run kept` : '') +
+      (cfg.servers.some((n) => SERVERS[n].jvm) && cfg.jvmWarm.requests > 0 && cfg.mode !== 'smoke'
+        ? `; a JVM server first runs every workload unmeasured for ${cfg.jvmWarm.requests.toLocaleString('en-US')} requests at c64 (at most ${cfg.jvmWarm.maxMs / 1000} s each) instead of the warm pass`
+        : ''),
+    workers: cfg.workers,
     servers: Object.fromEntries(
       [...new Set([...(cfg.scaleOnly ? [] : cfg.servers), ...(cfg.scale ? cfg.scaleServers : [])])].map((s) => [
         s,

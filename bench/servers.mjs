@@ -11,6 +11,8 @@ import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { call, describeError } from './protocol.mjs';
+import { prepareDynamoDbLocal, dynamoDbLocalCommand } from './dynamodb-local.mjs';
+import { processTree, startTime } from './proc.mjs';
 
 export const BENCH_DIR = path.dirname(fileURLToPath(import.meta.url));
 export const REPO_DIR = path.resolve(BENCH_DIR, '..');
@@ -42,6 +44,10 @@ function findMoto() {
  * Each server: `unavailable()` says why it cannot run here (or null),
  * `command(port, dataDir)` gives what to spawn, `durable` whether it needs a
  * data directory, and `transactions` whether it implements TransactWriteItems.
+ * `jvm` marks a server whose JIT needs a longer warm-up (run.mjs);
+ * `workers` the number of child processes it forks, waited for at start.
+ * `openddb-disk-w<N>` (openddb with `serve --workers N`) is defined on
+ * demand by `defineServer`.
  */
 export const SERVERS = {
   'openddb-disk': {
@@ -94,6 +100,23 @@ export const SERVERS = {
       [DYNALITE_CLI, '--host', '127.0.0.1', '--port', String(port), '--path', dataDir, ...DYNALITE_FAST_TABLES],
     ],
   },
+  // AWS's own emulator, on the machine's Java (bench/dynamodb-local.mjs installs it on first use).
+  'dynamodb-local-mem': {
+    label: 'AWS DynamoDB Local (Java, -inMemory)',
+    durable: false,
+    transactions: true,
+    jvm: true,
+    unavailable: () => prepareDynamoDbLocal().error ?? null,
+    command: (port) => dynamoDbLocalCommand(port),
+  },
+  'dynamodb-local-disk': {
+    label: 'AWS DynamoDB Local (Java, -dbPath: SQLite on disk)',
+    durable: true,
+    transactions: true,
+    jvm: true,
+    unavailable: () => prepareDynamoDbLocal().error ?? null,
+    command: (port, dataDir) => dynamoDbLocalCommand(port, dataDir),
+  },
   moto: {
     label: 'moto_server (Python)',
     durable: false,
@@ -112,6 +135,53 @@ export const SERVERS = {
 };
 export const SERVER_NAMES = Object.keys(SERVERS);
 
+const WORKERS_NAME = /^openddb-disk-w([1-9]\d{0,2})$/;
+
+/**
+ * Defines `openddb-disk-base`: openddb-disk run from another build's bundled
+ * CLI (say, a checkout of main before a change, built), so a change is
+ * judged against its base in one run on one machine state.
+ */
+export function defineBaseServer(cli) {
+  const file = path.resolve(cli);
+  SERVERS['openddb-disk-base'] = {
+    ...SERVERS['openddb-disk'],
+    label: `openddb (durable, embedded store) from ${file}`,
+    cli: file,
+    unavailable: () => (existsSync(file) ? null : `${file} not found`),
+    command: (port, dataDir) => [process.execPath, [file, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir]],
+  };
+  return 'openddb-disk-base';
+}
+
+/** The server name for openddb on disk with n workers: plain `openddb-disk` for 1, as users run it (no flag). */
+export const workersServerName = (n) => (n === 1 ? 'openddb-disk' : `openddb-disk-w${n}`);
+
+/**
+ * Makes `openddb-disk-w<N>` a known server (`openddb serve --workers N`: a
+ * primary and N child processes on one data directory; its CPU is the sum
+ * over all of them). Returns whether `name` is known now.
+ */
+export function defineServer(name) {
+  if (SERVERS[name]) return true;
+  const m = WORKERS_NAME.exec(name);
+  if (!m) return false;
+  const n = Number(m[1]);
+  SERVERS[name] = {
+    label: `openddb (durable, embedded store; serve --workers ${n}: primary + ${n} worker processes)`,
+    durable: true,
+    transactions: true,
+    // `--workers 1` is the one-process server: nothing forked to wait for.
+    workers: n > 1 ? n : undefined,
+    unavailable: SERVERS['openddb-disk'].unavailable,
+    command: (port, dataDir) => [
+      process.execPath,
+      [OPENDDB_CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--workers', String(n)],
+    ],
+  };
+  return true;
+}
+
 // dynalite keeps a new table CREATING for 500 ms by default; the bench is not about that.
 const DYNALITE_FAST_TABLES = ['--createTableMs', '0', '--deleteTableMs', '0', '--updateTableMs', '0'];
 
@@ -125,8 +195,13 @@ const pkgVersion = (file) => {
 
 /** The version of a server, for the report's header. */
 export function serverVersion(name) {
+  if (name === 'openddb-disk-base') return pkgVersion(path.join(SERVERS[name].cli, '../../package.json'));
   if (name.startsWith('openddb')) return pkgVersion(path.join(REPO_DIR, 'package.json'));
   if (name.startsWith('dynalite')) return pkgVersion(path.join(REPO_DIR, 'node_modules/dynalite/package.json'));
+  if (name.startsWith('dynamodb-local')) {
+    const p = prepareDynamoDbLocal();
+    return p.error ? 'not available' : `DynamoDB Local ${p.version} (${p.origin}) on Java ${p.java}`;
+  }
   if (name === 'moto') {
     const script = findMoto();
     if (!script) return 'absent';
@@ -164,15 +239,24 @@ export function makeDataDir(name) {
   return dir;
 }
 
-/** Kills every server still running and removes the data directories this bench made. */
-export function cleanupAll() {
-  for (const s of live) {
+/**
+ * SIGKILLs processes a server forked, `{ pid, start }` as seen earlier,
+ * each only if that pid is still the same process (same start time).
+ */
+function killChildren(children) {
+  for (const { pid, start } of children) {
+    if (startTime(pid) !== start) continue;
     try {
-      s.proc.kill('SIGKILL');
+      process.kill(pid, 'SIGKILL');
     } catch {
-      // Already gone.
+      // Gone meanwhile.
     }
   }
+}
+
+/** Kills every server still running (with its worker processes) and removes the data directories this bench made. */
+export function cleanupAll() {
+  for (const s of live) s.killNow();
   live.clear();
   for (const d of tempDirs) rmSync(d, { recursive: true, force: true });
   tempDirs.clear();
@@ -192,8 +276,10 @@ process.on('exit', cleanupAll);
  * coldStartMs runs from spawn to the first answered ListTables. Rejects
  * with the server's own output if it exits or is not ready in time.
  */
-export async function startServer(name, { dataDir, readyTimeoutMs = 30_000 } = {}) {
+export async function startServer(name, { dataDir, readyTimeoutMs } = {}) {
   const def = SERVERS[name];
+  // A JVM starting on a busy 2-core machine has been seen to take 10 s.
+  readyTimeoutMs ??= def.jvm ? 60_000 : 30_000;
   const why = def.unavailable();
   if (why) throw new Error(why);
   const port = await freePort();
@@ -218,6 +304,8 @@ export async function startServer(name, { dataDir, readyTimeoutMs = 30_000 } = {
   proc.on('error', (err) => {
     exited = { code: null, signal: null, error: err.message };
   });
+  // Children it forked (workers), as last seen: a primary killed first would orphan them.
+  let children = [];
   const handle = {
     name,
     pid: proc.pid,
@@ -225,19 +313,37 @@ export async function startServer(name, { dataDir, readyTimeoutMs = 30_000 } = {
     dataDir: dir,
     proc,
     coldStartMs: NaN,
+    workersReadyMs: undefined,
     logTail: () => summarizeLog(log),
-    /** SIGTERM, then SIGKILL if it has not exited within graceMs. */
+    log: () => log,
+    /** The server's pid and those of its live children (workers), which it also remembers for killing. */
+    pids() {
+      if (exited) return [];
+      const tree = processTree(proc.pid);
+      children = tree.slice(1).map((pid) => ({ pid, start: startTime(pid) }));
+      return tree;
+    },
+    /** SIGKILL now, to the server and the children last seen (synchronous: for exit handlers). */
+    killNow() {
+      if (!exited) handle.pids();
+      killChildren(children);
+      if (!exited) proc.kill('SIGKILL');
+    },
+    /** SIGTERM, then SIGKILL (of its children too) if it has not exited within graceMs. */
     async stop(graceMs = 3000) {
       if (exited) return;
+      handle.pids();
       proc.kill('SIGTERM');
-      const timer = setTimeout(() => proc.kill('SIGKILL'), graceMs);
+      const timer = setTimeout(() => handle.killNow(), graceMs);
       await exitPromise;
       clearTimeout(timer);
+      // A primary that exits leaves no worker behind; make sure.
+      killChildren(children);
     },
-    /** SIGKILL: a crash, as far as the server can tell. */
+    /** SIGKILL of the server and every process it forked: a crash, as far as the server can tell. */
     async kill() {
       if (exited) return;
-      proc.kill('SIGKILL');
+      handle.killNow();
       await exitPromise;
     },
   };
@@ -271,7 +377,40 @@ export async function startServer(name, { dataDir, readyTimeoutMs = 30_000 } = {
     await new Promise((r) => setTimeout(r, 2));
   }
   handle.coldStartMs = performance.now() - t0;
+  if (def.workers) await waitForWorkers(handle, def.workers, deadline);
   return handle;
+}
+
+/**
+ * The first answer comes from whichever worker listened first; the others
+ * may still be starting. Waits until the server has forked all its workers
+ * and says it is listening (openddb prints "openddb listening on ..." once
+ * every worker is ready; without that line, 2 s after the last fork), then
+ * checks that answers on fresh connections are right.
+ */
+async function waitForWorkers(handle, n, deadline) {
+  const t0 = performance.now();
+  let forkedAt;
+  for (;;) {
+    const forked = handle.pids().length - 1;
+    if (forked >= n) forkedAt ??= performance.now();
+    if (forkedAt !== undefined && (/listening on/.test(handle.log()) || performance.now() - forkedAt > 2000)) break;
+    if (handle.proc.exitCode !== null || handle.proc.signalCode !== null) {
+      throw new Error(`${handle.name} exited before its ${n} workers started: ${handle.logTail() || '(no output)'}`);
+    }
+    if (performance.now() > deadline) {
+      await handle.kill();
+      throw new Error(`${handle.name}: ${forked} of ${n} worker processes after ${Math.round(performance.now() - t0)} ms: ${handle.logTail() || '(no output)'}`);
+    }
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  const answers = await Promise.all(Array.from({ length: 2 * n }, () => call(handle.port, 'ListTables', {}, { timeoutMs: 2000, fresh: true }).catch((e) => ({ body: e.message }))));
+  const bad = answers.find((a) => a.status !== 200);
+  if (bad) {
+    await handle.kill();
+    throw new Error(`${handle.name}: ListTables on a fresh connection: ${bad.status ? `HTTP ${bad.status} ` : ''}${describeError(bad.body)}`);
+  }
+  handle.workersReadyMs = performance.now() - t0 + handle.coldStartMs;
 }
 
 /**

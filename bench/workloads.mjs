@@ -82,9 +82,11 @@ function rng(seed) {
 
 const key = (pk, sk) => ({ pk: { S: pk }, sk: { S: sk } });
 
-/** How much is seeded; moto gets less because it seeds ~100× slower. */
+/** How much is seeded; moto and DynamoDB Local on disk get less because they seed ~100× slower. */
 export function seedPlan(mode, server) {
   if (server === 'moto') return { partitions: 100, counters: 200 };
+  // DynamoDB Local on disk writes each batch through SQLite at a few hundred items/s: the quick run's seed, in every mode.
+  if (server === 'dynamodb-local-disk') return { partitions: 200, counters: 500 };
   if (mode === 'full') return { partitions: 2000, counters: 2000 }; // partitions × 10 items
   if (mode === 'smoke') return { partitions: 50, counters: 100 };
   return { partitions: 200, counters: 500 };

@@ -1,11 +1,12 @@
 /**
  * Black-box tests of the wire protocol, with raw HTTP where the SDK would
  * hide what is on the wire: envelopes, headers, checksums, gzip, auth checks.
- * Every test runs against both HTTP front ends (`--http node`, the default,
- * and `--http fast`): they must be indistinguishable to a client.
+ * Every test runs against both HTTP front ends (`--http fast`, the default,
+ * and `--http node`): they must be indistinguishable to a client.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import * as net from 'node:net';
 import { gzipSync, crc32 } from 'node:zlib';
 import { ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { client, startServerProcess, type ServerProcess } from './helpers/server-process.js';
@@ -38,6 +39,23 @@ async function post(
     json = undefined;
   }
   return { status: res.status, json, text, headers: res.headers };
+}
+
+/** Sends raw bytes on a new connection; everything received until the server closes it. */
+function rawExchange(server: ServerProcess, bytes: string): Promise<string> {
+  const { hostname, port } = new URL(server.url);
+  return new Promise((resolve, reject) => {
+    const socket = net.connect(Number(port), hostname);
+    const chunks: Buffer[] = [];
+    const timer = setTimeout(() => reject(new Error('the server did not close the connection')), 5_000);
+    socket.on('data', (d: Buffer) => chunks.push(d));
+    socket.on('error', () => {});
+    socket.on('close', () => {
+      clearTimeout(timer);
+      resolve(Buffer.concat(chunks).toString('latin1'));
+    });
+    socket.write(bytes);
+  });
 }
 
 for (const frontEnd of ['node', 'fast'] as const) {
@@ -142,11 +160,14 @@ describe(`protocol (--http ${frontEnd})`, () => {
     assert.equal(pre.headers.get('access-control-allow-headers'), 'x-amz-target');
     assert.equal(pre.headers.get('access-control-allow-methods'), 'POST');
     assert.equal(pre.headers.get('access-control-max-age'), '172800');
+    assert.equal(pre.headers.get('access-control-expose-headers'), 'x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date');
     assert.match(pre.headers.get('x-amzn-requestid')!, /^[A-Z0-9]{52}$/);
     assert.equal(await pre.text(), '');
     const r = await post(server, 'DynamoDB_20120810.ListTables', '{}', { origin: 'http://example.com' });
     assert.equal(r.status, 200);
     assert.equal(r.headers.get('access-control-allow-origin'), '*');
+    assert.equal(r.headers.get('access-control-expose-headers'), 'x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date');
+    assert.equal(r.headers.get('access-control-max-age'), null);
     assert.equal(r.headers.get('x-amz-crc32'), String(crc32(Buffer.from(r.text))));
   });
 
@@ -162,11 +183,20 @@ describe(`protocol (--http ${frontEnd})`, () => {
     await put.body?.cancel();
   });
 
-  it('sends Date, Content-Length and keep-alive', async () => {
+  it('sends Server, Date, Content-Length and keep-alive', async () => {
     const r = await post(server, 'DynamoDB_20120810.ListTables', '{}');
+    assert.equal(r.headers.get('server'), 'Server');
     assert.ok(!Number.isNaN(Date.parse(r.headers.get('date')!)));
     assert.equal(r.headers.get('content-length'), String(Buffer.byteLength(r.text)));
     assert.equal(r.headers.get('connection'), 'keep-alive');
+  });
+
+  it('answers a head without Host, or over 16 KB, with the same bare 400 on both front ends', async () => {
+    for (const wire of ['GET / HTTP/1.1\r\n\r\n', `GET / HTTP/1.1\r\nHost: a\r\nX-Big: ${'a'.repeat(17_000)}\r\n\r\n`]) {
+      const text = await rawExchange(server, wire);
+      const head = text.replace(/\r\nDate: [^\r]+/, '').split('\r\n').sort();
+      assert.deepEqual(head, ['', '', 'Connection: close', 'Content-Length: 0', 'HTTP/1.1 400 Bad Request', 'Server: Server']);
+    }
   });
 
   it('works with the AWS SDK v3', async () => {

@@ -6,10 +6,16 @@
  *                                                ENGINE_KEY_PREFIX); nothing above storage writes them:
  *   0x00 0x00 0x01                               the last stream sequence number issued (u64), read and
  *                                                raised inside commits by the engine (CommitOptions.sequence)
- *   0x00 0x01 <table name UTF-8>                 catalog entry of a table
+ *   0x00 0x01 <table name UTF-8>                 legacy (before regions): catalog entry of a table;
+ *                                                moved to 0x00 0x11 in the default scope when a catalog loads
  *   0x00 0x02                                    next table id
  *   0x00 0x03 <table id u32>                     a dropped table whose data is being erased
- *   0x00 0x04 <table name UTF-8> 0x00 <label>    catalog entry of a stream (streams/stream-catalog), kept
+ *   0x00 0x04 <table name UTF-8> 0x00 <label>    legacy (before regions): catalog entry of a stream;
+ *                                                moved to 0x00 0x14 with the tables
+ *   0x00 0x11 <account> 0x00 <region> 0x00 <table name UTF-8>
+ *                                                catalog entry of a table (catalog/table-scope)
+ *   0x00 0x14 <account> 0x00 <region> 0x00 <table name UTF-8> 0x00 <label>
+ *                                                catalog entry of a stream (streams/stream-catalog), kept
  *                                                24 hours after the stream closes, even past its table
  *   0x01 0x01 <op> 0x00 <token>                  a transaction's ClientRequestToken record (txn/client-tokens)
  *   0x01 0x02 <expiry u64> <record key>          the token sweeper's index, by expiry
@@ -20,6 +26,12 @@
  *   0x20 <table id u32> <stream created ms u64> 0x01 <sequence number u64>
  *                                                stream records (streams/change-log), in sequence order
  *
+ * A table's catalog name is (account, region, table name): regions (and
+ * later accounts) never see each other's tables, and a scope's tables are
+ * one key range. None of the three can contain 0x00, so names never run
+ * into each other. Table ids and everything keyed by them (items, stream
+ * records) are global: an id is unique across scopes.
+ *
  * Stream records live outside the table's 0x10 range on purpose: a deleted
  * table's stream stays readable for 24 hours (DeleteTable API reference),
  * after the eraser has removed every item.
@@ -28,20 +40,45 @@
  * prefix-free, so "every sort key of this partition" is a key range. Index
  * entries end with the table's primary key so that items tying on the index
  * key stay distinct, ordered by table key.
+ *
+ * A global secondary index with a multi-attribute key stores <pk> as the
+ * encodings of its HASH values one after another (the partition hash is
+ * taken over all of them together, so they form one partition), and <sk> as
+ * the encodings of its RANGE values one after another. Each position has
+ * one fixed type and each encoding is prefix-free within its type, so the
+ * concatenation decodes in exactly one way: two different key tuples never
+ * share a key (("a","bc") and ("ab","c") differ in where the first
+ * terminator falls), and byte order is the tuple order, attribute by
+ * attribute. With one HASH value the partition bytes are exactly that
+ * value's encoding, as for a single-attribute key.
  */
 import { encodeKeyValue, partitionHash } from '../values/index.js';
 export { ENGINE_KEY_PREFIX, SEQUENCE_COUNTER_KEY } from '../storage/engine.js';
 import type { AttributeValue } from '../values/types.js';
+import type { TableScope } from './table-scope.js';
 
-export const CATALOG_TABLE_PREFIX = Uint8Array.of(0x00, 0x01);
+/** Legacy layouts (before regions), read only to move them: see catalog/catalog's load. */
+export const LEGACY_TABLE_PREFIX = Uint8Array.of(0x00, 0x01);
+export const LEGACY_STREAM_PREFIX = Uint8Array.of(0x00, 0x04);
 export const CATALOG_NEXT_TABLE_ID = Uint8Array.of(0x00, 0x02);
 export const CATALOG_DROPPED_PREFIX = Uint8Array.of(0x00, 0x03);
-export const CATALOG_STREAM_PREFIX = Uint8Array.of(0x00, 0x04);
+export const CATALOG_TABLE_PREFIX = Uint8Array.of(0x00, 0x11);
+export const CATALOG_STREAM_PREFIX = Uint8Array.of(0x00, 0x14);
 const DATA = 0x10;
 const STREAMS = 0x20;
 
-export function catalogTableKey(name: string): Uint8Array {
-  return concat([CATALOG_TABLE_PREFIX, Buffer.from(name, 'utf8')]);
+/** <prefix> <account> 0x00 <region> 0x00: what every key of one scope starts with. */
+function scoped(prefix: Uint8Array, scope: TableScope): Uint8Array {
+  return concat([prefix, Buffer.from(`${scope.account}\u0000${scope.region}\u0000`, 'utf8')]);
+}
+
+/** Every table catalog entry of one scope lies in [this, successor(this)). */
+export function catalogScopePrefix(scope: TableScope): Uint8Array {
+  return scoped(CATALOG_TABLE_PREFIX, scope);
+}
+
+export function catalogTableKey(scope: TableScope, name: string): Uint8Array {
+  return concat([catalogScopePrefix(scope), Buffer.from(name, 'utf8')]);
 }
 
 export function droppedTableKey(tableId: number): Uint8Array {
@@ -51,14 +88,19 @@ export function droppedTableKey(tableId: number): Uint8Array {
   return k;
 }
 
-/** 0x00 0x04 <table name> 0x00: every stream catalog entry of tables of this name. */
-export function streamCatalogTablePrefix(tableName: string): Uint8Array {
-  return concat([CATALOG_STREAM_PREFIX, Buffer.from(tableName, 'utf8'), Uint8Array.of(0)]);
+/** 0x00 0x14 <account> 0x00 <region> 0x00: every stream catalog entry of one scope. */
+export function streamCatalogScopePrefix(scope: TableScope): Uint8Array {
+  return scoped(CATALOG_STREAM_PREFIX, scope);
+}
+
+/** … <table name> 0x00: every stream catalog entry of tables of this name in one scope. */
+export function streamCatalogTablePrefix(scope: TableScope, tableName: string): Uint8Array {
+  return concat([streamCatalogScopePrefix(scope), Buffer.from(tableName, 'utf8'), Uint8Array.of(0)]);
 }
 
 /** A stream's catalog entry. Table names cannot contain 0x00, so names never run into labels. */
-export function streamCatalogKey(tableName: string, label: string): Uint8Array {
-  return concat([streamCatalogTablePrefix(tableName), Buffer.from(label, 'utf8')]);
+export function streamCatalogKey(scope: TableScope, tableName: string, label: string): Uint8Array {
+  return concat([streamCatalogTablePrefix(scope, tableName), Buffer.from(label, 'utf8')]);
 }
 
 /** 0x20 <table id> <stream created ms>: everything one stream stores. */
@@ -157,6 +199,54 @@ export function entryKey(
     }
   }
   return out;
+}
+
+/**
+ * A storage key of a multi-attribute index: the HASH values together form
+ * the partition (one hash over their joint encoding), then each further
+ * key part. See the module comment for why the encoding is unambiguous.
+ */
+export function compositeEntryKey(
+  tableId: number,
+  indexId: number,
+  partition: readonly AttributeValue[],
+  rest: readonly (AttributeValue | undefined)[],
+): Uint8Array {
+  const parts: Uint8Array[] = [];
+  let pkLength = 0;
+  for (const value of partition) {
+    const encoded = encodeKeyValue(value);
+    parts.push(encoded);
+    pkLength += encoded.length;
+  }
+  let length = 10 + pkLength;
+  for (const value of rest) {
+    if (value === undefined) continue;
+    const encoded = encodeKeyValue(value);
+    parts.push(encoded);
+    length += encoded.length;
+  }
+  const out = new Uint8Array(length);
+  out[0] = DATA;
+  writeUint32(out, 1, tableId);
+  out[5] = indexId;
+  let offset = 10;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.length;
+  }
+  writeUint32(out, 6, partitionHash(out.subarray(10, 10 + pkLength)));
+  return out;
+}
+
+/** The prefix shared by every entry of one partition of a multi-attribute index. */
+export function compositePartitionPrefix(tableId: number, indexId: number, partition: readonly AttributeValue[]): Uint8Array {
+  return compositeEntryKey(tableId, indexId, partition, NO_PARTS);
+}
+
+/** The partition hash a storage key of the data range carries. */
+export function keyPartitionHash(key: Uint8Array): number {
+  return ((key[6]! << 24) | (key[7]! << 16) | (key[8]! << 8) | key[9]!) >>> 0;
 }
 
 /** Hash-range bounds of an index: [start, end) covering partition hashes [from, to). */

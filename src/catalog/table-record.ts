@@ -5,6 +5,7 @@
  * protocol edge (api/tables/table-description.ts).
  */
 import type { KeyType } from '../values/types.js';
+import type { TableScope } from './table-scope.js';
 
 export type TableStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING';
 export type IndexStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING';
@@ -13,8 +14,23 @@ export type ProjectionType = 'ALL' | 'KEYS_ONLY' | 'INCLUDE';
 export type StreamViewType = 'KEYS_ONLY' | 'NEW_IMAGE' | 'OLD_IMAGE' | 'NEW_AND_OLD_IMAGES';
 
 export interface KeySchema {
+  /** The (first) HASH attribute. */
   readonly hash: string;
+  /** The (first) RANGE attribute, if any. */
   readonly range?: string;
+  /**
+   * A global secondary index's multi-attribute key: every HASH attribute,
+   * then every RANGE attribute, in KeySchema order (up to 4 of each). Present
+   * only when the index has more than one of either, so every single-key
+   * schema, and every catalog written before multi-attribute keys existed,
+   * takes the one-attribute paths unchanged.
+   */
+  readonly composite?: CompositeKey;
+}
+
+export interface CompositeKey {
+  readonly hash: readonly string[];
+  readonly range: readonly string[];
 }
 
 export interface Throughput {
@@ -55,7 +71,11 @@ export interface TimeToLiveSettings {
   readonly enabled: boolean;
 }
 
-export interface TableRecord {
+/**
+ * A table's definition. It carries its scope (catalog/table-scope): the
+ * account and region it lives in, part of its catalog name and its ARN.
+ */
+export interface TableRecord extends TableScope {
   /** Key-space id, assigned once; a re-created table gets a new one. */
   readonly id: number;
   readonly name: string;
@@ -81,6 +101,22 @@ export interface TableRecord {
   readonly pointInTimeRecovery?: { readonly enabled: boolean; readonly enabledAt?: number };
   /** The next index id to assign. */
   readonly nextIndexId: number;
+}
+
+/** Every HASH attribute of a key schema, in order. */
+export function hashAttributes(keys: KeySchema): readonly string[] {
+  return keys.composite?.hash ?? [keys.hash];
+}
+
+/** Every RANGE attribute of a key schema, in order. */
+export function rangeAttributes(keys: KeySchema): readonly string[] {
+  return keys.composite?.range ?? (keys.range === undefined ? [] : [keys.range]);
+}
+
+/** Every key attribute of a key schema, in KeySchema order (HASH attributes first). */
+export function keyAttributes(keys: KeySchema): readonly string[] {
+  if (keys.composite !== undefined) return [...keys.composite.hash, ...keys.composite.range];
+  return keys.range === undefined ? [keys.hash] : [keys.hash, keys.range];
 }
 
 export function allIndexes(table: TableRecord): readonly IndexRecord[] {

@@ -1,7 +1,8 @@
 /** @module data/key-range.test */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { entryKey } from '../catalog/key-space.js';
+import { compositeEntryKey, entryKey } from '../catalog/key-space.js';
+import { compareKeyValues } from '../values/compare.js';
 import type { KeyConditionPlan, KeyOperator } from '../expr/index.js';
 import { keyConditionMatches } from '../expr/index.js';
 import type { AttributeValue } from '../values/types.js';
@@ -73,6 +74,66 @@ describe('queryRange', () => {
       assert.ok(inRange(entryKey(3, 2, { S: 'x' }, [{ N: '5' }, { S: tablePk }, { N: '1' }]), range));
       assert.ok(!inRange(entryKey(3, 2, { S: 'x' }, [{ N: '50' }, { S: tablePk }, { N: '1' }]), range));
     }
+  });
+});
+
+describe('queryRange on a multi-attribute key', () => {
+  it('selects exactly the entries of the partition whose RANGE values satisfy the equalities and the last condition', () => {
+    const partition = [{ S: 'a' }, { N: '7' }];
+    const firsts: AttributeValue[] = [{ S: 'x' }, { S: 'xy' }, { S: 'y' }, { S: '\u0000' }];
+    const seconds = samples.N.slice(0, 6);
+    const operators: KeyOperator[] = ['EQ', 'LT', 'LE', 'GT', 'GE', 'BETWEEN'];
+    for (const operator of operators) {
+      for (const prefixValue of firsts) {
+        for (const bound of seconds) {
+          const condition = { name: 'r2', operator, values: operator === 'BETWEEN' ? [bound, seconds[4]!] : [bound] };
+          const plan: KeyConditionPlan = {
+            hash: { name: 'h1', value: partition[0]! },
+            partition: [
+              { name: 'h1', value: partition[0]! },
+              { name: 'h2', value: partition[1]! },
+            ],
+            rangePrefix: [{ name: 'r1', value: prefixValue }],
+            range: condition,
+          };
+          const range = queryRange(5, 1, plan);
+          for (const first of firsts) {
+            for (const second of seconds) {
+              const key = compositeEntryKey(5, 1, partition, [first, second, { S: 'pk' }]);
+              const expected = compareKeyValues(first, prefixValue) === 0 && keyConditionMatches(condition, second);
+              assert.equal(inRange(key, range), expected, `${operator} ${JSON.stringify([first, second])}`);
+              // Another partition (the same values, split differently) never falls in.
+              const other = compositeEntryKey(5, 1, [{ S: 'a7' }, { N: '7' }], [first, second, { S: 'pk' }]);
+              assert.equal(inRange(other, range), false);
+            }
+          }
+        }
+      }
+    }
+  });
+
+  it('a partition alone, and begins_with on a later RANGE attribute', () => {
+    const partition = [{ B: Buffer.from([0, 1]).toString('base64') }];
+    const all = queryRange(5, 1, { hash: { name: 'h', value: partition[0]! }, partition: [{ name: 'h', value: partition[0]! }], rangePrefix: [] });
+    const begins = queryRange(5, 1, {
+      hash: { name: 'h', value: partition[0]! },
+      partition: [{ name: 'h', value: partition[0]! }],
+      rangePrefix: [{ name: 'r1', value: { N: '1' } }],
+      range: { name: 'r2', operator: 'BEGINS_WITH', values: [{ S: 'ab' }] },
+    });
+    for (const [r1, r2, inBegins] of [
+      ['1', 'ab', true],
+      ['1', 'abc', true],
+      ['1', 'a', false],
+      ['2', 'ab', false],
+      ['0.5', 'abz', false],
+    ] as const) {
+      const key = compositeEntryKey(5, 1, partition, [{ N: r1 }, { S: r2 }, { S: 'pk' }]);
+      assert.ok(inRange(key, all));
+      assert.equal(inRange(key, begins), inBegins, `${r1} ${r2}`);
+    }
+    const elsewhere = compositeEntryKey(5, 1, [{ B: Buffer.from([0]).toString('base64') }], [{ N: '1' }, { S: 'ab' }, { S: 'pk' }]);
+    assert.ok(!inRange(elsewhere, all));
   });
 });
 

@@ -7,7 +7,7 @@
  * encoding, and so on for each operator; a parallel-scan segment is a
  * range of partition hashes.
  */
-import { concat, hashRange, partitionPrefix, successor } from '../catalog/key-space.js';
+import { compositePartitionPrefix, concat, hashRange, partitionPrefix, successor } from '../catalog/key-space.js';
 import type { KeyConditionPlan } from '../expr/index.js';
 import { encodeKeyValue } from '../values/index.js';
 import { encodeKeyPrefix } from '../values/key-codec.js';
@@ -21,7 +21,8 @@ export interface KeyRange {
 
 /** The entries of one index (or the table, index 0) a Query's key conditions select. */
 export function queryRange(tableId: number, indexId: number, plan: KeyConditionPlan): KeyRange {
-  const partition = partitionPrefix(tableId, indexId, plan.hash.value);
+  const partition =
+    plan.partition === undefined ? partitionPrefix(tableId, indexId, plan.hash.value) : compositePrefix(tableId, indexId, plan);
   const all = { start: partition, end: successor(partition) };
   const range = plan.range;
   if (range === undefined) return all;
@@ -47,6 +48,23 @@ export function queryRange(tableId: number, indexId: number, plan: KeyConditionP
       return { start: prefix, end: successor(prefix) };
     }
   }
+}
+
+/**
+ * A multi-attribute key's partition followed by the equalities on its
+ * leading RANGE attributes: encodings are prefix-free per position, so the
+ * entries that match those equalities are exactly the keys that start with
+ * these bytes, and the last RANGE condition then narrows them as a sort key
+ * narrows a partition.
+ */
+function compositePrefix(tableId: number, indexId: number, plan: KeyConditionPlan): Uint8Array {
+  const partition = compositePartitionPrefix(
+    tableId,
+    indexId,
+    plan.partition!.map((key) => key.value),
+  );
+  const prefix = plan.rangePrefix ?? [];
+  return prefix.length === 0 ? partition : concat([partition, ...prefix.map((key) => encodeKeyValue(key.value))]);
 }
 
 const HASH_SPACE = 0x1_0000_0000;

@@ -11,6 +11,7 @@ import { errors } from '../errors/index.js';
 import type { Condition, DocumentPath } from '../expr/index.js';
 import { conditionPaths } from '../expr/index.js';
 import type { ReadTarget } from './read-target.js';
+import { keyAttributes } from '../catalog/table-record.js';
 
 export type Select = 'ALL_ATTRIBUTES' | 'ALL_PROJECTED_ATTRIBUTES' | 'SPECIFIC_ATTRIBUTES' | 'COUNT';
 
@@ -126,7 +127,10 @@ export function checkFilterNotOnKey(
 ): void {
   if (filter === undefined) return;
   const names = new Set(conditionPaths(filter).map((path) => path[0] as string));
-  for (const attribute of [target.keySchema.hash, target.keySchema.range]) {
+  // In KeySchema order: DynamoDB names the first key attribute the filter uses.
+  const { composite } = target.keySchema;
+  const attributes = composite ? [...composite.hash, ...composite.range] : [target.keySchema.hash, target.keySchema.range];
+  for (const attribute of attributes) {
     if (attribute !== undefined && names.has(attribute.name)) {
       throw errors.validation(
         `${parameter} can only contain non-primary key attributes: Primary key attribute: ${attribute.name}`,
@@ -144,8 +148,7 @@ export function checkKeyPathsScalar(target: ReadTarget, paths: readonly Document
   const tableKeys = new Set([table.keySchema.hash, table.keySchema.range]);
   const indexKeys = new Set<string>();
   for (const index of [...table.localIndexes, ...table.globalIndexes]) {
-    indexKeys.add(index.keySchema.hash);
-    if (index.keySchema.range !== undefined) indexKeys.add(index.keySchema.range);
+    for (const name of keyAttributes(index.keySchema)) indexKeys.add(name);
   }
   for (const path of paths) {
     if (path.length < 2) continue;

@@ -7,8 +7,9 @@
  * messages for a start key that does not fit.
  */
 import { errors } from '../errors/index.js';
-import type { IndexRecord, TableRecord } from '../catalog/table-record.js';
-import type { KeySchema } from '../expr/index.js';
+import type { IndexRecord, KeySchema as CatalogKeySchema, TableRecord } from '../catalog/table-record.js';
+import { keyAttributes } from '../catalog/table-record.js';
+import type { KeyAttribute, KeySchema } from '../expr/index.js';
 import { indexEntryKey, itemKey } from '../indexes/index-entries.js';
 import { validateAttributeValue, validateKeyValue } from '../values/index.js';
 import type { AttributeValue, Item, KeyType } from '../values/types.js';
@@ -36,7 +37,12 @@ function keyAttribute(table: TableRecord, name: string): { name: string; type: K
   return { name, type: table.attributeDefinitions[name]! };
 }
 
-function schemaOf(table: TableRecord, keys: { hash: string; range?: string }): KeySchema {
+function schemaOf(table: TableRecord, keys: CatalogKeySchema): KeySchema {
+  if (keys.composite !== undefined) {
+    const hash = keys.composite.hash.map((name) => keyAttribute(table, name));
+    const range = keys.composite.range.map((name) => keyAttribute(table, name));
+    return { hash: hash[0]!, ...(range.length > 0 ? { range: range[0]! } : {}), composite: { hash, range } };
+  }
   return keys.range === undefined
     ? { hash: keyAttribute(table, keys.hash) }
     : { hash: keyAttribute(table, keys.hash), range: keyAttribute(table, keys.range) };
@@ -70,7 +76,8 @@ export function readTarget(table: TableRecord, indexName: string | undefined, co
   // (wording from boto3 users' reports of DynamoDB's error).
   if (index.status === 'CREATING') throw errors.validation('Cannot read from backfilling global secondary index');
   const names = [...tableKeys];
-  for (const name of [index.keySchema.hash, index.keySchema.range]) {
+  const indexKeys = index.keySchema.composite === undefined ? [index.keySchema.hash, index.keySchema.range] : keyAttributes(index.keySchema);
+  for (const name of indexKeys) {
     if (name !== undefined && !names.includes(name)) names.push(name);
   }
   let projected: Set<string> | undefined;
@@ -124,11 +131,15 @@ export function checkStartKey(target: ReadTarget, startKey: Item, operation: 'Qu
   // the table's key, its faults as an invalid starting key. A Scan of the
   // table only makes the second check (dynalite's DynamoDB-verified order).
   if (operation === 'Query' || target.index !== undefined) {
-    const { hash, range } = target.keySchema;
-    for (const [attribute, role] of [
-      [hash, 'hash'],
-      [range, 'range'],
-    ] as const) {
+    const { hash, range, composite } = target.keySchema;
+    const attributes: (readonly [KeyAttribute | undefined, 'hash' | 'range'])[] =
+      composite === undefined
+        ? [
+            [hash, 'hash'],
+            [range, 'range'],
+          ]
+        : [...composite.hash.map((k) => [k, 'hash'] as const), ...composite.range.map((k) => [k, 'range'] as const)];
+    for (const [attribute, role] of attributes) {
       if (attribute === undefined) continue;
       const value = startKey[attribute.name];
       if (value === undefined) throw errors.validation(INVALID_START_KEY);

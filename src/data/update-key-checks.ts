@@ -11,6 +11,8 @@ import { errors } from '../errors/index.js';
 import type { DocumentPath, SetValue, Update } from '../expr/index.js';
 import { updatePaths } from '../expr/index.js';
 import type { IndexRecord, TableRecord } from '../catalog/table-record.js';
+import { keyAttributes } from '../catalog/table-record.js';
+import { compositeKeySizeError } from '../indexes/index-entries.js';
 import { validateIndexKeyValue } from '../values/index.js';
 import type { AttributeType, Item } from '../values/types.js';
 import { typeOf } from '../values/types.js';
@@ -34,8 +36,7 @@ function indexKeyAttributes(table: TableRecord): readonly IndexKeyAttribute[] {
   if (known !== undefined) return known;
   const out: IndexKeyAttribute[] = [];
   for (const index of table.globalIndexes) {
-    out.push({ name: index.keySchema.hash, index });
-    if (index.keySchema.range !== undefined) out.push({ name: index.keySchema.range, index });
+    for (const name of keyAttributes(index.keySchema)) out.push({ name, index });
   }
   for (const index of table.localIndexes) {
     if (index.keySchema.range !== undefined) out.push({ name: index.keySchema.range, index });
@@ -111,6 +112,7 @@ export function checkUpdateAgainstKeys(table: TableRecord, update: Update): void
  * gets DynamoDB's own wording for that case.
  */
 export function checkUpdatedIndexKeys(table: TableRecord, old: Item | undefined, next: Item): void {
+  let changedComposite: Set<IndexRecord> | undefined;
   for (const { name, index } of indexKeyAttributes(table)) {
     const value = next[name];
     if (value === undefined || value === old?.[name]) continue;
@@ -119,6 +121,12 @@ export function checkUpdatedIndexKeys(table: TableRecord, old: Item | undefined,
       throw errors.validation('The update expression attempted to update the secondary index key to unsupported type');
     }
     const message = validateIndexKeyValue(name, value, expected, index.name);
+    if (message !== undefined) throw errors.validation(message);
+    if (index.keySchema.composite !== undefined) (changedComposite ??= new Set()).add(index);
+  }
+  // A multi-attribute key whose values changed must still fit as a whole.
+  for (const index of changedComposite ?? []) {
+    const message = compositeKeySizeError(index, index.keySchema.composite!, next);
     if (message !== undefined) throw errors.validation(message);
   }
 }

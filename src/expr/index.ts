@@ -31,7 +31,7 @@ export {
   keyConditionsFromExpression,
   planKeyConditions,
 } from './key-condition.js';
-export type { KeyAttribute, KeyCondition, KeyConditionPlan, KeyOperator, KeySchema } from './key-condition.js';
+export type { KeyAttribute, KeyCondition, KeyConditionPlan, KeyOperator, KeySchema, KeyValue } from './key-condition.js';
 export { conditionPaths, updatePaths, updateTargetPaths } from './referenced-paths.js';
 export {
   MAX_EXPRESSION_BYTES,

@@ -115,6 +115,69 @@ describe('keyConditionMatches', () => {
   });
 });
 
+describe('planKeyConditions on a multi-attribute key', () => {
+  const attr = (name: string, type: 'S' | 'N' | 'B' = 'S') => ({ name, type });
+  const multi: KeySchema = {
+    hash: attr('h1'),
+    range: attr('r1'),
+    composite: { hash: [attr('h1'), attr('h2')], range: [attr('r1'), attr('r2'), attr('r3')] },
+  };
+  const eq = (name: string, value = 'v') => ({ name, operator: 'EQ', values: [S(value)] });
+  const gt = (name: string) => ({ name, operator: 'GT', values: [S('v')] });
+
+  it('splits the conditions into the partition, the leading equalities and the last condition', () => {
+    assert.deepEqual(planKeyConditions([eq('h2', 'b'), eq('h1', 'a')], multi), {
+      hash: { name: 'h1', value: S('a') },
+      partition: [
+        { name: 'h1', value: S('a') },
+        { name: 'h2', value: S('b') },
+      ],
+      rangePrefix: [],
+    });
+    assert.deepEqual(planKeyConditions([eq('h1'), eq('h2'), gt('r2'), eq('r1', 'x')], multi), {
+      hash: { name: 'h1', value: S('v') },
+      range: gt('r2'),
+      partition: [
+        { name: 'h1', value: S('v') },
+        { name: 'h2', value: S('v') },
+      ],
+      rangePrefix: [{ name: 'r1', value: S('x') }],
+    });
+  });
+
+  it('refuses what DynamoDB refuses, with its texts, in its order', () => {
+    throwsValidation(
+      () => planKeyConditions([eq('r1')], multi),
+      'HASH key attributes h1, h2 must have equality conditions specified in the query',
+    );
+    throwsValidation(
+      () => planKeyConditions([eq('h1'), gt('h2')], multi),
+      'HASH key attributes h2 must have equality conditions specified in the query',
+    );
+    throwsValidation(
+      () => planKeyConditions([eq('h1'), eq('h2'), eq('r3')], multi),
+      'RANGE key attributes r1, r2 must have equality conditions specified in the query because a condition is present on key attribute r3',
+    );
+    throwsValidation(
+      () => planKeyConditions([eq('h1'), eq('h2'), gt('r1'), eq('r3')], multi),
+      'RANGE key attributes r2 must have equality conditions specified in the query because a condition is present on key attribute r3',
+    );
+    throwsValidation(
+      () => planKeyConditions([eq('h1'), eq('h2'), gt('r1'), eq('r2')], multi),
+      'RANGE key attributes r1 must have equality conditions specified in the query because a condition is present on key attribute r2',
+    );
+    throwsValidation(() => planKeyConditions([eq('h1'), eq('h2'), eq('r1'), eq('x')], multi), 'Query condition missed key schema element: r2');
+    throwsValidation(
+      () => planKeyConditions([eq('h1'), eq('h2'), eq('r1'), eq('r2'), eq('r3'), eq('x')], multi),
+      'Query key condition not supported',
+    );
+    throwsValidation(
+      () => planKeyConditions([eq('h1'), { name: 'h2', operator: 'EQ', values: [N('1')] }], multi),
+      'One or more parameter values were invalid: Condition parameter type does not match schema type',
+    );
+  });
+});
+
 describe('checkFilterAvoidsKeys', () => {
   it('refuses a Query filter on a key attribute, naming the first in schema order', () => {
     const filter = new ExpressionContext(undefined, values).condition('c = :c AND size(p) > :a', 'FilterExpression');

@@ -31,14 +31,33 @@ export interface KeyAttribute {
 }
 
 export interface KeySchema {
+  /** The (first) HASH attribute. */
   readonly hash: KeyAttribute;
+  /** The (first) RANGE attribute. */
   readonly range?: KeyAttribute;
+  /** A multi-attribute GSI key: every HASH, then every RANGE attribute, in KeySchema order. */
+  readonly composite?: { readonly hash: readonly KeyAttribute[]; readonly range: readonly KeyAttribute[] };
+}
+
+/** One key attribute's value in a key condition. */
+export interface KeyValue {
+  readonly name: string;
+  readonly value: AttributeValue;
 }
 
 /** What a Query reads: one partition, optionally narrowed on the sort key. */
 export interface KeyConditionPlan {
-  readonly hash: { readonly name: string; readonly value: AttributeValue };
+  /** The (first) HASH attribute's value. */
+  readonly hash: KeyValue;
+  /**
+   * The condition on the sort key; on a multi-attribute key, the condition
+   * on the last RANGE attribute named (the only one that may be a range).
+   */
   readonly range?: KeyCondition & { readonly operator: KeyOperator };
+  /** Multi-attribute keys only: every HASH attribute's value, in KeySchema order. */
+  readonly partition?: readonly KeyValue[];
+  /** Multi-attribute keys only: the equalities on the RANGE attributes before `range`, in KeySchema order. */
+  readonly rangePrefix?: readonly KeyValue[];
 }
 
 const OPERATORS: Readonly<Record<Comparator, KeyOperator | undefined>> = {
@@ -159,6 +178,7 @@ const NOT_INDEXABLE: ReadonlySet<string> = new Set(['NULL', 'NOT_NULL', 'NE', 'C
  * them into the partition value and the sort-key condition.
  */
 export function planKeyConditions(conditions: readonly KeyCondition[], schema: KeySchema): KeyConditionPlan {
+  if (schema.composite !== undefined) return planCompositeKeyConditions(conditions, schema.composite);
   if (conditions.length !== 1 && conditions.length !== 2) {
     throw errors.validation('Conditions can be of length 1 or 2 only');
   }
@@ -178,6 +198,78 @@ export function planKeyConditions(conditions: readonly KeyCondition[], schema: K
   }
   checkKeyCondition(rangeCondition, range.type);
   return { hash: hashPart, range: rangeCondition as KeyCondition & { operator: KeyOperator } };
+}
+
+/**
+ * planKeyConditions for a multi-attribute GSI key. Every HASH attribute
+ * needs an equality; the RANGE attributes named must be a leading run of
+ * the KeySchema's, all equalities but the last. Checks and messages in the
+ * order DynamoDB Local 3.3 gives them (its texts for the HASH and RANGE
+ * rules match those recorded against DynamoDB): HASH attributes, then gaps
+ * in the RANGE attributes, then conditions on other attributes, then each
+ * condition's operator and value types.
+ */
+function planCompositeKeyConditions(
+  conditions: readonly KeyCondition[],
+  keys: NonNullable<KeySchema['composite']>,
+): KeyConditionPlan {
+  const byName = new Map<string, KeyCondition>();
+  for (const condition of conditions) byName.set(condition.name, condition);
+  const withoutEquality = keys.hash.filter((k) => byName.get(k.name)?.operator !== 'EQ').map((k) => k.name);
+  if (withoutEquality.length > 0) {
+    throw errors.validation(
+      `HASH key attributes ${withoutEquality.join(', ')} must have equality conditions specified in the query`,
+    );
+  }
+  // A RANGE attribute with a condition needs an equality on the one before
+  // it: DynamoDB names the run of missing attributes just before it, or the
+  // one before it when that one has a range condition.
+  let named = 0;
+  for (let i = 0; i < keys.range.length; i++) {
+    if (!byName.has(keys.range[i]!.name)) continue;
+    named = i + 1;
+    if (i === 0) continue;
+    const before = byName.get(keys.range[i - 1]!.name);
+    if (before !== undefined && before.operator === 'EQ') continue;
+    let from = i - 1;
+    if (before === undefined) while (from > 0 && !byName.has(keys.range[from - 1]!.name)) from--;
+    const names = keys.range.slice(from, i).map((k) => k.name);
+    throw errors.validation(
+      `RANGE key attributes ${names.join(', ')} must have equality conditions specified in the query because a condition is present on key attribute ${keys.range[i]!.name}`,
+    );
+  }
+  // Conditions on attributes outside the key: more of them than the key
+  // has attributes is "not supported", else the first RANGE attribute
+  // without one is named as missing.
+  if (byName.size > keys.hash.length + named) {
+    const missing = keys.range.find((k) => !byName.has(k.name));
+    throw errors.validation(
+      missing === undefined || byName.size > keys.hash.length + keys.range.length
+        ? 'Query key condition not supported'
+        : `Query condition missed key schema element: ${missing.name}`,
+    );
+  }
+  const partition: KeyValue[] = [];
+  for (const key of keys.hash) {
+    const condition = byName.get(key.name)!;
+    checkKeyCondition(condition, key.type);
+    partition.push({ name: key.name, value: condition.values[0] as AttributeValue });
+  }
+  const rangePrefix: KeyValue[] = [];
+  let range: (KeyCondition & { operator: KeyOperator }) | undefined;
+  for (let i = 0; i < named; i++) {
+    const key = keys.range[i]!;
+    const condition = byName.get(key.name)!;
+    checkKeyCondition(condition, key.type);
+    if (i < named - 1) rangePrefix.push({ name: key.name, value: condition.values[0] as AttributeValue });
+    else range = condition as KeyCondition & { operator: KeyOperator };
+  }
+  return {
+    hash: partition[0]!,
+    ...(range === undefined ? {} : { range }),
+    partition,
+    rangePrefix,
+  };
 }
 
 function checkKeyCondition(condition: KeyCondition, type: KeyType): void {
@@ -238,7 +330,12 @@ export function checkFilterAvoidsKeys(
   parameter: 'Filter Expression' | 'QueryFilter',
 ): void {
   const heads = new Set(conditionPaths(filter).map((path) => path[0]));
-  for (const key of schema.range === undefined ? [schema.hash] : [schema.hash, schema.range]) {
+  const keys = schema.composite
+    ? [...schema.composite.hash, ...schema.composite.range]
+    : schema.range === undefined
+      ? [schema.hash]
+      : [schema.hash, schema.range];
+  for (const key of keys) {
     if (heads.has(key.name)) {
       throw errors.validation(
         `${parameter} can only contain non-primary key attributes: Primary key attribute: ${key.name}`,

@@ -6,10 +6,11 @@
  * read-your-writes and never out of step after a crash.
  */
 import { errors } from '../errors/index.js';
-import { entryKey } from '../catalog/key-space.js';
-import type { IndexRecord, TableRecord } from '../catalog/table-record.js';
-import type { AttributeValue, Item } from '../values/types.js';
-import { validateIndexKeyValue } from '../values/index.js';
+import { compositeEntryKey, entryKey } from '../catalog/key-space.js';
+import type { CompositeKey, IndexRecord, TableRecord } from '../catalog/table-record.js';
+import { keyAttributes } from '../catalog/table-record.js';
+import type { AttributeValue, Item, KeyType } from '../values/types.js';
+import { MAX_HASH_KEY_SIZE, MAX_RANGE_KEY_SIZE, keyValueSize, validateIndexKeyValue } from '../values/index.js';
 import type { KvWrite } from '../storage/engine.js';
 import { bytesEqual } from '../storage/byte-order.js';
 
@@ -38,6 +39,7 @@ export function isLocal(table: TableRecord, index: IndexRecord): boolean {
  * lacks an index key attribute (indexes are sparse).
  */
 export function indexEntryKey(table: TableRecord, index: IndexRecord, item: Item): Uint8Array | undefined {
+  if (index.keySchema.composite !== undefined) return compositeIndexEntryKey(table, index, index.keySchema.composite, item);
   const hash = item[index.keySchema.hash];
   if (hash === undefined) return undefined;
   let range: AttributeValue | undefined;
@@ -51,12 +53,77 @@ export function indexEntryKey(table: TableRecord, index: IndexRecord, item: Item
   return entryKey(table.id, index.id, hash, rest);
 }
 
+/**
+ * A multi-attribute index holds an item only when the item has every key
+ * attribute of the index with the type the table defines for it.
+ */
+function compositeIndexEntryKey(table: TableRecord, index: IndexRecord, keys: CompositeKey, item: Item): Uint8Array | undefined {
+  const definitions = table.attributeDefinitions;
+  const partition: AttributeValue[] = [];
+  for (const name of keys.hash) {
+    const value = item[name];
+    if (value === undefined || !fitsIndexKey(value, definitions[name]!)) return undefined;
+    partition.push(value);
+  }
+  const rest: (AttributeValue | undefined)[] = [];
+  for (const name of keys.range) {
+    const value = item[name];
+    if (value === undefined || !fitsIndexKey(value, definitions[name]!)) return undefined;
+    rest.push(value);
+  }
+  // Over the size limits (met only by a backfill; writes are refused): left out.
+  if (compositeKeySizeError(index, keys, item) !== undefined) return undefined;
+  rest.push(item[table.keySchema.hash]!);
+  if (table.keySchema.range !== undefined) rest.push(item[table.keySchema.range]);
+  return compositeEntryKey(table.id, index.id, partition, rest);
+}
+
+/**
+ * A multi-attribute key is held to the key size limits as a whole: the
+ * HASH values together at most 2,048 bytes, the RANGE values together at
+ * most 1,024 (DynamoDB Local 3.3's rule and text). Checked only for an item
+ * the index would hold, that is one with every key attribute.
+ */
+export function compositeKeySizeError(index: IndexRecord, keys: CompositeKey, item: Item): string | undefined {
+  const roles = [
+    ['HASH', keys.hash, MAX_HASH_KEY_SIZE],
+    ['RANGE', keys.range, MAX_RANGE_KEY_SIZE],
+  ] as const;
+  const sizes: number[] = [];
+  for (const [, names] of roles) {
+    let size = 0;
+    for (const name of names) {
+      const value = item[name];
+      if (value === undefined) return undefined;
+      size += keyValueSize(value);
+    }
+    sizes.push(size);
+  }
+  for (const [i, [role, names, limit]] of roles.entries()) {
+    if (sizes[i]! > limit) {
+      return (
+        `Aggregate size for ${role} key attributes ${names.join(', ')} of index ${index.name} ` +
+        `has exceeded limit ${limit} bytes, with actual size ${sizes[i]!} bytes`
+      );
+    }
+  }
+  return undefined;
+}
+
+/** A value an index key can hold: the defined type, and not an empty string or binary. */
+function fitsIndexKey(value: AttributeValue, type: KeyType): boolean {
+  if (type === 'S') return 'S' in value && value.S !== '';
+  if (type === 'B') return 'B' in value && value.B !== '';
+  return 'N' in value;
+}
+
 /** The attributes an index holds for an item, per its projection. */
 export function projectForIndex(table: TableRecord, index: IndexRecord, item: Item): Item {
   if (index.projection.type === 'ALL') return item;
   const names = new Set<string>([table.keySchema.hash, index.keySchema.hash]);
   if (table.keySchema.range !== undefined) names.add(table.keySchema.range);
   if (index.keySchema.range !== undefined) names.add(index.keySchema.range);
+  if (index.keySchema.composite !== undefined) for (const n of keyAttributes(index.keySchema)) names.add(n);
   if (index.projection.type === 'INCLUDE') for (const n of index.projection.nonKeyAttributes ?? []) names.add(n);
   const out: Item = {};
   for (const name of names) {
@@ -72,9 +139,15 @@ export function projectForIndex(table: TableRecord, index: IndexRecord, item: It
  */
 export function checkIndexKeyTypes(table: TableRecord, item: Item, indexes: readonly IndexRecord[]): void {
   for (const index of indexes) {
-    for (const name of [index.keySchema.hash, index.keySchema.range]) {
+    const { composite } = index.keySchema;
+    const names = composite === undefined ? [index.keySchema.hash, index.keySchema.range] : keyAttributes(index.keySchema);
+    for (const name of names) {
       if (name === undefined) continue;
       const message = validateIndexKeyValue(name, item[name], table.attributeDefinitions[name]!, index.name);
+      if (message !== undefined) throw errors.validation(message);
+    }
+    if (composite !== undefined) {
+      const message = compositeKeySizeError(index, composite, item);
       if (message !== undefined) throw errors.validation(message);
     }
   }

@@ -18,7 +18,7 @@ import { errors } from '../errors/index.js';
 import type { Database } from '../data/database.js';
 import { hashRange } from '../catalog/key-space.js';
 import { ExpressionContext } from '../expr/index.js';
-import type { Condition, KeyConditionPlan } from '../expr/index.js';
+import type { Condition, KeyConditionPlan, KeyValue } from '../expr/index.js';
 import { MAX_HASH_KEY_SIZE, keyValueSize } from '../values/index.js';
 import type { AttributeValue, Item, KeyType } from '../values/types.js';
 import { typeOf } from '../values/types.js';
@@ -94,7 +94,8 @@ export async function selectPage(
 
   let plan: KeyConditionPlan | undefined;
   let empty = false;
-  for (const node of conjuncts(statement.where)) {
+  if (keySchema.composite !== undefined) ({ plan, empty } = compositePlan(statement, parameters, keySchema.composite));
+  else for (const node of conjuncts(statement.where)) {
     const equality = keyEquality(node, parameters);
     if (equality === undefined || equality.name !== keySchema.hash.name) continue;
     if (!fitsKey(equality.value, keySchema.hash.type) || keyValueSize(equality.value) > MAX_HASH_KEY_SIZE) {
@@ -166,6 +167,54 @@ export async function selectPage(
   return out;
 }
 
+/**
+ * The Query a WHERE clause allows on a multi-attribute key: an equality on
+ * every HASH attribute, then equalities on leading RANGE attributes, then at
+ * most one range condition on the next (what a KeyConditionExpression
+ * could say); otherwise a Scan. The whole WHERE clause still filters.
+ */
+function compositePlan(
+  statement: SelectStatement,
+  parameters: readonly AttributeValue[],
+  keys: NonNullable<ReadTarget['keySchema']['composite']>,
+): { plan: KeyConditionPlan | undefined; empty: boolean } {
+  const partition: KeyValue[] = [];
+  for (const key of keys.hash) {
+    let found: AttributeValue | undefined;
+    for (const node of conjuncts(statement.where)) {
+      const equality = keyEquality(node, parameters);
+      if (equality !== undefined && equality.name === key.name) {
+        found = equality.value;
+        break;
+      }
+    }
+    if (found === undefined) return { plan: undefined, empty: false };
+    // No item has a key of another type: nothing can match.
+    if (!fitsKey(found, key.type) || keyValueSize(found) > MAX_HASH_KEY_SIZE) return { plan: undefined, empty: true };
+    partition.push({ name: key.name, value: found });
+  }
+  const equalities: KeyValue[] = [];
+  let range: KeyConditionPlan['range'];
+  for (const key of keys.range) {
+    const condition = sortKeyCondition(statement.where, key.name, parameters);
+    if (condition === undefined || !condition.values.every((v) => fitsKey(v, key.type))) break;
+    if (condition.operator === 'EQ') {
+      equalities.push({ name: key.name, value: condition.values[0]! });
+      continue;
+    }
+    if (condition.operator !== 'BEGINS_WITH' || key.type !== 'N') range = { ...condition, operator: condition.operator as 'EQ' };
+    break;
+  }
+  if (range === undefined && equalities.length > 0) {
+    const last = equalities.pop()!;
+    range = { name: last.name, operator: 'EQ', values: [last.value] };
+  }
+  return {
+    plan: { hash: partition[0]!, ...(range === undefined ? {} : { range }), partition, rangePrefix: equalities },
+    empty: false,
+  };
+}
+
 /** ORDER BY on a Query's key attributes; only the sort key's direction matters. */
 function orderIsReversed(statement: SelectStatement, target: ReadTarget, plan: KeyConditionPlan | undefined): boolean {
   if (statement.orderBy.length === 0) return false;
@@ -175,8 +224,10 @@ function orderIsReversed(statement: SelectStatement, target: ReadTarget, plan: K
   let reverse = false;
   for (const { path, descending } of statement.orderBy) {
     const name = path.steps.length === 1 ? path.steps[0] : undefined;
-    if (name === target.keySchema.range?.name) reverse = descending;
-    else if (name !== target.keySchema.hash.name) {
+    const { composite } = target.keySchema;
+    if (composite !== undefined ? composite.range.some((k) => k.name === name) : name === target.keySchema.range?.name) {
+      reverse = descending;
+    } else if (composite !== undefined ? !composite.hash.some((k) => k.name === name) : name !== target.keySchema.hash.name) {
       throw errors.validation(`Variable reference [${path.steps.join('.')}] must be a key attribute to be used in ORDER BY clause`);
     }
   }

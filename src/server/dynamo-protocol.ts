@@ -5,24 +5,28 @@
  * body bytes), a whole response out (status, headers, body bytes). Both HTTP
  * front ends — node:http (http-server) and the node:net one (fast-http/) —
  * call it, so they cannot drift apart in behaviour: health GET /, CORS,
- * 404 for non-POST or a foreign content type, gzip bodies, the auth-header
- * checks, `x-amzn-RequestId`, `x-amz-crc32`, Content-Type echo and error
- * envelopes all live here. Body size limits and framing stay with the
- * transports, which must refuse a body before buffering it.
+ * 404 for non-POST or a foreign content type, compressed bodies both ways
+ * (server/content-coding), the refusal of text that is not Unicode
+ * (server/json-unicode), the auth-header checks, `Server`,
+ * `x-amzn-RequestId`, `x-amz-crc32`, Content-Type echo and error envelopes
+ * all live here. Body size limits and framing stay with the transports,
+ * which must refuse a body before buffering it.
  */
 import * as zlib from 'node:zlib';
-import { promisify } from 'node:util';
+import { isUtf8 } from 'node:buffer';
 import { DynamoError, errors } from '../errors/index.js';
 import { checkAuthorization } from './auth-header.js';
+import { COMPRESSION_THRESHOLD, compressBody, decodeRequestBody, negotiateCoding, type ResponseCoding } from './content-coding.js';
+import { hasLoneSurrogateEscape } from './json-unicode.js';
 import { newRequestId } from './request-id.js';
+import { credentialRegion } from './auth-header.js';
 import type { Dispatcher } from '../api/dispatcher.js';
 import { RawJson } from '../data/raw-json.js';
 
-const gunzip = promisify(zlib.gunzip);
-
 /**
  * DynamoDB's largest request (BatchWriteItem) is 16 MB of items plus JSON
- * framing; anything past this is refused before it is buffered.
+ * framing; anything past this is refused before it is buffered. A
+ * compressed body may not inflate past it either.
  */
 export const MAX_REQUEST_BYTES = 16 * 1024 * 1024 + 64 * 1024;
 
@@ -39,7 +43,14 @@ export interface ProtocolRequest {
   readonly method: string;
   readonly url: string;
   readonly headers: RequestHeaders;
-  /** The body as received (possibly gzip-encoded); empty if none. */
+  /**
+   * The header lines as received, flat name/value pairs (node:http's
+   * `rawHeaders`), where `headers` merged repeated fields: DynamoDB heeds
+   * only the last Accept-Encoding line. A front end that keeps the last
+   * Accept-Encoding in `headers` itself leaves this out.
+   */
+  readonly rawHeaders?: readonly string[];
+  /** The body as received (possibly compressed); empty if none. */
   readonly body: Buffer;
 }
 
@@ -66,11 +77,40 @@ const UNKNOWN_BODY = Buffer.from('<UnknownOperationException/>\n', 'latin1');
 const UNKNOWN_CRC = String(zlib.crc32(UNKNOWN_BODY));
 
 /**
+ * DynamoDB's `Server` header, first in every answer, as it sends it (a
+ * preflight recorded from dynamodb.us-east-1.amazonaws.com in
+ * github.com/AllanZhengYP/cors-test, output.md).
+ */
+export const SERVER_HEADER = ['Server', 'Server'] as const;
+
+/**
+ * CORS, as DynamoDB answers a browser (the same recording; ScyllaDB's
+ * test/alternator/test_cors.py checks the rules against DynamoDB): any
+ * request with an Origin gets `Allow-Origin: *` and these exposed headers;
+ * a preflight (OPTIONS) also gets the requested headers and method echoed
+ * back and a two-day Max-Age, so every SDK header (x-amz-*, amz-sdk-*,
+ * authorization) is allowed.
+ */
+const CORS_EXPOSE_HEADERS = 'x-amzn-RequestId,x-amzn-ErrorType,x-amzn-ErrorMessage,Date';
+const CORS_MAX_AGE = '172800';
+
+/** Invalid UTF-8 or a lone surrogate: DynamoDB's JSON reader refuses the text as it refuses malformed JSON. */
+const SERIALIZATION = 'com.amazon.coral.service#SerializationException';
+
+/**
  * The response to a body over MAX_REQUEST_BYTES. The transport sends it
  * without reading the rest of the body and then closes the connection.
  */
 export function tooLargeResponse(): ProtocolResponse {
-  return { status: 413, headers: ['Connection', 'close', 'Content-Length', '0'], body: EMPTY };
+  return { status: 413, headers: [...SERVER_HEADER, 'Connection', 'close', 'Content-Length', '0'], body: EMPTY };
+}
+
+/**
+ * The bare answer to a request the HTTP layer cannot accept (a malformed
+ * or oversized head, no Host): DynamoDB's front end answers 400 and closes.
+ */
+export function badRequestResponse(): ProtocolResponse {
+  return { status: 400, headers: [...SERVER_HEADER, 'Connection', 'close', 'Content-Length', '0'], body: EMPTY };
 }
 
 /**
@@ -89,76 +129,78 @@ export async function handleRequest(req: ProtocolRequest, ctx: ProtocolContext):
 
 /** DynamoDB's InternalServerError envelope: what a client gets when anything unexpected fails. */
 export function internalErrorResponse(requestId = newRequestId()): ProtocolResponse {
-  return errorResponse(errors.internal(), requestId, 'application/x-amz-json-1.0', undefined);
+  const body = Buffer.from(JSON.stringify(errors.internal().toBody()), 'utf8');
+  return plainResponse(500, body, 'application/x-amz-json-1.0', requestId, undefined);
+}
+
+/** What every answer to one request shares. */
+interface Reply {
+  readonly req: ProtocolRequest;
+  readonly requestId: string;
+  /** The Content-Type answers carry: the request's JSON type. */
+  contentType: string;
+  /** CORS headers for a request with an Origin, last in every answer's headers. */
+  readonly cors: string[] | undefined;
 }
 
 async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: string): Promise<ProtocolResponse> {
   const headers = req.headers;
-  // A browser's requests carry Origin; DynamoDB answers them with CORS
-  // headers in front of whatever the response is.
-  const cors = headers.origin !== undefined ? ['x-amzn-RequestId', requestId, 'Access-Control-Allow-Origin', '*'] : undefined;
+  const origin = headers.origin;
+  const cors = origin !== undefined && origin !== '' ? ['Access-Control-Allow-Origin', '*'] : undefined;
   if (cors !== undefined && req.method === 'OPTIONS') {
     const allowHeaders = header(headers, 'access-control-request-headers');
     const allowMethod = header(headers, 'access-control-request-method');
     if (allowHeaders) cors.push('Access-Control-Allow-Headers', allowHeaders);
     if (allowMethod) cors.push('Access-Control-Allow-Methods', allowMethod);
-    cors.push('Access-Control-Max-Age', '172800', 'Content-Length', '0');
-    return { status: 200, headers: cors, body: EMPTY };
+    cors.push('Access-Control-Expose-Headers', CORS_EXPOSE_HEADERS, 'Access-Control-Max-Age', CORS_MAX_AGE);
+    return { status: 200, headers: [...SERVER_HEADER, 'x-amzn-RequestId', requestId, ...cors, 'Content-Length', '0'], body: EMPTY };
   }
+  cors?.push('Access-Control-Expose-Headers', CORS_EXPOSE_HEADERS);
+  const reply: Reply = { req, requestId, contentType: 'application/x-amz-json-1.0', cors };
 
   // DynamoDB's endpoint answers a plain GET with a health line.
   if (req.method === 'GET' && (req.url === '/' || req.url.startsWith('/?'))) {
-    return {
-      status: 200,
-      headers: withCors(cors, [
-        'x-amzn-RequestId',
-        requestId,
-        'Content-Type',
-        'text/plain',
-        'x-amz-crc32',
-        HEALTH_CRC,
-        'Content-Length',
-        String(HEALTH_BODY.length),
-      ]),
-      body: HEALTH_BODY,
-    };
+    return withHead(reply, 200, HEALTH_BODY, ['Content-Type', 'text/plain', 'x-amz-crc32', HEALTH_CRC]);
   }
 
   const raw = req.body;
   const contentType = (header(headers, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const jsonContentType = contentType === 'application/x-amz-json-1.0' || contentType === 'application/json';
   if (req.method !== 'POST' || (raw.length > 0 && !jsonContentType)) {
-    return {
-      status: 404,
-      headers: withCors(cors, ['x-amzn-RequestId', requestId, 'x-amz-crc32', UNKNOWN_CRC, 'Content-Length', String(UNKNOWN_BODY.length)]),
-      body: UNKNOWN_BODY,
-    };
+    return withHead(reply, 404, UNKNOWN_BODY, ['x-amz-crc32', UNKNOWN_CRC]);
   }
-  const responseType = contentType === 'application/json' ? 'application/json' : 'application/x-amz-json-1.0';
+  if (contentType === 'application/json') reply.contentType = 'application/json';
 
   let bodyBytes: Buffer = raw;
-  const encoding = (header(headers, 'content-encoding') ?? '').toLowerCase();
-  if (encoding === 'gzip' && raw.length > 0) {
-    try {
-      bodyBytes = await gunzip(raw, { maxOutputLength: MAX_REQUEST_BYTES });
-    } catch {
-      return errorResponse(errors.serialization('Unable to decompress the request body'), requestId, responseType, cors);
-    }
+  const contentEncoding = header(headers, 'content-encoding');
+  if (contentEncoding !== undefined) {
+    const decoded = await decodeRequestBody(raw, contentEncoding, MAX_REQUEST_BYTES);
+    // DynamoDB answers a body it cannot decode with a 500 (see server/content-coding).
+    if (typeof decoded === 'string') return errorResponse(reply, undecodableBody());
+    bodyBytes = decoded;
   }
 
   let input: unknown;
   if (bodyBytes.length > 0) {
-    try {
-      input = JSON.parse(bodyBytes.toString('utf8'));
-    } catch {
-      return errorResponse(new DynamoError('com.amazon.coral.service#SerializationException', undefined), requestId, responseType, cors);
+    const text = bodyBytes.toString('utf8');
+    // Decoding turned each invalid UTF-8 sequence into U+FFFD; only a text
+    // holding one (rare) needs the full check, so valid text costs a scan
+    // that V8 skips outright for the common one-byte strings.
+    if (text.indexOf('\ufffd') !== -1 && !isUtf8(bodyBytes)) {
+      return errorResponse(reply, new DynamoError(SERIALIZATION, undefined));
     }
+    try {
+      input = JSON.parse(text);
+    } catch {
+      return errorResponse(reply, new DynamoError(SERIALIZATION, undefined));
+    }
+    if (hasLoneSurrogateEscape(bodyBytes)) return errorResponse(reply, new DynamoError(SERIALIZATION, undefined));
   }
 
   const target = headers['x-amz-target'];
   const prefix = typeof target === 'string' ? TARGET_PREFIXES.find((p) => target.startsWith(p)) : undefined;
   const operation = prefix !== undefined ? ctx.dispatcher.find(prefix, (target as string).slice(prefix.length)) : undefined;
-  if (operation === undefined) return errorResponse(errors.unknownOperation(), requestId, responseType, cors);
+  if (operation === undefined) return errorResponse(reply, errors.unknownOperation());
 
   const authError = checkAuthorization(
     header(headers, 'authorization'),
@@ -166,22 +208,36 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
     header(headers, 'date'),
     req.url.includes('X-Amz-Signature='),
   );
-  if (authError) return errorResponse(authError, requestId, responseType, cors);
+  if (authError) return errorResponse(reply, authError);
 
-  if (bodyBytes.length === 0) {
-    return errorResponse(new DynamoError('com.amazon.coral.service#SerializationException', undefined), requestId, responseType, cors);
-  }
+  if (bodyBytes.length === 0) return errorResponse(reply, new DynamoError(SERIALIZATION, undefined));
 
   let result: unknown;
   try {
-    result = await ctx.dispatcher.run(operation, input, requestId);
+    // Tables live in the credential scope's region; Host is where the client reached us (DescribeEndpoints).
+    const origin = { region: credentialRegion(header(headers, 'authorization'), req.url), host: header(headers, 'host') };
+    result = await ctx.dispatcher.run(operation, input, requestId, origin);
   } catch (e) {
-    if (e instanceof DynamoError) return errorResponse(e, requestId, responseType, cors);
+    if (e instanceof DynamoError) return errorResponse(reply, e);
     ctx.log(`request ${requestId} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return errorResponse(errors.internal(), requestId, responseType, cors);
+    return errorResponse(reply, errors.internal());
   }
   const body = result instanceof RawJson ? result.toBytes() : Buffer.from(JSON.stringify(result ?? {}), 'utf8');
-  return response(200, body, responseType, requestId, cors);
+  return jsonResponse(reply, 200, body);
+}
+
+/**
+ * A body DynamoDB cannot decode: an unknown Content-Encoding, a broken,
+ * truncated or empty stream, or one inflating past the request limit. It
+ * answers 500; the envelope is AWS's common InternalFailure error, as
+ * DynamoDB Local words it.
+ */
+function undecodableBody(): DynamoError {
+  return new DynamoError(
+    'com.amazonaws.dynamodb.v20120810#InternalFailure',
+    'The request processing has failed because of an unknown error, exception or failure.',
+    500,
+  );
 }
 
 function header(headers: RequestHeaders, name: string): string | undefined {
@@ -189,36 +245,72 @@ function header(headers: RequestHeaders, name: string): string | undefined {
   return Array.isArray(v) ? v[0] : v;
 }
 
-/**
- * CORS headers go first, as node:http orders headers set with setHeader
- * before those passed to writeHead; the request id is not repeated.
- */
-function withCors(cors: string[] | undefined, headers: string[]): string[] {
-  if (cors === undefined) return headers;
-  const out = cors.slice();
-  for (let i = 0; i < headers.length; i += 2) {
-    if (headers[i] !== 'x-amzn-RequestId') out.push(headers[i]!, headers[i + 1]!);
+/** The Accept-Encoding that counts: DynamoDB heeds only the last such header line. */
+function acceptEncoding(req: ProtocolRequest): string | undefined {
+  const raw = req.rawHeaders;
+  if (raw === undefined) return header(req.headers, 'accept-encoding');
+  let last: string | undefined;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 15 && name.toLowerCase() === 'accept-encoding') last = raw[i + 1];
   }
-  return out;
+  return last;
 }
 
-function errorResponse(error: DynamoError, requestId: string, contentType: string, cors: string[] | undefined): ProtocolResponse {
-  return response(error.statusCode, Buffer.from(JSON.stringify(error.toBody()), 'utf8'), contentType, requestId, cors);
+function errorResponse(reply: Reply, error: DynamoError): ProtocolResponse | Promise<ProtocolResponse> {
+  return jsonResponse(reply, error.statusCode, Buffer.from(JSON.stringify(error.toBody()), 'utf8'));
 }
 
-function response(status: number, body: Buffer, contentType: string, requestId: string, cors: string[] | undefined): ProtocolResponse {
-  return {
-    status,
-    headers: withCors(cors, [
-      'x-amzn-RequestId',
-      requestId,
-      'Content-Type',
-      contentType,
-      'Content-Length',
-      String(body.length),
-      'x-amz-crc32',
-      String(zlib.crc32(body)),
-    ]),
-    body,
-  };
+/**
+ * A JSON answer, compressed when it is large and the client accepts a
+ * coding. Small answers — nearly all — cost one length comparison more.
+ */
+function jsonResponse(reply: Reply, status: number, body: Buffer): ProtocolResponse | Promise<ProtocolResponse> {
+  if (body.length >= COMPRESSION_THRESHOLD) {
+    const accept = acceptEncoding(reply.req);
+    const coding = accept === undefined ? undefined : negotiateCoding(accept);
+    if (coding !== undefined) {
+      const compressed = compressBody(body, coding);
+      return Buffer.isBuffer(compressed)
+        ? compressedResponse(reply, status, compressed, coding)
+        : compressed.then((bytes) => compressedResponse(reply, status, bytes, coding));
+    }
+  }
+  return plainResponse(status, body, reply.contentType, reply.requestId, reply.cors);
+}
+
+function compressedResponse(reply: Reply, status: number, body: Buffer, coding: ResponseCoding): ProtocolResponse {
+  return withHead(reply, status, body, [
+    'Content-Type',
+    reply.contentType,
+    'Content-Encoding',
+    coding,
+    // The CRC of the bytes as sent, i.e. compressed (see server/content-coding).
+    'x-amz-crc32',
+    String(zlib.crc32(body)),
+  ]);
+}
+
+function plainResponse(status: number, body: Buffer, contentType: string, requestId: string, cors: string[] | undefined): ProtocolResponse {
+  const headers = [
+    'Server',
+    'Server',
+    'x-amzn-RequestId',
+    requestId,
+    'Content-Type',
+    contentType,
+    'Content-Length',
+    String(body.length),
+    'x-amz-crc32',
+    String(zlib.crc32(body)),
+  ];
+  if (cors !== undefined) headers.push(...cors);
+  return { status, headers, body };
+}
+
+/** A response with the given headers between the request id and Content-Length. */
+function withHead(reply: Reply, status: number, body: Buffer, headers: readonly string[]): ProtocolResponse {
+  const out = [...SERVER_HEADER, 'x-amzn-RequestId', reply.requestId, ...headers, 'Content-Length', String(body.length)];
+  if (reply.cors !== undefined) out.push(...reply.cors);
+  return { status, headers: out, body };
 }

@@ -1,6 +1,6 @@
 /**
  * @module server/http-server
- * The node:http front end (the default): reads the body (bounded) and hands
+ * The node:http front end (`--http node`): reads the body (bounded) and hands
  * the whole request to server/dynamo-protocol, which checks the
  * protocol-level headers in DynamoDB's order, dispatches to an operation and
  * shapes the response. The node:net front end in fast-http/ serves the same
@@ -9,7 +9,8 @@
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from '../api/dispatcher.js';
-import { handleRequest, internalErrorResponse, MAX_REQUEST_BYTES, tooLargeResponse, type ProtocolResponse } from './dynamo-protocol.js';
+import { badRequestResponse, handleRequest, internalErrorResponse, MAX_REQUEST_BYTES, tooLargeResponse, type ProtocolResponse } from './dynamo-protocol.js';
+import { encodeResponse, HttpDate } from './fast-http/response-encoder.js';
 
 export { MAX_REQUEST_BYTES } from './dynamo-protocol.js';
 
@@ -27,12 +28,28 @@ export interface RunningHttpServer {
 }
 
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
-  const server = http.createServer({ keepAliveTimeout: 65_000 }, (req, res) => {
+  // requireHostHeader: false — handle() checks Host itself, so that the
+  // refusal is the same bytes the node:net front end sends.
+  const server = http.createServer({ keepAliveTimeout: 65_000, requireHostHeader: false }, (req, res) => {
     handle(req, res, options).catch((e: unknown) => {
       options.log(`unhandled error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       if (!res.headersSent) write(res, internalErrorResponse());
       else res.destroy();
     });
+  });
+  // A head node:http cannot parse. Its default answer to an oversized one
+  // is 431; DynamoDB's front end, and the node:net front end, answer 400.
+  const date = new HttpDate();
+  server.on('clientError', (err: NodeJS.ErrnoException, socket) => {
+    // As node:http's own handler: answer only if no response in flight has
+    // begun on this socket, so as not to cut into one.
+    const inFlight = (socket as { _httpMessage?: { _headerSent?: boolean } | null })._httpMessage;
+    if (err.code === 'ECONNRESET' || !socket.writable || inFlight?._headerSent === true) {
+      socket.destroy();
+      return;
+    }
+    const refusal = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? { ...badRequestResponse(), status: 408 } : badRequestResponse();
+    socket.end(encodeResponse(refusal.status, refusal.headers, refusal.body, { keepAlive: false, keepAliveSeconds: 0, omitBody: false, date: date.now() }));
   });
   server.headersTimeout = 60_000;
   server.requestTimeout = 300_000;
@@ -88,13 +105,37 @@ function readBody(req: http.IncomingMessage): Promise<Buffer | 'too-large'> {
 const EMPTY = Buffer.alloc(0);
 
 async function handle(req: http.IncomingMessage, res: http.ServerResponse, options: HttpServerOptions): Promise<void> {
+  if (!hostIsValid(req)) {
+    write(res, badRequestResponse());
+    req.destroy();
+    return;
+  }
   const raw = await readBody(req);
   if (raw === 'too-large') {
     write(res, tooLargeResponse());
     req.destroy();
     return;
   }
-  write(res, await handleRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, body: raw }, options));
+  write(
+    res,
+    await handleRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders, body: raw }, options),
+  );
+}
+
+/**
+ * RFC 9112 §3.2: an HTTP/1.1 request carries exactly one Host line (it may
+ * be empty); an HTTP/1.0 one at most one. node:http keeps only the first of
+ * repeated Host lines, so count them in the raw header list.
+ */
+function hostIsValid(req: http.IncomingMessage): boolean {
+  if (req.headers.host === undefined) return req.httpVersionMinor === 0;
+  const raw = req.rawHeaders;
+  let seen = 0;
+  for (let i = 0; i < raw.length; i += 2) {
+    const name = raw[i]!;
+    if (name.length === 4 && name.toLowerCase() === 'host' && ++seen > 1) return false;
+  }
+  return true;
 }
 
 function write(res: http.ServerResponse, out: ProtocolResponse): void {

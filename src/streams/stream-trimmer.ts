@@ -16,7 +16,7 @@ import { CommitConflictError } from '../storage/engine.js';
 import type { KvWrite } from '../storage/engine.js';
 import { streamCatalogKey, streamRecordKey, streamRecordSequence, streamTrimKey, successor } from '../catalog/key-space.js';
 import { decodeTrimPoint, edgeSequence, encodeTrimPoint, trimPoint } from './change-log.js';
-import { listStreamEntries, recordsPrefixOf, type StreamEntry } from './stream-catalog.js';
+import { listStreamEntries, recordsPrefixOf, type StreamEntry, type StreamPosition } from './stream-catalog.js';
 import { sequenceAtMs, sequenceClockOf } from './sequence-numbers.js';
 
 /** Stream records are kept for 24 hours. */
@@ -28,13 +28,13 @@ export const DEFAULT_TRIM_INTERVAL_MS = 60_000;
 
 /** Every stream entry, page by page. */
 async function* allStreams(db: Database): AsyncGenerator<StreamEntry> {
-  let after: { tableName: string; label: string } | undefined;
+  let after: StreamPosition | undefined;
   for (;;) {
     const page = await listStreamEntries(db.engine, { limit: 100, ...(after !== undefined ? { after } : {}) });
     for (const entry of page.entries) yield entry;
     const last = page.entries[page.entries.length - 1];
     if (!page.more || last === undefined) return;
-    after = { tableName: last.tableName, label: last.label };
+    after = last;
   }
 }
 
@@ -82,7 +82,7 @@ async function deleteStream(db: Database, entry: StreamEntry): Promise<void> {
     if (rows.length === 0) break;
     await db.engine.commit(rows.map((row) => ({ key: row.key, value: null })));
   }
-  await db.engine.commit([{ key: streamCatalogKey(entry.tableName, entry.label), value: null }]);
+  await db.engine.commit([{ key: streamCatalogKey(entry, entry.tableName, entry.label), value: null }]);
 }
 
 /**

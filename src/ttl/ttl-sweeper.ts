@@ -33,12 +33,13 @@ export const DEFAULT_TTL_INTERVAL_MS = 1000;
 /** Items read per batch. */
 const BATCH = 500;
 
-/** One sweep over every TTL-enabled table; resolves to the number of items deleted. */
+/** One sweep over every TTL-enabled table of every region; resolves to the number of items deleted. */
 export async function sweepExpiredItems(db: Database): Promise<number> {
   let deleted = 0;
-  for (const table of db.catalog.list()) {
+  for (const table of db.catalog.all()) {
     if (db.isClosed) break;
-    if (table.ttl?.enabled) deleted += await sweepTable(db, table.name, table.id, table.ttl.attributeName);
+    // Each table through its own region's view, where its name finds it.
+    if (table.ttl?.enabled) deleted += await sweepTable(db.inScope(table), table.name, table.id, table.ttl.attributeName);
   }
   return deleted;
 }

@@ -7,7 +7,7 @@
  * and the index, then the start key against the key condition.
  */
 import { errors } from '../../errors/index.js';
-import type { Condition, KeyCondition, LegacyCondition } from '../../expr/index.js';
+import type { Condition, KeyCondition, KeyValue, LegacyCondition } from '../../expr/index.js';
 import {
   ExpressionContext,
   attributesToGetToPaths,
@@ -129,32 +129,50 @@ export const query = defineOperation<QueryInput>({
       keyExpression !== undefined
         ? keyConditionsFromExpression(keyExpression)
         : keyConditionsFromLegacy(input.KeyConditions ?? {});
-    if (keyConditions.length !== 1 && keyConditions.length !== 2) {
-      throw errors.validation('Conditions can be of length 1 or 2 only');
-    }
+    // More than two conditions can be right for an index with a
+    // multi-attribute key, so planKeyConditions judges those once the index is known.
+    if (keyConditions.length === 0) throw errors.validation('Conditions can be of length 1 or 2 only');
 
     const table = requireTable(db, input.TableName);
     const target = readTarget(table, input.IndexName, input.ConsistentRead === true);
+    if (keyConditions.length > 2 && target.keySchema.composite === undefined) {
+      throw errors.validation('Conditions can be of length 1 or 2 only');
+    }
     const startKey = input.ExclusiveStartKey;
     if (startKey !== undefined) checkStartKey(target, startKey, 'Query');
     const plan = planKeyConditions(keyConditions, target.keySchema);
-    checkKeyValues(plan.hash.name, 'hash', [plan.hash.value], target.keySchema.hash.type);
-    if (plan.range !== undefined) {
-      checkKeyValues(plan.range.name, 'range', plan.range.values, target.keySchema.range!.type);
+    const composite = target.keySchema.composite;
+    if (composite === undefined) {
+      checkKeyValues(plan.hash.name, 'hash', [plan.hash.value], target.keySchema.hash.type);
+      if (plan.range !== undefined) {
+        checkKeyValues(plan.range.name, 'range', plan.range.values, target.keySchema.range!.type);
+      }
+    } else {
+      for (const [i, key] of (plan.partition ?? []).entries()) {
+        checkKeyValues(key.name, 'hash', [key.value], composite.hash[i]!.type);
+      }
+      for (const [i, key] of (plan.rangePrefix ?? []).entries()) {
+        checkKeyValues(key.name, 'range', [key.value], composite.range[i]!.type);
+      }
+      if (plan.range !== undefined) {
+        checkKeyValues(plan.range.name, 'range', plan.range.values, composite.range[plan.rangePrefix?.length ?? 0]!.type);
+      }
     }
     if (startKey !== undefined) {
-      const startHash = startKey[plan.hash.name]!;
+      const inPartition = keysMatch(startKey, plan.partition, plan.hash);
       if (plan.range === undefined) {
-        if (!valuesEqual(startHash, plan.hash.value)) {
+        if (!inPartition) {
           throw errors.validation(
             'The provided starting key is outside query boundaries based on provided conditions',
           );
         }
       } else {
-        if (!keyConditionMatches(plan.range, startKey[plan.range.name]!)) {
+        const inRange =
+          keysMatch(startKey, plan.rangePrefix, undefined) && keyConditionMatches(plan.range, startKey[plan.range.name]!);
+        if (!inRange) {
           throw errors.validation('The provided starting key does not match the range key predicate');
         }
-        if (!valuesEqual(startHash, plan.hash.value)) {
+        if (!inPartition) {
           throw errors.validation('The query can return at most one row and cannot be restarted');
         }
       }
@@ -192,6 +210,13 @@ export const query = defineOperation<QueryInput>({
     });
   },
 });
+
+/** Whether the start key has each of `keys` (or, without them, `single`). */
+function keysMatch(startKey: Item, keys: readonly KeyValue[] | undefined, single: KeyValue | undefined): boolean {
+  if (keys === undefined) return single === undefined || valuesEqual(startKey[single.name]!, single.value);
+  for (const key of keys) if (!valuesEqual(startKey[key.name]!, key.value)) return false;
+  return true;
+}
 
 /** Key condition values obey the key rules: not empty, within the key size limits. */
 function checkKeyValues(

@@ -16,9 +16,8 @@ import {
   conditionPaths,
   filterToCondition,
 } from '../../expr/index.js';
-import { hashRange } from '../../catalog/key-space.js';
+import { hashRange, keyPartitionHash } from '../../catalog/key-space.js';
 import { bool, int, str, tableNameOrArn } from '../../validate/index.js';
-import { encodeKeyValue, partitionHash } from '../../values/index.js';
 import type { Item } from '../../values/types.js';
 import type { ReturnConsumedCapacity } from '../../data/capacity.js';
 import {
@@ -131,11 +130,13 @@ export const scan = defineOperation<ScanInput>({
 
     let start: Uint8Array;
     let end: Uint8Array;
+    const position = startKey === undefined ? undefined : startKeyPosition(target, startKey);
     if (segment !== undefined && totalSegments !== undefined && totalSegments > 1) {
       const range = segmentRange(table.id, target.indexId, segment, totalSegments);
       ({ start, end } = range);
-      if (startKey !== undefined) {
-        const hash = partitionHash(encodeKeyValue(startKey[target.keySchema.hash.name]!));
+      if (position !== undefined) {
+        // The partition hash the start key's entry has (over every HASH value of a multi-attribute key).
+        const hash = keyPartitionHash(position);
         if (hash < range.fromHash || hash >= range.toHash) {
           throw errors.validation(
             'The provided starting key is invalid: Invalid ExclusiveStartKey. Please use ExclusiveStartKey with correct Segment. ' +
@@ -146,8 +147,8 @@ export const scan = defineOperation<ScanInput>({
     } else {
       [start, end] = hashRange(table.id, target.indexId, 0, 0x1_0000_0000);
     }
-    if (startKey !== undefined) {
-      const next = after(startKeyPosition(target, startKey));
+    if (position !== undefined) {
+      const next = after(position);
       if (compareKeys(next, start) > 0) start = next;
     }
     return readPage({

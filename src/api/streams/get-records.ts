@@ -36,7 +36,7 @@ export const getRecords = defineOperation<{ ShardIterator: string; Limit?: numbe
     const now = db.clock.now();
     if (now - iterator.issuedAt > ITERATOR_LIFETIME_MS) throw errors.expiredIterator();
     const { tableName, label } = parseStreamArn(db, iterator.streamArn);
-    const entry = await readStreamEntry(db.engine, tableName, label);
+    const entry = await readStreamEntry(db.engine, db.scope, tableName, label);
     if (entry === undefined || entry.tableId !== iterator.tableId) {
       throw errors.resourceNotFound(`Requested resource not found: Stream: ${iterator.streamArn} not found`);
     }

@@ -8,11 +8,13 @@ import { randomUUID } from 'node:crypto';
 import { errors } from '../../errors/index.js';
 import { bool, list, str, struct, tableName } from '../../validate/index.js';
 import type { IndexRecord, KeySchema, TableRecord, Throughput } from '../../catalog/table-record.js';
+import { keyAttributes } from '../../catalog/table-record.js';
 import type { KeyType } from '../../values/types.js';
 import { defineOperation } from '../operation.js';
 import { describeTable } from './table-description.js';
 import {
   attributeDefinition,
+  globalKeySchema,
   indexName,
   keySchema,
   onDemandThroughput,
@@ -75,7 +77,7 @@ const localIndexShape = struct(
 export const globalIndexShape = struct(
   {
     IndexName: indexName({ required: true }),
-    KeySchema: keySchema({ required: true }),
+    KeySchema: globalKeySchema({ required: true }),
     Projection: { ...projection, required: true },
     ProvisionedThroughput: provisionedThroughput,
     OnDemandThroughput: onDemandThroughput,
@@ -158,13 +160,12 @@ export const createTable = defineOperation<CreateTableInput>({
     if (input.GlobalSecondaryIndexes !== undefined) {
       if (input.GlobalSecondaryIndexes.length === 0) throw errors.validation(`${INVALID}List of GlobalSecondaryIndexes is empty`);
       for (const index of input.GlobalSecondaryIndexes) {
-        const keys = checkKeySchema(index.KeySchema, defNames);
+        const keys = checkKeySchema(index.KeySchema, defNames, true);
         const proj = checkProjection(index.Projection, keys, tableKeys);
         const indexThroughput = checkIndexThroughput(billingMode, index, now);
         if (indexNames.has(index.IndexName)) throw errors.validation(`${INVALID}Duplicate index name: ${index.IndexName}`);
         indexNames.add(index.IndexName);
-        used.add(keys.hash);
-        if (keys.range !== undefined) used.add(keys.range);
+        for (const name of keyAttributes(keys)) used.add(name);
         const record: IndexRecord = {
           id: nextIndexId++,
           name: index.IndexName,
@@ -213,6 +214,8 @@ export const createTable = defineOperation<CreateTableInput>({
       stream = { ...stream, label: await uniqueStreamLabel(db, input.TableName, stream.label) };
     }
     const record: TableRecord = {
+      // The request's region (and account): the table lives there (catalog/table-scope).
+      ...db.scope,
       id: await db.catalog.allocateTableId(),
       name: input.TableName,
       uuid: randomUUID(),
@@ -298,7 +301,18 @@ export function checkIndexThroughput(billingMode: string, index: IndexInput, now
   };
 }
 
-export function checkKeySchema(elements: KeySchemaElementInput[], definitions: string[]): KeySchema {
+/** A global secondary index's key: up to 4 HASH attributes, then up to 4 RANGE attributes. */
+const MAX_KEY_ATTRIBUTES_PER_ROLE = 4;
+
+/**
+ * Checks a KeySchema and returns it as the catalog stores it. A global
+ * secondary index (`multiAttribute`) may list several HASH attributes
+ * followed by several RANGE attributes; a table and a local index have one
+ * of each. The one- and two-element checks keep DynamoDB's long-standing
+ * messages; the texts for shapes only a multi-attribute key can have are
+ * DynamoDB Local 3.3's.
+ */
+export function checkKeySchema(elements: KeySchemaElementInput[], definitions: string[], multiAttribute = false): KeySchema {
   const names = elements.map((e) => e.AttributeName);
   if (names.length > definitions.length) throw errors.validation('Invalid KeySchema: Some index key attribute have no definition');
   if (names.some((n) => !definitions.includes(n))) {
@@ -309,11 +323,39 @@ export function checkKeySchema(elements: KeySchemaElementInput[], definitions: s
   if (names.length === 2 && names[0] === names[1]) {
     throw errors.validation('Both the Hash Key and the Range Key element in the KeySchema have the same name');
   }
+  if (multiAttribute && new Set(names).size !== names.length) throw errors.validation('Two keys can not have the same name');
   if (elements[0]!.KeyType !== 'HASH') throw errors.validation('Invalid KeySchema: The first KeySchemaElement is not a HASH key type');
+  if (multiAttribute) return multiAttributeKeySchema(elements);
   if (elements[1] !== undefined && elements[1].KeyType !== 'RANGE') {
     throw errors.validation('Invalid KeySchema: The second KeySchemaElement is not a RANGE key type');
   }
   return elements[1] === undefined ? { hash: names[0]! } : { hash: names[0]!, range: names[1]! };
+}
+
+/** A global secondary index's KeySchema whose first element is a HASH one, as the catalog stores it. */
+function multiAttributeKeySchema(elements: KeySchemaElementInput[]): KeySchema {
+  const hash: string[] = [];
+  const range: string[] = [];
+  for (const element of elements) {
+    if (element.KeyType === 'HASH') {
+      if (range.length > 0) {
+        throw errors.validation(
+          'Invalid key order. Hash Key must be specified first in key schema, Range Key must be specifed second',
+        );
+      }
+      hash.push(element.AttributeName);
+    } else {
+      range.push(element.AttributeName);
+    }
+  }
+  if (hash.length > MAX_KEY_ATTRIBUTES_PER_ROLE) {
+    throw errors.validation(`Too many partition keys. GSI can have at most ${MAX_KEY_ATTRIBUTES_PER_ROLE} partition keys`);
+  }
+  if (range.length > MAX_KEY_ATTRIBUTES_PER_ROLE) {
+    throw errors.validation(`Too many sort keys. GSI can have at most ${MAX_KEY_ATTRIBUTES_PER_ROLE} sort keys`);
+  }
+  if (hash.length === 1 && range.length <= 1) return range.length === 0 ? { hash: hash[0]! } : { hash: hash[0]!, range: range[0]! };
+  return { hash: hash[0]!, ...(range.length > 0 ? { range: range[0]! } : {}), composite: { hash, range } };
 }
 
 export function checkProjection(

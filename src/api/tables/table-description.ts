@@ -11,6 +11,12 @@ import type { TableStats } from '../../data/table-stats.js';
 const seconds = (ms: number) => ms / 1000;
 
 export function keySchemaElements(keySchema: KeySchema): { AttributeName: string; KeyType: string }[] {
+  if (keySchema.composite !== undefined) {
+    return [
+      ...keySchema.composite.hash.map((name) => ({ AttributeName: name, KeyType: 'HASH' })),
+      ...keySchema.composite.range.map((name) => ({ AttributeName: name, KeyType: 'RANGE' })),
+    ];
+  }
   const out = [{ AttributeName: keySchema.hash, KeyType: 'HASH' }];
   if (keySchema.range !== undefined) out.push({ AttributeName: keySchema.range, KeyType: 'RANGE' });
   return out;

@@ -15,6 +15,13 @@ export const keySchemaElement = struct(
 export const keySchema = (o: { required?: boolean } = {}) =>
   list(keySchemaElement, { min: 1, max: 2, ...o });
 
+/**
+ * A global secondary index's KeySchema has no length constraint of its own
+ * (the API reference gives only a minimum): up to 4 HASH and 4 RANGE
+ * attributes are allowed, and create-table's checkKeySchema words the limits.
+ */
+export const globalKeySchema = (o: { required?: boolean } = {}) => list(keySchemaElement, { min: 1, ...o });
+
 export const attributeDefinition = struct(
   {
     AttributeName: str({ required: true, min: 1, max: 255 }),

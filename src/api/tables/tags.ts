@@ -15,15 +15,20 @@ const MAX_TAGS = 50;
 
 const resourceArn = () => str({ required: true, min: 1, max: 1283 });
 
-/** The table a tagging ARN names, with DynamoDB's errors for bad or foreign ARNs. */
+/**
+ * The table a tagging ARN names, in the request's region, with DynamoDB's
+ * errors for bad or foreign ARNs: another account's is denied, another
+ * region's is an invalid ARN here (as DynamoDB answers ListTagsOfResource).
+ */
 function tableForArn(db: Database, arn: string): TableRecord {
   const parsed = parseTableArn(arn);
   if (parsed === undefined || parsed.rest !== '') throw errors.validation(`Invalid TableArn: Invalid ResourceArn provided as input ${arn}`);
-  if (parsed.account !== db.accountId || parsed.region !== db.region) {
+  if (parsed.account !== db.accountId) {
     throw errors.accessDenied(
       `User: arn:aws:iam::${db.accountId}:user/openddb is not authorized to perform this operation on resource: ${arn} because no identity-based policy allows it`,
     );
   }
+  if (parsed.region !== db.region) throw errors.validation(`Invalid TableArn: Invalid ResourceArn provided as input ${arn}`);
   const table = db.catalog.get(parsed.table);
   if (table === undefined) throw errors.resourceNotFound(`Requested resource not found: ResourcArn: ${arn} not found`);
   return table;

@@ -7,6 +7,7 @@
 import { errors } from '../../errors/index.js';
 import { bool, list, str, struct, tableNameOrArn } from '../../validate/index.js';
 import type { IndexRecord, TableRecord, Throughput } from '../../catalog/table-record.js';
+import { keyAttributes } from '../../catalog/table-record.js';
 import type { Database } from '../../data/database.js';
 import type { KeyType } from '../../values/types.js';
 import { defineOperation } from '../operation.js';
@@ -15,8 +16,8 @@ import { requireTableForControl } from '../../data/table-lookup.js';
 import { tableStats } from '../../data/table-stats.js';
 import {
   attributeDefinition,
+  globalKeySchema,
   indexName,
-  keySchema,
   onDemandThroughput,
   projection,
   provisionedThroughput,
@@ -70,7 +71,7 @@ export const updateTable = defineOperation<UpdateTableInput>({
           Update: struct({ IndexName: indexName({ required: true }), ProvisionedThroughput: provisionedThroughput, OnDemandThroughput: onDemandThroughput }),
           Create: struct({
             IndexName: indexName({ required: true }),
-            KeySchema: keySchema({ required: true }),
+            KeySchema: globalKeySchema({ required: true }),
             Projection: { ...projection, required: true },
             ProvisionedThroughput: provisionedThroughput,
             OnDemandThroughput: onDemandThroughput,
@@ -215,7 +216,7 @@ function plan(db: Database, table: TableRecord, input: UpdateTableInput): { next
         if (input.AttributeDefinitions === undefined) {
           throw errors.validation(`${INVALID}AttributeDefinitions must be specified when creating a GlobalSecondaryIndex`);
         }
-        const keys = checkKeySchema(create.KeySchema, Object.keys(definitions));
+        const keys = checkKeySchema(create.KeySchema, Object.keys(definitions), true);
         const proj = checkProjection(create.Projection, keys, table.keySchema);
         if (
           globalIndexes.some((g) => g.name === create.IndexName) ||
@@ -266,8 +267,7 @@ function plan(db: Database, table: TableRecord, input: UpdateTableInput): { next
     const used = new Set<string>([table.keySchema.hash]);
     if (table.keySchema.range) used.add(table.keySchema.range);
     for (const index of [...table.localIndexes, ...globalIndexes]) {
-      used.add(index.keySchema.hash);
-      if (index.keySchema.range) used.add(index.keySchema.range);
+      for (const name of keyAttributes(index.keySchema)) used.add(name);
     }
     const attributeDefinitions = Object.fromEntries(Object.entries(definitions).filter(([name]) => used.has(name)));
     next = { ...next, globalIndexes, attributeDefinitions, nextIndexId };

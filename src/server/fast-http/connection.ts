@@ -14,7 +14,7 @@
  * the connection is closed after the responses owed before it.
  */
 import type * as net from 'node:net';
-import { handleRequest, internalErrorResponse, MAX_REQUEST_BYTES, tooLargeResponse, type ProtocolContext, type ProtocolRequest, type ProtocolResponse } from '../dynamo-protocol.js';
+import { handleRequest, internalErrorResponse, MAX_REQUEST_BYTES, SERVER_HEADER, tooLargeResponse, type ProtocolContext, type ProtocolRequest, type ProtocolResponse } from '../dynamo-protocol.js';
 import { ChunkedDecoder } from './chunked-decoder.js';
 import { isHeadError, MAX_HEAD_BYTES, parseRequestHead, type RequestHead } from './request-head-parser.js';
 import { CONTINUE, encodeResponse, type HttpDate } from './response-encoder.js';
@@ -164,14 +164,16 @@ export class Connection {
           this.requestStartedAt = this.config.now();
         }
         const end = pending.indexOf(HEAD_END, this.scanned > 3 ? this.scanned - 3 : 0);
+        // An oversized request line or header block: DynamoDB's front end
+        // answers 400 (not 431) for either, as node:http's does here.
         if (end === -1) {
-          if (pending.length > MAX_HEAD_BYTES) this.refuse(431);
+          if (pending.length > MAX_HEAD_BYTES) this.refuse(400);
           else this.scanned = pending.length;
           break;
         }
         this.scanned = 0;
         if (end > MAX_HEAD_BYTES) {
-          this.refuse(431);
+          this.refuse(400);
           break;
         }
         const parsed = parseRequestHead(pending.toString('latin1', 0, end), MAX_REQUEST_BYTES);
@@ -318,7 +320,7 @@ export class Connection {
 
   /** Answers with a bare status and closes once the earlier responses are out. */
   private refuse(status: number): void {
-    this.refuseWith({ status, headers: ['Content-Length', '0'], body: EMPTY });
+    this.refuseWith({ status, headers: [...SERVER_HEADER, 'Content-Length', '0'], body: EMPTY });
   }
 
   private refuseWith(response: ProtocolResponse): void {

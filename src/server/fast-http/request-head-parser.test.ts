@@ -5,8 +5,10 @@ import { isHeadError, parseRequestHead, type RequestHead } from './request-head-
 
 const MAX = 1000;
 
+/** Parses `text`, given a Host line if it is HTTP/1.1 without one (a head must have it). */
 function ok(text: string): RequestHead {
-  const r = parseRequestHead(text, MAX);
+  const withHost = /^[^\r]* HTTP\/1\.1/.test(text) && !/\r\nhost:/i.test(text) ? `${text}\r\nHost: x` : text;
+  const r = parseRequestHead(withHost, MAX);
   if (r === 'too-large' || isHeadError(r)) throw new Error(`expected a head, got ${JSON.stringify(r)}`);
   return r;
 }
@@ -87,6 +89,21 @@ describe('parseRequestHead', () => {
       assert.equal(status(bad), 400, JSON.stringify(bad));
     }
     assert.equal(status('GET / HTTP/2.0'), 505);
+  });
+
+  it('requires one Host in HTTP/1.1 (RFC 9112 §3.2), none in HTTP/1.0', () => {
+    assert.equal(status('GET / HTTP/1.1'), 400);
+    assert.equal(status('GET / HTTP/1.1\r\nX-A: a'), 400);
+    assert.equal(status('GET / HTTP/1.1\r\nHost: a\r\nHost: b'), 400);
+    assert.equal(status('GET / HTTP/1.1\r\nHost: a\r\nhost: a'), 400);
+    assert.equal(ok('GET / HTTP/1.1\r\nHost: a').headers.host, 'a');
+    assert.equal(ok('GET / HTTP/1.1\r\nHost:').headers.host, '');
+    assert.equal(ok('GET / HTTP/1.0').headers.host, undefined);
+  });
+
+  it('keeps the last Accept-Encoding line, as DynamoDB reads it', () => {
+    const h = ok('GET / HTTP/1.1\r\nHost: a\r\nAccept-Encoding: gzip\r\nAccept-Encoding: identity');
+    assert.equal(h.headers['accept-encoding'], 'identity');
   });
 
   it('notices Expect', () => {

@@ -8,7 +8,11 @@
  * folding, whitespace before the colon — as node:http's llhttp is.
  */
 
-/** The largest request head accepted: node:http's default --max-http-header-size. */
+/**
+ * The largest request head accepted: node:http's default
+ * --max-http-header-size, and DynamoDB's limit on the request line and on
+ * the header block (ScyllaDB's test/alternator/test_manual_requests.py).
+ */
 export const MAX_HEAD_BYTES = 16 * 1024;
 
 export interface RequestHead {
@@ -31,7 +35,7 @@ export interface RequestHead {
 /** A head that cannot be served: answer `status` and close the connection. */
 export interface HeadError {
   readonly error: string;
-  readonly status: 400 | 431 | 501 | 505;
+  readonly status: 400 | 501 | 505;
 }
 
 /**
@@ -111,7 +115,11 @@ export function parseRequestHead(text: string, maxBodyLength: number): RequestHe
     }
     const previous = headers[name];
     if (previous === undefined) headers[name] = value;
+    // Two Host lines name two targets (RFC 9112 §3.2: answer 400).
+    else if (name === 'host') return bad('repeated Host');
     else if (FIRST_WINS.has(name)) continue;
+    // DynamoDB heeds only the last Accept-Encoding line (server/content-coding).
+    else if (name === 'accept-encoding') headers[name] = value;
     else headers[name] = name === 'cookie' ? `${previous}; ${value}` : `${previous}, ${value}`;
   }
 
@@ -131,6 +139,10 @@ export function parseRequestHead(text: string, maxBodyLength: number): RequestHe
   } else {
     body = { kind: 'length', length: 0 };
   }
+
+  // An HTTP/1.1 request names its target host (RFC 9112 §3.2); node:http
+  // and DynamoDB's front end answer one without it with 400 too.
+  if (minorVersion === 1 && headers.host === undefined) return bad('missing Host');
 
   const connection = headers.connection?.toLowerCase();
   const keepAlive =
