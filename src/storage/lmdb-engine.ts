@@ -19,7 +19,9 @@
  * open, checks the expectations with reads that see every earlier commit of
  * the batch, and then writes. No other writer can run in between (LMDB has
  * one writer at a time), so check and write are atomic; and being a nested
- * transaction, it is rolled back alone if it throws. A commit of plain
+ * transaction, it is rolled back alone if it throws. Sequence numbers
+ * (CommitOptions.sequence) and readAndCommit's decisions run the same way,
+ * so all N writers of one hot key can land in one batch (one fsync). A commit of plain
  * unconditional writes (a blind put, a bulk load's batch) needs neither the
  * checks nor the nested transaction (see #commitBlind).
  *
