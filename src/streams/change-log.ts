@@ -1,7 +1,7 @@
 /**
  * @module streams/change-log
  * The stream records in storage: written by every item write of a table
- * with an enabled stream, in the same commit as the item (DESIGN.md), under
+ * with an enabled stream, in the same commit as the item (docs/architecture.md), under
  * a sequence number the storage engine issues in that commit, and read back
  * in sequence order by GetRecords.
  */
