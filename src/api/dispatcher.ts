@@ -60,6 +60,10 @@ export class Dispatcher {
     const input = checkTypes(rawInput, op.schema);
     op.precheck?.(input);
     checkConstraints(input, op.schema);
+    // Another process may have changed a table since the last request
+    // (catalog/catalog refresh: about a microsecond when nothing changed).
+    const stale = this.db.catalog.refresh();
+    if (stale !== undefined) await stale;
     // Tables live in a region: the request sees its region's (catalog/table-scope).
     const db = origin.region === undefined ? this.db : this.db.inScope({ account: this.db.accountId, region: origin.region });
     return op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
