@@ -1,7 +1,7 @@
 /**
  * @module cli
  * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
- *                [--workers 1|N|auto] [--ttl-interval-ms 1000] [--http node|fast]`
+ *                [--workers 1|N|auto] [--ttl-interval-ms 1000] [--http node|fast] [--log-level warn] [--slow-ms 1000]`
  *
  * The `openddb` bin (dist/openddb.mjs, made by scripts/build.mjs) loads this
  * module bundled, through V8's code cache, and calls runCli. With
@@ -15,12 +15,14 @@ import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
 import { startServer } from './server/start-server.js';
 import { MEMORY_LOCATION } from './storage/open-engine.js';
+import { LOG_LEVELS, type LogLevel } from './server/request-observer.js';
 
 // For scripts/build.mjs, which starts servers from the bundle to fill its code cache.
 export { startServer };
 
 const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
-                     [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]`;
+                     [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]
+                     [--log-level error|warn|info|debug] [--slow-ms 1000]`;
 
 /** --workers above this is surely a typo (and would exhaust the machine). */
 const MAX_WORKERS = 256;
@@ -68,6 +70,8 @@ export async function main(argv: string[]): Promise<number> {
         region: { type: 'string' },
         'ttl-interval-ms': { type: 'string' },
         http: { type: 'string', default: 'fast' },
+        'log-level': { type: 'string', default: 'warn' },
+        'slow-ms': { type: 'string' },
       },
       strict: true,
     }));
@@ -90,6 +94,16 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const httpFrontEnd: 'node' | 'fast' = values.http;
+  const logLevel = values['log-level'] as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    process.stderr.write(`openddb: --log-level must be one of ${LOG_LEVELS.join(', ')}, not '${values['log-level']}'\n`);
+    return 2;
+  }
+  const slowMs = values['slow-ms'] === undefined ? undefined : Number(values['slow-ms']);
+  if (slowMs !== undefined && (!Number.isFinite(slowMs) || slowMs < 0 || values['slow-ms']!.trim() === '')) {
+    process.stderr.write(`openddb: --slow-ms must be a number of milliseconds, at least 0, not '${values['slow-ms']}'\n`);
+    return 2;
+  }
   if ([values['in-memory'], values.data !== undefined, values.storage !== undefined].filter(Boolean).length > 1) {
     process.stderr.write('openddb: choose one of --data, --in-memory and --storage\n');
     return 2;
@@ -121,6 +135,8 @@ export async function main(argv: string[]): Promise<number> {
     ...(values.region !== undefined ? { region: values.region } : {}),
     ...(ttlIntervalMs !== undefined ? { ttlIntervalMs } : {}),
     http: httpFrontEnd,
+    logLevel,
+    ...(slowMs !== undefined ? { slowMs } : {}),
   };
   // Signals are listened for from before the start: one that arrives while
   // the server starts (or just after it says it listens: a loaded machine

@@ -10,6 +10,7 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import {
   CreateTableCommand,
   DeleteTableCommand,
@@ -25,7 +26,7 @@ import {
   type DynamoDBClient,
   type TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
-import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
+import { GetRecordsCommand, type DynamoDBStreamsClient, type GetRecordsCommandOutput, type _Record } from '@aws-sdk/client-dynamodb-streams';
 import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
 import { readAll, shardIterator, streamsClient } from './helpers/streams.js';
 import { hashKeyTable } from './helpers/tables.js';
@@ -35,10 +36,13 @@ const servers: ServerProcess[] = [];
 const ddbs: DynamoDBClient[] = [];
 const streamClients: DynamoDBStreamsClient[] = [];
 
+/** A directory name with a dot, as mktemp and `--data ./my.db` make (issue 10). */
+const dataDir = join(dir.path, 'shared.db');
+
 before(async () => {
   // One after the other: the second opens a directory the first already uses.
   for (let i = 0; i < 2; i++) {
-    const server = await startServerProcess({ dataDir: dir.path });
+    const server = await startServerProcess({ dataDir });
     servers.push(server);
     ddbs.push(client(server.url));
     streamClients.push(streamsClient(server.url));
@@ -195,33 +199,36 @@ describe('two server processes on one data directory', () => {
     }
   });
 
-  it('transactions on the same item from both: each commits or is cancelled with TransactionConflict, none lost', async () => {
+  it('transactions on the same items from both: each commits or is cancelled with TransactionConflict, none lost', async () => {
     await ddbs[0]!.send(new CreateTableCommand(hashKeyTable('shared-txn')));
-    const results = await pool(400, 32, (i) =>
-      via(i).send(
-        new TransactWriteItemsCommand({
-          TransactItems: [
-            {
-              Update: {
-                TableName: 'shared-txn',
-                Key: { pk: { S: 'account' } },
-                UpdateExpression: 'ADD balance :one',
-                ExpressionAttributeValues: { ':one': { N: '1' } },
-              },
-            },
-            {
-              Update: {
-                TableName: 'shared-txn',
-                Key: { pk: { S: 'ledger' } },
-                UpdateExpression: 'ADD entries :one',
-                ExpressionAttributeValues: { ':one': { N: '1' } },
-              },
-            },
-          ],
-        }),
-      ),
-    );
+    const transfer = new TransactWriteItemsCommand({
+      TransactItems: [
+        {
+          Update: {
+            TableName: 'shared-txn',
+            Key: { pk: { S: 'account' } },
+            UpdateExpression: 'ADD balance :one',
+            ExpressionAttributeValues: { ':one': { N: '1' } },
+          },
+        },
+        {
+          Update: {
+            TableName: 'shared-txn',
+            Key: { pk: { S: 'ledger' } },
+            UpdateExpression: 'ADD entries :one',
+            ExpressionAttributeValues: { ':one': { N: '1' } },
+          },
+        },
+      ],
+    });
+    // One transaction at a time per process: in-process holds never meet,
+    // so every conflict is one between the two processes.
+    const perProcess = 150;
+    const results = (
+      await Promise.all(ddbs.map((ddb) => pool(perProcess, 1, () => ddb.send(transfer))))
+    ).flat();
     let committed = 0;
+    let conflicts = 0;
     for (const r of results) {
       if (r.status === 'fulfilled') {
         committed++;
@@ -233,13 +240,40 @@ describe('two server processes on one data directory', () => {
         error.CancellationReasons?.some((reason) => reason.Code === 'TransactionConflict'),
         `cancelled without a TransactionConflict: ${JSON.stringify(error.CancellationReasons)}`,
       );
+      conflicts++;
     }
     assert.ok(committed > 0);
+    assert.ok(conflicts > 0, 'two processes hammering one item never overlapped: the cross-process conflict went unseen');
     const read = async (pk: string, name: string): Promise<string | undefined> =>
       (await via(1).send(new GetItemCommand({ TableName: 'shared-txn', Key: { pk: { S: pk } }, ConsistentRead: true }))).Item?.[name]?.N;
     // All or nothing, and nothing lost: both items counted every commit exactly once.
     assert.equal(await read('account', 'balance'), String(committed));
     assert.equal(await read('ledger', 'entries'), String(committed));
+  });
+
+  it('a plain write racing transactions from the other process stays correct', async () => {
+    await ddbs[1]!.send(new CreateTableCommand(hashKeyTable('shared-mixed')));
+    const add = (n: string) => ({
+      TableName: 'shared-mixed',
+      Key: { pk: { S: 'counter' } },
+      UpdateExpression: 'ADD n :v',
+      ExpressionAttributeValues: { ':v': { N: n } },
+    });
+    const [transactions, plain] = await Promise.all([
+      pool(150, 4, () => ddbs[0]!.send(new TransactWriteItemsCommand({ TransactItems: [{ Update: add('1000') }] }))),
+      pool(150, 4, () => ddbs[1]!.send(new UpdateItemCommand(add('1')))),
+    ]);
+    for (const r of [...transactions, ...plain]) {
+      if (r.status === 'rejected') {
+        assert.ok(
+          ['TransactionCanceledException', 'TransactionConflictException'].includes((r.reason as Error).name),
+          `unexpected ${(r.reason as Error).name}: ${(r.reason as Error).message}`,
+        );
+      }
+    }
+    const ok = (rs: PromiseSettledResult<unknown>[]) => rs.filter((r) => r.status === 'fulfilled').length;
+    const out = await ddbs[0]!.send(new GetItemCommand({ TableName: 'shared-mixed', Key: { pk: { S: 'counter' } }, ConsistentRead: true }));
+    assert.equal(out.Item?.n?.N, String(ok(transactions) * 1000 + ok(plain)));
   });
 
   it('a ClientRequestToken used through one process binds on the other', async () => {
@@ -300,6 +334,23 @@ describe('two server processes on one data directory', () => {
         StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' },
       }),
     );
+    const arn = (await ddbs[1]!.send(new DescribeTableCommand({ TableName: 'shared-stream' }))).Table!.LatestStreamArn!;
+    // A consumer tails the shard through one process while both write: a
+    // record committed after it looked must never be skipped.
+    let writing = true;
+    const tail = (async () => {
+      const seen: _Record[] = [];
+      let iterator: string | undefined = await shardIterator(streamClients[0]!, arn, 'TRIM_HORIZON');
+      for (let last = false; iterator !== undefined; ) {
+        const page: GetRecordsCommandOutput = await streamClients[0]!.send(new GetRecordsCommand({ ShardIterator: iterator }));
+        seen.push(...(page.Records ?? []));
+        iterator = page.NextShardIterator;
+        if (last && (page.Records ?? []).length === 0) break;
+        if (!writing) last = true;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      return seen;
+    })();
     const writes = 600;
     const item = (i: number) => ({ pk: { S: `k${i}` }, v: { N: String(i) } });
     const results = await pool(writes, 48, async (i) => {
@@ -309,10 +360,16 @@ describe('two server processes on one data directory', () => {
         await via(i).send(new PutItemCommand({ TableName: 'shared-stream', Item: item(i) }));
       }
     });
+    writing = false;
     assert.deepEqual(tally(results), { ok: writes });
-    const arn = (await ddbs[1]!.send(new DescribeTableCommand({ TableName: 'shared-stream' }))).Table!.LatestStreamArn!;
+    const tailed = await tail;
     for (const streams of streamClients) {
       const records = await readAll(streams, await shardIterator(streams, arn, 'TRIM_HORIZON'));
+      assert.deepEqual(
+        tailed.map((r) => r.dynamodb!.SequenceNumber),
+        records.map((r) => r.dynamodb!.SequenceNumber),
+        'the tailing consumer saw a different sequence of records',
+      );
       const keys = records.map((r) => r.dynamodb!.Keys!.pk!.S!);
       assert.equal(keys.length, writes);
       assert.equal(new Set(keys).size, writes, 'a change appears twice');

@@ -6,7 +6,16 @@
 import { errors } from '../errors/index.js';
 import { checkConstraints, checkTypes } from '../validate/index.js';
 import type { Database } from '../data/database.js';
+import { isValidRegion } from '../catalog/table-scope.js';
 import type { Operation } from './operation.js';
+
+/** What the HTTP edge learned about a request beyond its body. */
+export interface RequestOrigin {
+  /** The region of the request's SigV4 credential scope; absent: the database's default region. */
+  readonly region?: string;
+  /** The Host header. */
+  readonly host?: string;
+}
 
 const DYNAMODB = 'DynamoDB_20120810.';
 
@@ -43,7 +52,11 @@ export class Dispatcher {
     return this.table.get(prefix + name);
   }
 
-  async run(op: Operation, rawInput: unknown, requestId: string): Promise<unknown> {
+  async run(op: Operation, rawInput: unknown, requestId: string, origin: RequestOrigin = {}): Promise<unknown> {
+    if (origin.region !== undefined && !isValidRegion(origin.region)) {
+      // Any name works locally (`local`, `fakeRegion`), but one no ARN or key could carry is no region.
+      throw errors.invalidSignature(`Credential should be scoped to a valid region, not '${origin.region}'. `);
+    }
     const input = checkTypes(rawInput, op.schema);
     op.precheck?.(input);
     checkConstraints(input, op.schema);
@@ -51,6 +64,8 @@ export class Dispatcher {
     // (catalog/catalog refresh: about a microsecond when nothing changed).
     const stale = this.db.catalog.refresh();
     if (stale !== undefined) await stale;
-    return op.run({ db: this.db, requestId }, input);
+    // Tables live in a region: the request sees its region's (catalog/table-scope).
+    const db = origin.region === undefined ? this.db : this.db.inScope({ account: this.db.accountId, region: origin.region });
+    return op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
   }
 }

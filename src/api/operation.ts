@@ -8,8 +8,11 @@ import type { OperationSchema } from '../validate/index.js';
 import type { Database } from '../data/database.js';
 
 export interface OpContext {
+  /** The database as the request's account and region see it (data/database). */
   readonly db: Database;
   readonly requestId: string;
+  /** The request's Host header: the address the client reached openddb at. */
+  readonly host?: string;
 }
 
 export interface Operation {

@@ -1,21 +1,29 @@
 /**
  * @module catalog/key-space
- * The layout of openddb's one ordered key space (DESIGN.md "Keys and ordering").
+ * The layout of openddb's one ordered key space (docs/architecture.md, "One key space").
  *
  *   0x00 0x00 <...>                              the storage engine's own keys (storage/engine.ts
  *                                                ENGINE_KEY_PREFIX); nothing above storage writes them:
  *   0x00 0x00 0x01                               the last stream sequence number issued (u64), read and
  *                                                raised inside commits by the engine (CommitOptions.sequence)
- *   0x00 0x01 <table name UTF-8>                 catalog entry of a table
+ *   0x00 0x01 <table name UTF-8>                 legacy (before regions): catalog entry of a table;
+ *                                                moved to 0x00 0x11 in the default scope when a catalog loads
  *   0x00 0x02                                    next table id
  *   0x00 0x03 <table id u32>                     a dropped table whose data is being erased
- *   0x00 0x04 <table name UTF-8> 0x00 <label>    catalog entry of a stream (streams/stream-catalog), kept
- *                                                24 hours after the stream closes, even past its table
+ *   0x00 0x04 <table name UTF-8> 0x00 <label>    legacy (before regions): catalog entry of a stream;
+ *                                                moved to 0x00 0x14 with the tables
  *   0x00 0x05                                    the catalog's version (u64): rewritten by every commit that
  *                                                changes a table entry, with a number the engine issues in
  *                                                that commit; a cached catalog is current while it is unchanged
+ *   0x00 0x11 <account> 0x00 <region> 0x00 <table name UTF-8>
+ *                                                catalog entry of a table (catalog/table-scope)
+ *   0x00 0x14 <account> 0x00 <region> 0x00 <table name UTF-8> 0x00 <label>
+ *                                                catalog entry of a stream (streams/stream-catalog), kept
+ *                                                24 hours after the stream closes, even past its table
  *   0x01 0x01 <op> 0x00 <token>                  a transaction's ClientRequestToken record (txn/client-tokens)
  *   0x01 0x02 <expiry u64> <record key>          the token sweeper's index, by expiry
+ *   0x01 0x03 <slot u16>                         the last write transaction to change an item hashing to
+ *                                                this slot, and when (txn/conflict-stamps)
  *   0x02 0x01 <lease name UTF-8>                 a lease on a piece of background work (data/leases):
  *                                                its owner, expiry and the work's progress
  *   0x10 <table id u32> <index id u8> <partition hash u32> <pk> [<sk>] [<table pk> [<table sk>]]
@@ -24,6 +32,12 @@
  *                                                a stream's trim point: the highest sequence number trimmed
  *   0x20 <table id u32> <stream created ms u64> 0x01 <sequence number u64>
  *                                                stream records (streams/change-log), in sequence order
+ *
+ * A table's catalog name is (account, region, table name): regions (and
+ * later accounts) never see each other's tables, and a scope's tables are
+ * one key range. None of the three can contain 0x00, so names never run
+ * into each other. Table ids and everything keyed by them (items, stream
+ * records) are global: an id is unique across scopes.
  *
  * Stream records live outside the table's 0x10 range on purpose: a deleted
  * table's stream stays readable for 24 hours (DeleteTable API reference),
@@ -48,12 +62,16 @@
 import { encodeKeyValue, partitionHash } from '../values/index.js';
 export { ENGINE_KEY_PREFIX, SEQUENCE_COUNTER_KEY } from '../storage/engine.js';
 import type { AttributeValue } from '../values/types.js';
+import type { TableScope } from './table-scope.js';
 
-export const CATALOG_TABLE_PREFIX = Uint8Array.of(0x00, 0x01);
+/** Legacy layouts (before regions), read only to move them: see catalog/catalog's load. */
+export const LEGACY_TABLE_PREFIX = Uint8Array.of(0x00, 0x01);
+export const LEGACY_STREAM_PREFIX = Uint8Array.of(0x00, 0x04);
 export const CATALOG_NEXT_TABLE_ID = Uint8Array.of(0x00, 0x02);
 export const CATALOG_DROPPED_PREFIX = Uint8Array.of(0x00, 0x03);
-export const CATALOG_STREAM_PREFIX = Uint8Array.of(0x00, 0x04);
 export const CATALOG_VERSION_KEY = Uint8Array.of(0x00, 0x05);
+export const CATALOG_TABLE_PREFIX = Uint8Array.of(0x00, 0x11);
+export const CATALOG_STREAM_PREFIX = Uint8Array.of(0x00, 0x14);
 /**
  * Leases (data/leases): which process owns which piece of background work.
  * Lease names are ASCII (`ttl`, `backfill/<table id>/<index id>`, …).
@@ -62,8 +80,18 @@ export const LEASE_PREFIX = Uint8Array.of(0x02, 0x01);
 const DATA = 0x10;
 const STREAMS = 0x20;
 
-export function catalogTableKey(name: string): Uint8Array {
-  return concat([CATALOG_TABLE_PREFIX, Buffer.from(name, 'utf8')]);
+/** <prefix> <account> 0x00 <region> 0x00: what every key of one scope starts with. */
+function scoped(prefix: Uint8Array, scope: TableScope): Uint8Array {
+  return concat([prefix, Buffer.from(`${scope.account}\u0000${scope.region}\u0000`, 'utf8')]);
+}
+
+/** Every table catalog entry of one scope lies in [this, successor(this)). */
+export function catalogScopePrefix(scope: TableScope): Uint8Array {
+  return scoped(CATALOG_TABLE_PREFIX, scope);
+}
+
+export function catalogTableKey(scope: TableScope, name: string): Uint8Array {
+  return concat([catalogScopePrefix(scope), Buffer.from(name, 'utf8')]);
 }
 
 export function droppedTableKey(tableId: number): Uint8Array {
@@ -73,14 +101,19 @@ export function droppedTableKey(tableId: number): Uint8Array {
   return k;
 }
 
-/** 0x00 0x04 <table name> 0x00: every stream catalog entry of tables of this name. */
-export function streamCatalogTablePrefix(tableName: string): Uint8Array {
-  return concat([CATALOG_STREAM_PREFIX, Buffer.from(tableName, 'utf8'), Uint8Array.of(0)]);
+/** 0x00 0x14 <account> 0x00 <region> 0x00: every stream catalog entry of one scope. */
+export function streamCatalogScopePrefix(scope: TableScope): Uint8Array {
+  return scoped(CATALOG_STREAM_PREFIX, scope);
+}
+
+/** … <table name> 0x00: every stream catalog entry of tables of this name in one scope. */
+export function streamCatalogTablePrefix(scope: TableScope, tableName: string): Uint8Array {
+  return concat([streamCatalogScopePrefix(scope), Buffer.from(tableName, 'utf8'), Uint8Array.of(0)]);
 }
 
 /** A stream's catalog entry. Table names cannot contain 0x00, so names never run into labels. */
-export function streamCatalogKey(tableName: string, label: string): Uint8Array {
-  return concat([streamCatalogTablePrefix(tableName), Buffer.from(label, 'utf8')]);
+export function streamCatalogKey(scope: TableScope, tableName: string, label: string): Uint8Array {
+  return concat([streamCatalogTablePrefix(scope, tableName), Buffer.from(label, 'utf8')]);
 }
 
 /** A lease's key: the prefix, then its name. */

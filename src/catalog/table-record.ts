@@ -5,6 +5,7 @@
  * protocol edge (api/tables/table-description.ts).
  */
 import type { KeyType } from '../values/types.js';
+import type { TableScope } from './table-scope.js';
 
 export type TableStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING';
 export type IndexStatus = 'CREATING' | 'ACTIVE' | 'UPDATING' | 'DELETING';
@@ -70,7 +71,11 @@ export interface TimeToLiveSettings {
   readonly enabled: boolean;
 }
 
-export interface TableRecord {
+/**
+ * A table's definition. It carries its scope (catalog/table-scope): the
+ * account and region it lives in, part of its catalog name and its ARN.
+ */
+export interface TableRecord extends TableScope {
   /** Key-space id, assigned once; a re-created table gets a new one. */
   readonly id: number;
   readonly name: string;

@@ -1,70 +1,80 @@
 /**
- * @module data/database.test
- * Background work between two databases (two "processes") on one store:
- * a leased periodic task runs in one of them only, and moves to the other
- * when its owner closes (or stalls past its lease).
+ * Unit tests of a database's region views (Database.inScope): each sees its
+ * own scope's tables, and all share one engine, one catalog and one set of
+ * background work with the database they came from.
  */
-import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { openDatabase } from '../api/open-database.js';
+import assert from 'node:assert/strict';
 import { MemoryEngine } from '../storage/memory-engine.js';
-import type { StorageEngine } from '../storage/engine.js';
-import { leaseDurationFor } from './database.js';
+import { Database } from './database.js';
+import type { DataPlaneHooks } from './hooks.js';
+import type { TableRecord } from '../catalog/table-record.js';
 
-const NOW = Date.UTC(2026, 11, 5, 12, 0, 0);
+const hooks: DataPlaneHooks = { assertNotHeld: () => {}, streamRecord: () => undefined };
 
-/** The shared engine, which closing one database must leave open for the other. */
-function handle(engine: StorageEngine): StorageEngine {
+function record(db: Database, id: number, name: string): TableRecord {
   return {
-    capabilities: engine.capabilities,
-    get: (key) => engine.get(key),
-    getMany: (keys) => engine.getMany(keys),
-    range: (start, end, options) => engine.range(start, end, options),
-    commit: (...args: Parameters<StorageEngine['commit']>) => engine.commit(...args),
-    close: async () => {},
+    ...db.scope,
+    id,
+    name,
+    uuid: `uuid-${id}`,
+    createdAt: 0,
+    status: 'ACTIVE',
+    attributeDefinitions: { pk: 'S' },
+    keySchema: { hash: 'pk' },
+    billingMode: 'PAY_PER_REQUEST',
+    throughput: { read: 0, write: 0, decreasesToday: 0 },
+    localIndexes: [],
+    globalIndexes: [],
+    stream: { enabled: false },
+    tableClass: 'STANDARD',
+    deletionProtection: false,
+    tags: {},
+    nextIndexId: 1,
   };
 }
 
-async function until(what: string, condition: () => boolean): Promise<void> {
-  for (let i = 0; i < 500 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
-  assert.ok(condition(), `timed out waiting until ${what}`);
-}
+describe('Database.inScope', () => {
+  it('gives each region its own tables and ARNs over one engine and catalog', async () => {
+    const db = await Database.open(new MemoryEngine(), { hooks, region: 'eu-central-1' });
+    const west = db.inScope({ account: db.accountId, region: 'us-west-1' });
+    assert.equal(west.region, 'us-west-1');
+    assert.equal(west.tableArn('t'), 'arn:aws:dynamodb:us-west-1:123456789012:table/t');
+    assert.equal(db.tableArn('t'), 'arn:aws:dynamodb:eu-central-1:123456789012:table/t');
+    assert.equal(west.engine, db.engine);
+    assert.equal(west.clock, db.clock);
+    assert.equal(west.root, db);
+    assert.ok(west instanceof Database);
+    // One view per scope; the default scope is the database itself.
+    assert.equal(db.inScope({ account: db.accountId, region: 'us-west-1' }), west);
+    assert.equal(west.inScope(db.scope), db);
 
-describe('leased background work', () => {
-  it('runs in one database of two, and moves to the other when its owner closes', async () => {
-    const engine = new MemoryEngine();
-    const clock = { t: NOW, now: () => clock.t };
-    const a = await openDatabase(handle(engine), { clock });
-    const b = await openDatabase(handle(engine), { clock });
-    const runs = { a: 0, b: 0 };
-    a.runPeriodically('task', 2, async () => void runs.a++, 'task');
-    await until('a runs the task', () => runs.a > 0);
-    b.runPeriodically('task', 2, async () => void runs.b++, 'task');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(runs.b, 0, 'b does not run what a holds');
-    await a.close();
-    await until('b takes the task over', () => runs.b > 0);
-    await b.close();
+    assert.equal(await west.catalog.create(record(west, await west.catalog.allocateTableId(), 't')), true);
+    assert.equal(west.catalog.get('t')?.region, 'us-west-1');
+    assert.equal(db.catalog.get('t'), undefined);
+    assert.deepEqual(db.catalog.list(), []);
+    assert.equal(db.catalog.all().length, 1);
+    assert.equal(west.catalog.size, 1);
+    // A record of one region cannot be changed through another's catalog.
+    assert.throws(() => db.catalog.drop(west.catalog.get('t')!), /changed through the catalog of eu-central-1/);
+    await db.close();
   });
 
-  it('moves to the other database when its owner stops renewing past the lease', async () => {
-    const engine = new MemoryEngine();
-    const clock = { t: NOW, now: () => clock.t };
-    const a = await openDatabase(handle(engine), { clock });
-    const b = await openDatabase(handle(engine), { clock });
-    assert.equal(await a.holdLease('work', 1_000), true);
-    assert.equal(await b.holdLease('work', 1_000), false);
-    clock.t += 400; // within a third of the lease: no renewal, no store access
-    assert.equal(await a.holdLease('work', 1_000), true);
-    clock.t += 1_000; // a stalled: its lease ran out
-    assert.equal(await b.holdLease('work', 1_000), true);
-    assert.equal(await a.holdLease('work', 1_000), false, 'a finds its lease taken and stops');
-    await a.close();
-    await b.close();
-  });
-
-  it('takes leases long enough to outlast a task interval', () => {
-    assert.equal(leaseDurationFor(1000), 15_000);
-    assert.equal(leaseDurationFor(60_000), 180_000);
+  it('shares background work and closing with the database', async () => {
+    const db = await Database.open(new MemoryEngine(), { hooks });
+    const west = db.inScope({ account: db.accountId, region: 'us-west-1' });
+    let ran = false;
+    west.runInBackground('test work', async () => {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      ran = true;
+    });
+    west.eraseDroppedTables();
+    await db.close();
+    assert.equal(ran, true, 'close() on the database waits for work a view started');
+    assert.equal(west.isClosed, true);
+    // A view cannot keep state of its own: it would silently diverge from the root's.
+    assert.throws(() => {
+      (west as unknown as { somethingNew: number }).somethingNew = 1;
+    }, TypeError);
   });
 });

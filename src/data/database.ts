@@ -6,6 +6,13 @@
  * periodic sweeps others start: stream trimming, TTL expiry). The request
  * context every operation receives points here.
  *
+ * Tables live in an account and a region (catalog/table-scope). A Database
+ * object is the database as one such scope sees it: `catalog` finds that
+ * scope's tables by name, and `region` / `accountId` / `tableArn` speak for
+ * it. The opened object serves the default scope; `inScope` gives a view for
+ * another, which shares everything else with it (see inScope). `root` is
+ * the opened object: per-database state kept outside (WeakMaps) keys on it.
+ *
  * Background work may be shared with other processes on the same store
  * (`--workers N`, independent servers on one data directory): each periodic
  * task names a lease (data/leases), and runs in whichever process holds it,
@@ -16,9 +23,12 @@
  */
 import type { StorageEngine } from '../storage/engine.js';
 import { Catalog } from '../catalog/catalog.js';
+import { ScopedCatalog } from '../catalog/scoped-catalog.js';
+import { scopeKey, type TableScope } from '../catalog/table-scope.js';
 import { CATALOG_DROPPED_PREFIX, successor, tablePrefix } from '../catalog/key-space.js';
 import { Leases, type HeldLease } from './leases.js';
 import type { DataPlaneHooks } from './hooks.js';
+import { NO_METER, type UsageMeter } from '../metrics/server-metrics.js';
 
 export interface Clock {
   /** Epoch milliseconds. */
@@ -30,10 +40,13 @@ export const systemClock: Clock = { now: () => Date.now() };
 export interface DatabaseOptions {
   /** Required: a data plane without them would drop stream records silently. */
   readonly hooks: DataPlaneHooks;
+  /** The region of requests that name none (no credential scope), and of tables from before regions. */
   readonly region?: string;
   readonly accountId?: string;
   readonly clock?: Clock;
   readonly log?: (line: string) => void;
+  /** Where consumed capacity and other usage is counted (metrics/server-metrics); default: nowhere. */
+  readonly meter?: UsageMeter;
 }
 
 /** How many keys one erase commit deletes: small enough to keep commits short. */
@@ -56,11 +69,22 @@ export function leaseDurationFor(intervalMs: number): number {
   return Math.max(MIN_LEASE_MS, 3 * intervalMs);
 }
 
+/** Views kept per database; past this (clients naming ever new regions) they are made afresh. */
+const MAX_VIEWS = 1000;
+
 export class Database {
   readonly region: string;
   readonly accountId: string;
+  readonly scope: TableScope;
+  /** This scope's tables by name. */
+  readonly catalog: ScopedCatalog;
+  /** The opened database (the default scope's view); a view's root is the object it was made from. */
+  readonly root: Database = this;
+  private readonly views = new Map<string, Database>();
   readonly clock: Clock;
   readonly hooks: DataPlaneHooks;
+  /** Counts consumed capacity, returned items, TTL deletions… for /metrics; shared by every scope's view. */
+  readonly meter: UsageMeter;
   /** Where background work reports what it does and what failed. */
   readonly log: (line: string) => void;
   private erasing: Promise<void> | undefined;
@@ -74,19 +98,25 @@ export class Database {
 
   private constructor(
     readonly engine: StorageEngine,
-    readonly catalog: Catalog,
+    private readonly tables: Catalog,
     options: DatabaseOptions,
   ) {
     this.region = options.region ?? 'us-east-1';
     this.accountId = options.accountId ?? '123456789012';
+    this.scope = { account: this.accountId, region: this.region };
+    this.catalog = new ScopedCatalog(tables, this.scope);
     this.clock = options.clock ?? systemClock;
     this.hooks = options.hooks;
+    this.meter = options.meter ?? NO_METER;
     this.log = options.log ?? (() => {});
     this.leases = new Leases(engine, { clock: this.clock });
   }
 
   static async open(engine: StorageEngine, options: DatabaseOptions): Promise<Database> {
-    const catalog = await Catalog.load(engine);
+    const catalog = await Catalog.load(engine, {
+      account: options.accountId ?? '123456789012',
+      region: options.region ?? 'us-east-1',
+    });
     const db = new Database(engine, catalog, options);
     db.eraseDroppedTables();
     db.runPeriodically('erasing dropped tables', ERASE_INTERVAL_MS, () => {
@@ -94,6 +124,46 @@ export class Database {
       return db.erasing ?? Promise.resolve();
     });
     return db;
+  }
+
+  /**
+   * The database as another account and region see it. A view is an object
+   * whose prototype is the root: it has its own scope, region, account and
+   * catalog view, and reads everything else (engine, clock, hooks, the
+   * background-work state) from the root. The root's state that is assigned
+   * rather than mutated in place (`erasing`, `closed`) is forwarded to the
+   * root, and a view cannot grow properties of its own, so a write that
+   * would silently split state between root and view throws instead.
+   * (So Database keeps TypeScript `private` fields, never `#private` ones:
+   * those exist on the root alone, and a view could not reach them.)
+   */
+  inScope(scope: TableScope): Database {
+    const root = this.root;
+    if (scope.account === this.accountId && scope.region === this.region) return this;
+    if (scope.account === root.accountId && scope.region === root.region) return root;
+    const key = scopeKey(scope);
+    let view = root.views.get(key);
+    if (view === undefined) {
+      const own = { account: scope.account, region: scope.region };
+      const forward = (name: 'erasing' | 'closed'): PropertyDescriptor => ({
+        get: () => root[name],
+        set: (value: never) => {
+          root[name] = value;
+        },
+      });
+      view = Object.create(root, {
+        scope: { value: own },
+        region: { value: own.region },
+        accountId: { value: own.account },
+        catalog: { value: new ScopedCatalog(root.tables, own) },
+        erasing: forward('erasing'),
+        closed: forward('closed'),
+      }) as Database;
+      Object.preventExtensions(view);
+      if (root.views.size >= MAX_VIEWS) root.views.clear();
+      root.views.set(key, view);
+    }
+    return view;
   }
 
   tableArn(name: string): string {

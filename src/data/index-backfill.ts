@@ -23,6 +23,7 @@ import type { HeldLease } from './leases.js';
 import { concat, indexPrefix, successor } from '../catalog/key-space.js';
 import { indexWrites } from '../indexes/index-entries.js';
 import { decodeItem } from './item-store.js';
+import { tableStats } from './table-stats.js';
 
 const PAGE = 256;
 /**
@@ -39,7 +40,7 @@ export function backfillLeaseName(tableId: number, indexId: number): string {
   return `backfill/${tableId}/${indexId}`;
 }
 
-/** Backfills running in this process (per database), by lease name: a process never competes with itself. */
+/** Backfills running in this process (per opened database, whatever the scope), by lease name: a process never competes with itself. */
 const running = new WeakMap<Database, Set<string>>();
 
 /** Backfills index `indexId` of `tableName`, unless another process already is. */
@@ -47,8 +48,8 @@ export async function backfillIndex(db: Database, tableName: string, indexId: nu
   const table = db.catalog.get(tableName);
   if (table === undefined || db.isClosed) return;
   const name = backfillLeaseName(table.id, indexId);
-  let mine = running.get(db);
-  if (mine === undefined) running.set(db, (mine = new Set()));
+  let mine = running.get(db.root);
+  if (mine === undefined) running.set(db.root, (mine = new Set()));
   if (mine.has(name)) return;
   mine.add(name);
   try {
@@ -80,7 +81,15 @@ async function runBackfill(db: Database, tableName: string, tableId: number, ind
   const progress = lease.record.progress;
   // Resuming: continue just after the last key a previous owner committed.
   let from = progress === undefined ? indexPrefix(tableId, 0) : concat([Buffer.from(progress, 'hex'), Uint8Array.of(0)]);
+  // OnlineIndexPercentageProgress: items walked over the table's (cached) item count.
+  const first = db.catalog.get(tableName);
+  const indexName = first?.globalIndexes.find((g) => g.id === indexId)?.name ?? '';
+  const total = first === undefined ? 0 : (await tableStats(db, first)).itemCount;
+  let done = 0;
+  db.meter.backfillProgress(tableName, indexName, 0);
   for (;;) {
+    // Another process may have changed or deleted the table meanwhile.
+    await db.catalog.refresh();
     const table = db.catalog.get(tableName);
     const index = table?.globalIndexes.find((g) => g.id === indexId);
     if (table === undefined || table.id !== tableId || index === undefined) {
@@ -108,6 +117,8 @@ async function runBackfill(db: Database, tableName: string, tableId: number, ind
     }
     if (renewed === undefined) return; // another process took the backfill over
     lease = renewed;
+    done += page.length;
+    db.meter.backfillProgress(tableName, indexName, total === 0 ? 99 : Math.min(99, (100 * done) / total));
     from = concat([last, Uint8Array.of(0)]);
   }
   for (;;) {
@@ -124,7 +135,10 @@ async function runBackfill(db: Database, tableName: string, tableId: number, ind
         return { ...rest, status: 'ACTIVE' as const };
       }),
     };
-    if (await db.catalog.replace(table, next, [{ key: lease.key, value: null }])) return;
+    if (await db.catalog.replace(table, next, [{ key: lease.key, value: null }])) {
+      db.meter.backfillProgress(tableName, indexName, 100);
+      return;
+    }
   }
 }
 
@@ -150,12 +164,14 @@ async function setBackfilling(db: Database, tableName: string, tableId: number, 
  */
 export function startBackfillSupervisor(db: Database, intervalMs = BACKFILL_SUPERVISOR_INTERVAL_MS): void {
   db.runPeriodically('resuming index backfills', intervalMs, async () => {
-    for (const table of db.catalog.list()) {
+    // Every scope's tables (account, region): the backfill runs in its table's own scope.
+    for (const table of db.catalog.all()) {
       for (const index of table.globalIndexes) {
-        if (index.status !== 'CREATING' || running.get(db)?.has(backfillLeaseName(table.id, index.id))) continue;
+        if (index.status !== 'CREATING' || running.get(db.root)?.has(backfillLeaseName(table.id, index.id))) continue;
         const record = await db.leases.read(backfillLeaseName(table.id, index.id));
         if (record !== undefined && !db.leases.isMine(record) && !db.leases.isFree(record)) continue;
-        db.runInBackground(`backfill of index ${index.name} on ${table.name}`, () => backfillIndex(db, table.name, index.id, 0));
+        const scoped = db.inScope({ account: table.account, region: table.region });
+        db.runInBackground(`backfill of index ${index.name} on ${table.name}`, () => backfillIndex(scoped, table.name, index.id, 0));
       }
     }
   });

@@ -13,7 +13,7 @@
  * sequence number issued by the engine in that commit (streamRecordsOption),
  * so a stream never misses a write nor reports one that did not happen.
  */
-import { compareAndSet } from '../storage/compare-and-set.js';
+import { compareAndSetKeys } from '../storage/compare-and-set.js';
 import type { KvExpectation, KvWrite } from '../storage/engine.js';
 import type { Database } from './database.js';
 import { streamRecordsOption } from './hooks.js';
@@ -145,25 +145,28 @@ export async function writeItem(
     await db.engine.commit([{ key: storageKey, value: next === undefined ? null : encodeItem(next) }]);
     return { old: undefined, next, written: true };
   }
-  return compareAndSet<WriteOutcome>(
+  // Decided from the item's stored bytes alone, so after a lost race the
+  // engine can decide it again inside its commit (storage/compare-and-set).
+  return compareAndSetKeys<WriteOutcome>(
     db.engine,
-    async () => {
-      const oldRaw = await db.engine.get(storageKey);
-      const old = oldRaw === undefined ? undefined : decodeItem(oldRaw);
-      const decision = apply(old);
-      if (decision === 'unchanged') return { done: { old, next: old, written: false } };
-      const next = decision.next;
-      if (next === undefined && old === undefined) return { done: { old, next, written: false } };
-      const { writes, expectation, records } = itemCommit(db, table, storageKey, old, oldRaw, next, options.byService);
-      const commitOptions = streamRecordsOption(records);
-      return {
-        writes,
-        expectations: [expectation],
-        ...(commitOptions === undefined ? {} : { options: commitOptions }),
-        // #5: checked on every attempt, just before committing (txn/conflicts).
-        check: () => db.hooks.assertNotHeld(db, storageKey),
-        result: { old, next, written: true },
-      };
+    {
+      keys: [storageKey],
+      decide: ([oldRaw]) => {
+        const old = oldRaw === undefined ? undefined : decodeItem(oldRaw);
+        const decision = apply(old);
+        if (decision === 'unchanged') return { done: { old, next: old, written: false } };
+        const next = decision.next;
+        if (next === undefined && old === undefined) return { done: { old, next, written: false } };
+        const { writes, records } = itemCommit(db, table, storageKey, old, oldRaw, next, options.byService);
+        const commitOptions = streamRecordsOption(records);
+        return {
+          writes,
+          ...(commitOptions === undefined ? {} : { options: commitOptions }),
+          // #5: checked on every attempt, just before committing (txn/conflicts).
+          check: () => db.hooks.assertNotHeld(db, storageKey),
+          result: { old, next, written: true },
+        };
+      },
     },
     { exhausted: () => new Error(`write to ${table.name} did not settle`) },
   );

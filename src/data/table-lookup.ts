@@ -1,7 +1,9 @@
 /**
  * @module data/table-lookup
  * Finding the table a request names, by name or by ARN, with DynamoDB's
- * errors when it does not exist or belongs to another account.
+ * errors when it does not exist or belongs to another account or region.
+ * Names are looked up in the request's region (the Database view the
+ * request holds: data/database).
  */
 import { errors } from '../errors/index.js';
 import type { Database } from './database.js';
@@ -14,16 +16,22 @@ export function parseTableArn(arn: string): { region: string; account: string; t
   return { region: m[1]!, account: m[2]!, table: m[3]!, rest: m[4] ?? '' };
 }
 
-/** The name of the table a TableName member designates (a name or a table ARN). */
+/**
+ * The name of the table a TableName member designates (a name or a table
+ * ARN). Another account's ARN is refused before its region is looked at, as
+ * DynamoDB does; an ARN of another region is a ValidationException in
+ * DynamoDB's words (observed on DescribeTable and DescribeTimeToLive).
+ */
 export function tableNameOf(db: Database, nameOrArn: string): string {
   if (!nameOrArn.startsWith('arn:')) return nameOrArn;
   const arn = parseTableArn(nameOrArn);
   if (arn === undefined) throw errors.validation(`Invalid TableArn: ${nameOrArn}`);
-  if (arn.account !== db.accountId || arn.region !== db.region) {
+  if (arn.account !== db.accountId) {
     throw errors.accessDenied(
       `User: arn:aws:iam::${db.accountId}:user/openddb is not authorized to perform this operation on resource: ${nameOrArn} because no resource-based policy allows it`,
     );
   }
+  if (arn.region !== db.region) throw errors.validation(`1 validation error detected: Invalid AWS region in '${nameOrArn}'`);
   return arn.table;
 }
 

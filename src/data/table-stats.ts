@@ -86,8 +86,8 @@ function refresh(db: Database, table: TableRecord, per: PerDatabase): Promise<Ta
 }
 
 export async function tableStats(db: Database, table: TableRecord): Promise<TableStats> {
-  let per = cache.get(db);
-  if (per === undefined) cache.set(db, (per = { counts: new Map(), refreshing: new WeakMap() }));
+  let per = cache.get(db.root);
+  if (per === undefined) cache.set(db.root, (per = { counts: new Map(), refreshing: new WeakMap() }));
   const hit = per.counts.get(table.id);
   if (hit === undefined || hit.record !== table) return refresh(db, table, per);
   if (db.clock.now() >= hit.freshUntil) {

@@ -97,7 +97,9 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
 
   const fork = (slot: Slot): Worker => {
     cluster.setupPrimary({ exec: options.exec, args: [...(options.args ?? [])], silent: false });
-    const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify(server) });
+    // Each worker answers /metrics for itself: its series carry its number.
+    const labels = { ...server.metricsLabels, worker: String(slot.number) };
+    const worker = cluster.fork({ [WORKER_ENV]: JSON.stringify({ ...server, metricsLabels: labels }) });
     slot.worker = worker;
     slot.startedAt = performance.now();
     worker.on('message', (message: FromWorker) => {

@@ -19,8 +19,11 @@ import { checkAuthorization } from './auth-header.js';
 import { COMPRESSION_THRESHOLD, compressBody, decodeRequestBody, negotiateCoding, type ResponseCoding } from './content-coding.js';
 import { hasLoneSurrogateEscape } from './json-unicode.js';
 import { newRequestId } from './request-id.js';
+import { credentialRegion } from './auth-header.js';
 import type { Dispatcher } from '../api/dispatcher.js';
 import { RawJson } from '../data/raw-json.js';
+import type { RequestObserver } from './request-observer.js';
+import { answerOpsEndpoint, type OpsEndpoints } from './ops-endpoints.js';
 
 /**
  * DynamoDB's largest request (BatchWriteItem) is 16 MB of items plus JSON
@@ -67,6 +70,10 @@ export interface ProtocolResponse {
 export interface ProtocolContext {
   readonly dispatcher: Dispatcher;
   readonly log: (line: string) => void;
+  /** Records each request's latency and outcome and logs errors and slow requests (server/request-observer). */
+  readonly observer?: RequestObserver;
+  /** GET /metrics, /health, /health/ready (server/ops-endpoints). */
+  readonly ops?: OpsEndpoints;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -118,8 +125,9 @@ export function badRequestResponse(): ProtocolResponse {
  */
 export async function handleRequest(req: ProtocolRequest, ctx: ProtocolContext): Promise<ProtocolResponse> {
   const requestId = newRequestId();
+  const started = ctx.observer === undefined ? 0 : ctx.observer.now();
   try {
-    return await answer(req, ctx, requestId);
+    return await answer(req, ctx, requestId, started);
   } catch (e) {
     ctx.log(`request ${requestId} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return internalErrorResponse(requestId);
@@ -140,9 +148,16 @@ interface Reply {
   contentType: string;
   /** CORS headers for a request with an Origin, last in every answer's headers. */
   readonly cors: string[] | undefined;
+  readonly observer: RequestObserver | undefined;
+  /** When the request arrived (observer.now()). */
+  readonly started: number;
+  /** The operation's name once the target resolved to one. */
+  operation: string | undefined;
+  /** The parsed body once parsed. */
+  input: unknown;
 }
 
-async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: string): Promise<ProtocolResponse> {
+async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: string, started: number): Promise<ProtocolResponse> {
   const headers = req.headers;
   const origin = headers.origin;
   const cors = origin !== undefined && origin !== '' ? ['Access-Control-Allow-Origin', '*'] : undefined;
@@ -155,11 +170,24 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
     return { status: 200, headers: [...SERVER_HEADER, 'x-amzn-RequestId', requestId, ...cors, 'Content-Length', '0'], body: EMPTY };
   }
   cors?.push('Access-Control-Expose-Headers', CORS_EXPOSE_HEADERS);
-  const reply: Reply = { req, requestId, contentType: 'application/x-amz-json-1.0', cors };
+  const reply: Reply = {
+    req,
+    requestId,
+    contentType: 'application/x-amz-json-1.0',
+    cors,
+    observer: ctx.observer,
+    started,
+    operation: undefined,
+    input: undefined,
+  };
 
   // DynamoDB's endpoint answers a plain GET with a health line.
   if (req.method === 'GET' && (req.url === '/' || req.url.startsWith('/?'))) {
     return withHead(reply, 200, HEALTH_BODY, ['Content-Type', 'text/plain', 'x-amz-crc32', HEALTH_CRC]);
+  }
+  if (req.method === 'GET' && ctx.ops !== undefined) {
+    const answered = answerOpsEndpoint(req.url, ctx.ops);
+    if (answered !== undefined) return answered;
   }
 
   const raw = req.body;
@@ -200,6 +228,8 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
   const prefix = typeof target === 'string' ? TARGET_PREFIXES.find((p) => target.startsWith(p)) : undefined;
   const operation = prefix !== undefined ? ctx.dispatcher.find(prefix, (target as string).slice(prefix.length)) : undefined;
   if (operation === undefined) return errorResponse(reply, errors.unknownOperation());
+  reply.operation = operation.name;
+  reply.input = input;
 
   const authError = checkAuthorization(
     header(headers, 'authorization'),
@@ -213,12 +243,16 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
 
   let result: unknown;
   try {
-    result = await ctx.dispatcher.run(operation, input, requestId);
+    // Tables live in the credential scope's region; Host is where the client reached us (DescribeEndpoints).
+    const origin = { region: credentialRegion(header(headers, 'authorization'), req.url), host: header(headers, 'host') };
+    result = await ctx.dispatcher.run(operation, input, requestId, origin);
   } catch (e) {
     if (e instanceof DynamoError) return errorResponse(reply, e);
-    ctx.log(`request ${requestId} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return errorResponse(reply, errors.internal());
+    if (reply.observer !== undefined) reply.observer.crashed(operation.name, input, e, started, requestId);
+    else ctx.log(`request ${requestId} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return jsonResponse(reply, 500, Buffer.from(JSON.stringify(errors.internal().toBody()), 'utf8'));
   }
+  reply.observer?.succeeded(operation.name, input, started, requestId);
   const body = result instanceof RawJson ? result.toBytes() : Buffer.from(JSON.stringify(result ?? {}), 'utf8');
   return jsonResponse(reply, 200, body);
 }
@@ -255,6 +289,7 @@ function acceptEncoding(req: ProtocolRequest): string | undefined {
 }
 
 function errorResponse(reply: Reply, error: DynamoError): ProtocolResponse | Promise<ProtocolResponse> {
+  reply.observer?.failed(reply.operation, reply.input, error, reply.started, reply.requestId);
   return jsonResponse(reply, error.statusCode, Buffer.from(JSON.stringify(error.toBody()), 'utf8'));
 }
 

@@ -7,23 +7,23 @@
  * protocol function.
  */
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
-import type { Dispatcher } from '../api/dispatcher.js';
-import { badRequestResponse, handleRequest, internalErrorResponse, MAX_REQUEST_BYTES, tooLargeResponse, type ProtocolResponse } from './dynamo-protocol.js';
+import type { AddressInfo, Socket } from 'node:net';
+import { badRequestResponse, handleRequest, internalErrorResponse, MAX_REQUEST_BYTES, tooLargeResponse, type ProtocolContext, type ProtocolResponse } from './dynamo-protocol.js';
 import { encodeResponse, HttpDate } from './fast-http/response-encoder.js';
 
 export { MAX_REQUEST_BYTES } from './dynamo-protocol.js';
 
-export interface HttpServerOptions {
+/** The protocol's context (dispatcher, log, and the optional observer and operator endpoints) plus where to listen. */
+export interface HttpServerOptions extends ProtocolContext {
   readonly host: string;
   readonly port: number;
-  readonly dispatcher: Dispatcher;
-  readonly log: (line: string) => void;
 }
 
 export interface RunningHttpServer {
   readonly url: string;
   readonly port: number;
+  /** Connections open now (the metrics' open-connections gauge). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -51,6 +51,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const refusal = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? { ...badRequestResponse(), status: 408 } : badRequestResponse();
     socket.end(encodeResponse(refusal.status, refusal.headers, refusal.body, { keepAlive: false, keepAliveSeconds: 0, omitBody: false, date: date.now() }));
   });
+  let open = 0;
+  server.on('connection', (socket: Socket) => {
+    open++;
+    socket.once('close', () => open--);
+  });
   server.headersTimeout = 60_000;
   server.requestTimeout = 300_000;
   await new Promise<void>((resolve, reject) => {
@@ -65,6 +70,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   return {
     url: `http://${hostForUrl}:${address.port}`,
     port: address.port,
+    connections: () => open,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

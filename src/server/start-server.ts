@@ -18,6 +18,9 @@ import { startBackfillSupervisor } from '../data/index-backfill.js';
 import type { RunningCluster } from './cluster.js';
 
 export type { RunningCluster } from './cluster.js';
+import { ServerMetrics } from '../metrics/server-metrics.js';
+import { RequestObserver, type LogLevel } from './request-observer.js';
+import { registerProcessMetrics } from './process-metrics.js';
 
 export interface StartServerOptions {
   /** Default 127.0.0.1. */
@@ -49,6 +52,15 @@ export interface StartServerOptions {
    * server/dynamo-protocol.
    */
   readonly http?: 'node' | 'fast';
+  /** Which request log lines are written (server/request-observer); default 'warn'. */
+  readonly logLevel?: LogLevel;
+  /** A request taking at least this many milliseconds is logged as slow; default 1000. */
+  readonly slowMs?: number;
+  /**
+   * Labels added to every metric series, e.g. `{ process: '2' }` when
+   * several processes serve one store and each answers /metrics for itself.
+   */
+  readonly metricsLabels?: Readonly<Record<string, string>>;
   /**
    * How many server processes to run on this port and data directory;
    * default 1: this process serves, nothing else starts. Above 1, this
@@ -70,6 +82,8 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly database: Database;
+  /** The metrics GET /metrics renders. */
+  readonly metrics: ServerMetrics;
   /** Stops accepting requests, finishes background work and closes the store. */
   close(): Promise<void>;
 }
@@ -90,10 +104,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     options.storage !== undefined
       ? await openStorage(options.storage)
       : await openEngine(options.inMemory ? { inMemory: true } : { dataDir: options.dataDir ?? './data' });
+  const metrics = new ServerMetrics(options.metricsLabels);
   let database: Database;
   try {
     database = await openDatabase(engine, {
       log,
+      meter: metrics,
       ...(options.region !== undefined ? { region: options.region } : {}),
       ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
@@ -114,15 +130,37 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     throw e;
   }
   let http;
+  let stopProcessMetrics = () => {};
   try {
     const dispatcher = new Dispatcher(database, (await loadingOperations).allOperations);
     // node:http's front end is the non-default one: load it only when chosen.
     const start = options.http === 'node' ? (await import('./http-server.js')).startHttpServer : startFastHttpServer;
-    http = await start({
+    const observer = new RequestObserver({
+      metrics,
+      log,
+      ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),
+      ...(options.slowMs !== undefined ? { slowMs: options.slowMs } : {}),
+    });
+    // A key no table can have (table ids start at 1): a read that costs the store almost nothing.
+    const probeKey = Uint8Array.of(0);
+    const startedAt = performance.now();
+    const running = await start({
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 8000,
       dispatcher,
       log,
+      observer,
+      ops: {
+        metrics: () => metrics.registry.render(),
+        probeStorage: () => engine.get(probeKey),
+        uptimeSeconds: () => Math.round(performance.now() - startedAt) / 1000,
+      },
+    });
+    http = running;
+    stopProcessMetrics = registerProcessMetrics(metrics, {
+      engine,
+      dataDir: options.inMemory ? undefined : (options.dataDir ?? './data'),
+      connections: () => running.connections(),
     });
   } catch (e) {
     await database.close();
@@ -133,8 +171,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     url: http.url,
     port: http.port,
     database,
+    metrics,
     close: () =>
       (closing ??= (async () => {
+        stopProcessMetrics();
         await http.close();
         await database.close();
       })()),

@@ -7,9 +7,16 @@
  * writer came first (CommitConflictError), it reads again and decides
  * again. Correctness comes from the commit's expectations, never from
  * anything held in memory, so a decision must be safe to make again.
+ *
+ * compareAndSetKeys is the form for a decision that is a pure function of
+ * some keys' values: it expects exactly what it read, and after a lost race
+ * it decides again inside the engine's commit (engine.readAndCommit) where
+ * it cannot lose. Under group commit every writer of a hot key wins one
+ * batch at most, so optimistic retries alone serialise N writers of one key
+ * over N batches (fsyncs); decided in the commit, they share one.
  */
 import { CommitConflictError } from './engine.js';
-import type { CommitOptions, KvExpectation, KvWrite, StorageEngine } from './engine.js';
+import type { CommitDecision, CommitOptions, KvExpectation, KvWrite, StorageEngine } from './engine.js';
 
 /** A commit to attempt, and what compareAndSet resolves with if it lands. */
 export interface CasCommit<T> {
@@ -63,4 +70,54 @@ export async function compareAndSet<T>(
     }
   }
   throw options.exhausted?.() ?? new Error(`a compare-and-set did not settle after ${maxAttempts} attempts`);
+}
+
+/** A commit decided from some keys' values: those keys are its expectations. */
+export type KeyedStep<T> = Omit<CasCommit<T>, 'expectations'> | { readonly done: T };
+
+/** A decision that depends only on the values of `keys`. */
+export interface KeyedDecision<T> {
+  readonly keys: readonly Uint8Array[];
+  /**
+   * Decides from the keys' current values (in order): synchronous, quick,
+   * safe to call again, touching no engine (it may run inside the engine's
+   * commit). The keys are expected unchanged; `check` runs before each commit.
+   */
+  decide(values: readonly (Uint8Array | undefined)[]): KeyedStep<T>;
+}
+
+/**
+ * compareAndSet over a KeyedDecision: read the keys, decide, commit
+ * expecting them unchanged; after a lost race, decide inside the engine's
+ * commit when the engine can (readAndCommit), else read and try again.
+ */
+export async function compareAndSetKeys<T>(
+  engine: StorageEngine,
+  decision: KeyedDecision<T>,
+  options: CompareAndSetOptions = {},
+): Promise<T> {
+  const { keys } = decision;
+  const attempt = async (): Promise<CasStep<T>> => {
+    const values = keys.length === 1 ? [await engine.get(keys[0]!)] : await engine.getMany(keys);
+    const step = decision.decide(values);
+    if ('done' in step) return step;
+    return { ...step, expectations: keys.map((key, i) => ({ key, value: values[i] ?? null })) };
+  };
+  if (engine.readAndCommit === undefined) return compareAndSet(engine, attempt, options);
+  const first = await attempt();
+  if ('done' in first) return first.done;
+  first.check?.();
+  try {
+    await engine.commit(first.writes, first.expectations, first.options);
+    return first.result;
+  } catch (error) {
+    if (!(error instanceof CommitConflictError)) throw error;
+    options.onConflict?.(error, 0);
+  }
+  return engine.readAndCommit(keys, (values): CommitDecision<T> => {
+    const step = decision.decide(values);
+    if ('done' in step) return { writes: [], result: step.done };
+    step.check?.();
+    return { writes: step.writes, ...(step.options === undefined ? {} : { options: step.options }), result: step.result };
+  });
 }

@@ -17,25 +17,33 @@ export function streamArn(db: Database, tableName: string, label: string): strin
   return `${db.tableArn(tableName)}/stream/${label}`;
 }
 
+/** A stream's ARN names its table's region and account, whichever view lists it. */
 export function streamArnOf(db: Database, entry: StreamEntry): string {
-  return streamArn(db, entry.tableName, entry.label);
+  return streamArn(db.inScope(entry), entry.tableName, entry.label);
 }
 
 /**
  * The table name and label a stream ARN names. A malformed ARN is a
  * ValidationException ("Invalid StreamArn", as DynamoDB Streams words it);
- * another account's or region's stream is refused as other accounts'
- * tables are (data/table-lookup).
+ * another account's stream is refused as other accounts' tables are
+ * (data/table-lookup); another region's stream does not exist in this one:
+ * ResourceNotFoundException, as for a stream never created (for
+ * ExclusiveStartStreamArn, which must name a stream of this listing,
+ * ValidationException).
  */
 export function parseStreamArn(db: Database, arn: string, member = 'StreamArn'): { tableName: string; label: string } {
   const m = STREAM_ARN.exec(arn);
   if (m === null || !LABEL.test(m[4]!) || Number.isNaN(Date.parse(`${m[4]!}Z`))) {
     throw errors.validation(`Invalid ${member}`);
   }
-  if (m[1] !== db.region || m[2] !== db.accountId) {
+  if (m[2] !== db.accountId) {
     throw errors.accessDenied(
       `User: arn:aws:iam::${db.accountId}:user/openddb is not authorized to perform this operation on resource: ${arn} because no resource-based policy allows it`,
     );
+  }
+  if (m[1] !== db.region) {
+    if (member !== 'StreamArn') throw errors.validation(`Invalid ${member}`);
+    throw errors.resourceNotFound(`Requested resource not found: Stream: ${arn} not found`);
   }
   return { tableName: m[3]!, label: m[4]! };
 }

@@ -4,9 +4,11 @@
  * knows its latest stream; a stream outlives that: it stays readable and
  * listed, DISABLED, for 24 hours after UpdateTable disables it or
  * DeleteTable deletes its table (DeleteTable API reference). So each stream
- * has its own catalog entry (catalog/key-space 0x00 0x04), written in the
+ * has its own catalog entry (catalog/key-space 0x00 0x14), written in the
  * same commit as the table change that opens or closes it: an open entry is
- * an ENABLED stream, an entry with `closedAt` a DISABLED one.
+ * an ENABLED stream, an entry with `closedAt` a DISABLED one. Streams
+ * belong to their table's scope (account and region): each region lists
+ * and finds only its own.
  */
 import type { Database } from '../data/database.js';
 import type { KeySchema, StreamViewType, TableRecord } from '../catalog/table-record.js';
@@ -14,17 +16,19 @@ import {
   CATALOG_STREAM_PREFIX,
   concat,
   streamCatalogKey,
+  streamCatalogScopePrefix,
   streamCatalogTablePrefix,
   streamPrefix,
   successor,
 } from '../catalog/key-space.js';
 import type { KvWrite, StorageEngine } from '../storage/engine.js';
 import { streamLabel } from './stream-label.js';
+import type { TableScope } from '../catalog/table-scope.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-export interface StreamEntry {
+export interface StreamEntry extends TableScope {
   readonly tableName: string;
   /** The key-space id of the table incarnation the stream belongs to. */
   readonly tableId: number;
@@ -63,6 +67,8 @@ export function currentStreamEntry(table: TableRecord): StreamEntry | undefined 
   const { label, viewType } = table.stream;
   if (label === undefined || viewType === undefined) return undefined;
   return {
+    account: table.account,
+    region: table.region,
     tableName: table.name,
     tableId: table.id,
     label,
@@ -73,7 +79,7 @@ export function currentStreamEntry(table: TableRecord): StreamEntry | undefined 
 }
 
 function entryWrite(entry: StreamEntry): KvWrite {
-  return { key: streamCatalogKey(entry.tableName, entry.label), value: encoder.encode(JSON.stringify(entry)) };
+  return { key: streamCatalogKey(entry, entry.tableName, entry.label), value: encoder.encode(JSON.stringify(entry)) };
 }
 
 /**
@@ -99,8 +105,13 @@ export function decodeStreamEntry(value: Uint8Array): StreamEntry {
   return JSON.parse(decoder.decode(value)) as StreamEntry;
 }
 
-export async function readStreamEntry(engine: StorageEngine, tableName: string, label: string): Promise<StreamEntry | undefined> {
-  const raw = await engine.get(streamCatalogKey(tableName, label));
+export async function readStreamEntry(
+  engine: StorageEngine,
+  scope: TableScope,
+  tableName: string,
+  label: string,
+): Promise<StreamEntry | undefined> {
+  const raw = await engine.get(streamCatalogKey(scope, tableName, label));
   return raw === undefined ? undefined : decodeStreamEntry(raw);
 }
 
@@ -110,22 +121,31 @@ export interface StreamPage {
   readonly more: boolean;
 }
 
+/** Where a listing starts after: a stream of the listed scope (or of any scope, listing them all). */
+export type StreamPosition = TableScope & { readonly tableName: string; readonly label: string };
+
 /**
- * Streams in catalog order (table name, then label), optionally of one
- * table name, starting after the stream `after`.
+ * Streams in catalog order (table name, then label) of one scope, or of
+ * every scope when none is given (background work: trimming), optionally of
+ * one table name, starting after the stream `after`.
  */
 export async function listStreamEntries(
   engine: StorageEngine,
-  options: { tableName?: string; after?: { tableName: string; label: string }; limit: number },
+  options: { scope?: TableScope; tableName?: string; after?: StreamPosition; limit: number },
 ): Promise<StreamPage> {
-  const scope = options.tableName === undefined ? CATALOG_STREAM_PREFIX : streamCatalogTablePrefix(options.tableName);
-  let start = scope;
+  const range =
+    options.scope === undefined
+      ? CATALOG_STREAM_PREFIX
+      : options.tableName === undefined
+        ? streamCatalogScopePrefix(options.scope)
+        : streamCatalogTablePrefix(options.scope, options.tableName);
+  let start = range;
   if (options.after !== undefined) {
     // The smallest key after the given entry's.
-    const afterKey = concat([streamCatalogKey(options.after.tableName, options.after.label), Uint8Array.of(0)]);
+    const afterKey = concat([streamCatalogKey(options.after, options.after.tableName, options.after.label), Uint8Array.of(0)]);
     if (compare(afterKey, start) > 0) start = afterKey;
   }
-  const end = successor(scope);
+  const end = successor(range);
   if (compare(start, end) >= 0) return { entries: [], more: false };
   const rows = await engine.range(start, end, { limit: options.limit + 1 });
   return { entries: rows.slice(0, options.limit).map((r) => decodeStreamEntry(r.value)), more: rows.length > options.limit };
@@ -143,7 +163,7 @@ function compare(a: Uint8Array, b: Uint8Array): number {
  * get a new ARN.
  */
 export async function uniqueStreamLabel(db: Database, tableName: string, label: string): Promise<string> {
-  const prefix = streamCatalogTablePrefix(tableName);
+  const prefix = streamCatalogTablePrefix(db.scope, tableName);
   const latest = await db.engine.range(prefix, successor(prefix), { reverse: true, limit: 1 });
   const last = latest[0] === undefined ? undefined : decodeStreamEntry(latest[0].value).label;
   if (last === undefined || label > last) return label;

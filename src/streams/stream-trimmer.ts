@@ -16,11 +16,11 @@
  *   increasing past every stored record.
  */
 import type { Database } from '../data/database.js';
-import { CommitConflictError } from '../storage/engine.js';
+import { compareAndSet } from '../storage/compare-and-set.js';
 import type { KvWrite } from '../storage/engine.js';
 import { streamCatalogKey, streamRecordKey, streamRecordSequence, streamTrimKey, successor } from '../catalog/key-space.js';
 import { decodeTrimPoint, edgeSequence, encodeTrimPoint, trimPoint } from './change-log.js';
-import { listStreamEntries, recordsPrefixOf, type StreamEntry } from './stream-catalog.js';
+import { listStreamEntries, recordsPrefixOf, type StreamEntry, type StreamPosition } from './stream-catalog.js';
 import { sequenceAtMs } from './sequence-numbers.js';
 
 /** Stream records are kept for 24 hours. */
@@ -34,13 +34,13 @@ export const TRIM_LEASE = 'stream-trim';
 
 /** Every stream entry, page by page. */
 async function* allStreams(db: Database): AsyncGenerator<StreamEntry> {
-  let after: { tableName: string; label: string } | undefined;
+  let after: StreamPosition | undefined;
   for (;;) {
     const page = await listStreamEntries(db.engine, { limit: 100, ...(after !== undefined ? { after } : {}) });
     for (const entry of page.entries) yield entry;
     const last = page.entries[page.entries.length - 1];
     if (!page.more || last === undefined) return;
-    after = { tableName: last.tableName, label: last.label };
+    after = last;
   }
 }
 
@@ -58,23 +58,21 @@ export async function trimStreams(db: Database): Promise<void> {
 async function trimRecords(db: Database, entry: StreamEntry, horizon: bigint): Promise<void> {
   const prefix = recordsPrefixOf(entry);
   const trimKey = streamTrimKey(prefix);
-  for (;;) {
-    if (db.isClosed) return;
-    const rows = await db.engine.range(streamRecordKey(prefix, 0n), streamRecordKey(prefix, horizon), { limit: BATCH });
-    const last = rows[rows.length - 1];
-    if (last === undefined) return;
-    const previousRaw = await db.engine.get(trimKey);
-    const previous = previousRaw === undefined ? undefined : decodeTrimPoint(previousRaw);
-    let point = streamRecordSequence(last.key);
-    if (previous !== undefined && previous > point) point = previous;
-    const writes: KvWrite[] = rows.map((row) => ({ key: row.key, value: null }));
-    writes.push({ key: trimKey, value: encodeTrimPoint(point) });
-    try {
-      // Expecting the old trim point keeps two trimmers from lowering it.
-      await db.engine.commit(writes, [{ key: trimKey, value: previousRaw ?? null }]);
-    } catch (e) {
-      if (!(e instanceof CommitConflictError)) throw e;
-    }
+  // One batch per compare-and-set: expecting the old trim point keeps two
+  // trimmers (or processes) from lowering it; a lost race reads again.
+  for (let more = true; more && !db.isClosed; ) {
+    more = await compareAndSet<boolean>(db.engine, async () => {
+      const rows = await db.engine.range(streamRecordKey(prefix, 0n), streamRecordKey(prefix, horizon), { limit: BATCH });
+      const last = rows[rows.length - 1];
+      if (last === undefined) return { done: false };
+      const previousRaw = await db.engine.get(trimKey);
+      const previous = previousRaw === undefined ? undefined : decodeTrimPoint(previousRaw);
+      let point = streamRecordSequence(last.key);
+      if (previous !== undefined && previous > point) point = previous;
+      const writes: KvWrite[] = rows.map((row) => ({ key: row.key, value: null }));
+      writes.push({ key: trimKey, value: encodeTrimPoint(point) });
+      return { writes, expectations: [{ key: trimKey, value: previousRaw ?? null }], result: true };
+    });
   }
 }
 
@@ -88,7 +86,7 @@ async function deleteStream(db: Database, entry: StreamEntry): Promise<void> {
     if (rows.length === 0) break;
     await db.engine.commit(rows.map((row) => ({ key: row.key, value: null })));
   }
-  await db.engine.commit([{ key: streamCatalogKey(entry.tableName, entry.label), value: null }]);
+  await db.engine.commit([{ key: streamCatalogKey(entry, entry.tableName, entry.label), value: null }]);
 }
 
 /**

@@ -41,12 +41,13 @@ export const TTL_LEASE = 'ttl';
 /** Items read per batch. */
 const BATCH = 500;
 
-/** One sweep over every TTL-enabled table; resolves to the number of items deleted. */
+/** One sweep over every TTL-enabled table of every region; resolves to the number of items deleted. */
 export async function sweepExpiredItems(db: Database): Promise<number> {
   let deleted = 0;
-  for (const table of db.catalog.list()) {
+  for (const table of db.catalog.all()) {
     if (db.isClosed) break;
-    if (table.ttl?.enabled) deleted += await sweepTable(db, table.name, table.id, table.ttl.attributeName);
+    // Each table through its own region's view, where its name finds it.
+    if (table.ttl?.enabled) deleted += await sweepTable(db.inScope(table), table.name, table.id, table.ttl.attributeName);
   }
   return deleted;
 }
@@ -73,7 +74,9 @@ async function sweepTable(db: Database, tableName: string, tableId: number, attr
     }
     // Distinct items: delete them together, so a durable engine can share one flush.
     const results = await Promise.all(expired.map((key) => expire(db, table, key, attributeName)));
-    deleted += results.filter(Boolean).length;
+    const count = results.filter(Boolean).length;
+    if (count > 0) db.meter.ttlDeleted(tableName, count);
+    deleted += count;
     const last = rows[rows.length - 1];
     if (last === undefined || rows.length < BATCH) break;
     from = concat([last.key, Uint8Array.of(0)]);

@@ -12,13 +12,16 @@
  * as the transaction, with the expectation that no live record exists, so
  * two servers sharing one store cannot both apply a token's transaction.
  *
- *   0x01 0x01 <operation> 0x00 <token UTF-8>        the token's record (JSON)
+ *   0x01 0x01 <account> 0x00 <region> 0x00 <operation> 0x00 <token UTF-8>
+ *                                                    the token's record (JSON)
  *   0x01 0x02 <expiry ms u64> <record key>           expiry index, for the sweeper
  *
- * Tokens are scoped per operation: TransactWriteItems and ExecuteTransaction
+ * Tokens are scoped per account and region (each region is its own
+ * endpoint) and per operation: TransactWriteItems and ExecuteTransaction
  * keep separate namespaces.
  */
 import { createHash } from 'node:crypto';
+import type { TableScope } from '../catalog/table-scope.js';
 import type { Database } from '../data/database.js';
 import { concat, successor } from '../catalog/key-space.js';
 import { CommitConflictError, type KvExpectation, type KvWrite } from '../storage/engine.js';
@@ -58,8 +61,8 @@ export interface TokenState {
   readonly live: TokenRecord | undefined;
 }
 
-export function tokenKey(operation: string, token: string): Uint8Array {
-  return concat([RECORD_PREFIX, encoder.encode(operation), Uint8Array.of(0), encoder.encode(token)]);
+export function tokenKey(scope: TableScope, operation: string, token: string): Uint8Array {
+  return concat([RECORD_PREFIX, encoder.encode(`${scope.account}\u0000${scope.region}\u0000${operation}\u0000${token}`)]);
 }
 
 /** JSON with object keys sorted, so equal requests digest equally whatever their key order. */
@@ -84,7 +87,7 @@ export function parseRecord(raw: Uint8Array): TokenRecord {
 }
 
 export async function readToken(db: Database, operation: string, token: string): Promise<TokenState> {
-  const key = tokenKey(operation, token);
+  const key = tokenKey(db.scope, operation, token);
   const raw = await db.engine.get(key);
   return stateOf(db, key, raw);
 }

@@ -86,10 +86,11 @@ const registries = new WeakMap<Database, InFlightItems>();
 
 /** The in-flight table of `db`'s transactions in this process. */
 export function inFlight(db: Database): InFlightItems {
-  let registry = registries.get(db);
+  // Per database, not per region view (data/database): one table of holds.
+  let registry = registries.get(db.root);
   if (registry === undefined) {
     registry = new InFlightItems();
-    registries.set(db, registry);
+    registries.set(db.root, registry);
   }
   return registry;
 }

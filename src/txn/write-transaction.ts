@@ -16,8 +16,12 @@
  *    included — to be unchanged. That expectation is what makes the
  *    transaction serializable against every other writer, in this process
  *    or another sharing the store. If another writer came first, the
- *    transaction starts again from 3 with what that writer left; a
- *    transaction that keeps losing is cancelled with TransactionConflict.
+ *    transaction starts again from 3 with what that writer left — unless
+ *    that writer was a transaction which committed on the item while this
+ *    one ran (txn/conflict-stamps, written by this same commit), which
+ *    cancels this one with TransactionConflict, as DynamoDB does two
+ *    overlapping transactions; a transaction that keeps losing is
+ *    cancelled with TransactionConflict too.
  */
 import { errors } from '../errors/index.js';
 import type { Database } from '../data/database.js';
@@ -33,6 +37,7 @@ import type { WriteOutcome } from '../data/item-store.js';
 import type { CancellationReason } from './cancellation.js';
 import { NO_REASON, conflictCancellation, reasonFor, transactionCanceled } from './cancellation.js';
 import { inFlight } from './in-flight.js';
+import { conflictStampWrites, transactionChangedSince } from './conflict-stamps.js';
 import type { ReplaySizes, TokenState } from './client-tokens.js';
 import { readToken, stateOf, tokenCommit } from './client-tokens.js';
 
@@ -105,9 +110,12 @@ async function commitLoop(
   token: TokenState | undefined,
 ): Promise<WriteTransactionResult> {
   let lostTo = -1;
+  let readAt = 0;
   const result = await compareAndSet<WriteTransactionResult>(
     db.engine,
     async () => {
+      const previousReadAt = readAt;
+      readAt = db.clock.now();
       const raws = await db.engine.getMany(token === undefined ? keys : [...keys, token.key]);
       if (token !== undefined && idempotency !== undefined) {
         // Another server may have completed the same token since it was looked up.
@@ -115,6 +123,12 @@ async function commitLoop(
         const replay = replayOf(token, idempotency);
         if (replay !== undefined) return { done: replay };
       }
+      if (lostTo >= 0 && (await transactionChangedSince(db, keys[lostTo]!, previousReadAt))) {
+        // Another transaction (in another process: in this one, txn/in-flight
+        // would have stopped it) committed on the item while this one ran.
+        throw conflictCancellation(actions.length, [lostTo]);
+      }
+      lostTo = -1;
 
       const outcomes: WriteOutcome[] = [];
       const reasons: CancellationReason[] = [];
@@ -122,6 +136,7 @@ async function commitLoop(
       const writes: KvWrite[] = [];
       const expectations: KvExpectation[] = [];
       const records: StreamRecordDraft[] = [];
+      const changed: Uint8Array[] = [];
       actions.forEach((action, i) => {
         const oldRaw = raws[i];
         const old: Item | undefined = oldRaw === undefined ? undefined : decodeItem(oldRaw);
@@ -145,12 +160,14 @@ async function commitLoop(
           return;
         }
         const commit = itemCommit(db, action.table, keys[i]!, old, oldRaw, decision.next);
+        changed.push(keys[i]!);
         writes.push(...commit.writes);
         records.push(...commit.records);
         outcomes.push({ old, next: decision.next, written: true });
       });
       if (failed) throw transactionCanceled(reasons);
 
+      writes.push(...conflictStampWrites(db, changed));
       if (token !== undefined && idempotency !== undefined) {
         const record = tokenCommit(db, token, idempotency.digest, outcomes.map((o, i) => sizeOf(o, i)));
         writes.push(...record.writes);

@@ -19,7 +19,7 @@ import { list, map, renderJava, struct, tableNameOrArn } from '../../validate/in
 import { MAX_ITEM_SIZE, itemSize, validateKeyValue } from '../../values/index.js';
 import type { Item } from '../../values/types.js';
 import type { CapacityParts, ReturnConsumedCapacity } from '../../data/capacity.js';
-import { consumedCapacity } from '../../data/capacity.js';
+import { consumedCapacity, meterCapacity, writeUnits } from '../../data/capacity.js';
 import { itemCollectionMetrics } from '../../data/item-collection-metrics.js';
 import { checkAttributeValues, checkKeyParameter } from '../../data/item-keys.js';
 import { canWriteBlind, writeBlindItems, writeItem, type WriteOutcome } from '../../data/item-store.js';
@@ -66,9 +66,17 @@ export const batchWriteItem = defineOperation<BatchWriteItemInput>({
   name: 'BatchWriteItem',
   schema: {
     members: {
-      // The per-table list length is checked in run(): DynamoDB's message
-      // names every constraint of the list, not just the one it broke.
-      RequestItems: map(list(writeRequest), { required: true, key: tableNameOrArn() }),
+      // A per-table list of the wrong length is reported against the whole
+      // map, naming every constraint of the list ("Map value must satisfy
+      // constraint: [...]"), and counted with the other violations.
+      RequestItems: map(
+        list(writeRequest, { min: 1, max: MAX_WRITES, nullMember: 'The batch write request list for a table cannot be null or empty' }),
+        {
+        required: true,
+        key: tableNameOrArn(),
+        nullValue: 'The batch write request list for a table cannot be null or empty: {key}',
+        },
+      ),
       ReturnConsumedCapacity: returnConsumedCapacity(),
       ReturnItemCollectionMetrics: returnItemCollectionMetrics(),
     },
@@ -168,6 +176,17 @@ export const batchWriteItem = defineOperation<BatchWriteItemInput>({
           writeItem(db, write.table, write.key, () => ({ next: write.item }), { readOld: wantsCapacity }),
         ),
       );
+    }
+
+    // The metrics count every write's units, asked for or not. A blind write
+    // read no old item: it counts the new item's size (docs/metrics.md), and
+    // a JSON of at most 1 KB of UTF-8 is surely one unit.
+    for (let i = 0; i < writes.length; i++) {
+      const write = writes[i]!;
+      const outcome = outcomes[i];
+      if (outcome !== undefined) meterCapacity(db.meter, 'write', write.table.name, writeCost(write.table, outcome));
+      else if (write.item === undefined || (jsonOf[i]?.length ?? Infinity) * 3 <= 1024) db.meter.write(write.table.name, 1);
+      else db.meter.write(write.table.name, writeUnits(itemSize(write.item)));
     }
 
     const out: Record<string, unknown> = { UnprocessedItems: {} };

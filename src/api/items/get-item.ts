@@ -24,7 +24,7 @@ import type { Item } from '../../values/types.js';
 import { consumedCapacity, readUnits, type ReturnConsumedCapacity } from '../../data/capacity.js';
 import { defineOperation } from '../operation.js';
 import { checkAttributeValues, checkKeyParameter } from '../../data/item-keys.js';
-import { expressionAttributeNames, item, returnConsumedCapacity } from '../item-schemas.js';
+import { EMPTY_ATTRIBUTE_NAME, expressionAttributeNames, item, returnConsumedCapacity } from '../item-schemas.js';
 import { decodeItem } from '../../data/item-store.js';
 import { requireTable } from '../../data/table-lookup.js';
 import { itemKey } from '../../indexes/index-entries.js';
@@ -63,7 +63,7 @@ export const getItem = defineOperation<GetItemInput>({
   schema: {
     members: {
       ReturnConsumedCapacity: returnConsumedCapacity(),
-      AttributesToGet: list(str(), { min: 1 }),
+      AttributesToGet: list(str(), { min: 1, emptyMember: EMPTY_ATTRIBUTE_NAME }),
       TableName: tableNameOrArn({ required: true }),
       Key: item({ required: true }),
       ConsistentRead: bool(),
@@ -82,13 +82,15 @@ export const getItem = defineOperation<GetItemInput>({
     const raw = await db.engine.get(itemKey(table, input.Key));
     const mode = input.ReturnConsumedCapacity;
     const wantsCapacity = mode === 'TOTAL' || mode === 'INDEXES';
-    const stored = raw !== undefined && (paths !== undefined || wantsCapacity) ? decodeItem(raw) : undefined;
+    // An item whose stored JSON fits in 4 KB is at most 4 KB by DynamoDB's
+    // measure (JSON spends more bytes on every part), so it costs one unit
+    // without being decoded and measured: the metrics count every read.
+    const exact = wantsCapacity || (raw !== undefined && raw.length > 4096);
+    const stored = raw !== undefined && (paths !== undefined || exact) ? decodeItem(raw) : undefined;
     // A read is charged on the whole item, whatever the projection keeps.
-    const capacity = wantsCapacity
-      ? consumedCapacity(mode, table, {
-          table: readUnits(stored === undefined ? 0 : itemSize(stored), input.ConsistentRead === true),
-        })
-      : undefined;
+    const units = readUnits(stored === undefined ? 0 : itemSize(stored), input.ConsistentRead === true);
+    db.meter.read(table.name, units);
+    const capacity = wantsCapacity ? consumedCapacity(mode, table, { table: units }) : undefined;
     if (raw === undefined) return capacity ? { ConsumedCapacity: capacity } : {};
     if (paths !== undefined) {
       const out: Record<string, unknown> = { Item: projectItem(stored!, paths) };

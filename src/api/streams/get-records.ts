@@ -36,7 +36,7 @@ export const getRecords = defineOperation<{ ShardIterator: string; Limit?: numbe
     const now = db.clock.now();
     if (now - iterator.issuedAt > ITERATOR_LIFETIME_MS) throw errors.expiredIterator();
     const { tableName, label } = parseStreamArn(db, iterator.streamArn);
-    const entry = await readStreamEntry(db.engine, tableName, label);
+    const entry = await readStreamEntry(db.engine, db.scope, tableName, label);
     if (entry === undefined || entry.tableId !== iterator.tableId) {
       throw errors.resourceNotFound(`Requested resource not found: Stream: ${iterator.streamArn} not found`);
     }
@@ -64,6 +64,9 @@ export const getRecords = defineOperation<{ ShardIterator: string; Limit?: numbe
         }),
       );
     }
+    // ReturnedRecordsCount, ReturnedBytes (stored bytes) and the reader's lag: the age of the newest record returned.
+    const newest = records.length > 0 ? rows[records.length - 1]!.record.t : undefined;
+    db.meter.streamRead(tableName, records.length, bytes, newest === undefined ? undefined : db.clock.now() - newest);
     const out: Record<string, unknown> = { Records: records };
     const readToEnd = records.length === rows.length && rows.length < limit;
     // A closed shard read to its end has no next iterator ("If set to null,

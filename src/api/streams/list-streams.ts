@@ -1,6 +1,6 @@
 /**
  * @module api/streams/list-streams
- * ListStreams: every stream of the account, enabled or closed (a closed
+ * ListStreams: every stream of the account in the request's region, enabled or closed (a closed
  * stream is listed until it is deleted, 24 hours after it closed), in order
  * of table name and then creation, optionally of one table; paged by
  * Limit (default and maximum 100) and ExclusiveStartStreamArn.
@@ -35,8 +35,9 @@ export const listStreams = defineOperation<ListStreamsInput>({
         : parseStreamArn(db, input.ExclusiveStartStreamArn, 'ExclusiveStartStreamArn');
     const limit = input.Limit ?? 100;
     const page = await listStreamEntries(db.engine, {
+      scope: db.scope,
       ...(input.TableName !== undefined ? { tableName: input.TableName } : {}),
-      ...(after !== undefined ? { after } : {}),
+      ...(after !== undefined ? { after: { ...db.scope, ...after } } : {}),
       limit,
     });
     if (

@@ -13,7 +13,7 @@ import { sequenceAtMs } from '../../streams/sequence-numbers.js';
 /** The stream an ARN names: ValidationException if malformed, ResourceNotFoundException if unknown. */
 export async function requireStream(db: Database, arn: string): Promise<StreamEntry> {
   const { tableName, label } = parseStreamArn(db, arn);
-  const entry = await readStreamEntry(db.engine, tableName, label);
+  const entry = await readStreamEntry(db.engine, db.scope, tableName, label);
   if (entry === undefined) throw errors.resourceNotFound(`Requested resource not found: Stream: ${arn} not found`);
   return entry;
 }

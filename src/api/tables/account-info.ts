@@ -21,11 +21,19 @@ export const describeLimits = defineOperation<Record<string, never>>({
   },
 });
 
+/**
+ * DescribeEndpoints names the address to send later requests to; an SDK
+ * with endpoint discovery on switches to it. DynamoDB names its own regional
+ * host; openddb names the address the client reached it at (the request's
+ * Host, port included), so such a client stays with openddb. Cache period as
+ * DynamoDB's (1440 minutes).
+ */
 export const describeEndpoints = defineOperation<Record<string, never>>({
   name: 'DescribeEndpoints',
   schema: { members: {} },
-  async run({ db }) {
-    return { Endpoints: [{ Address: `dynamodb.${db.region}.amazonaws.com`, CachePeriodInMinutes: 1440 }] };
+  async run({ host }) {
+    // No Host (an HTTP/1.0 client): this machine is the best address there is.
+    return { Endpoints: [{ Address: host ?? 'localhost', CachePeriodInMinutes: 1440 }] };
   },
 });
 

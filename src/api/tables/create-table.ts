@@ -26,6 +26,7 @@ import {
   tag,
 } from './table-schemas.js';
 import { checkTags } from './tags.js';
+import { checkDistinctAttributeDefinitions } from './table-schemas.js';
 import { streamLabel } from '../../streams/stream-label.js';
 import { streamCatalogWrites, uniqueStreamLabel } from '../../streams/stream-catalog.js';
 
@@ -120,9 +121,7 @@ export const createTable = defineOperation<CreateTableInput>({
     const definitions = new Map<string, KeyType>();
     for (const d of input.AttributeDefinitions) definitions.set(d.AttributeName, d.AttributeType);
     const defNames = input.AttributeDefinitions.map((d) => d.AttributeName);
-    if (definitions.size !== defNames.length) {
-      throw errors.validation(`${INVALID}Duplicate AttributeName in AttributeDefinitions`);
-    }
+    checkDistinctAttributeDefinitions(input.AttributeDefinitions);
     const tableKeys = checkKeySchema(input.KeySchema, defNames);
     const used = new Set<string>([tableKeys.hash, ...(tableKeys.range ? [tableKeys.range] : [])]);
 
@@ -214,6 +213,8 @@ export const createTable = defineOperation<CreateTableInput>({
       stream = { ...stream, label: await uniqueStreamLabel(db, input.TableName, stream.label) };
     }
     const record: TableRecord = {
+      // The request's region (and account): the table lives there (catalog/table-scope).
+      ...db.scope,
       id: await db.catalog.allocateTableId(),
       name: input.TableName,
       uuid: randomUUID(),
@@ -237,7 +238,13 @@ export const createTable = defineOperation<CreateTableInput>({
     if (!(await db.catalog.create(record, streamCatalogWrites(undefined, record, now)))) {
       throw errors.resourceInUse(`Table already exists: ${input.TableName}`);
     }
-    const description = describeTable(db, { ...record, status: 'CREATING' });
+    // The answer shows the table and its global indexes CREATING together, as
+    // DynamoDB's does; both are ACTIVE by the next call.
+    const description = describeTable(db, {
+      ...record,
+      status: 'CREATING',
+      globalIndexes: record.globalIndexes.map((g) => ({ ...g, status: 'CREATING' as const })),
+    });
     return { TableDescription: description };
   },
 });

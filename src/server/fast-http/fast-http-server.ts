@@ -39,7 +39,7 @@ export async function startFastHttpServer(options: FastHttpServerOptions): Promi
   const connections = new Set<Connection>();
   let onAllClosed: (() => void) | undefined;
   const config = {
-    protocol: { dispatcher: options.dispatcher, log: options.log },
+    protocol: options,
     date: new HttpDate(),
     now: () => now,
     keepAliveTimeoutMs,
@@ -82,6 +82,7 @@ export async function startFastHttpServer(options: FastHttpServerOptions): Promi
   return {
     url: `http://${hostForUrl}:${address.port}`,
     port: address.port,
+    connections: () => connections.size,
     close: () =>
       (closing ??= (async () => {
         const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
