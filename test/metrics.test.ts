@@ -21,7 +21,7 @@ import {
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
-import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
+import { client, expectError, startServerProcess, tempDir, testWorkers, type ServerProcess } from './helpers/server-process.js';
 import { hashKeyTable, indexedTable } from './helpers/tables.js';
 import { parsePrometheusText, valueOf, type Labels, type MetricFamily } from './helpers/prometheus-text.js';
 import { readAll, shardIterator, streamsClient } from './helpers/streams.js';
@@ -80,7 +80,11 @@ describe('metrics, health and logs (durable store, --log-level info)', () => {
     dir.remove();
   });
 
-  describe('GET /metrics', () => {
+  // Metrics are per process: with --workers, /metrics answers for the worker
+  // the scrape's connection reached, which need not be the one that served
+  // the requests counted (or that holds the TTL lease).
+  const perProcess = testWorkers() > 1 && 'metrics are per worker process: the scrape may reach another worker';
+  describe('GET /metrics', { skip: perProcess }, () => {
     it('is valid Prometheus text with the CloudWatch metrics and the process ones', async () => {
       const m = await scrape(server.url);
       for (const name of [
@@ -354,7 +358,8 @@ describe('metrics, health and logs (durable store, --log-level info)', () => {
     });
   });
 
-  describe('log lines', () => {
+  // These read the lines of requests made under GET /metrics.
+  describe('log lines', { skip: perProcess }, () => {
     it('writes one JSON line per client error at info, without values or credentials', async () => {
       const secret = 'top-secret-item-value';
       const err = await expectError(

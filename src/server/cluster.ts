@@ -103,7 +103,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     slot.worker = worker;
     slot.startedAt = performance.now();
     worker.on('message', (message: FromWorker) => {
-      if (message.type === 'log') log(`[worker ${slot.number}] ${message.line}`);
+      if (message.type === 'log') log(workerLine(slot.number, message.line));
     });
     worker.once('exit', (code, signal) => onExit(slot, worker, code, signal));
     return worker;
@@ -195,6 +195,23 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
     stopped,
     close: () => (closing ??= stopAll()),
   };
+}
+
+/**
+ * A worker's log line as the primary writes it: a structured (JSON object)
+ * line stays one JSON object, with the worker's number added; any other
+ * line is prefixed with it.
+ */
+function workerLine(worker: number, line: string): string {
+  if (line.startsWith('{')) {
+    try {
+      const fields = JSON.parse(line) as unknown;
+      if (fields !== null && typeof fields === 'object' && !Array.isArray(fields)) return JSON.stringify({ ...fields, worker });
+    } catch {
+      // not JSON after all: prefixed below
+    }
+  }
+  return `[worker ${worker}] ${line}`;
 }
 
 /** Resolves with the worker's address once it serves; rejects with its reason if it fails to start. */
