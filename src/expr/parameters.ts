@@ -74,7 +74,9 @@ export function checkPlaceholderMaps(
       if (!NAME_KEY.test(key)) {
         throw errors.validation(`ExpressionAttributeNames contains invalid key: Syntax error; key: "${key}"`);
       }
-      if (attributeNameTooLarge(names[key]!)) throw errors.validation(ATTRIBUTE_NAME_TOO_LARGE);
+      // A null value is the schema's to report (it did, unless no constraint failed).
+      const name = names[key];
+      if (typeof name === 'string' && attributeNameTooLarge(name)) throw errors.validation(ATTRIBUTE_NAME_TOO_LARGE);
     }
   }
   if (values !== undefined) {
