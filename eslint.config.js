@@ -15,12 +15,13 @@ const MAY_IMPORT = {
   indexes: ['catalog', 'storage', 'values', 'errors'],
   expr: ['values', 'errors'],
   validate: ['values', 'errors'],
+  auth: ['catalog', 'errors'],
   data: ['validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   txn: ['data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   partiql: ['data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   streams: ['data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   ttl: ['data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
-  api: ['txn', 'partiql', 'streams', 'ttl', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
+  api: ['auth', 'txn', 'partiql', 'streams', 'ttl', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
 };
 const ALL_FOLDERS = [...Object.keys(MAY_IMPORT), 'server'];
 const layerRules = Object.entries(MAY_IMPORT).map(([folder, allowed]) => {

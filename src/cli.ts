@@ -1,6 +1,6 @@
 /**
  * @module cli
- * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--ttl-interval-ms 1000] [--http node|fast]`
+ * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--ttl-interval-ms 1000] [--http node|fast] [--auth FILE] [--allow-anonymous]`
  *
  * The `openddb` bin (dist/openddb.mjs, made by scripts/build.mjs) loads this
  * module bundled, through V8's code cache, and calls runCli.
@@ -11,7 +11,7 @@ import { startServer } from './server/start-server.js';
 // For scripts/build.mjs, which starts servers from the bundle to fill its code cache.
 export { startServer };
 
-const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]`;
+const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast] [--auth FILE] [--allow-anonymous]`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -35,6 +35,8 @@ export async function main(argv: string[]): Promise<number> {
         region: { type: 'string' },
         'ttl-interval-ms': { type: 'string' },
         http: { type: 'string', default: 'fast' },
+        auth: { type: 'string' },
+        'allow-anonymous': { type: 'boolean', default: false },
       },
       strict: true,
     }));
@@ -71,6 +73,8 @@ export async function main(argv: string[]): Promise<number> {
       ...(values.region !== undefined ? { region: values.region } : {}),
       ...(ttlIntervalMs !== undefined ? { ttlIntervalMs } : {}),
       http: httpFrontEnd,
+      ...(values.auth !== undefined ? { authFile: values.auth } : {}),
+      allowAnonymousNetwork: values['allow-anonymous'],
     });
   } catch (e) {
     const err = e as NodeJS.ErrnoException;

@@ -8,6 +8,7 @@ import { checkConstraints, checkTypes } from '../validate/index.js';
 import type { Database } from '../data/database.js';
 import { isValidRegion } from '../catalog/table-scope.js';
 import type { Operation } from './operation.js';
+import { authorize, type Principal } from './authorize.js';
 
 /** What the HTTP edge learned about a request beyond its body. */
 export interface RequestOrigin {
@@ -15,6 +16,12 @@ export interface RequestOrigin {
   readonly region?: string;
   /** The Host header. */
   readonly host?: string;
+  /**
+   * The identity whose signature the edge verified (server --auth): its
+   * account scopes the tables, its policies decide (api/authorize).
+   * Absent: anonymous access in the server's default account.
+   */
+  readonly principal?: Principal;
 }
 
 const DYNAMODB = 'DynamoDB_20120810.';
@@ -60,8 +67,13 @@ export class Dispatcher {
     const input = checkTypes(rawInput, op.schema);
     op.precheck?.(input);
     checkConstraints(input, op.schema);
-    // Tables live in a region: the request sees its region's (catalog/table-scope).
-    const db = origin.region === undefined ? this.db : this.db.inScope({ account: this.db.accountId, region: origin.region });
+    // Tables live in an account and a region: the request sees its own (catalog/table-scope).
+    const principal = origin.principal;
+    const db =
+      origin.region === undefined && principal === undefined
+        ? this.db
+        : this.db.inScope({ account: principal?.account ?? this.db.accountId, region: origin.region ?? this.db.region });
+    if (principal !== undefined) authorize(db, principal, op.name, input as Record<string, unknown>, undefined);
     return op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
   }
 }

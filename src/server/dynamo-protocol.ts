@@ -20,6 +20,9 @@ import { COMPRESSION_THRESHOLD, compressBody, decodeRequestBody, negotiateCoding
 import { hasLoneSurrogateEscape } from './json-unicode.js';
 import { newRequestId } from './request-id.js';
 import { credentialRegion } from './auth-header.js';
+import { authenticate, type AuthSource } from './authenticate.js';
+import type { Verified } from '../auth/sigv4.js';
+import type { Identity } from '../auth/identities.js';
 import type { Dispatcher } from '../api/dispatcher.js';
 import { RawJson } from '../data/raw-json.js';
 
@@ -68,6 +71,8 @@ export interface ProtocolResponse {
 export interface ProtocolContext {
   readonly dispatcher: Dispatcher;
   readonly log: (line: string) => void;
+  /** The identities of `--auth`: signatures are verified and policies applied (server/authenticate). Absent: anonymous. */
+  readonly auth?: AuthSource;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -202,20 +207,30 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
   const operation = prefix !== undefined ? ctx.dispatcher.find(prefix, (target as string).slice(prefix.length)) : undefined;
   if (operation === undefined) return errorResponse(reply, errors.unknownOperation());
 
-  const authError = checkAuthorization(
-    header(headers, 'authorization'),
-    header(headers, 'x-amz-date'),
-    header(headers, 'date'),
-    req.url.includes('X-Amz-Signature='),
-  );
-  if (authError) return errorResponse(reply, authError);
+  let signer: Verified<Identity> | undefined;
+  if (ctx.auth !== undefined) {
+    const verified = authenticate(req, ctx.auth);
+    if (verified instanceof DynamoError) return errorResponse(reply, verified);
+    signer = verified;
+  } else {
+    const authError = checkAuthorization(
+      header(headers, 'authorization'),
+      header(headers, 'x-amz-date'),
+      header(headers, 'date'),
+      req.url.includes('X-Amz-Signature='),
+    );
+    if (authError) return errorResponse(reply, authError);
+  }
 
   if (bodyBytes.length === 0) return errorResponse(reply, new DynamoError(SERIALIZATION, undefined));
 
   let result: unknown;
   try {
     // Tables live in the credential scope's region; Host is where the client reached us (DescribeEndpoints).
-    const origin = { region: credentialRegion(header(headers, 'authorization'), req.url), host: header(headers, 'host') };
+    const origin =
+      signer === undefined
+        ? { region: credentialRegion(header(headers, 'authorization'), req.url), host: header(headers, 'host') }
+        : { region: signer.region, host: header(headers, 'host'), principal: signer.credential };
     result = await ctx.dispatcher.run(operation, input, requestId, origin);
   } catch (e) {
     if (e instanceof DynamoError) return errorResponse(reply, e);

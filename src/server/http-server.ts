@@ -11,6 +11,7 @@ import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from '../api/dispatcher.js';
 import { badRequestResponse, handleRequest, internalErrorResponse, MAX_REQUEST_BYTES, tooLargeResponse, type ProtocolResponse } from './dynamo-protocol.js';
 import { encodeResponse, HttpDate } from './fast-http/response-encoder.js';
+import type { AuthSource } from './authenticate.js';
 
 export { MAX_REQUEST_BYTES } from './dynamo-protocol.js';
 
@@ -19,6 +20,8 @@ export interface HttpServerOptions {
   readonly port: number;
   readonly dispatcher: Dispatcher;
   readonly log: (line: string) => void;
+  /** `--auth`: verify signatures against these identities (server/authenticate). */
+  readonly auth?: AuthSource;
 }
 
 export interface RunningHttpServer {

@@ -10,6 +10,7 @@ import { openEngine } from '../storage/open-engine.js';
 import { startFastHttpServer } from './fast-http/fast-http-server.js';
 import { startStreams } from '../streams/stream-trimmer.js';
 import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
+import { watchAuthFile } from './authenticate.js';
 
 export interface StartServerOptions {
   /** Default 127.0.0.1. */
@@ -35,6 +36,21 @@ export interface StartServerOptions {
    * server/dynamo-protocol.
    */
   readonly http?: 'node' | 'fast';
+  /**
+   * The credentials file (`--auth`, auth/identities): every request must be
+   * signed by one of its identities and is held to its policies; the file is
+   * re-read when it changes. Absent: anonymous access, which only a
+   * loopback host allows unless allowAnonymousNetwork is set.
+   */
+  readonly authFile?: string;
+  /** Serve anonymous requests on a non-loopback host (no authFile). Default false: refuse to start. */
+  readonly allowAnonymousNetwork?: boolean;
+}
+
+/** A bind address only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
 export interface RunningServer {
@@ -48,12 +64,27 @@ export interface RunningServer {
 
 export async function startServer(options: StartServerOptions = {}): Promise<RunningServer> {
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
+  const host = options.host ?? '127.0.0.1';
+  if (options.authFile === undefined && !options.allowAnonymousNetwork && !isLoopbackHost(host)) {
+    throw new Error(
+      `refusing to serve anonymous requests on ${host}, which other machines can reach: anyone could read, write and delete every table. ` +
+        'Give --auth FILE (identities and policies), bind to 127.0.0.1, or pass --allow-anonymous to accept the risk.',
+    );
+  }
+  // Read before anything opens: a server must not start on a broken credentials file.
+  const auth = options.authFile === undefined ? undefined : watchAuthFile(options.authFile, log);
   // The operations (most of openddb's code) load while the store opens,
   // overlapping its file I/O where they can. If opening fails, that error
   // is the one to report.
   const loadingOperations = import('../api/all-operations.js');
   loadingOperations.catch(() => {});
-  const engine = await openEngine(options.inMemory ? { inMemory: true } : { dataDir: options.dataDir ?? './data' });
+  let engine;
+  try {
+    engine = await openEngine(options.inMemory ? { inMemory: true } : { dataDir: options.dataDir ?? './data' });
+  } catch (e) {
+    auth?.close?.();
+    throw e;
+  }
   let database: Database;
   try {
     database = await openDatabase(engine, {
@@ -81,12 +112,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     // node:http's front end is the non-default one: load it only when chosen.
     const start = options.http === 'node' ? (await import('./http-server.js')).startHttpServer : startFastHttpServer;
     http = await start({
-      host: options.host ?? '127.0.0.1',
+      host,
       port: options.port ?? 8000,
       dispatcher,
       log,
+      ...(auth !== undefined ? { auth } : {}),
     });
   } catch (e) {
+    auth?.close?.();
     await database.close();
     throw e;
   }
@@ -97,6 +130,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     database,
     close: () =>
       (closing ??= (async () => {
+        auth?.close?.();
         await http.close();
         await database.close();
       })()),

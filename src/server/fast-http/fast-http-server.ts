@@ -39,7 +39,7 @@ export async function startFastHttpServer(options: FastHttpServerOptions): Promi
   const connections = new Set<Connection>();
   let onAllClosed: (() => void) | undefined;
   const config = {
-    protocol: { dispatcher: options.dispatcher, log: options.log },
+    protocol: { dispatcher: options.dispatcher, log: options.log, ...(options.auth !== undefined ? { auth: options.auth } : {}) },
     date: new HttpDate(),
     now: () => now,
     keepAliveTimeoutMs,
