@@ -100,7 +100,7 @@ export function verifySignature<C extends Credential>(
     return errors.incompleteSignature(`Unsupported AWS 'algorithm': '${params.algorithm}' (only ${ALGORITHM} for now). `);
   }
   // Trailing slashes are ignored (dynalite's recording).
-  const scope = params.credential.replace(/\/+$/, '').split('/');
+  const scope = (params.credential.endsWith('/') ? params.credential.replace(/\/+$/, '') : params.credential).split('/');
   if (scope.length !== 5) {
     return errors.incompleteSignature(
       `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${params.credential}'`,
@@ -192,12 +192,8 @@ function signatureParams(req: SignedRequest): SignatureParams | DynamoError {
   const trimmed = authorization.trim();
   const space = trimmed.indexOf(' ');
   const algorithm = space < 0 ? trimmed : trimmed.slice(0, space);
-  const fields = new Map<string, string>();
   // Parameters are separated by commas, optionally with spaces (ScyllaDB's issue 9568: both occur).
-  for (const part of (space < 0 ? '' : trimmed.slice(space + 1)).split(',')) {
-    const eq = part.indexOf('=');
-    if (eq > 0) fields.set(part.slice(0, eq).trim(), part.slice(eq + 1).trim());
-  }
+  const fields = authorizationFields(space < 0 ? '' : trimmed.slice(space + 1));
   const amzDate = header(req, 'x-amz-date') ?? dateHeaderAsAmzDate(header(req, 'date'));
   let message = '';
   for (const required of ['Credential', 'Signature', 'SignedHeaders']) {
@@ -215,6 +211,30 @@ function signatureParams(req: SignedRequest): SignatureParams | DynamoError {
     expires: undefined,
     presigned: false,
     query,
+  };
+}
+
+/** Credential, SignedHeaders and Signature of an Authorization header (index scans: this runs on every request). */
+function authorizationFields(rest: string): { get(name: string): string | undefined } {
+  let credential: string | undefined;
+  let signedHeaders: string | undefined;
+  let signature: string | undefined;
+  let start = 0;
+  while (start < rest.length) {
+    let end = rest.indexOf(',', start);
+    if (end < 0) end = rest.length;
+    const eq = rest.indexOf('=', start);
+    if (eq > start && eq < end) {
+      const name = rest.slice(start, eq).trim();
+      const value = rest.slice(eq + 1, end).trim();
+      if (name === 'Credential') credential = value;
+      else if (name === 'SignedHeaders') signedHeaders = value;
+      else if (name === 'Signature') signature = value;
+    }
+    start = end + 1;
+  }
+  return {
+    get: (name) => (name === 'Credential' ? credential : name === 'SignedHeaders' ? signedHeaders : name === 'Signature' ? signature : undefined),
   };
 }
 
@@ -262,10 +282,14 @@ export function buildStringToSign(amzDate: string, scope: string, canonical: str
   return `${ALGORITHM}\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
 }
 
+/** A value that canonicalisation would change: most are sent already canonical. */
+const NEEDS_FOLDING = /[\t\r\n]|  |^ | $/;
+
 /** Header values trimmed, runs of spaces folded; repeated headers joined by commas. */
 function canonicalHeaderValue(value: string | string[] | undefined): string {
   if (value === undefined) return '';
   const joined = Array.isArray(value) ? value.join(',') : value;
+  if (!NEEDS_FOLDING.test(joined)) return joined;
   return joined.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').trim();
 }
 
@@ -299,8 +323,10 @@ function uriEncode(text: string): string {
   return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
 }
 
+const NO_QUERY: [string, string][] = [];
+
 function parseQuery(query: string): [string, string][] {
-  if (query === '') return [];
+  if (query === '') return NO_QUERY;
   const out: [string, string][] = [];
   for (const part of query.split('&')) {
     if (part === '') continue;
@@ -325,6 +351,16 @@ function header(req: SignedRequest, name: string): string | undefined {
 
 /** `20260101T000000Z` → epoch ms; undefined if not that form. */
 export function parseAmzDate(text: string): number | undefined {
+  // Requests signed in the same second carry the same text.
+  if (text === lastDate.text) return lastDate.ms;
+  const ms = readAmzDate(text);
+  if (ms !== undefined) lastDate = { text, ms };
+  return ms;
+}
+
+let lastDate = { text: '', ms: 0 };
+
+function readAmzDate(text: string): number | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
   if (m === null) return undefined;
   const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
