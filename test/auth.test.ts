@@ -11,10 +11,12 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BatchGetItemCommand, BatchWriteItemCommand, CreateTableCommand, DynamoDBClient, GetItemCommand, ListTablesCommand,
-  PutItemCommand, QueryCommand, ScanCommand, TransactWriteItemsCommand, DeleteTableCommand, ExecuteStatementCommand,
+  PutItemCommand, QueryCommand, ScanCommand, TransactWriteItemsCommand, DeleteTableCommand, ExecuteStatementCommand, DescribeLimitsCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CLI, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
 import { signer } from './helpers/sigv4-signer.js';
+
+const hasBoto3 = spawnSync('python3', ['-c', 'import boto3'], { encoding: 'utf8' }).status === 0;
 
 const ACCOUNT_A = '111122223333';
 const ACCOUNT_B = '444455556666';
@@ -69,6 +71,17 @@ function identities(extra: object[] = []) {
             { Effect: 'Allow', Action: ['dynamodb:*'], Resource: [tableArn(ACCOUNT_A, 'security_*')] },
             { Effect: 'Deny', Action: ['dynamodb:DeleteItem', 'dynamodb:DeleteTable'], Resource: '*' },
             { Effect: 'Deny', NotAction: 'dynamodb:Get*', Resource: tableArn(ACCOUNT_A, 'security_scores') },
+          ],
+        }],
+      },
+      // aws:SourceIp: ListTables from loopback, DescribeLimits only from 10/8.
+      {
+        accessKeyId: 'AKIDIP', secretAccessKey: 'ip-secret', arn: `arn:aws:iam::${ACCOUNT_A}:user/ip`,
+        policies: [{
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: 'dynamodb:ListTables', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '127.0.0.0/8' } } },
+            { Effect: 'Allow', Action: 'dynamodb:DescribeLimits', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': ['10.0.0.0/8'] } } },
           ],
         }],
       },
@@ -246,6 +259,32 @@ describe('--auth', () => {
         'AccessDeniedException', /dynamodb:PartiQLSelect on resource: .*table\/security_orders because no identity-based policy/);
       await denied.send(new ExecuteStatementCommand({ Statement: `SELECT * FROM "security_orders"."byG" WHERE g = 'x'` }));
     });
+  });
+
+  test('aws:SourceIp is the client address', async () => {
+    const ip = sdk(server.url, 'AKIDIP', 'ip-secret');
+    await ip.send(new ListTablesCommand({}));
+    await expectError(ip.send(new DescribeLimitsCommand({})), 'AccessDeniedException', /dynamodb:DescribeLimits/);
+  });
+
+  test('boto3 signs with right and wrong keys', { skip: !hasBoto3 && 'python3 with boto3 is not installed' }, () => {
+    const script = `
+import sys, boto3
+from botocore.exceptions import ClientError
+def client(key, secret):
+    return boto3.client('dynamodb', endpoint_url=sys.argv[1], region_name='us-east-1', aws_access_key_id=key, aws_secret_access_key=secret)
+print(len(client('AKIDADMIN', 'admin-secret').list_tables()['TableNames']))
+for key, secret in (('AKIDADMIN', 'wrong'), ('AKIDNOBODY', 'x')):
+    try:
+        client(key, secret).list_tables()
+    except ClientError as e:
+        print(e.response['Error']['Code'])
+`;
+    const run = spawnSync('python3', ['-c', script, server.url], { encoding: 'utf8', timeout: 60000 });
+    assert.equal(run.status, 0, run.stderr);
+    const lines = run.stdout.trim().split('\n');
+    assert.ok(Number(lines[0]) >= 3);
+    assert.deepEqual(lines.slice(1), ['InvalidSignatureException', 'UnrecognizedClientException']);
   });
 
   test('a changed file applies without a restart; a broken one is refused and the old identities stay', async () => {

@@ -46,7 +46,12 @@ type Input = Record<string, unknown>;
 /** Throws DynamoDB's AccessDeniedException unless `principal` may make this request. */
 export function authorize(db: Database, principal: Principal, operation: string, input: Input, sourceIp: string | undefined): void {
   for (const check of checksOf(db, operation, input)) {
-    if (sourceIp !== undefined) check.keys.set('aws:sourceip', sourceIp);
+    if (sourceIp !== undefined) check.keys.set('aws:sourceip', sourceIp.replace(/^::ffff:/, ''));
+    // openddb serves plain HTTP (TLS is not implemented: TODO issue 13).
+    check.keys.set('aws:securetransport', 'false');
+    const now = Date.now();
+    check.keys.set('aws:currenttime', new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    check.keys.set('aws:epochtime', String(Math.floor(now / 1000)));
     const decision = evaluate(principal.policies, check, principal.variables);
     if (decision === 'allow') continue;
     const head = `User: ${principal.arn} is not authorized to perform: ${check.action} on resource: ${check.resource}`;

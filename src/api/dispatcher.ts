@@ -22,6 +22,8 @@ export interface RequestOrigin {
    * Absent: anonymous access in the server's default account.
    */
   readonly principal?: Principal;
+  /** The client's address, for `aws:SourceIp`. */
+  readonly sourceIp?: string | undefined;
 }
 
 const DYNAMODB = 'DynamoDB_20120810.';
@@ -73,7 +75,7 @@ export class Dispatcher {
       origin.region === undefined && principal === undefined
         ? this.db
         : this.db.inScope({ account: principal?.account ?? this.db.accountId, region: origin.region ?? this.db.region });
-    if (principal !== undefined) authorize(db, principal, op.name, input as Record<string, unknown>, undefined);
+    if (principal !== undefined) authorize(db, principal, op.name, input as Record<string, unknown>, origin.sourceIp);
     return op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
   }
 }

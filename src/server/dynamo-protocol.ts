@@ -55,6 +55,8 @@ export interface ProtocolRequest {
   readonly rawHeaders?: readonly string[];
   /** The body as received (possibly compressed); empty if none. */
   readonly body: Buffer;
+  /** The client's IP address (the `aws:SourceIp` of policies); absent if unknown. */
+  readonly remoteAddress?: string | undefined;
 }
 
 export interface ProtocolResponse {
@@ -230,7 +232,7 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
     const origin =
       signer === undefined
         ? { region: credentialRegion(header(headers, 'authorization'), req.url), host: header(headers, 'host') }
-        : { region: signer.region, host: header(headers, 'host'), principal: signer.credential };
+        : { region: signer.region, host: header(headers, 'host'), principal: signer.credential, sourceIp: req.remoteAddress };
     result = await ctx.dispatcher.run(operation, input, requestId, origin);
   } catch (e) {
     if (e instanceof DynamoError) return errorResponse(reply, e);

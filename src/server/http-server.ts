@@ -121,7 +121,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
   }
   write(
     res,
-    await handleRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders, body: raw }, options),
+    await handleRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders, body: raw, remoteAddress: req.socket.remoteAddress }, options),
   );
 }
 
