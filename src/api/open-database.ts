@@ -10,12 +10,31 @@ import { Database, type DatabaseOptions } from '../data/database.js';
 import type { DataPlaneHooks } from '../data/hooks.js';
 import { assertNotInTransaction } from '../txn/conflicts.js';
 import { streamRecordWrite } from '../streams/change-log.js';
+import { backfillIndex } from '../data/index-backfill.js';
 
 export const dataPlaneHooks: DataPlaneHooks = {
   assertNotHeld: assertNotInTransaction,
   streamRecordWrite,
 };
 
-export function openDatabase(engine: StorageEngine, options: Omit<DatabaseOptions, 'hooks'> = {}): Promise<Database> {
-  return Database.open(engine, { ...options, hooks: dataPlaneHooks });
+export async function openDatabase(engine: StorageEngine, options: Omit<DatabaseOptions, 'hooks'> = {}): Promise<Database> {
+  const db = await Database.open(engine, { ...options, hooks: dataPlaneHooks });
+  resumeBackfills(db);
+  return db;
+}
+
+/**
+ * A global index still CREATING when the store was last closed (the process
+ * stopped or crashed mid-backfill) is backfilled again: the backfill is
+ * idempotent, so a page written before the stop is merely written again.
+ */
+function resumeBackfills(db: Database): void {
+  for (const table of db.catalog.all()) {
+    // The backfill finds its table by name, so it runs in the table's own scope.
+    const scoped = db.inScope({ account: table.account, region: table.region });
+    for (const index of table.globalIndexes) {
+      if (index.status !== 'CREATING') continue;
+      db.runInBackground(`backfill of index ${index.id} on ${table.name}`, () => backfillIndex(scoped, table.name, index.id));
+    }
+  }
 }

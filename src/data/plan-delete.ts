@@ -6,7 +6,7 @@
  * key's values, ReturnValues, Expected, the expressions; then the table and
  * the key against its schema.
  */
-import { checkExpressionParameters } from '../expr/index.js';
+import { checkConditionalOperator, checkExpressionParameters } from '../expr/index.js';
 import type { Database } from './database.js';
 import type { Item } from '../values/types.js';
 import { allOldOrNone, checkCondition, writeCondition, type ConditionalWriteRequest, type ItemAction } from './item-action.js';
@@ -16,7 +16,8 @@ import { requireTable } from './table-lookup.js';
 export type DeleteRequest = ConditionalWriteRequest & { readonly Key: Item };
 
 export function planDelete(db: Database, input: DeleteRequest): ItemAction {
-  checkExpressionParameters(input, ['ConditionExpression'], ['Expected']);
+  checkExpressionParameters(input, ['ConditionExpression'], ['Expected', 'ConditionalOperator']);
+  checkConditionalOperator(input.ConditionalOperator, input.Expected);
   checkAttributeValues(input.Key);
   const returnOld = allOldOrNone(input.ReturnValues);
   const condition = writeCondition(input);

@@ -7,7 +7,7 @@
  * then the table, the item's key and its index key values.
  */
 import { errors } from '../errors/index.js';
-import { checkExpressionParameters } from '../expr/index.js';
+import { checkConditionalOperator, checkExpressionParameters } from '../expr/index.js';
 import type { Database } from './database.js';
 import { checkIndexKeyTypes } from '../indexes/index-entries.js';
 import { itemSize, MAX_ITEM_SIZE } from '../values/index.js';
@@ -19,7 +19,8 @@ import { requireTable } from './table-lookup.js';
 export type PutRequest = ConditionalWriteRequest & { readonly Item: Item };
 
 export function planPut(db: Database, input: PutRequest): ItemAction {
-  checkExpressionParameters(input, ['ConditionExpression'], ['Expected']);
+  checkExpressionParameters(input, ['ConditionExpression'], ['Expected', 'ConditionalOperator']);
+  checkConditionalOperator(input.ConditionalOperator, input.Expected);
   checkAttributeValues(input.Item);
   const returnOld = allOldOrNone(input.ReturnValues);
   const item = input.Item;

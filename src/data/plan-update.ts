@@ -17,6 +17,7 @@ import { errors } from '../errors/index.js';
 import {
   applyUpdate,
   attributeUpdatesToUpdate,
+  checkConditionalOperator,
   checkExpressionParameters,
   expectedToCondition,
   projectItem,
@@ -55,7 +56,12 @@ export type UpdateRequest = {
 const NO_ACTIONS: Update = { actions: [] };
 
 export function planUpdate(db: Database, input: UpdateRequest): ItemAction {
-  checkExpressionParameters(input, ['UpdateExpression', 'ConditionExpression'], ['AttributeUpdates', 'Expected']);
+  checkExpressionParameters(
+    input,
+    ['UpdateExpression', 'ConditionExpression'],
+    ['AttributeUpdates', 'Expected', 'ConditionalOperator'],
+  );
+  checkConditionalOperator(input.ConditionalOperator, input.Expected);
   checkAttributeValues(input.Key);
   const legacyUpdate = input.AttributeUpdates === undefined ? undefined : attributeUpdatesToUpdate(input.AttributeUpdates);
   const expected = input.Expected === undefined ? undefined : expectedToCondition(input.Expected, input.ConditionalOperator);

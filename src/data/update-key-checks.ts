@@ -120,7 +120,9 @@ export function checkUpdatedIndexKeys(table: TableRecord, old: Item | undefined,
     if (!(expected in value)) {
       throw errors.validation('The update expression attempted to update the secondary index key to unsupported type');
     }
-    const message = validateIndexKeyValue(name, value, expected, index.name);
+    // A multi-attribute key is held to the size limits as a whole, below.
+    const role = index.keySchema.composite !== undefined ? undefined : name === index.keySchema.hash ? 'hash' : 'range';
+    const message = validateIndexKeyValue(name, value, expected, index.name, role);
     if (message !== undefined) throw errors.validation(message);
     if (index.keySchema.composite !== undefined) (changedComposite ??= new Set()).add(index);
   }

@@ -45,6 +45,7 @@ export type { ConditionExpressionName } from './parse.js';
 export {
   attributeUpdatesToUpdate,
   attributesToGetToPaths,
+  checkConditionalOperator,
   expectedToCondition,
   filterToCondition,
   keyConditionsFromLegacy,

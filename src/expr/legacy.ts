@@ -62,10 +62,13 @@ const ARGUMENTS: Readonly<Record<string, number | readonly [number]>> = {
 
 const SCALARS: readonly AttributeType[] = ['S', 'N', 'B'];
 
-/** The value types each ComparisonOperator accepts. */
+/**
+ * The value types each ComparisonOperator accepts. EQ and NE take every
+ * type, lists, maps, BOOL and NULL included ("EQ is supported for all data
+ * types, including lists and maps", API reference, Condition; DynamoDB Local
+ * agrees), so they have no entry.
+ */
 const ACCEPTED_TYPES: Readonly<Record<string, readonly AttributeType[]>> = {
-  EQ: ['S', 'N', 'B', 'SS', 'NS', 'BS'],
-  NE: ['S', 'N', 'B', 'SS', 'NS', 'BS'],
   LE: SCALARS,
   LT: SCALARS,
   GE: SCALARS,
@@ -152,6 +155,22 @@ function comparison(name: string, operator: string, values: readonly AttributeVa
       // The request schema admits only the operators above.
       return fail(`${INVALID}Unsupported ComparisonOperator ${operator}`);
   }
+}
+
+/**
+ * ConditionalOperator joins the conditions of Expected, QueryFilter or
+ * ScanFilter, so it needs two of them: without (or with an empty) map, and
+ * with a single condition, DynamoDB refuses it (ExtendDB's tests run against
+ * DynamoDB, test_conditional_operator; DynamoDB Local has the same texts).
+ */
+export function checkConditionalOperator(
+  conditionalOperator: string | undefined,
+  conditions: Readonly<Record<string, unknown>> | undefined,
+): void {
+  if (conditionalOperator === undefined) return;
+  const count = conditions === undefined ? 0 : Object.keys(conditions).length;
+  if (count === 0) fail('ConditionalOperator cannot be used without Filter or Expected');
+  if (count === 1) fail('ConditionalOperator can only be used when Filter or Expected has two or more elements');
 }
 
 function combine(conditions: readonly Condition[], operator: ConditionalOperator | undefined): Condition | undefined {

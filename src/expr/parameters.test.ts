@@ -32,11 +32,20 @@ describe('checkExpressionParameters', () => {
     throwsValidation(
       () =>
         checkExpressionParameters(
-          { UpdateExpression: '', ConditionExpression: '', AttributeUpdates: {}, Expected: {} },
+          { UpdateExpression: '', ConditionExpression: '', AttributeUpdates: {}, Expected: { a: {} } },
           UPDATE_EXPRESSIONS,
           UPDATE_LEGACY,
         ),
       'Can not use both expression and non-expression parameters in the same request: Non-expression parameters: {AttributeUpdates, Expected} Expression parameters: {UpdateExpression, ConditionExpression}',
+    );
+  });
+
+  it('reads an empty Expected or filter map as absent (DynamoDB Local)', () => {
+    assert.doesNotThrow(() =>
+      checkExpressionParameters({ ConditionExpression: 'attribute_exists(a)', Expected: {} }, ['ConditionExpression'], ['Expected']),
+    );
+    assert.doesNotThrow(() =>
+      checkExpressionParameters({ FilterExpression: 'a = :v', QueryFilter: {} }, QUERY_EXPRESSIONS, QUERY_LEGACY),
     );
   });
 

@@ -9,6 +9,8 @@ import { errors } from '../errors/index.js';
 import { validateAttributeValue } from '../values/index.js';
 import type { AttributeValue } from '../values/types.js';
 
+const EMPTY_MEANS_ABSENT: ReadonlySet<string> = new Set(['Expected', 'QueryFilter', 'ScanFilter']);
+
 /**
  * Rejects mixing expression parameters with their legacy counterparts,
  * and placeholder maps without an expression that could use them.
@@ -26,9 +28,13 @@ export function checkExpressionParameters(
   const used = expressions.filter(present);
   if (used.length > 0) {
     // KeyConditions with a KeyConditionExpression is the one clash DynamoDB
-    // reports only when both are given.
+    // reports only when both are given; an empty Expected or filter map
+    // stands for no conditions and clashes with nothing (DynamoDB Local).
     const others = legacy.filter(
-      (name) => present(name) && !(name === 'KeyConditions' && !present('KeyConditionExpression')),
+      (name) =>
+        present(name) &&
+        !(name === 'KeyConditions' && !present('KeyConditionExpression')) &&
+        !(EMPTY_MEANS_ABSENT.has(name) && Object.keys(request[name] as object).length === 0),
     );
     if (others.length > 0) {
       throw errors.validation(

@@ -10,7 +10,14 @@ import { compositeEntryKey, entryKey } from '../catalog/key-space.js';
 import type { CompositeKey, IndexRecord, TableRecord } from '../catalog/table-record.js';
 import { keyAttributes } from '../catalog/table-record.js';
 import type { AttributeValue, Item, KeyType } from '../values/types.js';
-import { MAX_HASH_KEY_SIZE, MAX_RANGE_KEY_SIZE, keyValueSize, validateIndexKeyValue } from '../values/index.js';
+import type { KeyRole } from '../values/index.js';
+import {
+  MAX_HASH_KEY_SIZE,
+  MAX_RANGE_KEY_SIZE,
+  isIndexableKeyValue,
+  keyValueSize,
+  validateIndexKeyValue,
+} from '../values/index.js';
 import type { KvWrite } from '../storage/engine.js';
 import { bytesEqual } from '../storage/byte-order.js';
 
@@ -36,16 +43,24 @@ export function isLocal(table: TableRecord, index: IndexRecord): boolean {
 
 /**
  * The storage key of an item's entry in an index, or undefined when the item
- * lacks an index key attribute (indexes are sparse).
+ * lacks an index key attribute (indexes are sparse) or holds one the index
+ * cannot take: the wrong type, an empty string or binary, or a value over
+ * the key size limit. Writes refuse such values while the index exists
+ * ({@link checkIndexKeyTypes}), but items written before a global index was
+ * added may hold them, and DynamoDB's backfill leaves those items out.
  */
 export function indexEntryKey(table: TableRecord, index: IndexRecord, item: Item): Uint8Array | undefined {
   if (index.keySchema.composite !== undefined) return compositeIndexEntryKey(table, index, index.keySchema.composite, item);
   const hash = item[index.keySchema.hash];
-  if (hash === undefined) return undefined;
+  if (hash === undefined || !isIndexableKeyValue(hash, table.attributeDefinitions[index.keySchema.hash]!, 'hash')) {
+    return undefined;
+  }
   let range: AttributeValue | undefined;
   if (index.keySchema.range !== undefined) {
     range = item[index.keySchema.range];
-    if (range === undefined) return undefined;
+    if (range === undefined || !isIndexableKeyValue(range, table.attributeDefinitions[index.keySchema.range]!, 'range')) {
+      return undefined;
+    }
   }
   const tableHash = item[table.keySchema.hash]!;
   const tableRange = table.keySchema.range === undefined ? undefined : item[table.keySchema.range];
@@ -134,16 +149,24 @@ export function projectForIndex(table: TableRecord, index: IndexRecord, item: It
 }
 
 /**
- * Rejects an item whose index key attribute has the wrong type or is empty,
- * as DynamoDB does at write time.
+ * Rejects an item whose index key attribute has the wrong type, is empty or
+ * is over the index key size limit, as DynamoDB does at write time.
  */
 export function checkIndexKeyTypes(table: TableRecord, item: Item, indexes: readonly IndexRecord[]): void {
   for (const index of indexes) {
     const { composite } = index.keySchema;
-    const names = composite === undefined ? [index.keySchema.hash, index.keySchema.range] : keyAttributes(index.keySchema);
-    for (const name of names) {
+    // A multi-attribute key is held to the size limits as a whole, below;
+    // a single attribute by its role.
+    const named: readonly (readonly [string | undefined, KeyRole | undefined])[] =
+      composite === undefined
+        ? [
+            [index.keySchema.hash, 'hash'],
+            [index.keySchema.range, 'range'],
+          ]
+        : keyAttributes(index.keySchema).map((name) => [name, undefined] as const);
+    for (const [name, role] of named) {
       if (name === undefined) continue;
-      const message = validateIndexKeyValue(name, item[name], table.attributeDefinitions[name]!, index.name);
+      const message = validateIndexKeyValue(name, item[name], table.attributeDefinitions[name]!, index.name, role);
       if (message !== undefined) throw errors.validation(message);
     }
     if (composite !== undefined) {

@@ -6,17 +6,22 @@
  * table's schema (missing, wrong type, wrong attributes) is the action's
  * own fault and cancels the transaction (conformance suite,
  * transactGetItems "missing key attribute"; dynoxide's captures for
- * TransactWriteItems); malformed expressions, empty key values, oversized
- * Put items and unknown tables fail the request outright.
+ * TransactWriteItems); so does a key value over DynamoDB's key size
+ * limits, of the table's key or of an index key (ExtendDB's captures of
+ * DynamoDB, ExtendDB/extenddb#211). Malformed expressions, empty key
+ * values, oversized Put items and unknown tables fail the request outright.
  */
 import { isDynamoError } from '../errors/index.js';
-import { KEY_SCHEMA_MISMATCH_MESSAGE } from '../values/index.js';
+import { HASH_KEY_TOO_LARGE_MESSAGE, KEY_SCHEMA_MISMATCH_MESSAGE, RANGE_KEY_TOO_LARGE_MESSAGE } from '../values/index.js';
 
 const PER_ACTION = [
   KEY_SCHEMA_MISMATCH_MESSAGE,
+  HASH_KEY_TOO_LARGE_MESSAGE,
+  RANGE_KEY_TOO_LARGE_MESSAGE,
   'One or more parameter values were invalid: Missing the key ',
   'One or more parameter values were invalid: Type mismatch for key ',
   'One or more parameter values were invalid: Type mismatch for Index Key ',
+  'One or more parameter values were invalid: Size limit exceeded for Index Key ',
 ];
 
 export function isPerActionValidation(error: unknown): boolean {

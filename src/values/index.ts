@@ -49,6 +49,7 @@ export {
   HASH_KEY_TOO_LARGE_MESSAGE,
   KEY_SCHEMA_MISMATCH_MESSAGE,
   RANGE_KEY_TOO_LARGE_MESSAGE,
+  isIndexableKeyValue,
   validateIndexKeyValue,
   validateKeyValue,
 } from './key-attribute.js';

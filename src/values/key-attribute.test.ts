@@ -5,6 +5,7 @@ import {
   HASH_KEY_TOO_LARGE_MESSAGE,
   KEY_SCHEMA_MISMATCH_MESSAGE,
   RANGE_KEY_TOO_LARGE_MESSAGE,
+  isIndexableKeyValue,
   validateIndexKeyValue,
   validateKeyValue,
 } from './key-attribute.js';
@@ -68,5 +69,34 @@ describe('validateIndexKeyValue', () => {
       validateIndexKeyValue('g', { S: '' }, 'S', 'byG'),
       'One or more parameter values are not valid. A value specified for a secondary index key is not supported. The AttributeValue for a key attribute cannot contain an empty string value. IndexName: byG, IndexKey: g',
     );
+  });
+
+  it('checks the index key size limits when told the key role, counting UTF-8 and raw bytes', () => {
+    assert.equal(validateIndexKeyValue('g', { S: 'x'.repeat(2048) }, 'S', 'byG', 'hash'), undefined);
+    assert.equal(
+      validateIndexKeyValue('g', { S: 'x'.repeat(2049) }, 'S', 'byG', 'hash'),
+      'One or more parameter values were invalid: Size limit exceeded for Index Key g Actual Size: 2049 bytes Max Size: 2048 bytes IndexName: byG',
+    );
+    assert.equal(
+      validateIndexKeyValue('r', { S: 'é'.repeat(513) }, 'S', 'byG', 'range'),
+      'One or more parameter values were invalid: Size limit exceeded for Index Key r Actual Size: 1026 bytes Max Size: 1024 bytes IndexName: byG',
+    );
+    // 1025 raw bytes, as base64.
+    assert.match(validateIndexKeyValue('r', { B: Buffer.alloc(1025).toString('base64') }, 'B', 'byG', 'range') ?? '', /Actual Size: 1025 bytes/);
+    assert.equal(validateIndexKeyValue('g', { S: 'x'.repeat(2049) }, 'S', 'byG'), undefined, 'no role, no size check');
+  });
+});
+
+describe('isIndexableKeyValue', () => {
+  it('takes values of the defined type, not empty, within the limit', () => {
+    assert.equal(isIndexableKeyValue({ S: 'x' }, 'S', 'hash'), true);
+    assert.equal(isIndexableKeyValue({ N: '7' }, 'S', 'hash'), false);
+    assert.equal(isIndexableKeyValue({ S: '' }, 'S', 'range'), false);
+    assert.equal(isIndexableKeyValue({ B: '' }, 'B', 'hash'), false);
+    assert.equal(isIndexableKeyValue({ S: 'x'.repeat(2048) }, 'S', 'hash'), true);
+    assert.equal(isIndexableKeyValue({ S: 'x'.repeat(2049) }, 'S', 'hash'), false);
+    assert.equal(isIndexableKeyValue({ S: 'x'.repeat(1024) }, 'S', 'range'), true);
+    assert.equal(isIndexableKeyValue({ S: 'x'.repeat(1025) }, 'S', 'range'), false);
+    assert.equal(isIndexableKeyValue({ N: '-1.5E+100' }, 'N', 'range'), true);
   });
 });

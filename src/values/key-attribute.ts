@@ -76,13 +76,19 @@ export function validateKeyValue(
 /**
  * Checks an item's value for a secondary index key attribute. An absent
  * attribute is fine (the item is just not in the index); a present one must
- * have the type the table defines and must not be empty.
+ * have the type the table defines, must not be empty, and must fit the
+ * index key limits (2048 bytes for a partition key, 1024 for a sort key).
+ * The size message is DynamoDB's as users recorded it ("Size limit exceeded
+ * for Index Key componentId Actual Size: 2175 bytes Max Size: 2048 bytes
+ * IndexName: work-sets-index", wellcomecollection/platform#2285; dynalite
+ * issue 35). Without `role` the size is not checked.
  */
 export function validateIndexKeyValue(
   name: string,
   value: AttributeValue | undefined,
   expectedType: KeyType,
   indexName: string,
+  role?: KeyRole,
 ): string | undefined {
   if (value === undefined) return undefined;
   if (!(expectedType in value)) {
@@ -98,5 +104,26 @@ export function validateIndexKeyValue(
       `value. IndexName: ${indexName}, IndexKey: ${name}`
     );
   }
+  if (role !== undefined) {
+    const size = keyValueSize(value);
+    const max = role === 'hash' ? MAX_HASH_KEY_SIZE : MAX_RANGE_KEY_SIZE;
+    if (size > max) {
+      return (
+        `One or more parameter values were invalid: Size limit exceeded for Index Key ${name} ` +
+        `Actual Size: ${size} bytes Max Size: ${max} bytes IndexName: ${indexName}`
+      );
+    }
+  }
   return undefined;
+}
+
+/**
+ * True when a present index key value can be indexed: the defined type, not
+ * empty, within the key size limit. An item whose value cannot is left out
+ * of the index (DynamoDB's "index key violation": such items stay in the
+ * table but get no index entry, developer guide GSI.OnlineOps.ViolationDetection).
+ */
+export function isIndexableKeyValue(value: AttributeValue, expectedType: KeyType, role: KeyRole): boolean {
+  if (!(expectedType in value) || isEmptyKeyValue(value, expectedType)) return false;
+  return keyValueSize(value) <= (role === 'hash' ? MAX_HASH_KEY_SIZE : MAX_RANGE_KEY_SIZE);
 }

@@ -11,6 +11,7 @@ import type { Condition, KeyCondition, KeyValue, LegacyCondition } from '../../e
 import {
   ExpressionContext,
   attributesToGetToPaths,
+  checkConditionalOperator,
   checkExpressionParameters,
   checkPlaceholderMaps,
   conditionPaths,
@@ -101,6 +102,7 @@ export const query = defineOperation<QueryInput>({
       ['ProjectionExpression', 'FilterExpression', 'KeyConditionExpression'],
       ['AttributesToGet', 'QueryFilter', 'ConditionalOperator', 'KeyConditions'],
     );
+    checkConditionalOperator(input.ConditionalOperator, input.QueryFilter);
     let filter: Condition | undefined =
       input.QueryFilter === undefined ? undefined : filterToCondition(input.QueryFilter, input.ConditionalOperator);
     let projection: RequestedProjection | undefined =

@@ -11,6 +11,7 @@ import type { Condition, LegacyCondition } from '../../expr/index.js';
 import {
   ExpressionContext,
   attributesToGetToPaths,
+  checkConditionalOperator,
   checkExpressionParameters,
   checkPlaceholderMaps,
   conditionPaths,
@@ -83,6 +84,7 @@ export const scan = defineOperation<ScanInput>({
       ['ProjectionExpression', 'FilterExpression'],
       ['AttributesToGet', 'ScanFilter', 'ConditionalOperator'],
     );
+    checkConditionalOperator(input.ConditionalOperator, input.ScanFilter);
     let projection: RequestedProjection | undefined =
       input.AttributesToGet === undefined
         ? undefined

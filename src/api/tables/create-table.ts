@@ -239,7 +239,13 @@ export const createTable = defineOperation<CreateTableInput>({
     if (!(await db.catalog.create(record, streamCatalogWrites(undefined, record, now)))) {
       throw errors.resourceInUse(`Table already exists: ${input.TableName}`);
     }
-    const description = describeTable(db, { ...record, status: 'CREATING' });
+    // The answer shows the table and its global indexes CREATING together, as
+    // DynamoDB's does; both are ACTIVE by the next call.
+    const description = describeTable(db, {
+      ...record,
+      status: 'CREATING',
+      globalIndexes: record.globalIndexes.map((g) => ({ ...g, status: 'CREATING' as const })),
+    });
     return { TableDescription: description };
   },
 });

@@ -28,8 +28,26 @@ export const deleteTable = defineOperation<{ TableName: string }>({
       // hours (DeleteTable API reference; streams/stream-catalog).
       if (await db.catalog.drop(table, streamCatalogWrites(table, undefined, db.clock.now()))) {
         db.eraseDroppedTables();
-        return { TableDescription: describeTable(db, { ...table, status: 'DELETING' }, stats) };
+        return { TableDescription: deletingDescription(describeTable(db, { ...table, status: 'DELETING' }, stats)) };
       }
     }
   },
 });
+
+/**
+ * DeleteTable's TableDescription leaves out the schema: no KeySchema,
+ * AttributeDefinitions, CreationDateTime or index lists (scylla's
+ * test_delete_table_description and _with_si, run against DynamoDB;
+ * dynalite issue 60 shows the same answer).
+ */
+function deletingDescription(description: Record<string, unknown>): Record<string, unknown> {
+  const {
+    KeySchema: _k,
+    AttributeDefinitions: _a,
+    CreationDateTime: _c,
+    LocalSecondaryIndexes: _l,
+    GlobalSecondaryIndexes: _g,
+    ...rest
+  } = description;
+  return rest;
+}

@@ -38,6 +38,19 @@ function projection(index: IndexRecord): Record<string, unknown> {
   return p;
 }
 
+/**
+ * While a global index added by UpdateTable is being set up (CREATING, not
+ * yet backfilling), DynamoDB reports the table as UPDATING; once the
+ * backfill starts the table is ACTIVE again while the index stays CREATING
+ * (ack-api-quirks DDB-TABLE-148, observed on AWS).
+ */
+function tableStatus(table: TableRecord): string {
+  if (table.status === 'ACTIVE' && table.globalIndexes.some((g) => g.status === 'CREATING' && g.backfilling === false)) {
+    return 'UPDATING';
+  }
+  return table.status;
+}
+
 export function describeTable(db: Database, table: TableRecord, stats?: TableStats): Record<string, unknown> {
   const arn = db.tableArn(table.name);
   const indexStats = (id: number) => stats?.indexes.get(id) ?? { itemCount: 0, sizeBytes: 0 };
@@ -48,7 +61,7 @@ export function describeTable(db: Database, table: TableRecord, stats?: TableSta
     })),
     TableName: table.name,
     KeySchema: keySchemaElements(table.keySchema),
-    TableStatus: table.status,
+    TableStatus: tableStatus(table),
     CreationDateTime: seconds(table.createdAt),
     ProvisionedThroughput: throughputDescription(table.throughput),
     TableSizeBytes: stats?.sizeBytes ?? 0,

@@ -6,8 +6,8 @@
  */
 import { errors } from '../../errors/index.js';
 import { bool, list, str, struct, tableNameOrArn } from '../../validate/index.js';
-import type { IndexRecord, TableRecord, Throughput } from '../../catalog/table-record.js';
-import { keyAttributes } from '../../catalog/table-record.js';
+import type { IndexRecord, KeySchema, TableRecord, Throughput } from '../../catalog/table-record.js';
+import { hashAttributes, keyAttributes, rangeAttributes } from '../../catalog/table-record.js';
 import type { Database } from '../../data/database.js';
 import type { KeyType } from '../../values/types.js';
 import { defineOperation } from '../operation.js';
@@ -89,25 +89,12 @@ export const updateTable = defineOperation<UpdateTableInput>({
     },
   },
   async run({ db }, input) {
-    if (
-      input.ProvisionedThroughput === undefined &&
-      input.BillingMode === undefined &&
-      input.GlobalSecondaryIndexUpdates === undefined &&
-      input.StreamSpecification === undefined &&
-      input.SSESpecification === undefined &&
-      input.TableClass === undefined &&
-      input.DeletionProtectionEnabled === undefined &&
-      input.ReplicaUpdates === undefined &&
-      input.OnDemandThroughput === undefined &&
-      input.WarmThroughput === undefined
-    ) {
-      throw errors.validation(
-        'At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates or SSESpecification or ReplicaUpdates is required',
-      );
-    }
+    checkSomethingToUpdate(input);
+    checkIndexUpdateShapes(input);
     if (input.ReplicaUpdates !== undefined) throw errors.notImplemented('UpdateTable ReplicaUpdates (global tables)');
     for (;;) {
       const table = requireTableForControl(db, input.TableName);
+      checkOnlineIndexLimit(table, input);
       const planned = plan(db, table, input);
       let next = planned.next;
       if (next.stream.enabled && next.stream.label !== undefined && !table.stream.enabled) {
@@ -117,16 +104,137 @@ export const updateTable = defineOperation<UpdateTableInput>({
       // Stream catalog entries opened or closed commit with the table change (streams/stream-catalog).
       if (await db.catalog.replace(table, next, streamCatalogWrites(table, next, db.clock.now()))) {
         for (const index of planned.newIndexes) startBackfill(db, next.name, index.id);
-        return { TableDescription: describeTable(db, next, await tableStats(db, next)) };
+        const stats = await tableStats(db, next);
+        return { TableDescription: describeTable(db, withDeletedIndexes(next, planned.deletedIndexes), stats) };
       }
     }
   },
 });
 
-function plan(db: Database, table: TableRecord, input: UpdateTableInput): { next: TableRecord; newIndexes: IndexRecord[] } {
+/**
+ * DynamoDB's answer to a request that changes nothing. The list of members
+ * is the one DynamoDB names today (recorded 2026-10, ack-api-quirks
+ * DDB-TABLE-015; dynalite's tests recorded the older, shorter list). An
+ * empty GlobalSecondaryIndexUpdates counts as absent here.
+ */
+const NOTHING_TO_UPDATE =
+  'At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, ' +
+  'SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, ' +
+  'DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required';
+
+function checkSomethingToUpdate(input: UpdateTableInput): void {
+  const indexUpdates = input.GlobalSecondaryIndexUpdates !== undefined && input.GlobalSecondaryIndexUpdates.length > 0;
+  const other =
+    input.ProvisionedThroughput !== undefined ||
+    input.BillingMode !== undefined ||
+    input.StreamSpecification !== undefined ||
+    input.SSESpecification !== undefined ||
+    input.TableClass !== undefined ||
+    input.DeletionProtectionEnabled !== undefined ||
+    input.ReplicaUpdates !== undefined ||
+    input.OnDemandThroughput !== undefined ||
+    input.WarmThroughput !== undefined;
+  if (!indexUpdates && !other) throw errors.validation(NOTHING_TO_UPDATE);
+  // With another change the empty list is refused rather than ignored (DDB-TABLE-359).
+  if (input.GlobalSecondaryIndexUpdates?.length === 0) {
+    throw errors.validation(`${INVALID}List of GlobalSecondaryIndexUpdates is empty`);
+  }
+}
+
+/**
+ * Each GlobalSecondaryIndexUpdate holds exactly one action, and no index is
+ * named by two of them. Checked before the table is looked up, as DynamoDB
+ * does (dynalite's tests use a table that does not exist).
+ */
+function checkIndexUpdateShapes(input: UpdateTableInput): void {
+  const names = new Set<string>();
+  for (const update of input.GlobalSecondaryIndexUpdates ?? []) {
+    // A null entry (which the request schema lets through) holds no action either.
+    const actions = update == null ? [] : [update.Update, update.Create, update.Delete].filter((a) => a != null);
+    if (actions.length === 0) {
+      throw errors.validation(
+        `${INVALID}One of GlobalSecondaryIndexUpdate.Update, GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Delete must not be null`,
+      );
+    }
+    if (actions.length > 1) {
+      throw errors.validation(`${INVALID}Only one global secondary index action is allowed per GlobalSecondaryIndexUpdate object`);
+    }
+    const name = actions[0]!.IndexName;
+    if (names.has(name)) {
+      throw errors.validation(
+        `${INVALID}Only one global secondary index update per index is allowed simultaneously. Index: ${name}`,
+      );
+    }
+    names.add(name);
+  }
+}
+
+/**
+ * One index may be created or deleted at a time: two Create/Delete actions
+ * in one request, or one while another index is still being created, are
+ * LimitExceededException (dynalite's tests; scylla's test_gsi_updatetable;
+ * ack-api-quirks DDB-TABLE-159). Update actions are not limited.
+ */
+function checkOnlineIndexLimit(table: TableRecord, input: UpdateTableInput): void {
+  const changes = (input.GlobalSecondaryIndexUpdates ?? []).filter((u) => u.Create !== undefined || u.Delete !== undefined);
+  if (changes.length === 0) return;
+  const named = new Set(changes.map((u) => (u.Create ?? u.Delete)!.IndexName));
+  const busy = table.globalIndexes.some((g) => (g.status === 'CREATING' || g.status === 'DELETING') && !named.has(g.name));
+  if (changes.length > 1 || busy) {
+    throw errors.limitExceeded('Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table');
+  }
+}
+
+/** The answer to a request that deleted an index lists it as DELETING, with the table UPDATING. */
+function withDeletedIndexes(next: TableRecord, deleted: readonly IndexRecord[]): TableRecord {
+  if (deleted.length === 0) return next;
+  return {
+    ...next,
+    status: 'UPDATING',
+    globalIndexes: [...next.globalIndexes, ...deleted.map((g) => ({ ...g, status: 'DELETING' as const }))],
+  };
+}
+
+/** "Schema:[SchemaElement: key{xyz:S:HASH}]", DynamoDB's rendering of a key schema in its redefinition error. */
+function renderSchema(keys: KeySchema, types: Readonly<Record<string, KeyType>>): string {
+  const elements = [
+    ...hashAttributes(keys).map((name) => `SchemaElement: key{${name}:${types[name]}:HASH}`),
+    ...rangeAttributes(keys).map((name) => `SchemaElement: key{${name}:${types[name]}:RANGE}`),
+  ];
+  return `Schema:[${elements.join(', ')}]`;
+}
+
+/**
+ * A new index may not give an attribute another type than the table key or
+ * an existing index gives it: DynamoDB refuses with "Attributes cannot be
+ * redefined" (message recorded in scylla's test_gsi_updatetable,
+ * test_gsi_key_type_conflict_on_update). A conflicting definition of an
+ * attribute the new index does not use is ignored and the existing type
+ * kept (paritysuite/dynamodb-conformance#78, observed on AWS).
+ */
+function checkNoRedefinition(table: TableRecord, keys: KeySchema, requested: Readonly<Record<string, KeyType>>): void {
+  for (const name of keyAttributes(keys)) {
+    const existing = table.attributeDefinitions[name];
+    if (existing === undefined || existing === requested[name]) continue;
+    const owner = [{ keySchema: table.keySchema }, ...table.localIndexes, ...table.globalIndexes].find((s) =>
+      keyAttributes(s.keySchema).includes(name),
+    )!;
+    throw errors.validation(
+      `${INVALID}Attributes cannot be redefined. Please check that your attribute has the same type as previously defined. ` +
+        `Existing schema: ${renderSchema(owner.keySchema, table.attributeDefinitions)} New schema: ${renderSchema(keys, requested)}`,
+    );
+  }
+}
+
+function plan(
+  db: Database,
+  table: TableRecord,
+  input: UpdateTableInput,
+): { next: TableRecord; newIndexes: IndexRecord[]; deletedIndexes: IndexRecord[] } {
   const now = db.clock.now();
   let next: TableRecord = table;
   const newIndexes: IndexRecord[] = [];
+  const deletedIndexes: IndexRecord[] = [];
 
   const billingMode = input.BillingMode ?? table.billingMode;
   if (input.BillingMode === 'PAY_PER_REQUEST') {
@@ -192,31 +300,29 @@ function plan(db: Database, table: TableRecord, input: UpdateTableInput): { next
   }
 
   if (input.GlobalSecondaryIndexUpdates !== undefined) {
-    const definitions: Record<string, KeyType> = { ...table.attributeDefinitions };
-    for (const d of input.AttributeDefinitions ?? []) {
-      const existing = definitions[d.AttributeName];
-      if (existing !== undefined && existing !== d.AttributeType) {
-        throw errors.validation(
-          `${INVALID}Cannot change the type of attribute ${d.AttributeName} from ${existing} to ${d.AttributeType}`,
-        );
-      }
-      definitions[d.AttributeName] = d.AttributeType;
-    }
+    // The request's definitions add attributes; an attribute already defined keeps its type.
+    const requested: Record<string, KeyType> = {};
+    for (const d of input.AttributeDefinitions ?? []) requested[d.AttributeName] = d.AttributeType;
+    const definitions: Record<string, KeyType> = { ...requested, ...table.attributeDefinitions };
     let globalIndexes = [...next.globalIndexes];
     let nextIndexId = table.nextIndexId;
     for (const update of input.GlobalSecondaryIndexUpdates) {
-      const actions = [update.Create, update.Update, update.Delete].filter((a) => a !== undefined);
-      if (actions.length !== 1) {
-        throw errors.validation(
-          `${INVALID}One of GlobalSecondaryIndexUpdate.Create, GlobalSecondaryIndexUpdate.Update or GlobalSecondaryIndexUpdate.Delete must be specified`,
-        );
-      }
       if (update.Create !== undefined) {
         const create = update.Create;
         if (input.AttributeDefinitions === undefined) {
           throw errors.validation(`${INVALID}AttributeDefinitions must be specified when creating a GlobalSecondaryIndex`);
         }
         const keys = checkKeySchema(create.KeySchema, Object.keys(definitions), true);
+        // The new index's key attributes must be in this request's definitions,
+        // even when the table already defines them (dynoxide#144, observed on AWS).
+        const undefinedHere = keyAttributes(keys).filter((name) => requested[name] === undefined);
+        if (undefinedHere.length > 0) {
+          throw errors.validation(
+            `${INVALID}Some index key attributes are not defined in AttributeDefinitions. ` +
+              `Keys: [${create.KeySchema.map((e) => e.AttributeName).join(', ')}], AttributeDefinitions: [${Object.keys(requested).join(', ')}]`,
+          );
+        }
+        checkNoRedefinition(table, keys, requested);
         const proj = checkProjection(create.Projection, keys, table.keySchema);
         if (
           globalIndexes.some((g) => g.name === create.IndexName) ||
@@ -238,10 +344,12 @@ function plan(db: Database, table: TableRecord, input: UpdateTableInput): { next
         newIndexes.push(index);
       } else if (update.Delete !== undefined) {
         const name = update.Delete.IndexName;
-        if (!globalIndexes.some((g) => g.name === name)) {
+        const deleted = globalIndexes.find((g) => g.name === name);
+        if (deleted === undefined) {
           throw errors.resourceNotFound(`Requested resource not found: Index: ${name} not found`);
         }
-        globalIndexes = globalIndexes.filter((g) => g.name !== name);
+        deletedIndexes.push(deleted);
+        globalIndexes = globalIndexes.filter((g) => g !== deleted);
       } else if (update.Update !== undefined) {
         const u = update.Update;
         const index = globalIndexes.find((g) => g.name === u.IndexName);
@@ -272,7 +380,7 @@ function plan(db: Database, table: TableRecord, input: UpdateTableInput): { next
     const attributeDefinitions = Object.fromEntries(Object.entries(definitions).filter(([name]) => used.has(name)));
     next = { ...next, globalIndexes, attributeDefinitions, nextIndexId };
   }
-  return { next, newIndexes };
+  return { next, newIndexes, deletedIndexes };
 }
 
 function changeThroughput(current: Throughput, requested: ThroughputInput, now: number): Throughput {

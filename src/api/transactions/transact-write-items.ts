@@ -129,9 +129,11 @@ export const transactWriteItems = defineOperation<TransactWriteItemsInput>({
     }
     checkDistinctItems(actions);
     if (bytes > MAX_TRANSACTION_BYTES) {
-      throw errors.validation(
-        'Collection size of items exceeded, which can also be caused by the aggregate size of the items in the transaction exceeding the 4MB limit',
-      );
+      // DynamoDB's text, repeated as it answers it (a capture of its reply
+      // kept in a client's tests); DynamoDB Local says it once, with the
+      // same size: the sum of the items' sizes.
+      const said = `Transaction payload size cannot exceed 4MB. Payload Size: ${bytes}`;
+      throw errors.validation(`Transaction payload size cannot exceed 4MB. Payload Size: : ${said}`);
     }
     if (keyFailures.some((reason) => reason !== undefined)) {
       throw transactionCanceled(keyFailures.map((reason) => reason ?? NO_REASON));
