@@ -11,7 +11,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   BatchGetItemCommand, BatchWriteItemCommand, CreateTableCommand, DynamoDBClient, GetItemCommand, ListTablesCommand,
-  PutItemCommand, QueryCommand, ScanCommand, TransactWriteItemsCommand, DeleteTableCommand, ExecuteStatementCommand, DescribeLimitsCommand,
+  PutItemCommand, QueryCommand, ScanCommand, TransactWriteItemsCommand, DeleteTableCommand, ExecuteStatementCommand, DescribeLimitsCommand, TagResourceCommand, UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CLI, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
 import { signer } from './helpers/sigv4-signer.js';
@@ -71,6 +71,17 @@ function identities(extra: object[] = []) {
             { Effect: 'Allow', Action: ['dynamodb:*'], Resource: [tableArn(ACCOUNT_A, 'security_*')] },
             { Effect: 'Deny', Action: ['dynamodb:DeleteItem', 'dynamodb:DeleteTable'], Resource: '*' },
             { Effect: 'Deny', NotAction: 'dynamodb:Get*', Resource: tableArn(ACCOUNT_A, 'security_scores') },
+          ],
+        }],
+      },
+      // Tags: item reads on tables tagged with the principal's team; updates of two attributes only.
+      {
+        accessKeyId: 'AKIDTEAM', secretAccessKey: 'team-secret', arn: `arn:aws:iam::${ACCOUNT_A}:user/teamer`, tags: { team: 'blue' },
+        policies: [{
+          Version: '2012-10-17',
+          Statement: [
+            { Effect: 'Allow', Action: 'dynamodb:GetItem', Resource: '*', Condition: { StringEquals: { 'aws:ResourceTag/team': '${aws:PrincipalTag/team}' } } },
+            { Effect: 'Allow', Action: 'dynamodb:UpdateItem', Resource: '*', Condition: { 'ForAllValues:StringEquals': { 'dynamodb:Attributes': ['status', 'note'] } } },
           ],
         }],
       },
@@ -259,6 +270,18 @@ describe('--auth', () => {
         'AccessDeniedException', /dynamodb:PartiQLSelect on resource: .*table\/security_orders because no identity-based policy/);
       await denied.send(new ExecuteStatementCommand({ Statement: `SELECT * FROM "security_orders"."byG" WHERE g = 'x'` }));
     });
+  });
+
+  test('aws:ResourceTag / aws:PrincipalTag, and dynamodb:Attributes of an UpdateItem', async () => {
+    const team = sdk(server.url, 'AKIDTEAM', 'team-secret');
+    const k = { pk: { S: 'o1' }, sk: { S: 'a' } };
+    await expectError(team.send(new GetItemCommand({ TableName: 'security_other', Key: k })), 'AccessDeniedException');
+    await admin.send(new TagResourceCommand({ ResourceArn: tableArn(ACCOUNT_A, 'security_other'), Tags: [{ Key: 'team', Value: 'blue' }] }));
+    await team.send(new GetItemCommand({ TableName: 'security_other', Key: k }));
+    await expectError(team.send(new GetItemCommand({ TableName: 'security_orders', Key: k })), 'AccessDeniedException');
+    await team.send(new UpdateItemCommand({ TableName: 'security_orders', Key: k, UpdateExpression: 'SET #s = :s, note = :n', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': { S: 'ok' }, ':n': { S: 'x' } } }));
+    await expectError(team.send(new UpdateItemCommand({ TableName: 'security_orders', Key: k, UpdateExpression: 'SET price = :p', ExpressionAttributeValues: { ':p': { N: '1' } } })),
+      'AccessDeniedException', /dynamodb:UpdateItem/);
   });
 
   test('aws:SourceIp is the client address', async () => {

@@ -26,6 +26,7 @@ import type { Database } from '../data/database.js';
 import { parseTableArn } from '../data/table-lookup.js';
 import { parseStatement } from '../partiql/parser.js';
 import type { KeySchema } from '../catalog/table-record.js';
+import { parseUpdate } from '../expr/index.js';
 
 /** Who signed a request, as the dispatcher needs it. */
 export interface Principal {
@@ -46,6 +47,7 @@ type Input = Record<string, unknown>;
 /** Throws DynamoDB's AccessDeniedException unless `principal` may make this request. */
 export function authorize(db: Database, principal: Principal, operation: string, input: Input, sourceIp: string | undefined): void {
   for (const check of checksOf(db, operation, input)) {
+    addResourceTags(db, check);
     if (sourceIp !== undefined) check.keys.set('aws:sourceip', sourceIp.replace(/^::ffff:/, ''));
     // openddb serves plain HTTP (TLS is not implemented: TODO issue 13).
     check.keys.set('aws:securetransport', 'false');
@@ -60,6 +62,21 @@ export function authorize(db: Database, principal: Principal, operation: string,
         ? `${head} with an explicit deny in an identity-based policy`
         : `${head} because no identity-based policy allows the ${check.action} action`,
     );
+  }
+}
+
+/**
+ * `aws:ResourceTag/<key>` (and the older `dynamodb:ResourceTag/<key>`) for
+ * a check on one of the request's own tables, or its indexes or streams.
+ */
+function addResourceTags(db: Database, check: Check): void {
+  const arn = parseTableArn(check.resource);
+  if (arn === undefined || arn.account !== db.accountId || arn.region !== db.region) return;
+  const tags = db.catalog.get(arn.table)?.tags;
+  if (tags === undefined) return;
+  for (const [key, value] of Object.entries(tags)) {
+    check.keys.set(`aws:resourcetag/${key.toLowerCase()}`, value);
+    check.keys.set(`dynamodb:resourcetag/${key.toLowerCase()}`, value);
   }
 }
 
@@ -98,7 +115,7 @@ function checksOf(db: Database, operation: string, input: Input): Check[] {
       const schema = keySchemaOf(input.TableName);
       const item = (operation === 'PutItem' ? input.Item : input.Key) as Input | undefined;
       if (schema && item) keys.set('dynamodb:leadingkeys', leading([item], schema));
-      const attributes = operation === 'PutItem' ? Object.keys(item ?? {}) : projected(input);
+      const attributes = operation === 'PutItem' ? Object.keys(item ?? {}) : operation === 'UpdateItem' ? updated(input) : projected(input);
       if (attributes !== undefined) keys.set('dynamodb:attributes', attributes);
       return [{ action, resource: tableArn(input.TableName), keys }];
     }
@@ -252,6 +269,26 @@ function projected(input: Input): string[] | undefined {
   for (const path of input.ProjectionExpression.split(',')) {
     const first = path.trim().split(/[.[]/)[0]!.trim();
     const name = first.startsWith('#') ? names[first] : first;
+    if (name !== undefined && !out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+/** The top-level attributes an UpdateItem changes (AttributeUpdates or the update expression's targets). */
+function updated(input: Input): string[] | undefined {
+  if (typeof input.AttributeUpdates === 'object' && input.AttributeUpdates !== null) return Object.keys(input.AttributeUpdates);
+  if (typeof input.UpdateExpression !== 'string') return undefined;
+  let update;
+  try {
+    update = parseUpdate(input.UpdateExpression);
+  } catch {
+    return undefined; // the operation answers the syntax error
+  }
+  const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
+  const out: string[] = [];
+  for (const action of update.actions) {
+    const first = action.path.elements[0];
+    const name = first?.kind === 'name' ? first.name : first?.kind === 'nameRef' ? names[first.ref] : undefined;
     if (name !== undefined && !out.includes(name)) out.push(name);
   }
   return out;

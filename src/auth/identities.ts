@@ -12,8 +12,9 @@
  * ```
  *
  * openddb also reads, per identity: `userId` (the `aws:userid` policy
- * variable; default: the user name from the ARN) and `sessionTokenExpires`
- * (ISO 8601; after it, requests get ExpiredTokenException). The account is
+ * variable; default: the user name from the ARN), `sessionTokenExpires`
+ * (ISO 8601; after it, requests get ExpiredTokenException) and `tags`
+ * (`aws:PrincipalTag/<key>`). The account is
  * the one in `arn`: it scopes the identity's tables. Pure: the text comes in.
  */
 import { SigningKeyCache, type Credential } from './sigv4.js';
@@ -80,6 +81,12 @@ export function parseAuthConfig(text: string): AuthConfig {
       ['aws:principalarn', arn],
       ['aws:principalaccount', account],
     ]);
+    const tags = r.tags ?? {};
+    if (typeof tags !== 'object' || tags === null || Array.isArray(tags)) throw new PolicyError(`${where}.tags: must map tag keys to string values`);
+    for (const [key, value] of Object.entries(tags)) {
+      if (typeof value !== 'string') throw new PolicyError(`${where}.tags.${key}: must be a string`);
+      variables.set(`aws:principaltag/${key.toLowerCase()}`, value);
+    }
     identities.set(accessKeyId, {
       accessKeyId,
       secretAccessKey,
