@@ -7,7 +7,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as https from 'node:https';
+import * as net from 'node:net';
+import { NodeHttpHandler } from '@smithy/node-http-handler';
 import { join } from 'node:path';
 import {
   BatchGetItemCommand, BatchWriteItemCommand, CreateTableCommand, DynamoDBClient, GetItemCommand, ListTablesCommand,
@@ -358,6 +361,79 @@ describe('anonymous access beyond loopback', () => {
       assert.match(run.stderr, /identities\[0\]\.arn: must be an IAM or STS ARN with a 12-digit account/);
     } finally {
       dir.remove();
+    }
+  });
+});
+
+describe('TLS and connection limits', () => {
+  let dir: { path: string; remove(): void };
+  let cert: Buffer;
+  let args: string[];
+
+  before(() => {
+    dir = tempDir('openddb-tls-');
+    const certFile = join(dir.path, 'cert.pem');
+    const keyFile = join(dir.path, 'key.pem');
+    const made = spawnSync('openssl', [
+      'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '1', '-subj', '/CN=127.0.0.1',
+      '-addext', 'subjectAltName=IP:127.0.0.1', '-keyout', keyFile, '-out', certFile,
+    ], { encoding: 'utf8' });
+    assert.equal(made.status, 0, made.stderr);
+    cert = readFileSync(certFile);
+    const authFile = join(dir.path, 'auth.json');
+    writeFileSync(authFile, JSON.stringify({
+      identities: [{
+        accessKeyId: 'AKIDTLS', secretAccessKey: 'tls-secret', arn: 'arn:aws:iam::111122223333:user/tls',
+        policies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*', Condition: { Bool: { 'aws:SecureTransport': 'true' } } }] }],
+      }],
+    }));
+    args = ['--auth', authFile, '--tls-cert', certFile, '--tls-key', keyFile];
+  });
+  after(() => dir.remove());
+
+  for (const front of ['fast', 'node']) {
+    test(`HTTPS with a self-signed certificate (--http ${front}); aws:SecureTransport is true`, async () => {
+      const server = await startServerProcess({ extraArgs: [...args, '--http', front] });
+      try {
+        assert.match(server.url, /^https:\/\/127\.0\.0\.1:\d+$/);
+        const client = new DynamoDBClient({
+          endpoint: server.url, region: 'us-east-1', maxAttempts: 1,
+          credentials: { accessKeyId: 'AKIDTLS', secretAccessKey: 'tls-secret' },
+          requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: cert }) }),
+        });
+        assert.deepEqual((await client.send(new ListTablesCommand({}))).TableNames, []);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
+
+  test('over plain HTTP the same policy denies (aws:SecureTransport is false)', async () => {
+    const server = await startServerProcess({ extraArgs: args.slice(0, 2) });
+    try {
+      await expectError(sdk(server.url, 'AKIDTLS', 'tls-secret').send(new ListTablesCommand({})), 'AccessDeniedException');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('--max-connections closes connections beyond the limit', async () => {
+    const server = await startServerProcess({ extraArgs: ['--max-connections', '1'] });
+    try {
+      const { port, hostname } = new URL(server.url);
+      const first = net.connect(Number(port), hostname);
+      await new Promise((r) => first.once('connect', r));
+      await new Promise((r) => setTimeout(r, 100));
+      const second = net.connect(Number(port), hostname);
+      const closed = await new Promise<boolean>((resolve) => {
+        second.once('close', () => resolve(true));
+        second.once('error', () => resolve(true));
+        setTimeout(() => resolve(false), 3000);
+      });
+      assert.ok(closed, 'the second connection stayed open');
+      first.destroy();
+    } finally {
+      await server.stop();
     }
   });
 });

@@ -45,12 +45,11 @@ interface Check {
 type Input = Record<string, unknown>;
 
 /** Throws DynamoDB's AccessDeniedException unless `principal` may make this request. */
-export function authorize(db: Database, principal: Principal, operation: string, input: Input, sourceIp: string | undefined): void {
+export function authorize(db: Database, principal: Principal, operation: string, input: Input, sourceIp: string | undefined, secure: boolean): void {
   for (const check of checksOf(db, operation, input)) {
     addResourceTags(db, check);
     if (sourceIp !== undefined) check.keys.set('aws:sourceip', sourceIp.replace(/^::ffff:/, ''));
-    // openddb serves plain HTTP (TLS is not implemented: TODO issue 13).
-    check.keys.set('aws:securetransport', 'false');
+    check.keys.set('aws:securetransport', secure ? 'true' : 'false');
     const now = Date.now();
     check.keys.set('aws:currenttime', new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'));
     check.keys.set('aws:epochtime', String(Math.floor(now / 1000)));

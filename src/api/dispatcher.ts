@@ -24,6 +24,8 @@ export interface RequestOrigin {
   readonly principal?: Principal;
   /** The client's address, for `aws:SourceIp`. */
   readonly sourceIp?: string | undefined;
+  /** Received over TLS: `aws:SecureTransport`. */
+  readonly secure?: boolean;
 }
 
 const DYNAMODB = 'DynamoDB_20120810.';
@@ -75,7 +77,7 @@ export class Dispatcher {
       origin.region === undefined && principal === undefined
         ? this.db
         : this.db.inScope({ account: principal?.account ?? this.db.accountId, region: origin.region ?? this.db.region });
-    if (principal !== undefined) authorize(db, principal, op.name, input as Record<string, unknown>, origin.sourceIp);
+    if (principal !== undefined) authorize(db, principal, op.name, input as Record<string, unknown>, origin.sourceIp, origin.secure ?? false);
     return op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
   }
 }

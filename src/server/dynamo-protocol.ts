@@ -57,6 +57,8 @@ export interface ProtocolRequest {
   readonly body: Buffer;
   /** The client's IP address (the `aws:SourceIp` of policies); absent if unknown. */
   readonly remoteAddress?: string | undefined;
+  /** Received over TLS (`aws:SecureTransport`); else the context's `secure` decides. */
+  readonly secure?: boolean;
 }
 
 export interface ProtocolResponse {
@@ -75,6 +77,8 @@ export interface ProtocolContext {
   readonly log: (line: string) => void;
   /** The identities of `--auth`: signatures are verified and policies applied (server/authenticate). Absent: anonymous. */
   readonly auth?: AuthSource;
+  /** This front end serves TLS. */
+  readonly secure?: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -232,7 +236,7 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
     const origin =
       signer === undefined
         ? { region: credentialRegion(header(headers, 'authorization'), req.url), host: header(headers, 'host') }
-        : { region: signer.region, host: header(headers, 'host'), principal: signer.credential, sourceIp: req.remoteAddress };
+        : { region: signer.region, host: header(headers, 'host'), principal: signer.credential, sourceIp: req.remoteAddress, secure: req.secure ?? ctx.secure ?? false };
     result = await ctx.dispatcher.run(operation, input, requestId, origin);
   } catch (e) {
     if (e instanceof DynamoError) return errorResponse(reply, e);

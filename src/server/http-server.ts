@@ -7,6 +7,7 @@
  * protocol function.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Dispatcher } from '../api/dispatcher.js';
 import { badRequestResponse, handleRequest, internalErrorResponse, MAX_REQUEST_BYTES, tooLargeResponse, type ProtocolResponse } from './dynamo-protocol.js';
@@ -22,6 +23,15 @@ export interface HttpServerOptions {
   readonly log: (line: string) => void;
   /** `--auth`: verify signatures against these identities (server/authenticate). */
   readonly auth?: AuthSource;
+  /** Serve HTTPS with this PEM certificate chain and key (`--tls-cert`, `--tls-key`). */
+  readonly tls?: TlsFiles;
+  /** Open connections beyond this are closed as they arrive (net.Server.maxConnections). */
+  readonly maxConnections?: number;
+}
+
+export interface TlsFiles {
+  readonly cert: Buffer;
+  readonly key: Buffer;
 }
 
 export interface RunningHttpServer {
@@ -33,13 +43,16 @@ export interface RunningHttpServer {
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   // requireHostHeader: false — handle() checks Host itself, so that the
   // refusal is the same bytes the node:net front end sends.
-  const server = http.createServer({ keepAliveTimeout: 65_000, requireHostHeader: false }, (req, res) => {
+  const serverOptions = { keepAliveTimeout: 65_000, requireHostHeader: false };
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res, options).catch((e: unknown) => {
       options.log(`unhandled error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       if (!res.headersSent) write(res, internalErrorResponse());
       else res.destroy();
     });
-  });
+  };
+  const server = options.tls === undefined ? http.createServer(serverOptions, onRequest) : https.createServer({ ...serverOptions, ...options.tls }, onRequest);
+  if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   // A head node:http cannot parse. Its default answer to an oversized one
   // is 431; DynamoDB's front end, and the node:net front end, answer 400.
   const date = new HttpDate();
@@ -66,7 +79,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const address = server.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${hostForUrl}:${address.port}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://${hostForUrl}:${address.port}`,
     port: address.port,
     close: () =>
       new Promise<void>((resolve) => {
@@ -121,7 +134,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
   }
   write(
     res,
-    await handleRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders, body: raw, remoteAddress: req.socket.remoteAddress }, options),
+    await handleRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders, body: raw, remoteAddress: req.socket.remoteAddress, secure: options.tls !== undefined }, options),
   );
 }
 

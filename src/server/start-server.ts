@@ -11,6 +11,7 @@ import { startFastHttpServer } from './fast-http/fast-http-server.js';
 import { startStreams } from '../streams/stream-trimmer.js';
 import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
 import { watchAuthFile } from './authenticate.js';
+import type { TlsFiles } from './http-server.js';
 
 export interface StartServerOptions {
   /** Default 127.0.0.1. */
@@ -45,6 +46,10 @@ export interface StartServerOptions {
   readonly authFile?: string;
   /** Serve anonymous requests on a non-loopback host (no authFile). Default false: refuse to start. */
   readonly allowAnonymousNetwork?: boolean;
+  /** Serve HTTPS with this PEM certificate chain and private key. */
+  readonly tls?: TlsFiles;
+  /** At most this many open connections; more are closed as they arrive. Default: no limit. */
+  readonly maxConnections?: number;
 }
 
 /** A bind address only this machine can reach. */
@@ -117,6 +122,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       dispatcher,
       log,
       ...(auth !== undefined ? { auth } : {}),
+      ...(options.tls !== undefined ? { tls: options.tls } : {}),
+      ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
     });
   } catch (e) {
     auth?.close?.();
