@@ -6,6 +6,7 @@
  * set: [ALL_NEW, UPDATED_OLD, ALL_OLD, NONE, UPDATED_NEW]".
  */
 import { attrValue, bool, list, map, str, struct } from '../validate/index.js';
+import { EMPTY_ATTRIBUTE_NAME } from './item-schemas.js';
 
 export const returnValues = () => str({ enum: ['ALL_NEW', 'UPDATED_OLD', 'ALL_OLD', 'NONE', 'UPDATED_NEW'] });
 export const conditionalOperator = () => str({ enum: ['OR', 'AND'] });
@@ -36,6 +37,10 @@ export const expected = () =>
       Exists: bool(),
       Value: attrValue(),
     }),
+    {
+      nullValue: 'One or more parameter values were invalid: ExpectedAttributeValue must not be null for Attribute: {key}',
+      emptyKey: EMPTY_ATTRIBUTE_NAME,
+    },
   );
 
 /** AttributeUpdates: attribute name → AttributeValueUpdate. */
@@ -45,4 +50,5 @@ export const attributeUpdates = () =>
       Action: str({ enum: ['ADD', 'PUT', 'DELETE'] }),
       Value: attrValue(),
     }),
+    { emptyKey: EMPTY_ATTRIBUTE_NAME },
   );

@@ -55,6 +55,16 @@ export interface ListShape extends Common {
   readonly member: Shape;
   readonly min?: number;
   readonly max?: number;
+  /**
+   * DynamoDB's own message (a ValidationException from its service code,
+   * so raised only when no constraint failed) for a null member of this
+   * list; `{key}` stands for the key of the nearest enclosing map entry.
+   * Without one, a null member (other than an AttributeValue) is a
+   * constraint violation "Member must not be null" at '<list>.<n>.member'.
+   */
+  readonly nullMember?: string;
+  /** DynamoDB's service message for an empty string member (e.g. "Empty attribute name"). */
+  readonly emptyMember?: string;
 }
 
 export interface MapShape extends Common {
@@ -64,6 +74,12 @@ export interface MapShape extends Common {
   readonly max?: number;
   /** Constraints on the keys (DynamoDB checks table names used as keys). */
   readonly key?: StringShape;
+  /** As ListShape.nullMember, for a null value; `{key}` is that value's key. */
+  readonly nullValue?: string;
+  /** DynamoDB's service message for the empty key (e.g. "Empty attribute name"). */
+  readonly emptyKey?: string;
+  /** DynamoDB's service message for an empty string value; `{key}` is its key. */
+  readonly emptyValue?: string;
 }
 
 export interface StructureShape extends Common {

@@ -21,6 +21,8 @@ export interface PostgresCluster {
   readonly url: string;
   /** A connection string for a new, empty database on the cluster. */
   createDatabase(name: string): string;
+  /** Stops the server at once (as a crash would: no checkpoint) and starts it again on the same port. */
+  restart(): void;
   stop(): void;
 }
 
@@ -68,6 +70,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
         url.pathname = `/${name}`;
         return url.toString();
       },
+      restart: () => {
+        throw new Error('cannot restart an external PostgreSQL (OPENDDB_TEST_POSTGRES)');
+      },
       stop: () => {},
     };
   }
@@ -84,8 +89,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   if (asRoot) chownSync(dir, 65534, 65534);
   const data = join(dir, 'data');
   const port = await freePort();
-  try {
-    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+  const start = (): void =>
     run('pg_ctl', [
       '-D',
       data,
@@ -98,6 +102,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=200 -c fsync=on -c synchronous_commit=on`,
       'start',
     ]);
+  try {
+    run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
+    start();
   } catch (error) {
     rmSync(dir, { recursive: true, force: true });
     throw new Error(`could not start a PostgreSQL cluster: ${(error as { stderr?: Buffer }).stderr?.toString() ?? String(error)}`);
@@ -109,6 +116,10 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     createDatabase: (name) => {
       psql(url, `CREATE DATABASE ${name}`);
       return `postgres://postgres@127.0.0.1:${port}/${name}`;
+    },
+    restart: () => {
+      run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      start();
     },
     stop: () => {
       if (stopped) return;

@@ -62,7 +62,10 @@ export const batchGetItem = defineOperation<BatchGetItemInput>({
           {
             // Keys' null and length constraints are checked in run(): their
             // path reads "RequestItems.<table>.member.Keys".
-            Keys: list(item()),
+            Keys: list(item(), {
+              nullMember:
+                'The list of keys in RequestItems for BatchGetItem may not contain null or empty values: {key} has one or more empty keys',
+            }),
             AttributesToGet: attributesToGet(),
             ConsistentRead: bool(),
             ProjectionExpression: str(),
@@ -70,7 +73,11 @@ export const batchGetItem = defineOperation<BatchGetItemInput>({
           },
           { javaName: 'KeysAndAttributes' },
         ),
-        { required: true, key: tableNameOrArn() },
+        {
+          required: true,
+          key: tableNameOrArn(),
+          nullValue: 'The list of keys in RequestItems for BatchGetItem is required: {key} has empty list',
+        },
       ),
       ReturnConsumedCapacity: returnConsumedCapacity(),
     },

@@ -66,9 +66,17 @@ export const batchWriteItem = defineOperation<BatchWriteItemInput>({
   name: 'BatchWriteItem',
   schema: {
     members: {
-      // The per-table list length is checked in run(): DynamoDB's message
-      // names every constraint of the list, not just the one it broke.
-      RequestItems: map(list(writeRequest), { required: true, key: tableNameOrArn() }),
+      // A per-table list of the wrong length is reported against the whole
+      // map, naming every constraint of the list ("Map value must satisfy
+      // constraint: [...]"), and counted with the other violations.
+      RequestItems: map(
+        list(writeRequest, { min: 1, max: MAX_WRITES, nullMember: 'The batch write request list for a table cannot be null or empty' }),
+        {
+        required: true,
+        key: tableNameOrArn(),
+        nullValue: 'The batch write request list for a table cannot be null or empty: {key}',
+        },
+      ),
       ReturnConsumedCapacity: returnConsumedCapacity(),
       ReturnItemCollectionMetrics: returnItemCollectionMetrics(),
     },

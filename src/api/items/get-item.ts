@@ -24,7 +24,7 @@ import type { Item } from '../../values/types.js';
 import { consumedCapacity, readUnits, type ReturnConsumedCapacity } from '../../data/capacity.js';
 import { defineOperation } from '../operation.js';
 import { checkAttributeValues, checkKeyParameter } from '../../data/item-keys.js';
-import { expressionAttributeNames, item, returnConsumedCapacity } from '../item-schemas.js';
+import { EMPTY_ATTRIBUTE_NAME, expressionAttributeNames, item, returnConsumedCapacity } from '../item-schemas.js';
 import { decodeItem } from '../../data/item-store.js';
 import { requireTable } from '../../data/table-lookup.js';
 import { itemKey } from '../../indexes/index-entries.js';
@@ -63,7 +63,7 @@ export const getItem = defineOperation<GetItemInput>({
   schema: {
     members: {
       ReturnConsumedCapacity: returnConsumedCapacity(),
-      AttributesToGet: list(str(), { min: 1 }),
+      AttributesToGet: list(str(), { min: 1, emptyMember: EMPTY_ATTRIBUTE_NAME }),
       TableName: tableNameOrArn({ required: true }),
       Key: item({ required: true }),
       ConsistentRead: bool(),

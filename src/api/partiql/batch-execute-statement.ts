@@ -65,7 +65,7 @@ export const batchExecuteStatement = defineOperation<BatchExecuteStatementInput>
           },
           { javaName: 'BatchStatementRequest' },
         ),
-        { required: true, min: 1, max: 25 },
+        { required: true, min: 1, max: 25, nullMember: 'The statement was empty.' },
       ),
       ReturnConsumedCapacity: returnConsumedCapacity(),
     },

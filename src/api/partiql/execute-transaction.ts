@@ -59,7 +59,7 @@ export const executeTransaction = defineOperation<ExecuteTransactionInput>({
           },
           { javaName: 'ParameterizedStatement' },
         ),
-        { required: true, min: 1, max: 100 },
+        { required: true, min: 1, max: 100, nullMember: 'ExecutePartiQLTransaction can not have empty statement.' },
       ),
       ClientRequestToken: str({ min: 1, max: 36 }),
       ReturnConsumedCapacity: returnConsumedCapacity(),

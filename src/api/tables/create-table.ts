@@ -26,6 +26,7 @@ import {
   tag,
 } from './table-schemas.js';
 import { checkTags } from './tags.js';
+import { checkDistinctAttributeDefinitions } from './table-schemas.js';
 import { streamLabel } from '../../streams/stream-label.js';
 import { streamCatalogWrites, uniqueStreamLabel } from '../../streams/stream-catalog.js';
 
@@ -120,9 +121,7 @@ export const createTable = defineOperation<CreateTableInput>({
     const definitions = new Map<string, KeyType>();
     for (const d of input.AttributeDefinitions) definitions.set(d.AttributeName, d.AttributeType);
     const defNames = input.AttributeDefinitions.map((d) => d.AttributeName);
-    if (definitions.size !== defNames.length) {
-      throw errors.validation(`${INVALID}Duplicate AttributeName in AttributeDefinitions`);
-    }
+    checkDistinctAttributeDefinitions(input.AttributeDefinitions);
     const tableKeys = checkKeySchema(input.KeySchema, defNames);
     const used = new Set<string>([tableKeys.hash, ...(tableKeys.range ? [tableKeys.range] : [])]);
 

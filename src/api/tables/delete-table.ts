@@ -7,6 +7,7 @@
 import { errors } from '../../errors/index.js';
 import { tableNameOrArn } from '../../validate/index.js';
 import { defineOperation } from '../operation.js';
+import { requireTableNameParameter } from './table-schemas.js';
 import { describeTable } from './table-description.js';
 import { requireTableForControl } from '../../data/table-lookup.js';
 import { tableStats } from '../../data/table-stats.js';
@@ -15,6 +16,7 @@ import { streamCatalogWrites } from '../../streams/stream-catalog.js';
 export const deleteTable = defineOperation<{ TableName: string }>({
   name: 'DeleteTable',
   schema: { members: { TableName: tableNameOrArn({ required: true }) } },
+  precheck: requireTableNameParameter,
   async run({ db }, input) {
     for (;;) {
       const table = requireTableForControl(db, input.TableName);

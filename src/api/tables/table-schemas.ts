@@ -2,6 +2,7 @@
  * @module api/tables/table-schemas
  * Request shapes shared by the control-plane operations.
  */
+import { errors } from '../../errors/index.js';
 import { list, long, str, struct, bool } from '../../validate/index.js';
 
 export const keySchemaElement = struct(
@@ -13,7 +14,7 @@ export const keySchemaElement = struct(
 );
 
 export const keySchema = (o: { required?: boolean } = {}) =>
-  list(keySchemaElement, { min: 1, max: 2, ...o });
+  list(keySchemaElement, { min: 1, max: 2, nullMember: 'Key schema element is invalid.', ...o });
 
 /**
  * A global secondary index's KeySchema has no length constraint of its own
@@ -45,7 +46,8 @@ export const onDemandThroughput = struct({
 
 export const projection = struct(
   {
-    ProjectionType: str({ enum: ['ALL', 'KEYS_ONLY', 'INCLUDE'] }),
+    // Coral prints this set in alphabetical order (dynalite's DynamoDB-verified tests).
+    ProjectionType: str({ enum: ['ALL', 'INCLUDE', 'KEYS_ONLY'] }),
     NonKeyAttributes: list(str({ min: 1, max: 255 }), { min: 1, max: 20 }),
   },
   { javaName: 'Projection' },
@@ -65,12 +67,42 @@ export const sseSpecification = struct({
   KMSMasterKeyId: str(),
 });
 
+/**
+ * A missing Key or Value is refused by DynamoDB's service code ("The Tag
+ * Value provided is invalid, Value: null"), not by Coral: not `required`.
+ */
 export const tag = struct(
   {
-    Key: str({ required: true, min: 1, max: 128 }),
-    Value: str({ required: true, min: 0, max: 256 }),
+    Key: str({ min: 1, max: 128 }),
+    Value: str({ min: 0, max: 256 }),
   },
   { javaName: 'Tag' },
 );
 
 export const tableClass = () => str({ enum: ['STANDARD', 'STANDARD_INFREQUENT_ACCESS'] });
+
+/**
+ * Each attribute may be defined once (CreateTable, and UpdateTable when it
+ * creates an index). DynamoDB's text, without the usual "One or more
+ * parameter values were invalid: " prefix (scylladb/scylladb#13870 quotes
+ * it from DynamoDB).
+ */
+export function checkDistinctAttributeDefinitions(definitions: readonly { AttributeName: string }[]): void {
+  const seen = new Set<string>();
+  for (const d of definitions) {
+    if (seen.has(d.AttributeName)) throw errors.validation(`Attribute Name is duplicated: ${d.AttributeName}`);
+    seen.add(d.AttributeName);
+  }
+}
+
+/**
+ * The table operations (CreateTable, DescribeTable, DeleteTable,
+ * UpdateTable, DescribeTimeToLive) refuse a request without TableName
+ * before any constraint check, with this text (dynalite's DynamoDB-verified
+ * tests; the conformance suite for CreateTable).
+ */
+export function requireTableNameParameter(input: Record<string, unknown>): void {
+  if (input.TableName === undefined) {
+    throw errors.validation("The parameter 'TableName' is required but was not present in the request");
+  }
+}

@@ -6,6 +6,7 @@
 import { errors } from '../../errors/index.js';
 import { bool, str, struct, tableNameOrArn } from '../../validate/index.js';
 import { defineOperation } from '../operation.js';
+import { requireTableNameParameter } from './table-schemas.js';
 import { requireTableForControl } from '../../data/table-lookup.js';
 
 interface UpdateInput {
@@ -50,6 +51,7 @@ export const updateTimeToLive = defineOperation<UpdateInput>({
 export const describeTimeToLive = defineOperation<{ TableName: string }>({
   name: 'DescribeTimeToLive',
   schema: { members: { TableName: tableNameOrArn({ required: true }) } },
+  precheck: requireTableNameParameter,
   async run({ db }, input) {
     const table = requireTableForControl(db, input.TableName);
     if (!table.ttl?.enabled) return { TimeToLiveDescription: { TimeToLiveStatus: 'DISABLED' } };

@@ -11,8 +11,10 @@ import { hashAttributes, keyAttributes, rangeAttributes } from '../../catalog/ta
 import type { Database } from '../../data/database.js';
 import type { KeyType } from '../../values/types.js';
 import { defineOperation } from '../operation.js';
+import { requireTableNameParameter } from './table-schemas.js';
 import { describeTable } from './table-description.js';
 import { requireTableForControl } from '../../data/table-lookup.js';
+import { checkDistinctAttributeDefinitions } from './table-schemas.js';
 import { tableStats } from '../../data/table-stats.js';
 import {
   attributeDefinition,
@@ -88,6 +90,7 @@ export const updateTable = defineOperation<UpdateTableInput>({
       WarmThroughput: struct({}),
     },
   },
+  precheck: requireTableNameParameter,
   async run({ db }, input) {
     checkSomethingToUpdate(input);
     checkIndexUpdateShapes(input);
@@ -301,6 +304,7 @@ function plan(
 
   if (input.GlobalSecondaryIndexUpdates !== undefined) {
     // The request's definitions add attributes; an attribute already defined keeps its type.
+    checkDistinctAttributeDefinitions(input.AttributeDefinitions ?? []);
     const requested: Record<string, KeyType> = {};
     for (const d of input.AttributeDefinitions ?? []) requested[d.AttributeName] = d.AttributeType;
     const definitions: Record<string, KeyType> = { ...requested, ...table.attributeDefinitions };

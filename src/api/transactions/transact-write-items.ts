@@ -117,9 +117,10 @@ export const transactWriteItems = defineOperation<TransactWriteItemsInput>({
     for (const member of input.TransactItems) {
       const { kind, request } = onlyAction(member);
       kinds.push(kind);
-      bytes += requestBytes(kind, request);
       try {
         actions.push(plan(db, kind, request));
+        // Sized once planning has checked its values (a null one has no size).
+        bytes += requestBytes(kind, request);
         keyFailures.push(undefined);
       } catch (e) {
         if (!isPerActionValidation(e)) throw e;
