@@ -11,6 +11,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
 import { NodeHttpHandler } from '@smithy/node-http-handler';
+import { DescribeStreamCommand, DynamoDBStreamsClient, ListStreamsCommand } from '@aws-sdk/client-dynamodb-streams';
 import { join } from 'node:path';
 import {
   BatchGetItemCommand, BatchWriteItemCommand, CreateTableCommand, DynamoDBClient, GetItemCommand, ListTablesCommand,
@@ -285,6 +286,22 @@ describe('--auth', () => {
     await team.send(new UpdateItemCommand({ TableName: 'security_orders', Key: k, UpdateExpression: 'SET #s = :s, note = :n', ExpressionAttributeNames: { '#s': 'status' }, ExpressionAttributeValues: { ':s': { S: 'ok' }, ':n': { S: 'x' } } }));
     await expectError(team.send(new UpdateItemCommand({ TableName: 'security_orders', Key: k, UpdateExpression: 'SET price = :p', ExpressionAttributeValues: { ':p': { N: '1' } } })),
       'AccessDeniedException', /dynamodb:UpdateItem/);
+  });
+
+  test('the Streams API signs for service dynamodb and is checked on the stream ARN', async () => {
+    const streamsOf = (key: string, secret: string) => new DynamoDBStreamsClient({
+      endpoint: server.url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId: key, secretAccessKey: secret },
+    });
+    await admin.send(new CreateTableCommand({
+      TableName: 'security_streamed', BillingMode: 'PAY_PER_REQUEST', StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' },
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+    }));
+    const listed = await streamsOf('AKIDADMIN', 'admin-secret').send(new ListStreamsCommand({ TableName: 'security_streamed' }));
+    const streamArn = listed.Streams?.[0]?.StreamArn;
+    assert.match(streamArn ?? '', new RegExp(`^${tableArn(ACCOUNT_A, 'security_streamed')}/stream/`));
+    await expectError(streamsOf('AKIDAPP', 'app-secret').send(new DescribeStreamCommand({ StreamArn: streamArn })), 'AccessDeniedException',
+      `User: arn:aws:iam::${ACCOUNT_A}:user/app is not authorized to perform: dynamodb:DescribeStream on resource: ${streamArn} because no identity-based policy allows the dynamodb:DescribeStream action`);
+    await expectError(streamsOf('AKIDADMIN', 'wrong').send(new ListStreamsCommand({})), 'InvalidSignatureException');
   });
 
   test('aws:SourceIp is the client address', async () => {
