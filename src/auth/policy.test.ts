@@ -105,3 +105,19 @@ test('the credentials file: accounts, variables, validation without secrets in m
     assert.throws(() => parseAuthConfig(bad), (e: Error) => e instanceof PolicyError && !e.message.includes('TOPSECRET'));
   }
 });
+
+test('micro-benchmark: evaluating the LeadingKeys policy', () => {
+  const p = policy(
+    { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query', 'dynamodb:PutItem'], Resource: [T], Condition: { 'ForAllValues:StringEquals': { 'dynamodb:LeadingKeys': ['${aws:userid}'] } } },
+    { Effect: 'Deny', Action: 'dynamodb:DeleteTable', Resource: '*' },
+  );
+  const request = req('dynamodb:GetItem', T, { 'dynamodb:LeadingKeys': ['alice'] });
+  for (let i = 0; i < 2000; i++) evaluate([p], request, vars);
+  const n = 20000;
+  const start = process.cpuUsage();
+  for (let i = 0; i < n; i++) assert.equal(evaluate([p], request, vars), 'allow');
+  const used = process.cpuUsage(start);
+  const perRequestUs = (used.user + used.system) / n;
+  process.stdout.write(`# policy evaluation: ${perRequestUs.toFixed(2)} µs CPU per request\n`);
+  assert.ok(perRequestUs < 50, `${perRequestUs} µs`);
+});
