@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import {
   BatchGetItemCommand, BatchWriteItemCommand, CreateTableCommand, DynamoDBClient, GetItemCommand, ListTablesCommand,
   PutItemCommand, QueryCommand, ScanCommand, TransactWriteItemsCommand, DeleteTableCommand, ExecuteStatementCommand, DescribeLimitsCommand, TagResourceCommand, UpdateItemCommand,
+  PutResourcePolicyCommand, GetResourcePolicyCommand, DeleteResourcePolicyCommand, DeleteItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { CLI, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
 import { signer } from './helpers/sigv4-signer.js';
@@ -89,6 +90,8 @@ function identities(extra: object[] = []) {
           ],
         }],
       },
+      // No identity-based policy at all: only resource-based policies can grant it anything.
+      { accessKeyId: 'AKIDNOPOL', secretAccessKey: 'nopol-secret', arn: `arn:aws:iam::${ACCOUNT_A}:user/nopol` },
       // aws:SourceIp: ListTables from loopback, DescribeLimits only from 10/8.
       {
         accessKeyId: 'AKIDIP', secretAccessKey: 'ip-secret', arn: `arn:aws:iam::${ACCOUNT_A}:user/ip`,
@@ -302,6 +305,61 @@ describe('--auth', () => {
     await expectError(streamsOf('AKIDAPP', 'app-secret').send(new DescribeStreamCommand({ StreamArn: streamArn })), 'AccessDeniedException',
       `User: arn:aws:iam::${ACCOUNT_A}:user/app is not authorized to perform: dynamodb:DescribeStream on resource: ${streamArn} because no identity-based policy allows the dynamodb:DescribeStream action`);
     await expectError(streamsOf('AKIDADMIN', 'wrong').send(new ListStreamsCommand({})), 'InvalidSignatureException');
+  });
+
+  test('resource-based policies: revisions, cross-account grants, same-account grants, explicit denies', async () => {
+    const other = sdk(server.url, 'AKIDOTHER', 'other-secret');
+    const nopol = sdk(server.url, 'AKIDNOPOL', 'nopol-secret');
+    const arn = tableArn(ACCOUNT_A, 'security_other');
+    const k = { pk: { S: 'r1' }, sk: { S: 'a' } };
+    await admin.send(new PutItemCommand({ TableName: 'security_other', Item: k }));
+    await expectError(admin.send(new GetResourcePolicyCommand({ ResourceArn: arn })), 'PolicyNotFoundException',
+      `Resource-based policy not found for the provided ResourceArn: ${arn}`);
+    // Another account's table by ARN: its identity policy allows everything, but no resource policy does.
+    await expectError(other.send(new GetItemCommand({ TableName: arn, Key: k })), 'AccessDeniedException',
+      `User: arn:aws:iam::${ACCOUNT_B}:user/other is not authorized to perform: dynamodb:GetItem on resource: ${arn} because no resource-based policy allows the dynamodb:GetItem action`);
+    const document = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT_B}:user/other` }, Action: 'dynamodb:GetItem', Resource: arn },
+        { Effect: 'Allow', Principal: { AWS: ACCOUNT_A }, Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: [arn, `${arn}/index/*`] },
+        { Effect: 'Deny', Principal: '*', Action: 'dynamodb:DeleteItem', Resource: arn },
+      ],
+    });
+    const put = await admin.send(new PutResourcePolicyCommand({ ResourceArn: arn, Policy: document }));
+    assert.match(put.RevisionId ?? '', /^\d{13,}$/);
+    assert.equal((await admin.send(new PutResourcePolicyCommand({ ResourceArn: arn, Policy: document }))).RevisionId, put.RevisionId);
+    const got = await admin.send(new GetResourcePolicyCommand({ ResourceArn: arn }));
+    assert.deepEqual([got.Policy, got.RevisionId], [document, put.RevisionId]);
+    await expectError(admin.send(new PutResourcePolicyCommand({ ResourceArn: arn, Policy: document, ExpectedRevisionId: 'NO_POLICY' })), 'PolicyNotFoundException');
+    await expectError(admin.send(new PutResourcePolicyCommand({ ResourceArn: arn, Policy: '{"Statement": [{"Effect": "Allow", "Action": "dynamodb:*", "Resource": "*"}]}' })),
+      'ValidationException', /Invalid policy document: .*needs a Principal/);
+
+    assert.equal((await other.send(new GetItemCommand({ TableName: arn, Key: k }))).Item?.pk?.S, 'r1');
+    await expectError(other.send(new PutItemCommand({ TableName: arn, Item: k })), 'AccessDeniedException', /because no resource-based policy allows the dynamodb:PutItem action$/);
+    await expectError(other.send(new GetItemCommand({ TableName: 'security_other', Key: k })), 'ResourceNotFoundException');
+    // Same account: the resource policy alone grants it; its explicit deny beats the admin's allow.
+    assert.equal((await nopol.send(new GetItemCommand({ TableName: 'security_other', Key: k }))).Item?.pk?.S, 'r1');
+    await expectError(nopol.send(new PutItemCommand({ TableName: 'security_other', Item: k })), 'AccessDeniedException', /because no identity-based policy allows/);
+    await expectError(admin.send(new DeleteItemCommand({ TableName: 'security_other', Key: k })), 'AccessDeniedException',
+      `User: arn:aws:iam::${ACCOUNT_A}:user/admin is not authorized to perform: dynamodb:DeleteItem on resource: ${arn} with an explicit deny in a resource-based policy`);
+
+    await expectError(admin.send(new DeleteResourcePolicyCommand({ ResourceArn: arn, ExpectedRevisionId: '1' })), 'PolicyNotFoundException');
+    const deleted = await admin.send(new DeleteResourcePolicyCommand({ ResourceArn: arn, ExpectedRevisionId: put.RevisionId }));
+    assert.ok(Number(deleted.RevisionId) > Number(put.RevisionId));
+    await expectError(admin.send(new DeleteResourcePolicyCommand({ ResourceArn: arn })), 'PolicyNotFoundException');
+    await expectError(other.send(new GetItemCommand({ TableName: arn, Key: k })), 'AccessDeniedException');
+    await expectError(nopol.send(new GetItemCommand({ TableName: 'security_other', Key: k })), 'AccessDeniedException');
+
+    // CreateTable's ResourcePolicy attaches one at creation.
+    const createdArn = tableArn(ACCOUNT_A, 'security_withpolicy');
+    await admin.send(new CreateTableCommand({
+      TableName: 'security_withpolicy', BillingMode: 'PAY_PER_REQUEST',
+      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      ResourcePolicy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT_A}:user/nopol` }, Action: 'dynamodb:PutItem', Resource: createdArn }] }),
+    }));
+    await nopol.send(new PutItemCommand({ TableName: 'security_withpolicy', Item: { pk: { S: 'x' } } }));
+    assert.match((await admin.send(new GetResourcePolicyCommand({ ResourceArn: createdArn }))).RevisionId ?? '', /^\d+$/);
   });
 
   test('aws:SourceIp is the client address', async () => {

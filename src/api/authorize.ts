@@ -21,7 +21,7 @@
  * <action> action" / "… with an explicit deny in an identity-based policy".
  */
 import { errors } from '../errors/index.js';
-import { evaluate, type Policy } from '../auth/policy.js';
+import { evaluate, parsePolicy, type Policy } from '../auth/policy.js';
 import type { Database } from '../data/database.js';
 import { parseTableArn } from '../data/table-lookup.js';
 import { parseStatement } from '../partiql/parser.js';
@@ -53,15 +53,40 @@ export function authorize(db: Database, principal: Principal, operation: string,
     const now = Date.now();
     check.keys.set('aws:currenttime', new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'));
     check.keys.set('aws:epochtime', String(Math.floor(now / 1000)));
-    const decision = evaluate(principal.policies, check, principal.variables);
-    if (decision === 'allow') continue;
+    const identity = evaluate(principal.policies, check, principal.variables);
+    const resourcePolicy = resourcePolicyOf(db, check.resource);
+    const resource = resourcePolicy === undefined ? 'implicitDeny' : evaluate([resourcePolicy], check, principal.variables);
     const head = `User: ${principal.arn} is not authorized to perform: ${check.action} on resource: ${check.resource}`;
+    if (identity === 'deny') throw errors.accessDenied(`${head} with an explicit deny in an identity-based policy`);
+    if (resource === 'deny') throw errors.accessDenied(`${head} with an explicit deny in a resource-based policy`);
+    // IAM's rule: within one account either policy may allow; across accounts both must.
+    const sameAccount = db.accountId === principal.account;
+    if (sameAccount ? identity === 'allow' || resource === 'allow' : identity === 'allow' && resource === 'allow') continue;
     throw errors.accessDenied(
-      decision === 'deny'
-        ? `${head} with an explicit deny in an identity-based policy`
+      identity === 'allow'
+        ? `${head} because no resource-based policy allows the ${check.action} action`
         : `${head} because no identity-based policy allows the ${check.action} action`,
     );
   }
+}
+
+/** Parsed resource-based policies by document text: a table's policy changes rarely. */
+const parsedPolicies = new Map<string, Policy>();
+
+/** The resource-based policy of the table a check's resource belongs to (its indexes and streams share it). */
+function resourcePolicyOf(db: Database, resource: string): Policy | undefined {
+  const arn = parseTableArn(resource);
+  if (arn === undefined || arn.account !== db.accountId || arn.region !== db.region) return undefined;
+  const document = db.catalog.get(arn.table)?.resourcePolicy?.document;
+  if (document === undefined) return undefined;
+  let policy = parsedPolicies.get(document);
+  if (policy === undefined) {
+    // PutResourcePolicy parsed it before storing it.
+    policy = parsePolicy(document, 'Policy', 'resource');
+    if (parsedPolicies.size >= 1000) parsedPolicies.clear();
+    parsedPolicies.set(document, policy);
+  }
+  return policy;
 }
 
 /**
@@ -191,6 +216,9 @@ function checksOf(db: Database, operation: string, input: Input): Check[] {
     case 'TagResource':
     case 'UntagResource':
     case 'ListTagsOfResource':
+    case 'PutResourcePolicy':
+    case 'GetResourcePolicy':
+    case 'DeleteResourcePolicy':
       return [{ action, resource: String(input.ResourceArn ?? '*'), keys: new Map() }];
     default:
       return [{ action, resource: input.TableName === undefined ? '*' : tableArn(input.TableName), keys: common() }];

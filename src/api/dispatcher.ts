@@ -32,15 +32,28 @@ const DYNAMODB = 'DynamoDB_20120810.';
 
 /** DynamoDB operations openddb does not implement yet: they answer with an error naming them. */
 const NOT_YET_IMPLEMENTED = [
-  'CreateBackup', 'CreateGlobalTable', 'DeleteBackup', 'DeleteResourcePolicy', 'DescribeBackup',
+  'CreateBackup', 'CreateGlobalTable', 'DeleteBackup', 'DescribeBackup',
   'DescribeContributorInsights', 'DescribeExport', 'DescribeGlobalTable', 'DescribeGlobalTableSettings',
   'DescribeImport', 'DescribeKinesisStreamingDestination', 'DescribeTableReplicaAutoScaling',
   'DisableKinesisStreamingDestination', 'EnableKinesisStreamingDestination', 'ExportTableToPointInTime',
-  'GetResourcePolicy', 'ImportTable', 'ListBackups', 'ListContributorInsights', 'ListExports',
-  'ListGlobalTables', 'ListImports', 'PutResourcePolicy', 'RestoreTableFromBackup',
+  'ImportTable', 'ListBackups', 'ListContributorInsights', 'ListExports',
+  'ListGlobalTables', 'ListImports', 'RestoreTableFromBackup',
   'RestoreTableToPointInTime', 'UpdateContinuousBackups', 'UpdateContributorInsights', 'UpdateGlobalTable',
   'UpdateGlobalTableSettings', 'UpdateKinesisStreamingDestination', 'UpdateTableReplicaAutoScaling',
 ];
+
+/**
+ * The account whose tables a signed request works on: the identity's own,
+ * or — cross-account access, which a resource-based policy must grant
+ * (api/authorize) — the account of the table, index or stream ARN it names.
+ */
+function targetAccount(input: unknown, principal: Principal | undefined): string | undefined {
+  if (principal === undefined) return undefined;
+  const i = input as Record<string, unknown>;
+  const arn = [i.TableName, i.ResourceArn, i.StreamArn].find((v): v is string => typeof v === 'string' && v.startsWith('arn:'));
+  const account = arn === undefined ? undefined : /^arn:aws[a-zA-Z-]*:dynamodb:[^:]*:(\d{12}):table\//.exec(arn)?.[1];
+  return account ?? principal.account;
+}
 
 export class Dispatcher {
   private readonly table = new Map<string, Operation>();
@@ -76,7 +89,7 @@ export class Dispatcher {
     const db =
       origin.region === undefined && principal === undefined
         ? this.db
-        : this.db.inScope({ account: principal?.account ?? this.db.accountId, region: origin.region ?? this.db.region });
+        : this.db.inScope({ account: targetAccount(input, principal) ?? this.db.accountId, region: origin.region ?? this.db.region });
     if (principal !== undefined) authorize(db, principal, op.name, input as Record<string, unknown>, origin.sourceIp, origin.secure ?? false);
     return op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
   }

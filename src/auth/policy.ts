@@ -39,6 +39,12 @@ interface Statement {
   readonly notResource: boolean;
   readonly conditions: readonly Condition[];
   readonly variables: boolean;
+  /**
+   * A resource-based policy's Principal: `*`, account ids and ARNs (an
+   * account's `:root` ARN stands for the account). Absent in identity-based
+   * policies, whose principal is the identity itself.
+   */
+  readonly principals?: readonly string[];
 }
 
 interface Condition {
@@ -61,8 +67,12 @@ const OPERATORS = new Set([
 /** Operators whose match is "none of the values": true when the key is absent (IAM's negated operators). */
 const NEGATED = new Set(['StringNotEquals', 'StringNotEqualsIgnoreCase', 'StringNotLike', 'NumericNotEquals', 'DateNotEquals', 'ArnNotEquals', 'ArnNotLike', 'NotIpAddress']);
 
-/** Parses one policy document (an object, or its JSON text). Throws PolicyError. */
-export function parsePolicy(document: unknown, where: string): Policy {
+/**
+ * Parses one policy document (an object, or its JSON text). Throws
+ * PolicyError. An identity-based policy may not name a Principal; a
+ * resource-based one must.
+ */
+export function parsePolicy(document: unknown, where: string, kind: 'identity' | 'resource' = 'identity'): Policy {
   const doc = typeof document === 'string' ? parseJson(document, where) : document;
   if (!isObject(doc)) throw new PolicyError(`${where}: a policy must be a JSON object`);
   const version = doc.Version;
@@ -72,15 +82,17 @@ export function parsePolicy(document: unknown, where: string): Policy {
   const raw = doc.Statement;
   const list = Array.isArray(raw) ? raw : raw === undefined ? [] : [raw];
   if (list.length === 0) throw new PolicyError(`${where}: a policy needs at least one Statement`);
-  return { statements: list.map((s, i) => parseStatement(s, `${where}.Statement[${i}]`, version === '2012-10-17')) };
+  return { statements: list.map((s, i) => parseStatement(s, `${where}.Statement[${i}]`, version === '2012-10-17', kind)) };
 }
 
-function parseStatement(s: unknown, where: string, variables: boolean): Statement {
+function parseStatement(s: unknown, where: string, variables: boolean, kind: 'identity' | 'resource'): Statement {
   if (!isObject(s)) throw new PolicyError(`${where}: a statement must be an object`);
   if (s.Effect !== 'Allow' && s.Effect !== 'Deny') throw new PolicyError(`${where}: Effect must be "Allow" or "Deny"`);
-  if ('Principal' in s || 'NotPrincipal' in s) {
+  if (kind === 'identity' && ('Principal' in s || 'NotPrincipal' in s)) {
     throw new PolicyError(`${where}: an identity-based policy has no Principal (that belongs in a resource-based policy)`);
   }
+  if (kind === 'resource' && 'NotPrincipal' in s) throw new PolicyError(`${where}: NotPrincipal is not supported`);
+  if (kind === 'resource' && !('Principal' in s)) throw new PolicyError(`${where}: a resource-based policy statement needs a Principal`);
   if (('Action' in s) === ('NotAction' in s)) throw new PolicyError(`${where}: give exactly one of Action and NotAction`);
   if (('Resource' in s) === ('NotResource' in s)) throw new PolicyError(`${where}: give exactly one of Resource and NotResource`);
   const actions = strings(s.Action ?? s.NotAction, `${where}.${'Action' in s ? 'Action' : 'NotAction'}`);
@@ -96,7 +108,23 @@ function parseStatement(s: unknown, where: string, variables: boolean): Statemen
     notResource: 'NotResource' in s,
     conditions: s.Condition === undefined ? [] : parseConditions(s.Condition, `${where}.Condition`),
     variables,
+    ...(kind === 'resource' ? { principals: parsePrincipal(s.Principal, `${where}.Principal`) } : {}),
   };
+}
+
+function parsePrincipal(value: unknown, where: string): string[] {
+  if (value === '*') return ['*'];
+  if (!isObject(value) || Object.keys(value).some((k) => k !== 'AWS') || value.AWS === undefined) {
+    throw new PolicyError(`${where}: must be "*" or {"AWS": <account ids or ARNs>}`);
+  }
+  return strings(value.AWS, `${where}.AWS`);
+}
+
+/** Does a resource policy's Principal list name the caller (by `aws:principalarn` / `aws:principalaccount`)? */
+function principalMatches(principals: readonly string[], variables: ReadonlyMap<string, string>): boolean {
+  const arn = variables.get('aws:principalarn');
+  const account = variables.get('aws:principalaccount');
+  return principals.some((p) => p === '*' || p === arn || p === account || p === `arn:aws:iam::${account}:root`);
 }
 
 function parseConditions(block: unknown, where: string): Condition[] {
@@ -143,6 +171,7 @@ export function evaluate(policies: readonly Policy[], request: RequestContext, v
 }
 
 function statementApplies(s: Statement, request: RequestContext, variables: ReadonlyMap<string, string>): boolean {
+  if (s.principals !== undefined && !principalMatches(s.principals, variables)) return false;
   const actionMatches = s.actions.some((re) => re.test(request.action));
   if (actionMatches === s.notAction) return false;
   const resourceMatches = s.resources.some((r) => {

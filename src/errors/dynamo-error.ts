@@ -71,6 +71,7 @@ export const errors = {
     ),
   resourceNotFound: (message = 'Requested resource not found') =>
     new DynamoError(`${DYNAMO}ResourceNotFoundException`, message),
+  policyNotFound: (message: string) => new DynamoError(`${DYNAMO}PolicyNotFoundException`, message),
   resourceInUse: (message: string) => new DynamoError(`${DYNAMO}ResourceInUseException`, message),
   limitExceeded: (message: string) => new DynamoError(`${DYNAMO}LimitExceededException`, message),
   conditionalCheckFailed: (item?: Record<string, unknown>) =>
