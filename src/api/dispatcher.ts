@@ -84,6 +84,10 @@ export class Dispatcher {
     const input = checkTypes(rawInput, op.schema);
     op.precheck?.(input);
     checkConstraints(input, op.schema);
+    // Another process may have changed a table since the last request
+    // (catalog/catalog refresh: about a microsecond when nothing changed).
+    const stale = this.db.catalog.refresh();
+    if (stale !== undefined) await stale;
     // Tables live in an account and a region: the request sees its own (catalog/table-scope).
     const principal = origin.principal;
     const db =

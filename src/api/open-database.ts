@@ -9,12 +9,12 @@ import type { StorageEngine } from '../storage/engine.js';
 import { Database, type DatabaseOptions } from '../data/database.js';
 import type { DataPlaneHooks } from '../data/hooks.js';
 import { assertNotInTransaction } from '../txn/conflicts.js';
-import { streamRecordWrite } from '../streams/change-log.js';
+import { streamRecord } from '../streams/change-log.js';
 import { backfillIndex } from '../data/index-backfill.js';
 
 export const dataPlaneHooks: DataPlaneHooks = {
   assertNotHeld: assertNotInTransaction,
-  streamRecordWrite,
+  streamRecord,
 };
 
 export async function openDatabase(engine: StorageEngine, options: Omit<DatabaseOptions, 'hooks'> = {}): Promise<Database> {

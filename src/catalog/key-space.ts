@@ -12,6 +12,9 @@
  *   0x00 0x03 <table id u32>                     a dropped table whose data is being erased
  *   0x00 0x04 <table name UTF-8> 0x00 <label>    legacy (before regions): catalog entry of a stream;
  *                                                moved to 0x00 0x14 with the tables
+ *   0x00 0x05                                    the catalog's version (u64): rewritten by every commit that
+ *                                                changes a table entry, with a number the engine issues in
+ *                                                that commit; a cached catalog is current while it is unchanged
  *   0x00 0x11 <account> 0x00 <region> 0x00 <table name UTF-8>
  *                                                catalog entry of a table (catalog/table-scope)
  *   0x00 0x14 <account> 0x00 <region> 0x00 <table name UTF-8> 0x00 <label>
@@ -19,6 +22,8 @@
  *                                                24 hours after the stream closes, even past its table
  *   0x01 0x01 <op> 0x00 <token>                  a transaction's ClientRequestToken record (txn/client-tokens)
  *   0x01 0x02 <expiry u64> <record key>          the token sweeper's index, by expiry
+ *   0x01 0x03 <slot u16>                         the last write transaction to change an item hashing to
+ *                                                this slot, and when (txn/conflict-stamps)
  *   0x10 <table id u32> <index id u8> <partition hash u32> <pk> [<sk>] [<table pk> [<table sk>]]
  *                                                items (index 0) and index entries
  *   0x20 <table id u32> <stream created ms u64> 0x00
@@ -62,6 +67,7 @@ export const LEGACY_TABLE_PREFIX = Uint8Array.of(0x00, 0x01);
 export const LEGACY_STREAM_PREFIX = Uint8Array.of(0x00, 0x04);
 export const CATALOG_NEXT_TABLE_ID = Uint8Array.of(0x00, 0x02);
 export const CATALOG_DROPPED_PREFIX = Uint8Array.of(0x00, 0x03);
+export const CATALOG_VERSION_KEY = Uint8Array.of(0x00, 0x05);
 export const CATALOG_TABLE_PREFIX = Uint8Array.of(0x00, 0x11);
 export const CATALOG_STREAM_PREFIX = Uint8Array.of(0x00, 0x14);
 const DATA = 0x10;

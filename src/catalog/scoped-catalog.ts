@@ -16,6 +16,14 @@ export class ScopedCatalog {
     readonly scope: TableScope,
   ) {}
 
+  /**
+   * Makes the shared cache current (catalog/catalog refresh): undefined at
+   * once when it is, else a promise that settles once it was reloaded.
+   */
+  refresh(): Promise<void> | undefined {
+    return this.catalog.refresh();
+  }
+
   get(name: string): TableRecord | undefined {
     return this.catalog.get(this.scope, name);
   }

@@ -180,6 +180,8 @@ export class Database {
         this.timers.delete(timer);
         this.runInBackground(what, async () => {
           try {
+            // The sweeps act on tables: see what other processes changed.
+            await this.catalog.refresh();
             await task();
           } finally {
             schedule();

@@ -4,12 +4,13 @@
  * (docs/architecture.md, "Layers"): a plain write must refuse an item that
  * an in-flight transaction holds (txn/), and every item change of a table
  * with an enabled stream carries its stream record in the same commit
- * (streams/). The data plane calls them through this interface; start-up
+ * (streams/), numbered by the engine in that commit. The data plane calls them through this interface; start-up
  * (api/open-database) wires the real implementations in, so imports still
  * point downward only.
  */
 import type { TableRecord } from '../catalog/table-record.js';
-import type { KvWrite } from '../storage/engine.js';
+import type { CommitOptions } from '../storage/engine.js';
+import { streamRecordKey } from '../catalog/key-space.js';
 import type { Item } from '../values/types.js';
 import type { Database } from './database.js';
 
@@ -25,10 +26,39 @@ export interface DataPlaneHooks {
   /** Throws TransactionConflictException when an in-flight transaction holds the item. */
   assertNotHeld(db: Database, storageKey: Uint8Array): void;
   /**
-   * The write that records `change` in the table's stream, or undefined
-   * when the table has no enabled stream or nothing changed. It may draw
-   * a sequence number, so its write must reach engine.commit() with
-   * nothing awaited in between.
+   * The stream record of `change`, still without its sequence number, or
+   * undefined when the table has no enabled stream or nothing changed.
    */
-  streamRecordWrite(db: Database, table: TableRecord, change: ItemChange): KvWrite | undefined;
+  streamRecord(db: Database, table: TableRecord, change: ItemChange): StreamRecordDraft | undefined;
+}
+
+/**
+ * A stream record waiting for its sequence number, which the storage engine
+ * issues inside the commit that carries it (storage/engine.ts,
+ * CommitOptions.sequence): numbers unique and in commit order across every
+ * process sharing the store (docs/architecture.md, "Many processes").
+ */
+export interface StreamRecordDraft {
+  /** The stream's key prefix (catalog/key-space streamPrefix). */
+  readonly prefix: Uint8Array;
+  readonly value: Uint8Array;
+  /** The least number the record may take: its time (streams/sequence-numbers sequenceAtMs). */
+  readonly floor: bigint;
+}
+
+/**
+ * The commit option that has the engine number `records` (in order, one
+ * number each) and write them in the commit; undefined when there are none.
+ */
+export function streamRecordsOption(records: readonly StreamRecordDraft[]): CommitOptions | undefined {
+  if (records.length === 0) return undefined;
+  let floor = 0n;
+  for (const record of records) if (record.floor > floor) floor = record.floor;
+  return {
+    sequence: {
+      count: records.length,
+      floor,
+      writes: (first) => records.map((record, i) => ({ key: streamRecordKey(record.prefix, first + BigInt(i)), value: record.value })),
+    },
+  };
 }

@@ -6,7 +6,8 @@
  * commit that expects the item unchanged, so it never writes a stale entry
  * over a newer one. When done the index becomes ACTIVE.
  */
-import { CommitConflictError, type KvWrite } from '../storage/engine.js';
+import { compareAndSet } from '../storage/compare-and-set.js';
+import type { KvWrite } from '../storage/engine.js';
 import type { Database } from './database.js';
 import { indexPrefix, successor } from '../catalog/key-space.js';
 import { indexWrites } from '../indexes/index-entries.js';
@@ -27,23 +28,21 @@ export async function backfillIndex(db: Database, tableName: string, indexId: nu
   const end = successor(indexPrefix(first.id, 0));
   let from = indexPrefix(first.id, 0);
   for (;;) {
+    // Another process may have changed or deleted the table meanwhile.
+    await db.catalog.refresh();
     const table = db.catalog.get(tableName);
     const index = table?.globalIndexes.find((g) => g.id === indexId);
     if (table === undefined || table.id !== first.id || index === undefined) return;
-    const page = await db.engine.range(from, end, { limit: PAGE });
-    if (page.length === 0) break;
-    const writes: KvWrite[] = [];
-    for (const entry of page) writes.push(...indexWrites(table, [index], undefined, decodeItem(entry.value)));
-    try {
-      await db.engine.commit(
-        writes,
-        page.map((e) => ({ key: e.key, value: e.value })),
-      );
-    } catch (e) {
-      if (e instanceof CommitConflictError) continue; // an item changed under us: read the page again
-      throw e;
-    }
-    const last = page[page.length - 1]!.key;
+    // Each page's entries commit expecting its items unchanged; an item that
+    // changed under us makes the page be read again (storage/compare-and-set).
+    const last = await compareAndSet(db.engine, async () => {
+      const page = await db.engine.range(from, end, { limit: PAGE });
+      if (page.length === 0) return { done: undefined };
+      const writes: KvWrite[] = [];
+      for (const entry of page) writes.push(...indexWrites(table, [index], undefined, decodeItem(entry.value)));
+      return { writes, expectations: page.map((e) => ({ key: e.key, value: e.value })), result: page[page.length - 1]!.key };
+    });
+    if (last === undefined) break;
     from = new Uint8Array(last.length + 1);
     from.set(last);
   }

@@ -9,12 +9,15 @@
  * one commits and the others see its item on their retry.
  *
  * The same commit carries the change's stream record when the table has an
- * enabled stream (db.hooks.streamRecordWrite, which is streams/change-log),
+ * enabled stream (db.hooks.streamRecord, which is streams/change-log), its
+ * sequence number issued by the engine in that commit (streamRecordsOption),
  * so a stream never misses a write nor reports one that did not happen.
  */
-import { CommitConflictError } from '../storage/engine.js';
+import { compareAndSetKeys } from '../storage/compare-and-set.js';
 import type { KvExpectation, KvWrite } from '../storage/engine.js';
 import type { Database } from './database.js';
+import { streamRecordsOption } from './hooks.js';
+import type { StreamRecordDraft } from './hooks.js';
 import type { TableRecord } from '../catalog/table-record.js';
 import { allIndexes } from '../catalog/table-record.js';
 import { indexWrites, itemKey } from '../indexes/index-entries.js';
@@ -68,12 +71,10 @@ export interface WriteOptions {
 
 /**
  * The commit that moves one item from `old` (stored as `oldRaw`) to `next`:
- * the item write, its index entries, its stream record, and the expectation
+ * the item write, its index entries, its stream record (numbered by the
+ * engine: pass `records` through streamRecordsOption), and the expectation
  * that the item is still `oldRaw`. Transactions combine several of these
  * into one commit.
- *
- * A stream record's sequence number is drawn here, so the writes must reach
- * engine.commit() with nothing awaited in between (streams/sequence-numbers).
  */
 export function itemCommit(
   db: Database,
@@ -83,17 +84,18 @@ export function itemCommit(
   oldRaw: Uint8Array | undefined,
   next: Item | undefined,
   byService = false,
-): { writes: KvWrite[]; expectation: KvExpectation } {
+): { writes: KvWrite[]; expectation: KvExpectation; records: StreamRecordDraft[] } {
   const writes: KvWrite[] = [{ key: storageKey, value: next === undefined ? null : encodeItem(next) }];
+  const records: StreamRecordDraft[] = [];
   const indexes = allIndexes(table);
   if (indexes.length > 0) {
     for (const write of indexWrites(table, indexes, old, next)) writes.push(write);
   }
   if (table.stream.enabled) {
-    const record = db.hooks.streamRecordWrite(db, table, { old, next, byService });
-    if (record !== undefined) writes.push(record);
+    const record = db.hooks.streamRecord(db, table, { old, next, byService });
+    if (record !== undefined) records.push(record);
   }
-  return { writes, expectation: { key: storageKey, value: oldRaw ?? null } };
+  return { writes, expectation: { key: storageKey, value: oldRaw ?? null }, records };
 }
 
 /**
@@ -126,9 +128,6 @@ export async function writeBlindItems(
   await db.engine.commit(writes);
 }
 
-/** Bounds the retry loop; a conflict this persistent means something is wrong. */
-const MAX_ATTEMPTS = 1000;
-
 export async function writeItem(
   db: Database,
   table: TableRecord,
@@ -146,22 +145,29 @@ export async function writeItem(
     await db.engine.commit([{ key: storageKey, value: next === undefined ? null : encodeItem(next) }]);
     return { old: undefined, next, written: true };
   }
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const oldRaw = await db.engine.get(storageKey);
-    const old = oldRaw === undefined ? undefined : decodeItem(oldRaw);
-    const decision = apply(old);
-    if (decision === 'unchanged') return { old, next: old, written: false };
-    const next = decision.next;
-    if (next === undefined && old === undefined) return { old, next, written: false };
-    const { writes, expectation } = itemCommit(db, table, storageKey, old, oldRaw, next, options.byService);
-    // #5: checked on every attempt, just before committing (txn/conflicts).
-    db.hooks.assertNotHeld(db, storageKey);
-    try {
-      await db.engine.commit(writes, [expectation]);
-      return { old, next, written: true };
-    } catch (e) {
-      if (!(e instanceof CommitConflictError)) throw e;
-    }
-  }
-  throw new Error(`write to ${table.name} did not settle after ${MAX_ATTEMPTS} attempts`);
+  // Decided from the item's stored bytes alone, so after a lost race the
+  // engine can decide it again inside its commit (storage/compare-and-set).
+  return compareAndSetKeys<WriteOutcome>(
+    db.engine,
+    {
+      keys: [storageKey],
+      decide: ([oldRaw]) => {
+        const old = oldRaw === undefined ? undefined : decodeItem(oldRaw);
+        const decision = apply(old);
+        if (decision === 'unchanged') return { done: { old, next: old, written: false } };
+        const next = decision.next;
+        if (next === undefined && old === undefined) return { done: { old, next, written: false } };
+        const { writes, records } = itemCommit(db, table, storageKey, old, oldRaw, next, options.byService);
+        const commitOptions = streamRecordsOption(records);
+        return {
+          writes,
+          ...(commitOptions === undefined ? {} : { options: commitOptions }),
+          // #5: checked on every attempt, just before committing (txn/conflicts).
+          check: () => db.hooks.assertNotHeld(db, storageKey),
+          result: { old, next, written: true },
+        };
+      },
+    },
+    { exhausted: () => new Error(`write to ${table.name} did not settle`) },
+  );
 }

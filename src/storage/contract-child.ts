@@ -10,7 +10,7 @@
  * share its data across processes has a case in openFromSpec.
  */
 import type { StorageEngine } from './engine.js';
-import { createRace, increments, sequenceWriter } from './contract-workloads.js';
+import { createRace, increments, keyedIncrements, sequenceWriter } from './contract-workloads.js';
 
 export type ChildEngineSpec =
   | { readonly engine: 'lmdb'; readonly path: string; readonly maxStoredKeyBytes?: number }
@@ -55,6 +55,9 @@ async function main(): Promise<void> {
         break;
       case 'increments':
         result = await increments(engine, bytes(String(args.key)), Number(args.loops), Number(args.perLoop));
+        break;
+      case 'keyedIncrements':
+        result = await keyedIncrements(engine, bytes(String(args.key)), Number(args.loops), Number(args.perLoop));
         break;
       case 'createRace':
         result = await createRace(engine, bytes(String(args.key)), Number(args.contenders), String(args.tag));

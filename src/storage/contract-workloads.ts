@@ -7,6 +7,7 @@
  * key, and commits that take engine-issued sequence numbers, with a reader
  * tailing their records.
  */
+import { compareAndSetKeys } from './compare-and-set.js';
 import { CommitConflictError } from './engine.js';
 import type { StorageEngine } from './engine.js';
 
@@ -32,6 +33,32 @@ export async function increments(engine: StorageEngine, key: Uint8Array, loops: 
   await Promise.all(
     Array.from({ length: loops }, async () => {
       for (let i = 0; i < perLoop; i++) await once();
+    }),
+  );
+  return conflicts;
+}
+
+/**
+ * Like increments, through compareAndSetKeys: an optimistic commit first,
+ * then (after a lost race) the decision made inside the engine's commit.
+ */
+export async function keyedIncrements(engine: StorageEngine, key: Uint8Array, loops: number, perLoop: number): Promise<number> {
+  let conflicts = 0;
+  await Promise.all(
+    Array.from({ length: loops }, async () => {
+      for (let i = 0; i < perLoop; i++) {
+        await compareAndSetKeys(
+          engine,
+          {
+            keys: [key],
+            decide: ([current]) => ({
+              writes: [{ key, value: enc.encode(String(current === undefined ? 1 : Number(dec.decode(current)) + 1)) }],
+              result: undefined,
+            }),
+          },
+          { onConflict: () => conflicts++ },
+        );
+      }
     }),
   );
   return conflicts;

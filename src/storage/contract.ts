@@ -17,7 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import type { ChildEngineSpec } from './contract-child.js';
-import { createRace, increments, prefixEnd, recordSequence, sequenceWriter, tailRecords } from './contract-workloads.js';
+import { createRace, increments, keyedIncrements, prefixEnd, recordSequence, sequenceWriter, tailRecords } from './contract-workloads.js';
 import { CommitConflictError, SEQUENCE_COUNTER_KEY } from './engine.js';
 import type { KvEntry, StorageEngine } from './engine.js';
 
@@ -799,6 +799,73 @@ export function runContractSuite(
         }));
     });
 
+    describe('readAndCommit: deciding inside the commit', () => {
+      const inCommit = (title: string, fn: (engine: StorageEngine & Required<Pick<StorageEngine, 'readAndCommit'>>) => Promise<void>): void => {
+        test(title, (t) =>
+          withEngine(async (engine) => {
+            if (engine.readAndCommit === undefined) {
+              t.skip(`${name} cannot run code inside its commit (no readAndCommit); compare-and-set retries instead`);
+              return;
+            }
+            await fn(engine as StorageEngine & Required<Pick<StorageEngine, 'readAndCommit'>>);
+          }),
+        );
+      };
+
+      inCommit('decides from the current values, writes, and resolves with the result', async (engine) => {
+        await engine.commit([{ key: k('x'), value: k('1') }]);
+        const seen = await engine.readAndCommit([k('x'), k('absent')], (values) => ({
+          writes: [
+            { key: k('x'), value: k('2') },
+            { key: k('y'), value: k('new') },
+          ],
+          result: values.map(hex),
+        }));
+        assert.deepEqual(seen, [hex(k('1')), undefined]);
+        assert.equal(hex(await engine.get(k('x'))), hex(k('2')));
+        assert.equal(hex(await engine.get(k('y'))), hex(k('new')));
+      });
+
+      inCommit('a throwing decision or a bad write writes nothing', async (engine) => {
+        await assert.rejects(
+          engine.readAndCommit([k('x')], () => {
+            throw new Error('decided against');
+          }),
+          /decided against/,
+        );
+        await assert.rejects(
+          engine.readAndCommit([k('x')], () => ({
+            writes: [
+              { key: k('x'), value: k('1') },
+              { key: EMPTY, value: k('1') },
+            ],
+            result: undefined,
+          })),
+          TypeError,
+        );
+        await assert.rejects(engine.readAndCommit([EMPTY], () => ({ writes: [], result: undefined })), TypeError);
+        assert.equal(await engine.get(k('x')), undefined);
+      });
+
+      inCommit('takes sequence numbers like commit', async (engine) => {
+        const issued: bigint[] = [];
+        for (let i = 0; i < 2; i++) {
+          await engine.readAndCommit([k('x')], () => ({
+            writes: [],
+            options: { sequence: { count: 2, floor: 100n, writes: (first) => (issued.push(first), [{ key: k(`s${first}`), value: k('r') }]) } },
+            result: undefined,
+          }));
+        }
+        assert.deepEqual(issued, [100n, 102n]);
+        assert.ok(await engine.get(k('s102')));
+      });
+
+      inCommit('concurrent increments of one key, decided in the commit after a lost race, lose nothing', async (engine) => {
+        await keyedIncrements(engine, k('hot'), 32, 10);
+        assert.equal(Buffer.from((await engine.get(k('hot')))!).toString(), '320');
+      });
+    });
+
     describe('two handles on the same data', () => {
       const skipReason = async (): Promise<string | false> => {
         const probe = await open();
@@ -861,6 +928,8 @@ export function runContractSuite(
       sharedTest('compare-and-set increments through both lose no update', async (a, b) => {
         await Promise.all([increments(a, k('count'), 4, 15), increments(b, k('count'), 4, 15)]);
         assert.equal(Buffer.from((await b.get(k('count')))!).toString(), '120');
+        await Promise.all([keyedIncrements(a, k('keyed'), 8, 15), keyedIncrements(b, k('keyed'), 8, 15)]);
+        assert.equal(Buffer.from((await b.get(k('keyed')))!).toString(), '240');
       });
 
       sharedTest('sequence numbers through both are distinct, and a tailing reader misses none', async (a, b) => {
@@ -894,18 +963,21 @@ export function runContractSuite(
       sharedTest('a child process: races, increments and sequence numbers stay correct across processes', async (a, _b, spec) => {
         let writing = true;
         const reader = tailRecords(a, k('p/'), () => !writing);
-        const [childWins, , , ownWins] = await Promise.all([
+        const [childWins, , , , ownWins] = await Promise.all([
           inChild(spec, 'createRace', { key: hex(k('prace'))!, contenders: 25, tag: 'child' }),
           inChild(spec, 'increments', { key: hex(k('pcount'))!, loops: 4, perLoop: 50 }),
+          inChild(spec, 'keyedIncrements', { key: hex(k('pkeyed'))!, loops: 16, perLoop: 25 }),
           inChild(spec, 'sequence', { prefix: hex(k('p/'))!, commits: 200, loops: 8, tag: 'child' }),
           createRace(a, k('prace'), 25, 'parent'),
           increments(a, k('pcount'), 4, 50),
+          keyedIncrements(a, k('pkeyed'), 16, 25),
           sequenceWriter(a, k('p/'), 200, 8, 'parent'),
         ]);
         writing = false;
         const seen = await reader;
         assert.equal((childWins as number[]).length + ownWins.length, 1);
         assert.equal(Buffer.from((await a.get(k('pcount')))!).toString(), '400');
+        assert.equal(Buffer.from((await a.get(k('pkeyed')))!).toString(), '800');
         const all = (await a.range(k('p/'), recordsEnd('p/'))).map((e) => recordSequence(e.key));
         assert.equal(all.length, 2 * (67 * 1 + 67 * 2 + 66 * 3));
         assert.equal(new Set(all).size, all.length);

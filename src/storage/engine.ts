@@ -88,6 +88,13 @@ export interface CommitOptions {
   readonly sequence?: SequenceRequest;
 }
 
+/** What a readAndCommit decision writes, and what the call resolves with. */
+export interface CommitDecision<T> {
+  readonly writes: readonly KvWrite[];
+  readonly options?: CommitOptions;
+  readonly result: T;
+}
+
 /** Thrown (rejected) by commit() when an expectation does not hold; nothing was written. */
 export class CommitConflictError extends Error {
   constructor(
@@ -129,6 +136,22 @@ export interface StorageEngine {
    * SequenceRequest; its writes callback learns them).
    */
   commit(writes: readonly KvWrite[], expectations?: readonly KvExpectation[], options?: CommitOptions): Promise<void>;
+  /**
+   * Reads `keys` and decides the commit from their values inside the
+   * engine's write transaction, where no other writer (handle or process)
+   * can come between the read and the write: it cannot conflict. For a
+   * write that lost a race on a contended key (compare-and-set's second
+   * try): under group commit every writer of a hot key otherwise wins one
+   * batch at most, so N writers need N batches. `decide` runs synchronously
+   * under the engine's write lock — it must be quick, must not touch the
+   * engine, and is called exactly once; if it throws, the call rejects with
+   * that error and writes nothing. Engines that cannot run code inside
+   * their commit leave it out.
+   */
+  readAndCommit?<T>(
+    keys: readonly Uint8Array[],
+    decide: (values: readonly (Uint8Array | undefined)[]) => CommitDecision<T>,
+  ): Promise<T>;
   /** Flushes and releases files; the engine is unusable afterwards. */
   close(): Promise<void>;
 }

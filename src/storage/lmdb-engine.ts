@@ -19,7 +19,9 @@
  * open, checks the expectations with reads that see every earlier commit of
  * the batch, and then writes. No other writer can run in between (LMDB has
  * one writer at a time), so check and write are atomic; and being a nested
- * transaction, it is rolled back alone if it throws. A commit of plain
+ * transaction, it is rolled back alone if it throws. Sequence numbers
+ * (CommitOptions.sequence) and readAndCommit's decisions run the same way,
+ * so all N writers of one hot key can land in one batch (one fsync). A commit of plain
  * unconditional writes (a blind put, a bulk load's batch) needs neither the
  * checks nor the nested transaction (see #commitBlind).
  *
@@ -72,6 +74,7 @@ import type { Database, RootDatabase } from 'lmdb';
 import { assertKey, assertValue, bytesEqual, compareBytes, copyBytes, pooledCopy } from './byte-order.js';
 import { CommitConflictError, SEQUENCE_COUNTER_KEY } from './engine.js';
 import type {
+  CommitDecision,
   CommitOptions,
   EngineCapabilities,
   KvEntry,
@@ -83,6 +86,7 @@ import type {
 import { LongKeyCodec } from './long-key-codec.js';
 import { checkedLimit } from './range-limit.js';
 import { checkedSequenceRequest, decodeSequenceCounter, encodeSequenceCounter, firstSequence } from './sequence-counter.js';
+import type { SequenceRequest } from './engine.js';
 
 /**
  * 8 KiB pages raise lmdb-js's key limit from 1978 to 4026 bytes. Size on
@@ -332,27 +336,7 @@ export class LmdbEngine implements StorageEngine {
         if (put.value !== null) kv.putSync(put.storedKey, put.value);
         else if (!slotTaken(put)) kv.removeSync(put.storedKey);
       }
-      if (sequence === undefined) return OK;
-      // The counter is read here, under LMDB's cross-process write lock, so
-      // no other writer can issue the same numbers or commit between this
-      // read and the commit (numbers follow commit order). Throwing from
-      // here (a bad write from the callback) rolls this child transaction
-      // back alone, counter included.
-      const first = firstSequence(decodeSequenceCounter(kv.get(SEQUENCE_COUNTER_KEY)), sequence);
-      const more = sequence.writes(first).map((w, i) => {
-        assertKey(w.key, `sequence writes[${i}].key`);
-        assertValue(w.value, `sequence writes[${i}].value`);
-        return { key: w.key, storedKey: codec.storedKey(w.key), isLong: codec.isLong(w.key), value: w.value };
-      });
-      for (let i = 0; i < more.length; i++) {
-        const put = more[i]!;
-        if (put.value !== null && slotTaken(put)) throw new Error(`sequence writes[${i}].key collides (SHA-256) with a stored long key; nothing was written`);
-      }
-      for (const put of more) {
-        if (put.value !== null) kv.putSync(put.storedKey, codec.storedValue(put.key, put.value));
-        else if (!slotTaken(put)) kv.removeSync(put.storedKey);
-      }
-      kv.putSync(SEQUENCE_COUNTER_KEY, encodeSequenceCounter(first + BigInt(sequence.count) - 1n));
+      if (sequence !== undefined) issueSequence(kv, codec, sequence);
       return OK;
     });
     this.#pending.add(outcome);
@@ -362,6 +346,41 @@ export class LmdbEngine implements StorageEngine {
       if (result.kind === 'collision') {
         throw new Error(`writes[${result.index}].key collides (SHA-256) with a stored long key; nothing was written`);
       }
+    } finally {
+      this.#pending.delete(outcome);
+    }
+  }
+
+  async readAndCommit<T>(
+    keys: readonly Uint8Array[],
+    decide: (values: readonly (Uint8Array | undefined)[]) => CommitDecision<T>,
+  ): Promise<T> {
+    this.#assertOpen();
+    const codec = this.#codec;
+    const kv = this.#kv;
+    // Copied now: the callback runs later, when the writer reaches it.
+    const reads = keys.map((key, i) => {
+      assertKey(key, `keys[${i}]`);
+      const copy = copyBytes(key);
+      return { key: copy, storedKey: codec.storedKey(copy) };
+    });
+    // Inside the batch's write transaction, on the main thread, like a
+    // conditional commit's checks (see the module comment); a throw from
+    // `decide` or from a bad write rolls this child transaction back alone.
+    const outcome = kv.childTransaction((): T => {
+      const values = reads.map(({ key, storedKey }) => {
+        const stored = kv.get(storedKey);
+        return stored === undefined ? undefined : codec.valueFor(key, stored);
+      });
+      const decision = decide(values);
+      writeInTransaction(kv, codec, decision.writes, 'writes');
+      const sequence = checkedSequenceRequest(decision.options?.sequence);
+      if (sequence !== undefined) issueSequence(kv, codec, sequence);
+      return decision.result;
+    });
+    this.#pending.add(outcome);
+    try {
+      return (await outcome) as T;
     } finally {
       this.#pending.delete(outcome);
     }
@@ -560,4 +579,50 @@ function checkLayout(path: string, layout: Layout, requestedMaxKey: number | und
   if (layout.maxStoredKey > lmdbMaxKey) {
     throw new Error(`data directory ${path} stores keys of up to ${layout.maxStoredKey} bytes but LMDB allows ${lmdbMaxKey}`);
   }
+}
+
+/**
+ * Writes inside the current write transaction, checking each write first;
+ * throws (rolling the child transaction back) on a bad write or a long key
+ * whose slot holds another key.
+ */
+function writeInTransaction(
+  kv: Database<Uint8Array, Uint8Array>,
+  codec: LongKeyCodec,
+  writes: readonly KvWrite[],
+  label: string,
+): void {
+  const puts = writes.map((w, i) => {
+    assertKey(w.key, `${label}[${i}].key`);
+    assertValue(w.value, `${label}[${i}].value`);
+    return { key: w.key, storedKey: codec.storedKey(w.key), isLong: codec.isLong(w.key), value: w.value };
+  });
+  // A long key's slot holding a different key (a SHA-256 collision).
+  const slotTaken = (put: (typeof puts)[number]): boolean => {
+    if (!put.isLong) return false;
+    const stored = kv.get(put.storedKey);
+    return stored !== undefined && codec.valueFor(put.key, stored) === undefined;
+  };
+  puts.forEach((put, i) => {
+    if (put.value !== null && slotTaken(put)) {
+      throw new Error(`${label}[${i}].key collides (SHA-256) with a stored long key; nothing was written`);
+    }
+  });
+  for (const put of puts) {
+    // Inside a write transaction the *Sync forms write into it directly.
+    if (put.value !== null) kv.putSync(put.storedKey, codec.storedValue(put.key, put.value));
+    else if (!slotTaken(put)) kv.removeSync(put.storedKey);
+  }
+}
+
+/**
+ * Issues a commit's sequence numbers and writes its sequence writes, inside
+ * the write transaction. The counter is read here, under LMDB's
+ * cross-process write lock, so no other writer can issue the same numbers
+ * or commit between this read and the commit (numbers follow commit order).
+ */
+function issueSequence(kv: Database<Uint8Array, Uint8Array>, codec: LongKeyCodec, sequence: SequenceRequest): void {
+  const first = firstSequence(decodeSequenceCounter(kv.get(SEQUENCE_COUNTER_KEY)), sequence);
+  writeInTransaction(kv, codec, sequence.writes(first), 'sequence writes');
+  kv.putSync(SEQUENCE_COUNTER_KEY, encodeSequenceCounter(first + BigInt(sequence.count) - 1n));
 }

@@ -22,6 +22,7 @@ import BTreeModule from 'sorted-btree';
 import { assertKey, assertValue, bytesEqual, bytesToLatin1, copyBytes, pooledCopy } from './byte-order.js';
 import { CommitConflictError, SEQUENCE_COUNTER_KEY } from './engine.js';
 import type {
+  CommitDecision,
   CommitOptions,
   EngineCapabilities,
   KvEntry,
@@ -151,6 +152,18 @@ export class MemoryEngine implements StorageEngine {
       if (write.value === null) this.#tree.delete(treeKey(write.key));
       else this.#tree.set(treeKey(write.key), { key: copyBytes(write.key), value: copyBytes(write.value) });
     }
+  }
+
+  async readAndCommit<T>(
+    keys: readonly Uint8Array[],
+    decide: (values: readonly (Uint8Array | undefined)[]) => CommitDecision<T>,
+  ): Promise<T> {
+    this.#assertOpen();
+    keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
+    // Synchronous from the read to the commit: nothing can come between.
+    const decision = decide(keys.map((key) => this.getSync(key)));
+    await this.commit(decision.writes, [], decision.options ?? {});
+    return decision.result;
   }
 
   async close(): Promise<void> {

@@ -1,38 +1,38 @@
 /**
  * @module streams/change-log
  * The stream records in storage: written by every item write of a table
- * with an enabled stream, in the same commit as the item (DESIGN.md), and
- * read back in sequence order by GetRecords.
+ * with an enabled stream, in the same commit as the item (DESIGN.md), under
+ * a sequence number the storage engine issues in that commit, and read back
+ * in sequence order by GetRecords.
  */
 import type { Database } from '../data/database.js';
 import type { TableRecord } from '../catalog/table-record.js';
 import { streamPrefix, streamRecordKey, streamRecordSequence, streamTrimKey, successor } from '../catalog/key-space.js';
-import type { KvWrite, StorageEngine } from '../storage/engine.js';
+import type { StorageEngine } from '../storage/engine.js';
+import type { StreamRecordDraft } from '../data/hooks.js';
 import { labelMs } from './stream-catalog.js';
-import { sequenceClockOf } from './sequence-numbers.js';
+import { sequenceAtMs } from './sequence-numbers.js';
 import { recordOfChange, type Change, type StoredStreamRecord } from './stream-record.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
 /**
- * The write that records `change` in the table's stream, or undefined when
- * the table has no enabled stream or nothing changed.
- *
- * It draws the record's sequence number, so the caller must pass the write
- * to engine.commit() in the same synchronous stretch of code, with nothing
- * awaited in between (streams/sequence-numbers explains why).
+ * The record of `change` in the table's stream, or undefined when the table
+ * has no enabled stream or nothing changed. Its sequence number comes later,
+ * from the engine, in the commit (data/hooks streamRecordsOption); its time
+ * is the number's floor, so numbers keep telling the time they were written.
  */
-export function streamRecordWrite(db: Database, table: TableRecord, change: Change): KvWrite | undefined {
+export function streamRecord(db: Database, table: TableRecord, change: Change): StreamRecordDraft | undefined {
   const { stream } = table;
   if (!stream.enabled || stream.label === undefined || stream.viewType === undefined) return undefined;
   const now = db.clock.now();
   const record = recordOfChange(stream.viewType, table.keySchema, change, now);
   if (record === undefined) return undefined;
-  const sequence = sequenceClockOf(db.engine).next(now);
   return {
-    key: streamRecordKey(streamPrefix(table.id, labelMs(stream.label)), sequence),
+    prefix: streamPrefix(table.id, labelMs(stream.label)),
     value: encoder.encode(JSON.stringify(record)),
+    floor: sequenceAtMs(now),
   };
 }
 

@@ -1,54 +1,21 @@
 /** @module streams/sequence-numbers.test */
 import * as assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  SequenceClock,
-  formatSequenceNumber,
-  msOfSequence,
-  parseSequenceNumber,
-  sequenceAtMs,
-  sequenceClockOf,
-} from './sequence-numbers.js';
+import { formatSequenceNumber, msOfSequence, parseSequenceNumber, sequenceAtMs } from './sequence-numbers.js';
 
-describe('SequenceClock', () => {
-  it('hands out strictly increasing numbers within a millisecond, and jumps to the clock when it moves', () => {
-    const clock = new SequenceClock();
-    const a = clock.next(1_700_000_000_000);
-    const b = clock.next(1_700_000_000_000);
-    const c = clock.next(1_700_000_000_000);
-    assert.equal(a, 1_700_000_000_000n * 1_000_000n);
-    assert.equal(b, a + 1n);
-    assert.equal(c, a + 2n);
-    const d = clock.next(1_700_000_000_005);
-    assert.equal(d, 1_700_000_000_005n * 1_000_000n);
-    assert.equal(msOfSequence(d), 1_700_000_000_005);
-  });
-
-  it('keeps increasing when the wall clock goes back', () => {
-    const clock = new SequenceClock();
-    const a = clock.next(2_000_000_000_000);
-    const b = clock.next(1_000_000_000_000);
-    assert.ok(b > a);
-  });
-
-  it('never hands out a number at or below one it observed', () => {
-    const clock = new SequenceClock();
-    clock.observe(sequenceAtMs(3_000_000_000_000) + 5n);
-    assert.equal(clock.next(1_000), sequenceAtMs(3_000_000_000_000) + 6n);
-  });
-
-  it('is shared by everything using one engine, and separate between engines', () => {
-    const engine = {};
-    assert.equal(sequenceClockOf(engine), sequenceClockOf(engine));
-    assert.notEqual(sequenceClockOf(engine), sequenceClockOf({}));
+describe('sequence numbers and time', () => {
+  it('a record written at a millisecond has a floor that tells that millisecond back', () => {
+    const floor = sequenceAtMs(1_700_000_000_005);
+    assert.equal(floor, 1_700_000_000_005n * 1_000_000n);
+    assert.equal(msOfSequence(floor), 1_700_000_000_005);
+    assert.equal(msOfSequence(floor + 999_999n), 1_700_000_000_005);
   });
 });
 
 describe('wire sequence numbers', () => {
   it('are 21 decimal digits whose text order is numeric order', () => {
-    const clock = new SequenceClock();
-    const numbers = [0, 1, 1_700_000_000_000, 1_700_000_000_000, 1_800_000_000_000].map((ms) =>
-      formatSequenceNumber(clock.next(ms)),
+    const numbers = [0n, 1n, sequenceAtMs(1_700_000_000_000), sequenceAtMs(1_700_000_000_000) + 1n, sequenceAtMs(1_800_000_000_000)].map(
+      formatSequenceNumber,
     );
     for (const n of numbers) assert.match(n, /^[0-9]{21}$/);
     const sorted = [...numbers].sort();

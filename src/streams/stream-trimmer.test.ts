@@ -19,8 +19,9 @@ import { allOperations } from '../api/all-operations.js';
 import { MemoryEngine } from '../storage/memory-engine.js';
 import { LmdbEngine } from '../storage/lmdb-engine.js';
 import type { StorageEngine } from '../storage/engine.js';
+import { SEQUENCE_COUNTER_KEY } from '../storage/engine.js';
 import { STREAMS_SERVICE } from '../api/streams/streams-service.js';
-import { primeSequenceClock, trimStreams } from './stream-trimmer.js';
+import { primeSequenceCounter, trimStreams } from './stream-trimmer.js';
 
 const HOUR = 3600_000;
 const T0 = Date.UTC(2026, 0, 1);
@@ -155,15 +156,17 @@ describe('stream retention', () => {
     await env.db.close();
   });
 
-  it('keeps sequence numbers increasing across a restart whose clock went back', async () => {
+  it('keeps sequence numbers increasing across a restart whose clock went back, even from a store without a counter', async () => {
     const path = join(root, 'restart');
     const first = await open(await LmdbEngine.open({ path }), T0 + 10 * HOUR);
     const { arn, shardId } = await streamedTable(first);
     await put(first, 'before');
+    // As a store written before the engine issued the numbers: no counter.
+    await first.db.engine.commit([{ key: SEQUENCE_COUNTER_KEY, value: null }]);
     await first.db.close();
 
     const second = await open(await LmdbEngine.open({ path }), T0 + 9 * HOUR);
-    await primeSequenceClock(second.db);
+    await primeSequenceCounter(second.db);
     await put(second, 'after');
     const out = await second.call('GetRecords', { ShardIterator: await iterator(second, arn, shardId, 'TRIM_HORIZON') });
     assert.deepEqual(keysOf(out), ['before', 'after']);

@@ -8,16 +8,17 @@
  *   reader positioned below the trim point gets TrimmedDataAccessException.
  * - deleting closed streams 24 hours after they closed (DeleteTable API
  *   reference), records, trim point and catalog entry.
- * - priming the sequence clock at startup from what is stored, so numbers
- *   keep increasing across restarts even if the wall clock went back.
+ * - priming the engine's sequence counter at startup from what is stored,
+ *   for data written before the engine issued the numbers, so they keep
+ *   increasing past every stored record.
  */
 import type { Database } from '../data/database.js';
-import { CommitConflictError } from '../storage/engine.js';
+import { compareAndSet } from '../storage/compare-and-set.js';
 import type { KvWrite } from '../storage/engine.js';
 import { streamCatalogKey, streamRecordKey, streamRecordSequence, streamTrimKey, successor } from '../catalog/key-space.js';
 import { decodeTrimPoint, edgeSequence, encodeTrimPoint, trimPoint } from './change-log.js';
 import { listStreamEntries, recordsPrefixOf, type StreamEntry, type StreamPosition } from './stream-catalog.js';
-import { sequenceAtMs, sequenceClockOf } from './sequence-numbers.js';
+import { sequenceAtMs } from './sequence-numbers.js';
 
 /** Stream records are kept for 24 hours. */
 export const RETENTION_MS = 24 * 60 * 60 * 1000;
@@ -52,23 +53,21 @@ export async function trimStreams(db: Database): Promise<void> {
 async function trimRecords(db: Database, entry: StreamEntry, horizon: bigint): Promise<void> {
   const prefix = recordsPrefixOf(entry);
   const trimKey = streamTrimKey(prefix);
-  for (;;) {
-    if (db.isClosed) return;
-    const rows = await db.engine.range(streamRecordKey(prefix, 0n), streamRecordKey(prefix, horizon), { limit: BATCH });
-    const last = rows[rows.length - 1];
-    if (last === undefined) return;
-    const previousRaw = await db.engine.get(trimKey);
-    const previous = previousRaw === undefined ? undefined : decodeTrimPoint(previousRaw);
-    let point = streamRecordSequence(last.key);
-    if (previous !== undefined && previous > point) point = previous;
-    const writes: KvWrite[] = rows.map((row) => ({ key: row.key, value: null }));
-    writes.push({ key: trimKey, value: encodeTrimPoint(point) });
-    try {
-      // Expecting the old trim point keeps two trimmers from lowering it.
-      await db.engine.commit(writes, [{ key: trimKey, value: previousRaw ?? null }]);
-    } catch (e) {
-      if (!(e instanceof CommitConflictError)) throw e;
-    }
+  // One batch per compare-and-set: expecting the old trim point keeps two
+  // trimmers (or processes) from lowering it; a lost race reads again.
+  for (let more = true; more && !db.isClosed; ) {
+    more = await compareAndSet<boolean>(db.engine, async () => {
+      const rows = await db.engine.range(streamRecordKey(prefix, 0n), streamRecordKey(prefix, horizon), { limit: BATCH });
+      const last = rows[rows.length - 1];
+      if (last === undefined) return { done: false };
+      const previousRaw = await db.engine.get(trimKey);
+      const previous = previousRaw === undefined ? undefined : decodeTrimPoint(previousRaw);
+      let point = streamRecordSequence(last.key);
+      if (previous !== undefined && previous > point) point = previous;
+      const writes: KvWrite[] = rows.map((row) => ({ key: row.key, value: null }));
+      writes.push({ key: trimKey, value: encodeTrimPoint(point) });
+      return { writes, expectations: [{ key: trimKey, value: previousRaw ?? null }], result: true };
+    });
   }
 }
 
@@ -86,22 +85,27 @@ async function deleteStream(db: Database, entry: StreamEntry): Promise<void> {
 }
 
 /**
- * Makes the sequence clock of this database's engine start past every
- * sequence number already stored. Run once at startup, before requests.
+ * Makes the engine's sequence counter stand past every sequence number
+ * already stored (records and trim points): a store written by an openddb
+ * whose numbers came from a per-process clock has records but no counter.
+ * One commit that takes a number with that floor, and writes nothing else;
+ * harmless when the counter is already past it, and safe with other
+ * processes running (the counter only rises). Run once at startup.
  */
-export async function primeSequenceClock(db: Database): Promise<void> {
-  const clock = sequenceClockOf(db.engine);
+export async function primeSequenceCounter(db: Database): Promise<void> {
+  let highest: bigint | undefined;
   for await (const entry of allStreams(db)) {
     const prefix = recordsPrefixOf(entry);
-    const last = await edgeSequence(db.engine, prefix, 'last');
-    if (last !== undefined) clock.observe(last);
-    const trimmed = await trimPoint(db.engine, prefix);
-    if (trimmed !== undefined) clock.observe(trimmed);
+    for (const seen of [await edgeSequence(db.engine, prefix, 'last'), await trimPoint(db.engine, prefix)]) {
+      if (seen !== undefined && (highest === undefined || seen > highest)) highest = seen;
+    }
   }
+  if (highest === undefined) return;
+  await db.engine.commit([], [], { sequence: { count: 1, floor: highest + 1n, writes: () => [] } });
 }
 
-/** Primes the sequence clock, then trims streams every `intervalMs`. */
+/** Primes the sequence counter, then trims streams every `intervalMs`. */
 export async function startStreams(db: Database, intervalMs = DEFAULT_TRIM_INTERVAL_MS): Promise<void> {
-  await primeSequenceClock(db);
+  await primeSequenceCounter(db);
   db.runPeriodically('trimming streams', intervalMs, () => trimStreams(db));
 }

@@ -16,21 +16,28 @@
  *    included — to be unchanged. That expectation is what makes the
  *    transaction serializable against every other writer, in this process
  *    or another sharing the store. If another writer came first, the
- *    transaction starts again from 3 with what that writer left; a
- *    transaction that keeps losing is cancelled with TransactionConflict.
+ *    transaction starts again from 3 with what that writer left — unless
+ *    that writer was a transaction which committed on the item while this
+ *    one ran (txn/conflict-stamps, written by this same commit), which
+ *    cancels this one with TransactionConflict, as DynamoDB does two
+ *    overlapping transactions; a transaction that keeps losing is
+ *    cancelled with TransactionConflict too.
  */
 import { errors } from '../errors/index.js';
 import type { Database } from '../data/database.js';
 import { itemKey } from '../indexes/index-entries.js';
-import { CommitConflictError } from '../storage/engine.js';
+import { compareAndSet } from '../storage/compare-and-set.js';
 import type { KvExpectation, KvWrite } from '../storage/engine.js';
 import type { Item } from '../values/types.js';
 import type { ItemAction } from '../data/item-action.js';
 import { decodeItem, itemCommit } from '../data/item-store.js';
+import { streamRecordsOption } from '../data/hooks.js';
+import type { StreamRecordDraft } from '../data/hooks.js';
 import type { WriteOutcome } from '../data/item-store.js';
 import type { CancellationReason } from './cancellation.js';
 import { NO_REASON, conflictCancellation, reasonFor, transactionCanceled } from './cancellation.js';
 import { inFlight } from './in-flight.js';
+import { conflictStampWrites, transactionChangedSince } from './conflict-stamps.js';
 import type { ReplaySizes, TokenState } from './client-tokens.js';
 import { readToken, stateOf, sweepExpiredTokens, tokenCommit } from './client-tokens.js';
 
@@ -103,62 +110,80 @@ async function commitLoop(
   token: TokenState | undefined,
 ): Promise<WriteTransactionResult> {
   let lostTo = -1;
-  for (let attempt = 0; attempt < MAX_ATTEMPTS; attempt++) {
-    const raws = await db.engine.getMany(token === undefined ? keys : [...keys, token.key]);
-    if (token !== undefined && idempotency !== undefined) {
-      // Another server may have completed the same token since it was looked up.
-      token = stateOf(db, token.key, raws[keys.length]);
-      const replay = replayOf(token, idempotency);
-      if (replay !== undefined) return replay;
-    }
-
-    const outcomes: WriteOutcome[] = [];
-    const reasons: CancellationReason[] = [];
-    let failed = false;
-    const writes: KvWrite[] = [];
-    const expectations: KvExpectation[] = [];
-    actions.forEach((action, i) => {
-      const oldRaw = raws[i];
-      const old: Item | undefined = oldRaw === undefined ? undefined : decodeItem(oldRaw);
-      let decision;
-      try {
-        decision = action.apply(old);
-      } catch (e) {
-        const reason = reasonFor(e);
-        if (reason === undefined) throw e;
-        failed = true;
-        reasons.push(reason);
-        outcomes.push({ old, next: old, written: false });
-        return;
+  let readAt = 0;
+  const result = await compareAndSet<WriteTransactionResult>(
+    db.engine,
+    async () => {
+      const previousReadAt = readAt;
+      readAt = db.clock.now();
+      const raws = await db.engine.getMany(token === undefined ? keys : [...keys, token.key]);
+      if (token !== undefined && idempotency !== undefined) {
+        // Another server may have completed the same token since it was looked up.
+        token = stateOf(db, token.key, raws[keys.length]);
+        const replay = replayOf(token, idempotency);
+        if (replay !== undefined) return { done: replay };
       }
-      reasons.push(NO_REASON);
-      // Every item read is expected unchanged, written or not: a condition
-      // check is only as good as the item it checked still being there.
-      expectations.push({ key: keys[i]!, value: oldRaw ?? null });
-      if (decision === 'unchanged' || (decision.next === undefined && old === undefined)) {
-        outcomes.push({ old, next: old, written: false });
-        return;
+      if (lostTo >= 0 && (await transactionChangedSince(db, keys[lostTo]!, previousReadAt))) {
+        // Another transaction (in another process: in this one, txn/in-flight
+        // would have stopped it) committed on the item while this one ran.
+        throw conflictCancellation(actions.length, [lostTo]);
       }
-      const commit = itemCommit(db, action.table, keys[i]!, old, oldRaw, decision.next);
-      writes.push(...commit.writes);
-      outcomes.push({ old, next: decision.next, written: true });
-    });
-    if (failed) throw transactionCanceled(reasons);
+      lostTo = -1;
 
-    if (token !== undefined && idempotency !== undefined) {
-      const record = tokenCommit(db, token, idempotency.digest, outcomes.map((o, i) => sizeOf(o, i)));
-      writes.push(...record.writes);
-      expectations.push(record.expectation);
-    }
-    try {
-      await db.engine.commit(writes, expectations);
-    } catch (e) {
-      if (!(e instanceof CommitConflictError)) throw e;
-      lostTo = e.expectationIndex < keys.length ? e.expectationIndex : -1;
-      continue;
-    }
-    if (token !== undefined) sweepExpiredTokens(db);
-    return { replayed: false, outcomes };
-  }
-  throw conflictCancellation(actions.length, lostTo >= 0 ? [lostTo] : []);
+      const outcomes: WriteOutcome[] = [];
+      const reasons: CancellationReason[] = [];
+      let failed = false;
+      const writes: KvWrite[] = [];
+      const expectations: KvExpectation[] = [];
+      const records: StreamRecordDraft[] = [];
+      const changed: Uint8Array[] = [];
+      actions.forEach((action, i) => {
+        const oldRaw = raws[i];
+        const old: Item | undefined = oldRaw === undefined ? undefined : decodeItem(oldRaw);
+        let decision;
+        try {
+          decision = action.apply(old);
+        } catch (e) {
+          const reason = reasonFor(e);
+          if (reason === undefined) throw e;
+          failed = true;
+          reasons.push(reason);
+          outcomes.push({ old, next: old, written: false });
+          return;
+        }
+        reasons.push(NO_REASON);
+        // Every item read is expected unchanged, written or not: a condition
+        // check is only as good as the item it checked still being there.
+        expectations.push({ key: keys[i]!, value: oldRaw ?? null });
+        if (decision === 'unchanged' || (decision.next === undefined && old === undefined)) {
+          outcomes.push({ old, next: old, written: false });
+          return;
+        }
+        const commit = itemCommit(db, action.table, keys[i]!, old, oldRaw, decision.next);
+        changed.push(keys[i]!);
+        writes.push(...commit.writes);
+        records.push(...commit.records);
+        outcomes.push({ old, next: decision.next, written: true });
+      });
+      if (failed) throw transactionCanceled(reasons);
+
+      writes.push(...conflictStampWrites(db, changed));
+      if (token !== undefined && idempotency !== undefined) {
+        const record = tokenCommit(db, token, idempotency.digest, outcomes.map((o, i) => sizeOf(o, i)));
+        writes.push(...record.writes);
+        expectations.push(record.expectation);
+      }
+      const options = streamRecordsOption(records);
+      return { writes, expectations, ...(options === undefined ? {} : { options }), result: { replayed: false, outcomes } };
+    },
+    {
+      maxAttempts: MAX_ATTEMPTS,
+      onConflict: (e) => {
+        lostTo = e.expectationIndex < keys.length ? e.expectationIndex : -1;
+      },
+      exhausted: () => conflictCancellation(actions.length, lostTo >= 0 ? [lostTo] : []),
+    },
+  );
+  if (!result.replayed && token !== undefined) sweepExpiredTokens(db);
+  return result;
 }
