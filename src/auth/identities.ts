@@ -39,7 +39,9 @@ export function parseAuthConfig(text: string): AuthConfig {
   try {
     doc = JSON.parse(text);
   } catch (e) {
-    throw new PolicyError(`not JSON (${(e as Error).message})`);
+    // Not the parser's message: V8 quotes the text around the error, which may be a secret.
+    const at = /position (\d+)/.exec((e as Error).message)?.[1];
+    throw new PolicyError(`not JSON${at === undefined ? '' : ` (the error is at character ${at})`}`);
   }
   if (typeof doc !== 'object' || doc === null || !Array.isArray((doc as { identities?: unknown }).identities)) {
     throw new PolicyError('the file must be an object with an "identities" list');

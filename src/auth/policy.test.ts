@@ -97,6 +97,7 @@ test('the credentials file: accounts, variables, validation without secrets in m
   assert.equal(alice.variables.get('aws:userid'), 'alice');
   for (const bad of [
     '{',
+    '{"identities": [{"accessKeyId": "A", "secretAccessKey": "TOPSECRET"x}]}',
     '{"identities": {}}',
     '{"identities": [{"accessKeyId": "A", "secretAccessKey": "TOPSECRET", "arn": "arn:aws:iam::12:user/x"}]}',
     '{"identities": [{"accessKeyId": "A", "secretAccessKey": "TOPSECRET", "arn": "arn:aws:iam::111122223333:user/x", "policies": [{"Statement": []}]}]}',
