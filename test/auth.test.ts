@@ -7,6 +7,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import * as net from 'node:net';
@@ -175,6 +176,25 @@ describe('--auth', () => {
       assert.match(await missing.text(), /MissingAuthenticationTokenException/);
       const incomplete = await post({ authorization: 'AWS4-HMAC-SHA256 Signature=abc', 'x-amz-date': '20261205T140000Z' });
       assert.match(await incomplete.text(), /IncompleteSignatureException.*Authorization header requires 'Credential' parameter/);
+    });
+
+    test('a gzip body is verified as sent, before it is inflated; without credentials it is never inflated', async () => {
+      const url = new URL(server.url);
+      const body = gzipSync(JSON.stringify({ TableName: 'security_orders', Key: { pk: { S: 'o1' }, sk: { S: 'a' } } }));
+      const headers = {
+        host: url.host, 'content-type': 'application/x-amz-json-1.0', 'content-encoding': 'gzip', 'x-amz-target': 'DynamoDB_20120810.GetItem',
+      };
+      const signed = await signer({ accessKeyId: 'AKIDADMIN', secretAccessKey: 'admin-secret' }).sign({
+        method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers, body,
+      });
+      const ok = await fetch(server.url, { method: 'POST', headers: signed.headers as Record<string, string>, body });
+      assert.equal(ok.status, 200, await ok.clone().text());
+      assert.equal(((await ok.json()) as { Item: { pk: { S: string } } }).Item.pk.S, 'o1');
+      // A broken gzip stream would be InternalFailure (500) once inflated; unauthenticated, it is refused first.
+      const { host: _host, ...unsigned } = headers;
+      const refused = await fetch(server.url, { method: 'POST', headers: unsigned, body: Buffer.from('not gzip') });
+      assert.equal(refused.status, 400);
+      assert.match(await refused.text(), /MissingAuthenticationTokenException/);
     });
 
     test('clock skew: a signature 20 minutes old is expired', async () => {

@@ -182,6 +182,15 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
   }
   if (contentType === 'application/json') reply.contentType = 'application/json';
 
+  // With --auth the signature is verified first, over the body as received:
+  // a client without valid credentials costs a hash, never an inflate or a parse.
+  let signer: Verified<Identity> | undefined;
+  if (ctx.auth !== undefined) {
+    const verified = authenticate(req, ctx.auth);
+    if (verified instanceof DynamoError) return errorResponse(reply, verified);
+    signer = verified;
+  }
+
   let bodyBytes: Buffer = raw;
   const contentEncoding = header(headers, 'content-encoding');
   if (contentEncoding !== undefined) {
@@ -213,12 +222,7 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
   const operation = prefix !== undefined ? ctx.dispatcher.find(prefix, (target as string).slice(prefix.length)) : undefined;
   if (operation === undefined) return errorResponse(reply, errors.unknownOperation());
 
-  let signer: Verified<Identity> | undefined;
-  if (ctx.auth !== undefined) {
-    const verified = authenticate(req, ctx.auth);
-    if (verified instanceof DynamoError) return errorResponse(reply, verified);
-    signer = verified;
-  } else {
+  if (ctx.auth === undefined) {
     const authError = checkAuthorization(
       header(headers, 'authorization'),
       header(headers, 'x-amz-date'),
