@@ -1,6 +1,6 @@
 /**
  * @module cli
- * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--ttl-interval-ms 1000] [--http node|fast]
+ * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--ttl-interval-ms 1000] [--http node|fast] [--log-level warn] [--slow-ms 1000]
  *   [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE] [--max-connections N]`
  *
  * The `openddb` bin (dist/openddb.mjs, made by scripts/build.mjs) loads this
@@ -9,11 +9,12 @@
 import { parseArgs } from 'node:util';
 import { readFileSync } from 'node:fs';
 import { startServer } from './server/start-server.js';
+import { LOG_LEVELS, type LogLevel } from './server/request-observer.js';
 
 // For scripts/build.mjs, which starts servers from the bundle to fill its code cache.
 export { startServer };
 
-const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast] [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE] [--max-connections N]`;
+const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast] [--log-level error|warn|info|debug] [--slow-ms 1000] [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE] [--max-connections N]`;
 
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -37,6 +38,8 @@ export async function main(argv: string[]): Promise<number> {
         region: { type: 'string' },
         'ttl-interval-ms': { type: 'string' },
         http: { type: 'string', default: 'fast' },
+        'log-level': { type: 'string', default: 'warn' },
+        'slow-ms': { type: 'string' },
         auth: { type: 'string' },
         'allow-anonymous': { type: 'boolean', default: false },
         'tls-cert': { type: 'string' },
@@ -64,6 +67,16 @@ export async function main(argv: string[]): Promise<number> {
     return 2;
   }
   const httpFrontEnd: 'node' | 'fast' = values.http;
+  const logLevel = values['log-level'] as LogLevel;
+  if (!LOG_LEVELS.includes(logLevel)) {
+    process.stderr.write(`openddb: --log-level must be one of ${LOG_LEVELS.join(', ')}, not '${values['log-level']}'\n`);
+    return 2;
+  }
+  const slowMs = values['slow-ms'] === undefined ? undefined : Number(values['slow-ms']);
+  if (slowMs !== undefined && (!Number.isFinite(slowMs) || slowMs < 0 || values['slow-ms']!.trim() === '')) {
+    process.stderr.write(`openddb: --slow-ms must be a number of milliseconds, at least 0, not '${values['slow-ms']}'\n`);
+    return 2;
+  }
   if (values['in-memory'] && values.data !== undefined) {
     process.stderr.write('openddb: choose either --data or --in-memory, not both\n');
     return 2;
@@ -96,6 +109,8 @@ export async function main(argv: string[]): Promise<number> {
       ...(values.region !== undefined ? { region: values.region } : {}),
       ...(ttlIntervalMs !== undefined ? { ttlIntervalMs } : {}),
       http: httpFrontEnd,
+      logLevel,
+      ...(slowMs !== undefined ? { slowMs } : {}),
       ...(values.auth !== undefined ? { authFile: values.auth } : {}),
       allowAnonymousNetwork: values['allow-anonymous'],
       ...(tls !== undefined ? { tls } : {}),

@@ -1,6 +1,6 @@
 /**
  * @module catalog/key-space
- * The layout of openddb's one ordered key space (DESIGN.md "Keys and ordering").
+ * The layout of openddb's one ordered key space (docs/architecture.md, "One key space").
  *
  *   0x00 0x00 <...>                              the storage engine's own keys (storage/engine.ts
  *                                                ENGINE_KEY_PREFIX); nothing above storage writes them:

@@ -1,7 +1,7 @@
 /**
  * @module catalog/table-scope
- * Where a table lives: an account and a region (DESIGN.md "Accounts and
- * regions"). Two scopes never see each other's tables or streams: a table's
+ * Where a table lives: an account and a region (docs/architecture.md,
+ * "Regions (and, later, accounts)"). Two scopes never see each other's tables or streams: a table's
  * catalog name is (account, region, table name). The region comes from the
  * request's SigV4 credential scope; the account is a fixed default until
  * identities carry their own (issue 13).

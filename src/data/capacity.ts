@@ -6,6 +6,7 @@
  * and every index entry written costs its own write units.
  */
 import type { TableRecord } from '../catalog/table-record.js';
+import type { UsageMeter } from '../metrics/server-metrics.js';
 
 export type ReturnConsumedCapacity = 'INDEXES' | 'TOTAL' | 'NONE' | undefined;
 
@@ -22,6 +23,24 @@ export interface CapacityParts {
   readonly table: number;
   readonly localIndexes?: Readonly<Record<string, number>>;
   readonly globalIndexes?: Readonly<Record<string, number>>;
+}
+
+/**
+ * Counts consumed capacity in the metrics, as CloudWatch splits it: a local
+ * index's units go to its table, a global index's to the index.
+ */
+export function meterCapacity(meter: UsageMeter, kind: 'read' | 'write', tableName: string, parts: CapacityParts): void {
+  let table = parts.table;
+  const local = parts.localIndexes;
+  if (local !== undefined) for (const name in local) table += local[name]!;
+  if (kind === 'read') meter.read(tableName, table);
+  else meter.write(tableName, table);
+  const global = parts.globalIndexes;
+  if (global === undefined) return;
+  for (const name in global) {
+    if (kind === 'read') meter.read(tableName, global[name]!, name);
+    else meter.write(tableName, global[name]!, name);
+  }
 }
 
 /** The ConsumedCapacity member of a response, or undefined when not asked for. */

@@ -19,6 +19,7 @@ import { ScopedCatalog } from '../catalog/scoped-catalog.js';
 import { scopeKey, type TableScope } from '../catalog/table-scope.js';
 import { CATALOG_DROPPED_PREFIX, successor, tablePrefix } from '../catalog/key-space.js';
 import type { DataPlaneHooks } from './hooks.js';
+import { NO_METER, type UsageMeter } from '../metrics/server-metrics.js';
 
 export interface Clock {
   /** Epoch milliseconds. */
@@ -35,6 +36,8 @@ export interface DatabaseOptions {
   readonly accountId?: string;
   readonly clock?: Clock;
   readonly log?: (line: string) => void;
+  /** Where consumed capacity and other usage is counted (metrics/server-metrics); default: nowhere. */
+  readonly meter?: UsageMeter;
 }
 
 /** How many keys one erase commit deletes: small enough to keep commits short. */
@@ -54,6 +57,8 @@ export class Database {
   private readonly views = new Map<string, Database>();
   readonly clock: Clock;
   readonly hooks: DataPlaneHooks;
+  /** Counts consumed capacity, returned items, TTL deletions… for /metrics; shared by every scope's view. */
+  readonly meter: UsageMeter;
   private readonly log: (line: string) => void;
   private erasing: Promise<void> | undefined;
   private readonly background = new Set<Promise<void>>();
@@ -71,6 +76,7 @@ export class Database {
     this.catalog = new ScopedCatalog(tables, this.scope);
     this.clock = options.clock ?? systemClock;
     this.hooks = options.hooks;
+    this.meter = options.meter ?? NO_METER;
     this.log = options.log ?? (() => {});
   }
 

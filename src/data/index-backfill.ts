@@ -12,6 +12,7 @@ import type { Database } from './database.js';
 import { indexPrefix, successor } from '../catalog/key-space.js';
 import { indexWrites } from '../indexes/index-entries.js';
 import { decodeItem } from './item-store.js';
+import { tableStats } from './table-stats.js';
 
 const PAGE = 256;
 /**
@@ -27,6 +28,11 @@ export async function backfillIndex(db: Database, tableName: string, indexId: nu
   if (first === undefined) return;
   const end = successor(indexPrefix(first.id, 0));
   let from = indexPrefix(first.id, 0);
+  // OnlineIndexPercentageProgress: items walked over the table's (cached) item count.
+  const indexName = first.globalIndexes.find((g) => g.id === indexId)?.name ?? '';
+  const total = (await tableStats(db, first)).itemCount;
+  let done = 0;
+  db.meter.backfillProgress(tableName, indexName, 0);
   for (;;) {
     // Another process may have changed or deleted the table meanwhile.
     await db.catalog.refresh();
@@ -35,14 +41,18 @@ export async function backfillIndex(db: Database, tableName: string, indexId: nu
     if (table === undefined || table.id !== first.id || index === undefined) return;
     // Each page's entries commit expecting its items unchanged; an item that
     // changed under us makes the page be read again (storage/compare-and-set).
+    let pageSize = 0;
     const last = await compareAndSet(db.engine, async () => {
       const page = await db.engine.range(from, end, { limit: PAGE });
       if (page.length === 0) return { done: undefined };
+      pageSize = page.length;
       const writes: KvWrite[] = [];
       for (const entry of page) writes.push(...indexWrites(table, [index], undefined, decodeItem(entry.value)));
       return { writes, expectations: page.map((e) => ({ key: e.key, value: e.value })), result: page[page.length - 1]!.key };
     });
     if (last === undefined) break;
+    done += pageSize;
+    db.meter.backfillProgress(tableName, indexName, total === 0 ? 99 : Math.min(99, (100 * done) / total));
     from = new Uint8Array(last.length + 1);
     from.set(last);
   }
@@ -58,7 +68,10 @@ export async function backfillIndex(db: Database, tableName: string, indexId: nu
         return { ...rest, status: 'ACTIVE' as const };
       }),
     };
-    if (await db.catalog.replace(table, next)) return;
+    if (await db.catalog.replace(table, next)) {
+      db.meter.backfillProgress(tableName, indexName, 100);
+      return;
+    }
   }
 }
 

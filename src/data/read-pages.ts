@@ -21,7 +21,7 @@ import { itemKey } from '../indexes/index-entries.js';
 import type { KvEntry } from '../storage/engine.js';
 import { itemSize } from '../values/index.js';
 import type { Item } from '../values/types.js';
-import { consumedCapacity, readUnits, type ReturnConsumedCapacity } from './capacity.js';
+import { consumedCapacity, meterCapacity, readUnits, type CapacityParts, type ReturnConsumedCapacity } from './capacity.js';
 import { decodeItem } from './item-store.js';
 import { after, compareKeys } from './key-range.js';
 import { RawJson } from './raw-json.js';
@@ -49,6 +49,8 @@ export interface PageRequest {
   readonly selection: Selection;
   readonly consistentRead: boolean;
   readonly returnConsumedCapacity: ReturnConsumedCapacity;
+  /** The operation reading, for the metrics' ReturnedItemCount; default 'Query'. */
+  readonly operation?: 'Query' | 'Scan' | 'ExecuteStatement';
 }
 
 /** An entry read, with what has been worked out about it so far. */
@@ -137,8 +139,13 @@ export async function readPage(request: PageRequest): Promise<RawJson> {
   if (stopped && last !== undefined) {
     tail += `,"LastEvaluatedKey":${JSON.stringify(lastEvaluatedKey(target, itemOf(last)))}`;
   }
+  // The metrics count every page's capacity, asked for or not.
+  const bytes = wantCapacity || exactBytes + unsizedBytes <= 4096 ? exactBytes + unsizedBytes : exactBytes + estimatedSize(unsized, unsizedBytes);
+  const parts = pageCapacity(request, bytes, fetchedBytes);
+  meterCapacity(db.meter, 'read', target.table.name, parts);
+  db.meter.returnedItems(target.table.name, request.operation ?? 'Query', matched.length);
   if (wantCapacity) {
-    const capacity = pageCapacity(request, exactBytes, fetchedBytes);
+    const capacity = consumedCapacity(request.returnConsumedCapacity, target.table, parts);
     if (capacity !== undefined) tail += `,"ConsumedCapacity":${JSON.stringify(capacity)}`;
   }
   chunks.push(Buffer.from(`${tail}}`, 'utf8'));
@@ -184,17 +191,34 @@ async function fetchFromTable(request: PageRequest, matched: readonly Read[]): P
  * for eventually consistent reads), charged to the index read; an LSI's
  * fetches from the table are charged to the table.
  */
-function pageCapacity(request: PageRequest, bytes: number, fetchedBytes: number): Record<string, unknown> | undefined {
+function pageCapacity(request: PageRequest, bytes: number, fetchedBytes: number): CapacityParts {
   const { target, consistentRead } = request;
   const units = readUnits(bytes, consistentRead);
-  if (target.index === undefined) {
-    return consumedCapacity(request.returnConsumedCapacity, target.table, { table: units });
-  }
+  if (target.index === undefined) return { table: units };
   const tableUnits = request.selection.fetchFromTable && fetchedBytes > 0 ? readUnits(fetchedBytes, consistentRead) : 0;
   const byIndex = { [target.index.name]: units };
-  return consumedCapacity(
-    request.returnConsumedCapacity,
-    target.table,
-    target.local ? { table: tableUnits, localIndexes: byIndex } : { table: tableUnits, globalIndexes: byIndex },
-  );
+  return target.local ? { table: tableUnits, localIndexes: byIndex } : { table: tableUnits, globalIndexes: byIndex };
+}
+
+/** Entries measured exactly before the rest of a large page is estimated from them. */
+const SIZE_SAMPLE = 8;
+
+/**
+ * The size of entries not measured yet, for the metrics of a page whose
+ * client did not ask for its capacity: measuring a large page exactly means
+ * decoding every item, which can cost more than the page itself. The first
+ * few are measured and the rest estimated at their size-to-JSON ratio
+ * (docs/metrics.md). Pages under 4 KB of JSON never come here: their JSON
+ * bytes are an upper bound that gives the exact units.
+ */
+function estimatedSize(unsized: readonly Read[], unsizedBytes: number): number {
+  const n = Math.min(unsized.length, SIZE_SAMPLE);
+  let json = 0;
+  let size = 0;
+  for (let i = 0; i < n; i++) {
+    json += unsized[i]!.entry.value.length;
+    size += sizeOf(unsized[i]!);
+  }
+  if (n === unsized.length || json === 0) return size;
+  return size + Math.ceil((unsizedBytes - json) * (size / json));
 }

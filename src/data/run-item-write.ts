@@ -7,11 +7,15 @@
 import type { Database } from './database.js';
 import type { TableRecord } from '../catalog/table-record.js';
 import { itemSize } from '../values/index.js';
-import { consumedCapacity, writeUnits, type CapacityParts, type ReturnConsumedCapacity } from './capacity.js';
+import { consumedCapacity, meterCapacity, writeUnits, type CapacityParts, type ReturnConsumedCapacity } from './capacity.js';
 import type { ItemAction } from './item-action.js';
 import { itemCollectionMetrics } from './item-collection-metrics.js';
 import { writeItem, type WriteOutcome } from './item-store.js';
 import { writeCapacity } from './write-capacity.js';
+import { DynamoError } from '../errors/index.js';
+import type { Item } from '../values/types.js';
+
+const CONDITIONAL_CHECK_FAILED = 'com.amazonaws.dynamodb.v20120810#ConditionalCheckFailedException';
 
 export interface WriteResponseOptions {
   readonly ReturnConsumedCapacity?: ReturnConsumedCapacity;
@@ -35,13 +39,36 @@ export async function runItemWrite(
 ): Promise<Record<string, unknown>> {
   const mode = options.ReturnConsumedCapacity;
   const wantsCapacity = mode === 'TOTAL' || mode === 'INDEXES';
-  const outcome = await writeItem(db, action.table, action.key, (old) => action.apply(old), {
-    readOld: action.readsOld || wantsCapacity,
-  });
+  // The item the last apply() saw: a write refused by its condition still
+  // consumes units of that item (at least one), which the metrics count.
+  let seen: Item | undefined;
+  let outcome: WriteOutcome;
+  try {
+    outcome = await writeItem(
+      db,
+      action.table,
+      action.key,
+      (old) => {
+        seen = old;
+        return action.apply(old);
+      },
+      { readOld: action.readsOld || wantsCapacity },
+    );
+  } catch (e) {
+    if (e instanceof DynamoError && e.type === CONDITIONAL_CHECK_FAILED) {
+      db.meter.write(action.table.name, writeUnits(seen === undefined ? 0 : itemSize(seen)));
+    }
+    throw e;
+  }
   const out: Record<string, unknown> = {};
   const attributes = action.attributes(outcome);
   if (attributes !== undefined) out.Attributes = attributes;
-  if (wantsCapacity) out.ConsumedCapacity = consumedCapacity(mode, action.table, writeCost(action.table, outcome));
+  // Counted whether or not the client asked. A blind write (no index, no
+  // stream, no capacity asked: item-store) does not read the old item, so
+  // the metrics count the new item's size only (docs/metrics.md).
+  const cost = writeCost(action.table, outcome);
+  meterCapacity(db.meter, 'write', action.table.name, cost);
+  if (wantsCapacity) out.ConsumedCapacity = consumedCapacity(mode, action.table, cost);
   if (options.ReturnItemCollectionMetrics === 'SIZE') {
     const metrics = await itemCollectionMetrics(db, action.table, action.key);
     if (metrics !== undefined) out.ItemCollectionMetrics = metrics;

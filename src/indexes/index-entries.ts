@@ -2,7 +2,7 @@
  * @module indexes/index-entries
  * Pure index maintenance: for one table, an item's old and new versions →
  * the storage writes that keep every secondary index in step. Index entries
- * are written in the same commit as the item (DESIGN.md), so indexes are
+ * are written in the same commit as the item (docs/architecture.md), so indexes are
  * read-your-writes and never out of step after a crash.
  */
 import { errors } from '../errors/index.js';

@@ -154,6 +154,7 @@ export async function selectPage(
         selection,
         consistentRead: options.consistentRead,
         returnConsumedCapacity: options.returnConsumedCapacity,
+        operation: 'ExecuteStatement',
       })
     ).text(),
   ) as { Items: Item[]; LastEvaluatedKey?: Item; ConsumedCapacity?: unknown };

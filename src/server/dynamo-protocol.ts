@@ -25,6 +25,8 @@ import type { Verified } from '../auth/sigv4.js';
 import type { Identity } from '../auth/identities.js';
 import type { Dispatcher } from '../api/dispatcher.js';
 import { RawJson } from '../data/raw-json.js';
+import type { RequestObserver } from './request-observer.js';
+import { answerOpsEndpoint, type OpsEndpoints } from './ops-endpoints.js';
 
 /**
  * DynamoDB's largest request (BatchWriteItem) is 16 MB of items plus JSON
@@ -75,6 +77,10 @@ export interface ProtocolResponse {
 export interface ProtocolContext {
   readonly dispatcher: Dispatcher;
   readonly log: (line: string) => void;
+  /** Records each request's latency and outcome and logs errors and slow requests (server/request-observer). */
+  readonly observer?: RequestObserver;
+  /** GET /metrics, /health, /health/ready (server/ops-endpoints). */
+  readonly ops?: OpsEndpoints;
   /** The identities of `--auth`: signatures are verified and policies applied (server/authenticate). Absent: anonymous. */
   readonly auth?: AuthSource;
   /** This front end serves TLS. */
@@ -130,8 +136,9 @@ export function badRequestResponse(): ProtocolResponse {
  */
 export async function handleRequest(req: ProtocolRequest, ctx: ProtocolContext): Promise<ProtocolResponse> {
   const requestId = newRequestId();
+  const started = ctx.observer === undefined ? 0 : ctx.observer.now();
   try {
-    return await answer(req, ctx, requestId);
+    return await answer(req, ctx, requestId, started);
   } catch (e) {
     ctx.log(`request ${requestId} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return internalErrorResponse(requestId);
@@ -152,9 +159,16 @@ interface Reply {
   contentType: string;
   /** CORS headers for a request with an Origin, last in every answer's headers. */
   readonly cors: string[] | undefined;
+  readonly observer: RequestObserver | undefined;
+  /** When the request arrived (observer.now()). */
+  readonly started: number;
+  /** The operation's name once the target resolved to one. */
+  operation: string | undefined;
+  /** The parsed body once parsed. */
+  input: unknown;
 }
 
-async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: string): Promise<ProtocolResponse> {
+async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: string, started: number): Promise<ProtocolResponse> {
   const headers = req.headers;
   const origin = headers.origin;
   const cors = origin !== undefined && origin !== '' ? ['Access-Control-Allow-Origin', '*'] : undefined;
@@ -167,11 +181,24 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
     return { status: 200, headers: [...SERVER_HEADER, 'x-amzn-RequestId', requestId, ...cors, 'Content-Length', '0'], body: EMPTY };
   }
   cors?.push('Access-Control-Expose-Headers', CORS_EXPOSE_HEADERS);
-  const reply: Reply = { req, requestId, contentType: 'application/x-amz-json-1.0', cors };
+  const reply: Reply = {
+    req,
+    requestId,
+    contentType: 'application/x-amz-json-1.0',
+    cors,
+    observer: ctx.observer,
+    started,
+    operation: undefined,
+    input: undefined,
+  };
 
   // DynamoDB's endpoint answers a plain GET with a health line.
   if (req.method === 'GET' && (req.url === '/' || req.url.startsWith('/?'))) {
     return withHead(reply, 200, HEALTH_BODY, ['Content-Type', 'text/plain', 'x-amz-crc32', HEALTH_CRC]);
+  }
+  if (req.method === 'GET' && ctx.ops !== undefined) {
+    const answered = answerOpsEndpoint(req.url, ctx.ops);
+    if (answered !== undefined) return answered;
   }
 
   const raw = req.body;
@@ -221,6 +248,8 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
   const prefix = typeof target === 'string' ? TARGET_PREFIXES.find((p) => target.startsWith(p)) : undefined;
   const operation = prefix !== undefined ? ctx.dispatcher.find(prefix, (target as string).slice(prefix.length)) : undefined;
   if (operation === undefined) return errorResponse(reply, errors.unknownOperation());
+  reply.operation = operation.name;
+  reply.input = input;
 
   if (ctx.auth === undefined) {
     const authError = checkAuthorization(
@@ -244,9 +273,11 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
     result = await ctx.dispatcher.run(operation, input, requestId, origin);
   } catch (e) {
     if (e instanceof DynamoError) return errorResponse(reply, e);
-    ctx.log(`request ${requestId} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
-    return errorResponse(reply, errors.internal());
+    if (reply.observer !== undefined) reply.observer.crashed(operation.name, input, e, started, requestId);
+    else ctx.log(`request ${requestId} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
+    return jsonResponse(reply, 500, Buffer.from(JSON.stringify(errors.internal().toBody()), 'utf8'));
   }
+  reply.observer?.succeeded(operation.name, input, started, requestId);
   const body = result instanceof RawJson ? result.toBytes() : Buffer.from(JSON.stringify(result ?? {}), 'utf8');
   return jsonResponse(reply, 200, body);
 }
@@ -283,6 +314,7 @@ function acceptEncoding(req: ProtocolRequest): string | undefined {
 }
 
 function errorResponse(reply: Reply, error: DynamoError): ProtocolResponse | Promise<ProtocolResponse> {
+  reply.observer?.failed(reply.operation, reply.input, error, reply.started, reply.requestId);
   return jsonResponse(reply, error.statusCode, Buffer.from(JSON.stringify(error.toBody()), 'utf8'));
 }
 

@@ -8,21 +8,16 @@
  */
 import * as http from 'node:http';
 import * as https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import type { Dispatcher } from '../api/dispatcher.js';
-import { badRequestResponse, handleRequest, internalErrorResponse, MAX_REQUEST_BYTES, tooLargeResponse, type ProtocolResponse } from './dynamo-protocol.js';
+import type { AddressInfo, Socket } from 'node:net';
+import { badRequestResponse, handleRequest, internalErrorResponse, MAX_REQUEST_BYTES, tooLargeResponse, type ProtocolContext, type ProtocolResponse } from './dynamo-protocol.js';
 import { encodeResponse, HttpDate } from './fast-http/response-encoder.js';
-import type { AuthSource } from './authenticate.js';
 
 export { MAX_REQUEST_BYTES } from './dynamo-protocol.js';
 
-export interface HttpServerOptions {
+/** The protocol's context (dispatcher, log, and the optional observer and operator endpoints) plus where to listen. */
+export interface HttpServerOptions extends ProtocolContext {
   readonly host: string;
   readonly port: number;
-  readonly dispatcher: Dispatcher;
-  readonly log: (line: string) => void;
-  /** `--auth`: verify signatures against these identities (server/authenticate). */
-  readonly auth?: AuthSource;
   /** Serve HTTPS with this PEM certificate chain and key (`--tls-cert`, `--tls-key`). */
   readonly tls?: TlsFiles;
   /** Open connections beyond this are closed as they arrive (net.Server.maxConnections). */
@@ -37,6 +32,8 @@ export interface TlsFiles {
 export interface RunningHttpServer {
   readonly url: string;
   readonly port: number;
+  /** Connections open now (the metrics' open-connections gauge). */
+  connections(): number;
   close(): Promise<void>;
 }
 
@@ -67,6 +64,11 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
     const refusal = err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? { ...badRequestResponse(), status: 408 } : badRequestResponse();
     socket.end(encodeResponse(refusal.status, refusal.headers, refusal.body, { keepAlive: false, keepAliveSeconds: 0, omitBody: false, date: date.now() }));
   });
+  let open = 0;
+  server.on('connection', (socket: Socket) => {
+    open++;
+    socket.once('close', () => open--);
+  });
   server.headersTimeout = 60_000;
   server.requestTimeout = 300_000;
   await new Promise<void>((resolve, reject) => {
@@ -81,6 +83,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   return {
     url: `${options.tls === undefined ? 'http' : 'https'}://${hostForUrl}:${address.port}`,
     port: address.port,
+    connections: () => open,
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -12,6 +12,9 @@ import { startStreams } from '../streams/stream-trimmer.js';
 import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
 import { watchAuthFile } from './authenticate.js';
 import type { TlsFiles } from './http-server.js';
+import { ServerMetrics } from '../metrics/server-metrics.js';
+import { RequestObserver, type LogLevel } from './request-observer.js';
+import { registerProcessMetrics } from './process-metrics.js';
 
 export interface StartServerOptions {
   /** Default 127.0.0.1. */
@@ -37,6 +40,15 @@ export interface StartServerOptions {
    * server/dynamo-protocol.
    */
   readonly http?: 'node' | 'fast';
+  /** Which request log lines are written (server/request-observer); default 'warn'. */
+  readonly logLevel?: LogLevel;
+  /** A request taking at least this many milliseconds is logged as slow; default 1000. */
+  readonly slowMs?: number;
+  /**
+   * Labels added to every metric series, e.g. `{ process: '2' }` when
+   * several processes serve one store and each answers /metrics for itself.
+   */
+  readonly metricsLabels?: Readonly<Record<string, string>>;
   /**
    * The credentials file (`--auth`, auth/identities): every request must be
    * signed by one of its identities and is held to its policies; the file is
@@ -63,6 +75,8 @@ export interface RunningServer {
   readonly url: string;
   readonly port: number;
   readonly database: Database;
+  /** The metrics GET /metrics renders. */
+  readonly metrics: ServerMetrics;
   /** Stops accepting requests, finishes background work and closes the store. */
   close(): Promise<void>;
 }
@@ -90,10 +104,12 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     auth?.close?.();
     throw e;
   }
+  const metrics = new ServerMetrics(options.metricsLabels);
   let database: Database;
   try {
     database = await openDatabase(engine, {
       log,
+      meter: metrics,
       ...(options.region !== undefined ? { region: options.region } : {}),
       ...(options.accountId !== undefined ? { accountId: options.accountId } : {}),
       ...(options.clock !== undefined ? { clock: options.clock } : {}),
@@ -112,18 +128,40 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     throw e;
   }
   let http;
+  let stopProcessMetrics = () => {};
   try {
     const dispatcher = new Dispatcher(database, (await loadingOperations).allOperations);
     // node:http's front end is the non-default one: load it only when chosen.
     const start = options.http === 'node' ? (await import('./http-server.js')).startHttpServer : startFastHttpServer;
-    http = await start({
+    const observer = new RequestObserver({
+      metrics,
+      log,
+      ...(options.logLevel !== undefined ? { logLevel: options.logLevel } : {}),
+      ...(options.slowMs !== undefined ? { slowMs: options.slowMs } : {}),
+    });
+    // A key no table can have (table ids start at 1): a read that costs the store almost nothing.
+    const probeKey = Uint8Array.of(0);
+    const startedAt = performance.now();
+    const running = await start({
       host,
       port: options.port ?? 8000,
       dispatcher,
       log,
+      observer,
       ...(auth !== undefined ? { auth } : {}),
-      ...(options.tls !== undefined ? { tls: options.tls } : {}),
+      ...(options.tls !== undefined ? { tls: options.tls, secure: true } : {}),
       ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
+      ops: {
+        metrics: () => metrics.registry.render(),
+        probeStorage: () => engine.get(probeKey),
+        uptimeSeconds: () => Math.round(performance.now() - startedAt) / 1000,
+      },
+    });
+    http = running;
+    stopProcessMetrics = registerProcessMetrics(metrics, {
+      engine,
+      dataDir: options.inMemory ? undefined : (options.dataDir ?? './data'),
+      connections: () => running.connections(),
     });
   } catch (e) {
     auth?.close?.();
@@ -135,9 +173,11 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     url: http.url,
     port: http.port,
     database,
+    metrics,
     close: () =>
       (closing ??= (async () => {
         auth?.close?.();
+        stopProcessMetrics();
         await http.close();
         await database.close();
       })()),

@@ -1,6 +1,6 @@
 /**
  * @module storage/contract
- * The storage contract suite of DESIGN.md: every StorageEngine backend runs
+ * The storage contract suite (docs/architecture.md, "The storage contract"): every StorageEngine backend runs
  * these tests (memory-engine.test.ts, lmdb-engine.test.ts, and a future
  * postgres-engine.test.ts) by calling runContractSuite with a factory that
  * opens a fresh, empty engine. Nothing here knows which backend it tests;

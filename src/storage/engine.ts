@@ -1,6 +1,6 @@
 /**
  * @module storage/engine
- * The storage contract of DESIGN.md: one ordered key space of byte keys and
+ * The storage contract (docs/architecture.md, "The storage contract"): one ordered key space of byte keys and
  * byte values, read by point and range, written by atomic conditional
  * commits that resolve only once durable. Every backend implements this
  * interface and passes the shared contract suite (contract.ts).

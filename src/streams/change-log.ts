@@ -1,7 +1,7 @@
 /**
  * @module streams/change-log
  * The stream records in storage: written by every item write of a table
- * with an enabled stream, in the same commit as the item (DESIGN.md), under
+ * with an enabled stream, in the same commit as the item (docs/architecture.md), under
  * a sequence number the storage engine issues in that commit, and read back
  * in sequence order by GetRecords.
  */
@@ -29,6 +29,8 @@ export function streamRecord(db: Database, table: TableRecord, change: Change): 
   const now = db.clock.now();
   const record = recordOfChange(stream.viewType, table.keySchema, change, now);
   if (record === undefined) return undefined;
+  // Counted as the commit is made: a commit that then fails (rare) was counted too.
+  db.meter.streamRecordsWritten(table.name, 1);
   return {
     prefix: streamPrefix(table.id, labelMs(stream.label)),
     value: encoder.encode(JSON.stringify(record)),

@@ -66,7 +66,9 @@ async function sweepTable(db: Database, tableName: string, tableId: number, attr
     }
     // Distinct items: delete them together, so a durable engine can share one flush.
     const results = await Promise.all(expired.map((key) => expire(db, table, key, attributeName)));
-    deleted += results.filter(Boolean).length;
+    const count = results.filter(Boolean).length;
+    if (count > 0) db.meter.ttlDeleted(tableName, count);
+    deleted += count;
     const last = rows[rows.length - 1];
     if (last === undefined || rows.length < BATCH) break;
     from = concat([last.key, Uint8Array.of(0)]);

@@ -13,6 +13,7 @@
 import type { ReturnConsumedCapacity } from '../data/capacity.js';
 import { readUnits } from '../data/capacity.js';
 import type { CapacityParts } from '../data/capacity.js';
+import type { UsageMeter } from '../metrics/server-metrics.js';
 
 /** Transactions read and write every item twice. */
 export const TRANSACTION_FACTOR = 2;
@@ -38,6 +39,21 @@ export class TransactionCapacity {
     }
     for (const [name, units] of Object.entries(parts.globalIndexes ?? {})) {
       entry.global.set(name, (entry.global.get(name) ?? 0) + units);
+    }
+  }
+
+  /** Counts the capacity in the metrics (asked for or not): LSI units to their table, GSI units to the index. */
+  count(meter: UsageMeter): void {
+    const write = this.axis === 'WriteCapacityUnits';
+    for (const [tableName, entry] of this.tables) {
+      let table = entry.table;
+      for (const units of entry.local.values()) table += units;
+      if (write) meter.write(tableName, table);
+      else meter.read(tableName, table);
+      for (const [index, units] of entry.global) {
+        if (write) meter.write(tableName, units, index);
+        else meter.read(tableName, units, index);
+      }
     }
   }
 

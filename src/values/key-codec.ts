@@ -1,7 +1,7 @@
 /**
  * @module values/key-codec
- * The order-preserving byte encoding of key values (DESIGN.md, "Keys and
- * ordering"). For two values of one type, unsigned bytewise order of their
+ * The order-preserving byte encoding of key values (docs/architecture.md,
+ * "One key space"). For two values of one type, unsigned bytewise order of their
  * encodings equals {@link compareKeyValues}, and no encoding is a proper
  * prefix of another of the same type, so a partition key can be followed by
  * a sort key, and "every sort key of this partition" is the byte range of

@@ -150,7 +150,8 @@ export const batchGetItem = defineOperation<BatchGetItemInput>({
         let size = 0;
         let item: Item | undefined;
         if (value !== undefined) {
-          if (wantCapacity || exact + unsizedBytes + value.length > MAX_RESPONSE_BYTES) {
+          // An item of over 4 KB of JSON is measured for its read units too (the metrics count them).
+          if (wantCapacity || value.length > 4096 || exact + unsizedBytes + value.length > MAX_RESPONSE_BYTES) {
             for (const earlier of unsized) exact += itemSize(decodeItem(earlier));
             unsized.length = 0;
             unsizedBytes = 0;
@@ -176,6 +177,7 @@ export const batchGetItem = defineOperation<BatchGetItemInput>({
       }
       responses.push(`${JSON.stringify(name)}:[${rendered.join(',')}]`);
       if (next < keys.length) unprocessed[name] = { ...request, Keys: keys.slice(next) };
+      db.meter.read(table.name, units);
       if (wantCapacity) capacities.push(consumedCapacity(mode, table, { table: units }));
     }
     const parts = [`"Responses":{${responses.join(',')}}`, `"UnprocessedKeys":${JSON.stringify(unprocessed)}`];

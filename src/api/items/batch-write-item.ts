@@ -19,7 +19,7 @@ import { list, map, renderJava, struct, tableNameOrArn } from '../../validate/in
 import { MAX_ITEM_SIZE, itemSize, validateKeyValue } from '../../values/index.js';
 import type { Item } from '../../values/types.js';
 import type { CapacityParts, ReturnConsumedCapacity } from '../../data/capacity.js';
-import { consumedCapacity } from '../../data/capacity.js';
+import { consumedCapacity, meterCapacity, writeUnits } from '../../data/capacity.js';
 import { itemCollectionMetrics } from '../../data/item-collection-metrics.js';
 import { checkAttributeValues, checkKeyParameter } from '../../data/item-keys.js';
 import { canWriteBlind, writeBlindItems, writeItem, type WriteOutcome } from '../../data/item-store.js';
@@ -176,6 +176,17 @@ export const batchWriteItem = defineOperation<BatchWriteItemInput>({
           writeItem(db, write.table, write.key, () => ({ next: write.item }), { readOld: wantsCapacity }),
         ),
       );
+    }
+
+    // The metrics count every write's units, asked for or not. A blind write
+    // read no old item: it counts the new item's size (docs/metrics.md), and
+    // a JSON of at most 1 KB of UTF-8 is surely one unit.
+    for (let i = 0; i < writes.length; i++) {
+      const write = writes[i]!;
+      const outcome = outcomes[i];
+      if (outcome !== undefined) meterCapacity(db.meter, 'write', write.table.name, writeCost(write.table, outcome));
+      else if (write.item === undefined || (jsonOf[i]?.length ?? Infinity) * 3 <= 1024) db.meter.write(write.table.name, 1);
+      else db.meter.write(write.table.name, writeUnits(itemSize(write.item)));
     }
 
     const out: Record<string, unknown> = { UnprocessedItems: {} };

@@ -82,13 +82,15 @@ export const getItem = defineOperation<GetItemInput>({
     const raw = await db.engine.get(itemKey(table, input.Key));
     const mode = input.ReturnConsumedCapacity;
     const wantsCapacity = mode === 'TOTAL' || mode === 'INDEXES';
-    const stored = raw !== undefined && (paths !== undefined || wantsCapacity) ? decodeItem(raw) : undefined;
+    // An item whose stored JSON fits in 4 KB is at most 4 KB by DynamoDB's
+    // measure (JSON spends more bytes on every part), so it costs one unit
+    // without being decoded and measured: the metrics count every read.
+    const exact = wantsCapacity || (raw !== undefined && raw.length > 4096);
+    const stored = raw !== undefined && (paths !== undefined || exact) ? decodeItem(raw) : undefined;
     // A read is charged on the whole item, whatever the projection keeps.
-    const capacity = wantsCapacity
-      ? consumedCapacity(mode, table, {
-          table: readUnits(stored === undefined ? 0 : itemSize(stored), input.ConsistentRead === true),
-        })
-      : undefined;
+    const units = readUnits(stored === undefined ? 0 : itemSize(stored), input.ConsistentRead === true);
+    db.meter.read(table.name, units);
+    const capacity = wantsCapacity ? consumedCapacity(mode, table, { table: units }) : undefined;
     if (raw === undefined) return capacity ? { ConsumedCapacity: capacity } : {};
     if (paths !== undefined) {
       const out: Record<string, unknown> = { Item: projectItem(stored!, paths) };

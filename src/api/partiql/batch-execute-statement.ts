@@ -119,6 +119,7 @@ export const batchExecuteStatement = defineOperation<BatchExecuteStatementInput>
       }),
     );
     const out: Record<string, unknown> = { Responses: responses };
+    capacity.count(db.meter);
     const rendered = capacity.render(input.ReturnConsumedCapacity);
     if (rendered !== undefined && rendered.length > 0) out.ConsumedCapacity = rendered;
     return out;

@@ -113,6 +113,7 @@ async function readSet(db: Database, statements: readonly Statement[], input: Ex
       return found === undefined ? {} : { Item: found };
     }),
   };
+  capacity.count(db.meter);
   const rendered = capacity.render(input.ReturnConsumedCapacity);
   if (rendered !== undefined) out.ConsumedCapacity = rendered;
   return out;
@@ -161,6 +162,7 @@ async function writeSet(db: Database, statements: readonly Statement[], input: E
   );
   const capacity = result.replayed ? replayCapacity(result.sizes) : writeTransactionCapacity(planned, kinds, result.outcomes);
   const out: Record<string, unknown> = { Responses: planned.map(() => ({})) };
+  capacity.count(db.meter);
   const rendered = capacity.render(input.ReturnConsumedCapacity);
   if (rendered !== undefined) out.ConsumedCapacity = rendered;
   return out;

@@ -164,6 +164,7 @@ export const scan = defineOperation<ScanInput>({
       selection,
       consistentRead: input.ConsistentRead === true,
       returnConsumedCapacity: input.ReturnConsumedCapacity,
+      operation: 'Scan',
     });
   },
 });

@@ -64,6 +64,9 @@ export const getRecords = defineOperation<{ ShardIterator: string; Limit?: numbe
         }),
       );
     }
+    // ReturnedRecordsCount, ReturnedBytes (stored bytes) and the reader's lag: the age of the newest record returned.
+    const newest = records.length > 0 ? rows[records.length - 1]!.record.t : undefined;
+    db.meter.streamRead(tableName, records.length, bytes, newest === undefined ? undefined : db.clock.now() - newest);
     const out: Record<string, unknown> = { Records: records };
     const readToEnd = records.length === rows.length && rows.length < limit;
     // A closed shard read to its end has no next iterator ("If set to null,

@@ -108,6 +108,7 @@ export const transactGetItems = defineOperation<TransactGetItemsInput>({
     const out: Record<string, unknown> = {
       Responses: items.map((found) => (found === undefined ? {} : { Item: found })),
     };
+    capacity.count(db.meter);
     const rendered = capacity.render(input.ReturnConsumedCapacity);
     if (rendered !== undefined) out.ConsumedCapacity = rendered;
     return out;

@@ -157,6 +157,7 @@ export const transactWriteItems = defineOperation<TransactWriteItemsInput>({
     const capacity = result.replayed
       ? replayCapacity(result.sizes)
       : writeTransactionCapacity(planned, kinds, result.outcomes);
+    capacity.count(db.meter);
     const rendered = capacity.render(input.ReturnConsumedCapacity);
     if (rendered !== undefined) out.ConsumedCapacity = rendered;
     if (input.ReturnItemCollectionMetrics === 'SIZE' && !result.replayed) {

@@ -40,7 +40,7 @@ export async function startFastHttpServer(options: FastHttpServerOptions): Promi
   const connections = new Set<Connection>();
   let onAllClosed: (() => void) | undefined;
   const config = {
-    protocol: { dispatcher: options.dispatcher, log: options.log, ...(options.auth !== undefined ? { auth: options.auth } : {}), secure: options.tls !== undefined },
+    protocol: options,
     date: new HttpDate(),
     now: () => now,
     keepAliveTimeoutMs,
@@ -89,6 +89,7 @@ export async function startFastHttpServer(options: FastHttpServerOptions): Promi
   return {
     url: `${options.tls === undefined ? 'http' : 'https'}://${hostForUrl}:${address.port}`,
     port: address.port,
+    connections: () => connections.size,
     close: () =>
       (closing ??= (async () => {
         const listenerClosed = new Promise<void>((resolve) => server.close(() => resolve()));
