@@ -174,6 +174,8 @@ describe('--auth', () => {
       const missing = await post({});
       assert.equal(missing.status, 400);
       assert.match(await missing.text(), /MissingAuthenticationTokenException/);
+      const unknown = await fetch(server.url, { method: 'POST', headers: { 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.Nope' }, body: '{}' });
+      assert.match(await unknown.text(), /UnknownOperationException/);
       const incomplete = await post({ authorization: 'AWS4-HMAC-SHA256 Signature=abc', 'x-amz-date': '20261205T140000Z' });
       assert.match(await incomplete.text(), /IncompleteSignatureException.*Authorization header requires 'Credential' parameter/);
     });

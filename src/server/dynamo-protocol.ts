@@ -213,6 +213,12 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
   // a client without valid credentials costs a hash, never an inflate or a parse.
   let signer: Verified<Identity> | undefined;
   if (ctx.auth !== undefined) {
+    // DynamoDB names an unknown operation before it looks at the signature (dynalite's recording).
+    const target = headers['x-amz-target'];
+    const prefix = typeof target === 'string' ? TARGET_PREFIXES.find((p) => target.startsWith(p)) : undefined;
+    if (prefix === undefined || ctx.dispatcher.find(prefix, (target as string).slice(prefix.length)) === undefined) {
+      return errorResponse(reply, errors.unknownOperation());
+    }
     const verified = authenticate(req, ctx.auth);
     if (verified instanceof DynamoError) return errorResponse(reply, verified);
     signer = verified;
