@@ -17,12 +17,13 @@ const MAY_IMPORT = {
   indexes: ['catalog', 'storage', 'values', 'errors'],
   expr: ['values', 'errors'],
   validate: ['values', 'errors'],
+  auth: ['catalog', 'errors'],
   data: ['metrics', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   txn: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   partiql: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   streams: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   ttl: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
-  api: ['metrics', 'txn', 'partiql', 'streams', 'ttl', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
+  api: ['metrics', 'auth', 'txn', 'partiql', 'streams', 'ttl', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
 };
 const ALL_FOLDERS = [...Object.keys(MAY_IMPORT), 'server'];
 const layerRules = Object.entries(MAY_IMPORT).map(([folder, allowed]) => {

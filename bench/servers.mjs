@@ -64,6 +64,19 @@ export const SERVERS = {
     unavailable: () => (existsSync(OPENDDB_CLI) ? null : 'dist/openddb.mjs not found (npm run build)'),
     command: (port) => [process.execPath, [OPENDDB_CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--in-memory']],
   },
+  // openddb-disk with every request's SigV4 signature verified and its
+  // policy evaluated (`--auth`, issue 13): bench/protocol.mjs signs with the
+  // key pair bench/auth.json names, so the difference is verification's cost.
+  'openddb-disk-auth': {
+    label: 'openddb (durable, embedded store; --auth)',
+    durable: true,
+    transactions: true,
+    unavailable: () => (existsSync(OPENDDB_CLI) ? null : 'dist/openddb.mjs not found (npm run build)'),
+    command: (port, dataDir) => [
+      process.execPath,
+      [OPENDDB_CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--data', dataDir, '--auth', new URL('./auth.json', import.meta.url).pathname],
+    ],
+  },
   // The same servers on the node:http front end (--http node), to compare
   // with the default node:net one (src/server/fast-http) in one run.
   'openddb-disk-nodehttp': {

@@ -1,7 +1,8 @@
 /**
  * @module cli
  * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
- *                [--workers 1|N|auto] [--ttl-interval-ms 1000] [--http node|fast] [--log-level warn] [--slow-ms 1000]`
+ *                [--workers 1|N|auto] [--ttl-interval-ms 1000] [--http node|fast] [--log-level warn] [--slow-ms 1000]
+ *                [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE] [--max-connections N]`
  *
  * The `openddb` bin (dist/openddb.mjs, made by scripts/build.mjs) loads this
  * module bundled, through V8's code cache, and calls runCli. With
@@ -13,6 +14,7 @@
  */
 import { availableParallelism } from 'node:os';
 import { parseArgs } from 'node:util';
+import { readFileSync } from 'node:fs';
 import { startServer } from './server/start-server.js';
 import { MEMORY_LOCATION } from './storage/open-engine.js';
 import { LOG_LEVELS, type LogLevel } from './server/request-observer.js';
@@ -22,7 +24,8 @@ export { startServer };
 
 const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
                      [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]
-                     [--log-level error|warn|info|debug] [--slow-ms 1000]`;
+                     [--log-level error|warn|info|debug] [--slow-ms 1000]
+                     [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE] [--max-connections N]`;
 
 /** --workers above this is surely a typo (and would exhaust the machine). */
 const MAX_WORKERS = 256;
@@ -72,6 +75,11 @@ export async function main(argv: string[]): Promise<number> {
         http: { type: 'string', default: 'fast' },
         'log-level': { type: 'string', default: 'warn' },
         'slow-ms': { type: 'string' },
+        auth: { type: 'string' },
+        'allow-anonymous': { type: 'boolean', default: false },
+        'tls-cert': { type: 'string' },
+        'tls-key': { type: 'string' },
+        'max-connections': { type: 'string' },
       },
       strict: true,
     }));
@@ -128,6 +136,24 @@ export async function main(argv: string[]): Promise<number> {
     );
     return 2;
   }
+  if ((values['tls-cert'] === undefined) !== (values['tls-key'] === undefined)) {
+    process.stderr.write('openddb: --tls-cert and --tls-key go together\n');
+    return 2;
+  }
+  let tls: { cert: Buffer; key: Buffer } | undefined;
+  if (values['tls-cert'] !== undefined && values['tls-key'] !== undefined) {
+    try {
+      tls = { cert: readFileSync(values['tls-cert']), key: readFileSync(values['tls-key']) };
+    } catch (e) {
+      process.stderr.write(`openddb: cannot read the TLS certificate or key: ${(e as Error).message}\n`);
+      return 2;
+    }
+  }
+  const maxConnections = values['max-connections'] === undefined ? undefined : Number(values['max-connections']);
+  if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 1)) {
+    process.stderr.write(`openddb: --max-connections must be a whole number, at least 1, not '${values['max-connections']}'\n`);
+    return 2;
+  }
   const options = {
     host: values.host,
     port,
@@ -137,6 +163,10 @@ export async function main(argv: string[]): Promise<number> {
     http: httpFrontEnd,
     logLevel,
     ...(slowMs !== undefined ? { slowMs } : {}),
+    ...(values.auth !== undefined ? { authFile: values.auth } : {}),
+    allowAnonymousNetwork: values['allow-anonymous'],
+    ...(tls !== undefined ? { tls } : {}),
+    ...(maxConnections !== undefined ? { maxConnections } : {}),
   };
   // Signals are listened for from before the start: one that arrives while
   // the server starts (or just after it says it listens: a loaded machine

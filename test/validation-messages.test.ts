@@ -254,6 +254,37 @@ describe('attribute names', () => {
     assert.deepEqual((await ok('GetItem', { TableName: HASH, Key: { pk: { S: 'a' } } })).Item, undefined);
   });
 
+  it('refuses a name of 65,536 UTF-8 bytes or more, at the top of an item, as a map key at any depth, or through #names', async () => {
+    const tooLarge = 'a'.repeat(65_536);
+    // 21,846 three-byte characters: short in UTF-16, 65,538 bytes in UTF-8.
+    const tooLargeInUtf8 = '€'.repeat(21_846);
+    const message = '1 validation error detected: Attribute name is too large, must be less than 65536 bytes';
+    await validation('PutItem', { TableName: HASH, Item: { pk: { S: 'n1' }, [tooLarge]: { S: 'x' } } }, message);
+    await validation('PutItem', { TableName: HASH, Item: { pk: { S: 'n1' }, [tooLargeInUtf8]: { S: 'x' } } }, message);
+    await validation(
+      'PutItem',
+      { TableName: HASH, Item: { pk: { S: 'n1' }, doc: { M: { a: { L: [{ M: { [tooLarge]: { N: '1' } } }] } } } } },
+      message,
+    );
+    await validation(
+      'UpdateItem',
+      {
+        TableName: HASH,
+        Key: { pk: { S: 'n1' } },
+        UpdateExpression: 'SET #n = :v',
+        ExpressionAttributeNames: { '#n': tooLarge },
+        ExpressionAttributeValues: { ':v': { S: 'x' } },
+      },
+      message,
+    );
+    assert.equal((await ok('GetItem', { TableName: HASH, Key: { pk: { S: 'n1' } } })).Item, undefined);
+    // 65,535 bytes is the longest name DynamoDB takes.
+    const longest = 'b'.repeat(65_535);
+    await ok('PutItem', { TableName: HASH, Item: { pk: { S: 'n2' }, [longest]: { S: 'x' }, m: { M: { [longest]: { S: 'y' } } } } });
+    const got = await ok('GetItem', { TableName: HASH, Key: { pk: { S: 'n2' } } });
+    assert.equal(got.Item[longest].S, 'x');
+  });
+
   it('refuses an expression attribute name that resolves to the empty name', async () => {
     await validation(
       'UpdateItem',

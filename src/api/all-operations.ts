@@ -10,6 +10,7 @@ import { listTables } from './tables/list-tables.js';
 import { deleteTable } from './tables/delete-table.js';
 import { updateTable } from './tables/update-table.js';
 import { tagResource, untagResource, listTagsOfResource } from './tables/tags.js';
+import { putResourcePolicy, getResourcePolicy, deleteResourcePolicy } from './tables/resource-policy.js';
 import { updateTimeToLive, describeTimeToLive } from './tables/time-to-live.js';
 import { describeLimits, describeEndpoints, describeContinuousBackups } from './tables/account-info.js';
 import { putItem } from './items/put-item.js';
@@ -39,6 +40,9 @@ export const allOperations: readonly Operation[] = [
   tagResource,
   untagResource,
   listTagsOfResource,
+  putResourcePolicy,
+  getResourcePolicy,
+  deleteResourcePolicy,
   updateTimeToLive,
   describeTimeToLive,
   describeLimits,

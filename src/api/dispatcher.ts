@@ -8,6 +8,7 @@ import { checkConstraints, checkTypes } from '../validate/index.js';
 import type { Database } from '../data/database.js';
 import { isValidRegion } from '../catalog/table-scope.js';
 import type { Operation } from './operation.js';
+import { authorize, type Principal } from './authorize.js';
 
 /** What the HTTP edge learned about a request beyond its body. */
 export interface RequestOrigin {
@@ -15,21 +16,44 @@ export interface RequestOrigin {
   readonly region?: string;
   /** The Host header. */
   readonly host?: string;
+  /**
+   * The identity whose signature the edge verified (server --auth): its
+   * account scopes the tables, its policies decide (api/authorize).
+   * Absent: anonymous access in the server's default account.
+   */
+  readonly principal?: Principal;
+  /** The client's address, for `aws:SourceIp`. */
+  readonly sourceIp?: string | undefined;
+  /** Received over TLS: `aws:SecureTransport`. */
+  readonly secure?: boolean;
 }
 
 const DYNAMODB = 'DynamoDB_20120810.';
 
 /** DynamoDB operations openddb does not implement yet: they answer with an error naming them. */
 const NOT_YET_IMPLEMENTED = [
-  'CreateBackup', 'CreateGlobalTable', 'DeleteBackup', 'DeleteResourcePolicy', 'DescribeBackup',
+  'CreateBackup', 'CreateGlobalTable', 'DeleteBackup', 'DescribeBackup',
   'DescribeContributorInsights', 'DescribeExport', 'DescribeGlobalTable', 'DescribeGlobalTableSettings',
   'DescribeImport', 'DescribeKinesisStreamingDestination', 'DescribeTableReplicaAutoScaling',
   'DisableKinesisStreamingDestination', 'EnableKinesisStreamingDestination', 'ExportTableToPointInTime',
-  'GetResourcePolicy', 'ImportTable', 'ListBackups', 'ListContributorInsights', 'ListExports',
-  'ListGlobalTables', 'ListImports', 'PutResourcePolicy', 'RestoreTableFromBackup',
+  'ImportTable', 'ListBackups', 'ListContributorInsights', 'ListExports',
+  'ListGlobalTables', 'ListImports', 'RestoreTableFromBackup',
   'RestoreTableToPointInTime', 'UpdateContinuousBackups', 'UpdateContributorInsights', 'UpdateGlobalTable',
   'UpdateGlobalTableSettings', 'UpdateKinesisStreamingDestination', 'UpdateTableReplicaAutoScaling',
 ];
+
+/**
+ * The account whose tables a signed request works on: the identity's own,
+ * or — cross-account access, which a resource-based policy must grant
+ * (api/authorize) — the account of the table, index or stream ARN it names.
+ */
+function targetAccount(input: unknown, principal: Principal | undefined): string | undefined {
+  if (principal === undefined) return undefined;
+  const i = input as Record<string, unknown>;
+  const arn = [i.TableName, i.ResourceArn, i.StreamArn].find((v): v is string => typeof v === 'string' && v.startsWith('arn:'));
+  const account = arn === undefined ? undefined : /^arn:aws[a-zA-Z-]*:dynamodb:[^:]*:(\d{12}):table\//.exec(arn)?.[1];
+  return account ?? principal.account;
+}
 
 export class Dispatcher {
   private readonly table = new Map<string, Operation>();
@@ -64,8 +88,13 @@ export class Dispatcher {
     // (catalog/catalog refresh: about a microsecond when nothing changed).
     const stale = this.db.catalog.refresh();
     if (stale !== undefined) await stale;
-    // Tables live in a region: the request sees its region's (catalog/table-scope).
-    const db = origin.region === undefined ? this.db : this.db.inScope({ account: this.db.accountId, region: origin.region });
+    // Tables live in an account and a region: the request sees its own (catalog/table-scope).
+    const principal = origin.principal;
+    const db =
+      origin.region === undefined && principal === undefined
+        ? this.db
+        : this.db.inScope({ account: targetAccount(input, principal) ?? this.db.accountId, region: origin.region ?? this.db.region });
+    if (principal !== undefined) authorize(db, principal, op.name, input as Record<string, unknown>, origin.sourceIp, origin.secure ?? false);
     return op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
   }
 }

@@ -97,6 +97,8 @@ export interface TableRecord extends TableScope {
   readonly tableClass: 'STANDARD' | 'STANDARD_INFREQUENT_ACCESS';
   readonly deletionProtection: boolean;
   readonly tags: Readonly<Record<string, string>>;
+  /** The table's resource-based policy (PutResourcePolicy): the document as sent, and its revision id. */
+  readonly resourcePolicy?: { readonly document: string; readonly revisionId: string };
   readonly ttl?: TimeToLiveSettings;
   readonly pointInTimeRecovery?: { readonly enabled: boolean; readonly enabledAt?: number };
   /** The next index id to assign. */

@@ -58,6 +58,10 @@ export const errors = {
       `${CORAL_SERVICE}UnrecognizedClientException`,
       'The security token included in the request is invalid.',
     ),
+  /** A session token that is not the credential's: DynamoDB words it without the final period. */
+  unrecognizedClientToken: () =>
+    new DynamoError(`${CORAL_SERVICE}UnrecognizedClientException`, 'The security token included in the request is invalid'),
+  expiredToken: () => new DynamoError(`${CORAL_SERVICE}ExpiredTokenException`, 'The security token included in the request is expired'),
   accessDenied: (message: string) => new DynamoError(`${CORAL_SERVICE}AccessDeniedException`, message),
   requestEntityTooLarge: () =>
     new DynamoError(
@@ -67,6 +71,7 @@ export const errors = {
     ),
   resourceNotFound: (message = 'Requested resource not found') =>
     new DynamoError(`${DYNAMO}ResourceNotFoundException`, message),
+  policyNotFound: (message: string) => new DynamoError(`${DYNAMO}PolicyNotFoundException`, message),
   resourceInUse: (message: string) => new DynamoError(`${DYNAMO}ResourceInUseException`, message),
   limitExceeded: (message: string) => new DynamoError(`${DYNAMO}LimitExceededException`, message),
   conditionalCheckFailed: (item?: Record<string, unknown>) =>

@@ -6,7 +6,7 @@
  * conformance suite). Operations call these before resolving expressions.
  */
 import { errors } from '../errors/index.js';
-import { validateAttributeValue } from '../values/index.js';
+import { ATTRIBUTE_NAME_TOO_LARGE, attributeNameTooLarge, validateAttributeValue } from '../values/index.js';
 import type { AttributeValue } from '../values/types.js';
 
 const EMPTY_MEANS_ABSENT: ReadonlySet<string> = new Set(['Expected', 'QueryFilter', 'ScanFilter']);
@@ -74,6 +74,9 @@ export function checkPlaceholderMaps(
       if (!NAME_KEY.test(key)) {
         throw errors.validation(`ExpressionAttributeNames contains invalid key: Syntax error; key: "${key}"`);
       }
+      // A null value is the schema's to report (it did, unless no constraint failed).
+      const name = names[key];
+      if (typeof name === 'string' && attributeNameTooLarge(name)) throw errors.validation(ATTRIBUTE_NAME_TOO_LARGE);
     }
   }
   if (values !== undefined) {

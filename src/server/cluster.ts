@@ -266,7 +266,11 @@ export async function runClusterWorker(): Promise<void> {
   const send = (message: FromWorker): void => {
     if (process.connected) process.send!(message);
   };
-  const options = JSON.parse(raw) as WorkerOptions;
+  const parsed = JSON.parse(raw) as WorkerOptions & { tls?: { cert: unknown; key: unknown } };
+  // TLS certificate and key cross as JSON ({ type: 'Buffer', data: [...] }): bytes again here.
+  const bytes = (value: unknown) => Buffer.from((value as { data: number[] }).data);
+  const options: WorkerOptions =
+    parsed.tls === undefined ? parsed : { ...parsed, tls: { cert: bytes(parsed.tls.cert), key: bytes(parsed.tls.key) } };
   const { startServer } = await import('./start-server.js');
   const starting = startServer({ ...options, log: (line) => send({ type: 'log', line }) });
   // Told to stop while still starting: stop once started.

@@ -7,6 +7,7 @@
  * protocol function.
  */
 import * as http from 'node:http';
+import * as https from 'node:https';
 import type { AddressInfo, Socket } from 'node:net';
 import { badRequestResponse, handleRequest, internalErrorResponse, MAX_REQUEST_BYTES, tooLargeResponse, type ProtocolContext, type ProtocolResponse } from './dynamo-protocol.js';
 import { encodeResponse, HttpDate } from './fast-http/response-encoder.js';
@@ -17,6 +18,15 @@ export { MAX_REQUEST_BYTES } from './dynamo-protocol.js';
 export interface HttpServerOptions extends ProtocolContext {
   readonly host: string;
   readonly port: number;
+  /** Serve HTTPS with this PEM certificate chain and key (`--tls-cert`, `--tls-key`). */
+  readonly tls?: TlsFiles;
+  /** Open connections beyond this are closed as they arrive (net.Server.maxConnections). */
+  readonly maxConnections?: number;
+}
+
+export interface TlsFiles {
+  readonly cert: Buffer;
+  readonly key: Buffer;
 }
 
 export interface RunningHttpServer {
@@ -30,13 +40,16 @@ export interface RunningHttpServer {
 export async function startHttpServer(options: HttpServerOptions): Promise<RunningHttpServer> {
   // requireHostHeader: false — handle() checks Host itself, so that the
   // refusal is the same bytes the node:net front end sends.
-  const server = http.createServer({ keepAliveTimeout: 65_000, requireHostHeader: false }, (req, res) => {
+  const serverOptions = { keepAliveTimeout: 65_000, requireHostHeader: false };
+  const onRequest = (req: http.IncomingMessage, res: http.ServerResponse) => {
     handle(req, res, options).catch((e: unknown) => {
       options.log(`unhandled error: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
       if (!res.headersSent) write(res, internalErrorResponse());
       else res.destroy();
     });
-  });
+  };
+  const server = options.tls === undefined ? http.createServer(serverOptions, onRequest) : https.createServer({ ...serverOptions, ...options.tls }, onRequest);
+  if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
   // A head node:http cannot parse. Its default answer to an oversized one
   // is 431; DynamoDB's front end, and the node:net front end, answer 400.
   const date = new HttpDate();
@@ -68,7 +81,7 @@ export async function startHttpServer(options: HttpServerOptions): Promise<Runni
   const address = server.address() as AddressInfo;
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   return {
-    url: `http://${hostForUrl}:${address.port}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://${hostForUrl}:${address.port}`,
     port: address.port,
     connections: () => open,
     close: () =>
@@ -124,7 +137,7 @@ async function handle(req: http.IncomingMessage, res: http.ServerResponse, optio
   }
   write(
     res,
-    await handleRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders, body: raw }, options),
+    await handleRequest({ method: req.method ?? 'GET', url: req.url ?? '/', headers: req.headers, rawHeaders: req.rawHeaders, body: raw, remoteAddress: req.socket.remoteAddress, secure: options.tls !== undefined }, options),
   );
 }
 

@@ -18,6 +18,8 @@ import { startBackfillSupervisor } from '../data/index-backfill.js';
 import type { RunningCluster } from './cluster.js';
 
 export type { RunningCluster } from './cluster.js';
+import { watchAuthFile } from './authenticate.js';
+import type { TlsFiles } from './http-server.js';
 import { ServerMetrics } from '../metrics/server-metrics.js';
 import { RequestObserver, type LogLevel } from './request-observer.js';
 import { registerProcessMetrics } from './process-metrics.js';
@@ -75,6 +77,25 @@ export interface StartServerOptions {
    * server/cluster-worker.js. The CLI passes its own bin.
    */
   readonly workerScript?: string;
+  /**
+   * The credentials file (`--auth`, auth/identities): every request must be
+   * signed by one of its identities and is held to its policies; the file is
+   * re-read when it changes. Absent: anonymous access, which only a
+   * loopback host allows unless allowAnonymousNetwork is set.
+   */
+  readonly authFile?: string;
+  /** Serve anonymous requests on a non-loopback host (no authFile). Default false: refuse to start. */
+  readonly allowAnonymousNetwork?: boolean;
+  /** Serve HTTPS with this PEM certificate chain and private key. */
+  readonly tls?: TlsFiles;
+  /** At most this many open connections; more are closed as they arrive. Default: no limit. */
+  readonly maxConnections?: number;
+}
+
+/** A bind address only this machine can reach. */
+export function isLoopbackHost(host: string): boolean {
+  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
+  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
 export interface RunningServer {
@@ -94,16 +115,32 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const workers = options.workers ?? 1;
   if (!Number.isInteger(workers) || workers < 1) throw new Error(`workers must be a whole number, at least 1, not ${workers}`);
+  const host = options.host ?? '127.0.0.1';
+  if (options.authFile === undefined && !options.allowAnonymousNetwork && !isLoopbackHost(host)) {
+    throw new Error(
+      `refusing to serve anonymous requests on ${host}, which other machines can reach: anyone could read, write and delete every table. ` +
+        'Give --auth FILE (identities and policies), bind to 127.0.0.1, or pass --allow-anonymous to accept the risk.',
+    );
+  }
+  // The primary refuses what a worker would, before starting any; each worker reads the credentials file itself.
   if (workers > 1) return startWorkers(options, workers, log);
+  // Read before anything opens: a server must not start on a broken credentials file.
+  const auth = options.authFile === undefined ? undefined : watchAuthFile(options.authFile, log);
   // The operations (most of openddb's code) load while the store opens,
   // overlapping its file I/O where they can. If opening fails, that error
   // is the one to report.
   const loadingOperations = import('../api/all-operations.js');
   loadingOperations.catch(() => {});
-  const engine =
-    options.storage !== undefined
-      ? await openStorage(options.storage)
-      : await openEngine(options.inMemory ? { inMemory: true } : { dataDir: options.dataDir ?? './data' });
+  let engine;
+  try {
+    engine =
+      options.storage !== undefined
+        ? await openStorage(options.storage)
+        : await openEngine(options.inMemory ? { inMemory: true } : { dataDir: options.dataDir ?? './data' });
+  } catch (e) {
+    auth?.close?.();
+    throw e;
+  }
   const metrics = new ServerMetrics(options.metricsLabels);
   let database: Database;
   try {
@@ -145,11 +182,14 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     const probeKey = Uint8Array.of(0);
     const startedAt = performance.now();
     const running = await start({
-      host: options.host ?? '127.0.0.1',
+      host,
       port: options.port ?? 8000,
       dispatcher,
       log,
       observer,
+      ...(auth !== undefined ? { auth } : {}),
+      ...(options.tls !== undefined ? { tls: options.tls, secure: true } : {}),
+      ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
       ops: {
         metrics: () => metrics.registry.render(),
         probeStorage: () => engine.get(probeKey),
@@ -163,6 +203,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       connections: () => running.connections(),
     });
   } catch (e) {
+    auth?.close?.();
     await database.close();
     throw e;
   }
@@ -174,6 +215,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     metrics,
     close: () =>
       (closing ??= (async () => {
+        auth?.close?.();
         stopProcessMetrics();
         await http.close();
         await database.close();

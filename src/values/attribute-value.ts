@@ -198,6 +198,19 @@ function hasDuplicate(members: readonly string[]): boolean {
  * Empty strings and binaries are valid here; keys are checked separately
  * (values/key-attribute).
  */
+/**
+ * DynamoDB's answer to an attribute name of 65,536 UTF-8 bytes or more, at
+ * the top of an item or as a map key at any depth (the developer guide's
+ * naming rules say "no greater than 64 KB"; 65,535 bytes is the longest
+ * name DynamoDB accepts, and this is its text, observed on the service).
+ */
+export const ATTRIBUTE_NAME_TOO_LARGE = '1 validation error detected: Attribute name is too large, must be less than 65536 bytes';
+
+/** Whether `name` is longer than DynamoDB's 65,535 bytes; a UTF-16 length check first, so the common case costs one comparison. */
+export function attributeNameTooLarge(name: string): boolean {
+  return name.length > 21_845 && Buffer.byteLength(name, 'utf8') > 65_535;
+}
+
 export function validateAttributeValue(value: AttributeValue, depth = 0): string | undefined {
   if (depth >= MAX_NESTING_DEPTH) return NESTING_MESSAGE;
   if (value === null || value === undefined) return EMPTY_VALUE_MESSAGE;
@@ -251,6 +264,7 @@ export function validateAttributeValue(value: AttributeValue, depth = 0): string
       case 'M': {
         const map = member as Record<string, AttributeValue>;
         for (const name in map) {
+          if (attributeNameTooLarge(name)) return ATTRIBUTE_NAME_TOO_LARGE;
           const message = validateAttributeValue(map[name] as AttributeValue, depth + 1);
           if (message !== undefined) return message;
         }
@@ -280,6 +294,7 @@ export function validateAttributeValue(value: AttributeValue, depth = 0): string
  */
 export function validateAttributeMap(map: Record<string, AttributeValue>): string | undefined {
   for (const name in map) {
+    if (attributeNameTooLarge(name)) return ATTRIBUTE_NAME_TOO_LARGE;
     const message = validateAttributeValue(map[name] as AttributeValue);
     if (message !== undefined) return message;
   }

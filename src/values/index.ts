@@ -36,10 +36,12 @@ export {
   utf8Length,
 } from './size.js';
 export {
+  ATTRIBUTE_NAME_TOO_LARGE,
   EMPTY_VALUE_MESSAGE,
   MAX_NESTING_DEPTH,
   MULTIPLE_TYPES_MESSAGE,
   NESTING_MESSAGE,
+  attributeNameTooLarge,
   checkAttributeValueShape,
   validateAttributeMap,
   validateAttributeValue,

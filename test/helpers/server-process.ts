@@ -97,7 +97,7 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
       reject(new Error(`server did not start in time:\n${out}`));
     }, 15_000);
     const onData = () => {
-      const m = /listening on (http:\/\/[^\s]+)/.exec(out);
+      const m = /listening on (https?:\/\/[^\s]+)/.exec(out);
       if (m) {
         clearTimeout(timer);
         child.stdout!.off('data', onData);

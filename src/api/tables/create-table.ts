@@ -29,6 +29,7 @@ import { checkTags } from './tags.js';
 import { checkDistinctAttributeDefinitions } from './table-schemas.js';
 import { streamLabel } from '../../streams/stream-label.js';
 import { streamCatalogWrites, uniqueStreamLabel } from '../../streams/stream-catalog.js';
+import { checkResourcePolicy } from './resource-policy.js';
 
 export interface KeySchemaElementInput {
   AttributeName: string;
@@ -59,6 +60,7 @@ interface CreateTableInput {
   StreamSpecification?: { StreamEnabled: boolean; StreamViewType?: string };
   SSESpecification?: { Enabled?: boolean; SSEType?: string; KMSMasterKeyId?: string };
   Tags?: { Key: string; Value: string }[];
+  ResourcePolicy?: string;
   TableClass?: 'STANDARD' | 'STANDARD_INFREQUENT_ACCESS';
   DeletionProtectionEnabled?: boolean;
 }
@@ -192,6 +194,7 @@ export const createTable = defineOperation<CreateTableInput>({
     }
 
     let stream = checkStreamSpecification(input.StreamSpecification, now);
+    if (input.ResourcePolicy !== undefined) checkResourcePolicy(input.ResourcePolicy);
     const tags: Record<string, string> = {};
     if (input.Tags !== undefined) {
       checkTags(input.Tags);
@@ -232,6 +235,7 @@ export const createTable = defineOperation<CreateTableInput>({
       tableClass: input.TableClass ?? 'STANDARD',
       deletionProtection: input.DeletionProtectionEnabled ?? false,
       tags,
+      ...(input.ResourcePolicy !== undefined ? { resourcePolicy: { document: input.ResourcePolicy, revisionId: String(now) } } : {}),
       nextIndexId,
     };
     // The stream's catalog entry commits with the table (streams/stream-catalog).

@@ -249,7 +249,7 @@ export class Connection {
     const slot: Slot = {
       bytes: undefined,
       close: !head.keepAlive,
-      request: { method: head.method, url: head.url, headers: head.headers, body },
+      request: { method: head.method, url: head.url, headers: head.headers, body, remoteAddress: this.socket.remoteAddress },
       omitBody: head.method === 'HEAD',
     };
     this.queue.push(slot);

@@ -12,6 +12,7 @@
  * per server sweeps every connection instead of a timer per request.
  */
 import * as net from 'node:net';
+import * as tls from 'node:tls';
 import type { HttpServerOptions, RunningHttpServer } from '../http-server.js';
 import { Connection } from './connection.js';
 import { HttpDate } from './response-encoder.js';
@@ -53,9 +54,15 @@ export async function startFastHttpServer(options: FastHttpServerOptions): Promi
 
   // allowHalfOpen: a client that sends its request and then shuts down its
   // side still gets the answer (as node:http does).
-  const server = net.createServer({ allowHalfOpen: true, noDelay: true }, (socket) => {
+  const onSocket = (socket: net.Socket) => {
     connections.add(new Connection(socket, config));
-  });
+  };
+  // Over TLS the connection starts once the handshake is done ('secureConnection').
+  const server =
+    options.tls === undefined
+      ? net.createServer({ allowHalfOpen: true, noDelay: true }, onSocket)
+      : tls.createServer({ allowHalfOpen: true, noDelay: true, cert: options.tls.cert, key: options.tls.key }, onSocket);
+  if (options.maxConnections !== undefined) server.maxConnections = options.maxConnections;
 
   const sweep = setInterval(() => {
     now = Date.now();
@@ -80,7 +87,7 @@ export async function startFastHttpServer(options: FastHttpServerOptions): Promi
   const hostForUrl = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   let closing: Promise<void> | undefined;
   return {
-    url: `http://${hostForUrl}:${address.port}`,
+    url: `${options.tls === undefined ? 'http' : 'https'}://${hostForUrl}:${address.port}`,
     port: address.port,
     connections: () => connections.size,
     close: () =>

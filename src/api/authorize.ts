@@ -1,0 +1,330 @@
+/**
+ * @module api/authorize
+ * What a DynamoDB request asks to do, in IAM's terms, and the identity's
+ * policies' verdict on it (auth/policy). One request can be several
+ * checks, as DynamoDB evaluates them: each table of a BatchGetItem or
+ * BatchWriteItem is checked for the batch action; each item of a
+ * transaction for its own action on its own table (PutItem, UpdateItem,
+ * DeleteItem, ConditionCheckItem, GetItem) with
+ * `dynamodb:EnclosingOperation`; a PartiQL statement as
+ * `dynamodb:PartiQLSelect/Insert/Update/Delete`; a read of an index against
+ * the index's ARN; Streams calls against the stream's ARN.
+ *
+ * Condition keys supplied: dynamodb:LeadingKeys (the partition key values a
+ * request names: Key, Item, a Query's key condition; for an index, the
+ * index's partition key), dynamodb:Attributes (projected attributes and a
+ * PutItem's item attributes), dynamodb:Select, dynamodb:ReturnValues,
+ * dynamodb:ReturnConsumedCapacity, dynamodb:EnclosingOperation,
+ * aws:SourceIp, and the principal's variables (aws:username, aws:userid, …).
+ * Messages are DynamoDB's: "User: <arn> is not authorized to perform:
+ * <action> on resource: <arn> because no identity-based policy allows the
+ * <action> action" / "… with an explicit deny in an identity-based policy".
+ */
+import { errors } from '../errors/index.js';
+import { evaluate, parsePolicy, type Policy } from '../auth/policy.js';
+import type { Database } from '../data/database.js';
+import { parseTableArn } from '../data/table-lookup.js';
+import { parseStatement } from '../partiql/parser.js';
+import type { KeySchema } from '../catalog/table-record.js';
+import { parseUpdate } from '../expr/index.js';
+
+/** Who signed a request, as the dispatcher needs it. */
+export interface Principal {
+  readonly arn: string;
+  readonly account: string;
+  readonly policies: readonly Policy[];
+  readonly variables: ReadonlyMap<string, string>;
+}
+
+interface Check {
+  readonly action: string;
+  readonly resource: string;
+  readonly keys: Map<string, string | readonly string[]>;
+}
+
+type Input = Record<string, unknown>;
+
+/** Throws DynamoDB's AccessDeniedException unless `principal` may make this request. */
+export function authorize(db: Database, principal: Principal, operation: string, input: Input, sourceIp: string | undefined, secure: boolean): void {
+  for (const check of checksOf(db, operation, input)) {
+    addResourceTags(db, check);
+    if (sourceIp !== undefined) check.keys.set('aws:sourceip', sourceIp.replace(/^::ffff:/, ''));
+    check.keys.set('aws:securetransport', secure ? 'true' : 'false');
+    const now = Date.now();
+    check.keys.set('aws:currenttime', new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    check.keys.set('aws:epochtime', String(Math.floor(now / 1000)));
+    const identity = evaluate(principal.policies, check, principal.variables);
+    const resourcePolicy = resourcePolicyOf(db, check.resource);
+    const resource = resourcePolicy === undefined ? 'implicitDeny' : evaluate([resourcePolicy], check, principal.variables);
+    const head = `User: ${principal.arn} is not authorized to perform: ${check.action} on resource: ${check.resource}`;
+    if (identity === 'deny') throw errors.accessDenied(`${head} with an explicit deny in an identity-based policy`);
+    if (resource === 'deny') throw errors.accessDenied(`${head} with an explicit deny in a resource-based policy`);
+    // IAM's rule: within one account either policy may allow; across accounts both must.
+    const sameAccount = db.accountId === principal.account;
+    if (sameAccount ? identity === 'allow' || resource === 'allow' : identity === 'allow' && resource === 'allow') continue;
+    throw errors.accessDenied(
+      identity === 'allow'
+        ? `${head} because no resource-based policy allows the ${check.action} action`
+        : `${head} because no identity-based policy allows the ${check.action} action`,
+    );
+  }
+}
+
+/** Parsed resource-based policies by document text: a table's policy changes rarely. */
+const parsedPolicies = new Map<string, Policy>();
+
+/** The resource-based policy of the table a check's resource belongs to (its indexes and streams share it). */
+function resourcePolicyOf(db: Database, resource: string): Policy | undefined {
+  const arn = parseTableArn(resource);
+  if (arn === undefined || arn.account !== db.accountId || arn.region !== db.region) return undefined;
+  const document = db.catalog.get(arn.table)?.resourcePolicy?.document;
+  if (document === undefined) return undefined;
+  let policy = parsedPolicies.get(document);
+  if (policy === undefined) {
+    // PutResourcePolicy parsed it before storing it.
+    policy = parsePolicy(document, 'Policy', 'resource');
+    if (parsedPolicies.size >= 1000) parsedPolicies.clear();
+    parsedPolicies.set(document, policy);
+  }
+  return policy;
+}
+
+/**
+ * `aws:ResourceTag/<key>` (and the older `dynamodb:ResourceTag/<key>`) for
+ * a check on one of the request's own tables, or its indexes or streams.
+ */
+function addResourceTags(db: Database, check: Check): void {
+  const arn = parseTableArn(check.resource);
+  if (arn === undefined || arn.account !== db.accountId || arn.region !== db.region) return;
+  const tags = db.catalog.get(arn.table)?.tags;
+  if (tags === undefined) return;
+  for (const [key, value] of Object.entries(tags)) {
+    check.keys.set(`aws:resourcetag/${key.toLowerCase()}`, value);
+    check.keys.set(`dynamodb:resourcetag/${key.toLowerCase()}`, value);
+  }
+}
+
+function checksOf(db: Database, operation: string, input: Input): Check[] {
+  const action = `dynamodb:${operation}`;
+  const base = `arn:aws:dynamodb:${db.region}:${db.accountId}`;
+  const tableArn = (name: unknown) => {
+    const text = typeof name === 'string' ? name : '';
+    if (text.startsWith('arn:')) return parseTableArn(text) ? tableArnFromArn(text) : text;
+    return `${base}:table/${text}`;
+  };
+  const tableNameOf = (name: unknown) => {
+    const text = typeof name === 'string' ? name : '';
+    return text.startsWith('arn:') ? (parseTableArn(text)?.table ?? text) : text;
+  };
+  const common = (): Map<string, string | readonly string[]> => {
+    const keys = new Map<string, string | readonly string[]>();
+    for (const [member, key] of [['Select', 'dynamodb:select'], ['ReturnValues', 'dynamodb:returnvalues'], ['ReturnConsumedCapacity', 'dynamodb:returnconsumedcapacity']] as const) {
+      if (typeof input[member] === 'string') keys.set(key, input[member]);
+    }
+    return keys;
+  };
+  const keySchemaOf = (table: unknown, index?: unknown): KeySchema | undefined => {
+    const record = db.catalog.get(tableNameOf(table));
+    if (record === undefined) return undefined;
+    if (typeof index === 'string') return [...record.localIndexes, ...record.globalIndexes].find((i) => i.name === index)?.keySchema;
+    return record.keySchema;
+  };
+
+  switch (operation) {
+    case 'GetItem':
+    case 'PutItem':
+    case 'UpdateItem':
+    case 'DeleteItem': {
+      const keys = common();
+      const schema = keySchemaOf(input.TableName);
+      const item = (operation === 'PutItem' ? input.Item : input.Key) as Input | undefined;
+      if (schema && item) keys.set('dynamodb:leadingkeys', leading([item], schema));
+      const attributes = operation === 'PutItem' ? Object.keys(item ?? {}) : operation === 'UpdateItem' ? updated(input) : projected(input);
+      if (attributes !== undefined) keys.set('dynamodb:attributes', attributes);
+      return [{ action, resource: tableArn(input.TableName), keys }];
+    }
+    case 'Query':
+    case 'Scan': {
+      const keys = common();
+      const index = input.IndexName;
+      const resource = typeof index === 'string' ? `${tableArn(input.TableName)}/index/${index}` : tableArn(input.TableName);
+      if (operation === 'Query') {
+        const schema = keySchemaOf(input.TableName, index);
+        const value = schema === undefined ? undefined : queryPartition(input, schema.hash);
+        if (value !== undefined) keys.set('dynamodb:leadingkeys', [value]);
+      }
+      const attributes = projected(input);
+      if (attributes !== undefined) keys.set('dynamodb:attributes', attributes);
+      return [{ action, resource, keys }];
+    }
+    case 'BatchGetItem':
+    case 'BatchWriteItem': {
+      const out: Check[] = [];
+      for (const [table, request] of Object.entries((input.RequestItems ?? {}) as Record<string, unknown>)) {
+        const keys = common();
+        const schema = keySchemaOf(table);
+        const items: Input[] =
+          operation === 'BatchGetItem'
+            ? (((request as Input | undefined)?.Keys ?? []) as Input[])
+            : ((request ?? []) as Input[]).map((w) => ((w.PutRequest as Input | undefined)?.Item ?? (w.DeleteRequest as Input | undefined)?.Key ?? {}) as Input);
+        if (schema) keys.set('dynamodb:leadingkeys', leading(items, schema));
+        if (operation === 'BatchGetItem') {
+          const attributes = projected((request ?? {}) as Input);
+          if (attributes !== undefined) keys.set('dynamodb:attributes', attributes);
+        }
+        out.push({ action, resource: tableArn(table), keys });
+      }
+      return out;
+    }
+    case 'TransactWriteItems':
+    case 'TransactGetItems': {
+      const out: Check[] = [];
+      for (const entry of (input.TransactItems ?? []) as Input[]) {
+        const [kind, body] = Object.entries(entry)[0] ?? [];
+        if (kind === undefined || typeof body !== 'object' || body === null) continue;
+        const b = body as Input;
+        const itemAction = { Put: 'PutItem', Update: 'UpdateItem', Delete: 'DeleteItem', ConditionCheck: 'ConditionCheckItem', Get: 'GetItem' }[kind];
+        if (itemAction === undefined) continue;
+        const keys = new Map<string, string | readonly string[]>([['dynamodb:enclosingoperation', operation]]);
+        const schema = keySchemaOf(b.TableName);
+        const item = (kind === 'Put' ? b.Item : b.Key) as Input | undefined;
+        if (schema && item) keys.set('dynamodb:leadingkeys', leading([item], schema));
+        if (typeof b.ReturnValuesOnConditionCheckFailure === 'string') keys.set('dynamodb:returnvalues', b.ReturnValuesOnConditionCheckFailure);
+        out.push({ action: `dynamodb:${itemAction}`, resource: tableArn(b.TableName), keys });
+      }
+      return out;
+    }
+    case 'ExecuteStatement':
+      return statementChecks([input.Statement], base, undefined);
+    case 'BatchExecuteStatement':
+      return statementChecks(((input.Statements ?? []) as Input[]).map((s) => s.Statement), base, undefined);
+    case 'ExecuteTransaction':
+      return statementChecks(((input.TransactStatements ?? []) as Input[]).map((s) => s.Statement), base, 'ExecuteTransaction');
+    case 'ListTables':
+      return [{ action, resource: `${base}:table/*`, keys: new Map() }];
+    case 'DescribeLimits':
+    case 'DescribeEndpoints':
+      return [{ action, resource: '*', keys: new Map() }];
+    case 'ListStreams':
+      return [{ action, resource: `${input.TableName === undefined ? `${base}:table/*` : tableArn(input.TableName)}/stream/*`, keys: new Map() }];
+    case 'DescribeStream':
+    case 'GetShardIterator':
+      return [{ action, resource: String(input.StreamArn ?? '*'), keys: new Map() }];
+    case 'GetRecords':
+      // A shard iterator names its stream inside; the stream ARN is what DynamoDB checks.
+      return [{ action, resource: streamOfIterator(input.ShardIterator) ?? `${base}:table/*/stream/*`, keys: new Map() }];
+    case 'TagResource':
+    case 'UntagResource':
+    case 'ListTagsOfResource':
+    case 'PutResourcePolicy':
+    case 'GetResourcePolicy':
+    case 'DeleteResourcePolicy':
+      return [{ action, resource: String(input.ResourceArn ?? '*'), keys: new Map() }];
+    default:
+      return [{ action, resource: input.TableName === undefined ? '*' : tableArn(input.TableName), keys: common() }];
+  }
+}
+
+function tableArnFromArn(arn: string): string {
+  const parsed = parseTableArn(arn)!;
+  return `arn:aws:dynamodb:${parsed.region}:${parsed.account}:table/${parsed.table}`;
+}
+
+/** One check per statement, for its verb on its table (or index). */
+function statementChecks(statements: unknown[], base: string, enclosing: string | undefined): Check[] {
+  const out: Check[] = [];
+  for (const text of statements) {
+    if (typeof text !== 'string') continue;
+    let parsed: { readonly kind: string; readonly from?: { table: string; index: string | undefined } };
+    try {
+      parsed = parseStatement(text).statement;
+    } catch {
+      continue; // the operation answers the syntax error; nothing is read or written
+    }
+    const verb = ({ select: 'PartiQLSelect', insert: 'PartiQLInsert', update: 'PartiQLUpdate', delete: 'PartiQLDelete' } as Record<string, string>)[parsed.kind];
+    const from = parsed.from;
+    if (verb === undefined || from === undefined) continue;
+    const table = `${base}:table/${from.table}`;
+    const keys = new Map<string, string | readonly string[]>();
+    if (enclosing !== undefined) keys.set('dynamodb:enclosingoperation', enclosing);
+    out.push({ action: `dynamodb:${verb}`, resource: from.index === undefined ? table : `${table}/index/${from.index}`, keys });
+  }
+  return out;
+}
+
+/** The partition key values of `items`, as strings (S and N as written, B in base64). */
+function leading(items: readonly Input[], schema: KeySchema): string[] {
+  const out: string[] = [];
+  for (const item of items) {
+    const value = scalar(item[schema.hash]);
+    if (value !== undefined && !out.includes(value)) out.push(value);
+  }
+  return out;
+}
+
+function scalar(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const v = value as Record<string, unknown>;
+  for (const type of ['S', 'N', 'B']) if (typeof v[type] === 'string') return v[type] as string;
+  return undefined;
+}
+
+/** The partition key value of a Query: its key condition's equality on `hash` (or the legacy KeyConditions). */
+function queryPartition(input: Input, hash: string): string | undefined {
+  const legacy = input.KeyConditions as Record<string, { AttributeValueList?: unknown[] }> | undefined;
+  if (legacy !== undefined) return scalar(legacy[hash]?.AttributeValueList?.[0]);
+  const expression = input.KeyConditionExpression;
+  if (typeof expression !== 'string') return undefined;
+  const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
+  const values = (input.ExpressionAttributeValues ?? {}) as Record<string, unknown>;
+  const resolve = (token: string) => (token.startsWith('#') ? names[token] : token);
+  // `name = :v` or `:v = name`; the key condition grammar allows nothing else for the partition key.
+  for (const m of expression.matchAll(/([#:]?[A-Za-z0-9_.-]+)\s*=\s*([#:]?[A-Za-z0-9_.-]+)/g)) {
+    const [a, b] = [m[1]!, m[2]!];
+    if (b.startsWith(':') && resolve(a) === hash) return scalar(values[b]);
+    if (a.startsWith(':') && resolve(b) === hash) return scalar(values[a]);
+  }
+  return undefined;
+}
+
+/** The top-level attributes a read projects (AttributesToGet or ProjectionExpression); undefined: all. */
+function projected(input: Input): string[] | undefined {
+  if (Array.isArray(input.AttributesToGet)) return input.AttributesToGet.filter((a): a is string => typeof a === 'string');
+  if (typeof input.ProjectionExpression !== 'string') return undefined;
+  const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
+  const out: string[] = [];
+  for (const path of input.ProjectionExpression.split(',')) {
+    const first = path.trim().split(/[.[]/)[0]!.trim();
+    const name = first.startsWith('#') ? names[first] : first;
+    if (name !== undefined && !out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+/** The top-level attributes an UpdateItem changes (AttributeUpdates or the update expression's targets). */
+function updated(input: Input): string[] | undefined {
+  if (typeof input.AttributeUpdates === 'object' && input.AttributeUpdates !== null) return Object.keys(input.AttributeUpdates);
+  if (typeof input.UpdateExpression !== 'string') return undefined;
+  let update;
+  try {
+    update = parseUpdate(input.UpdateExpression);
+  } catch {
+    return undefined; // the operation answers the syntax error
+  }
+  const names = (input.ExpressionAttributeNames ?? {}) as Record<string, string>;
+  const out: string[] = [];
+  for (const action of update.actions) {
+    const first = action.path.elements[0];
+    const name = first?.kind === 'name' ? first.name : first?.kind === 'nameRef' ? names[first.ref] : undefined;
+    if (name !== undefined && !out.includes(name)) out.push(name);
+  }
+  return out;
+}
+
+/** The stream ARN inside one of openddb's shard iterators, if it can be read. */
+function streamOfIterator(iterator: unknown): string | undefined {
+  if (typeof iterator !== 'string') return undefined;
+  // `<stream ARN>|1|<payload>` (streams/shard-iterator)
+  const bar = iterator.indexOf('|');
+  return bar > 0 && iterator.startsWith('arn:') ? iterator.slice(0, bar) : undefined;
+}

@@ -1,0 +1,407 @@
+/**
+ * @module auth/sigv4
+ * AWS Signature Version 4, verified as DynamoDB verifies it: the
+ * Authorization header form and the presigned query-string form, the
+ * 15-minute clock-skew window, the credential scope (date, region, service
+ * `dynamodb` — the Streams API signs with `dynamodb` too, as the SDK's
+ * DynamoDB Streams client does), the payload hash over the body exactly as
+ * received (the SDKs sign the bytes they send, so a compressed body is
+ * hashed compressed) and session tokens.
+ *
+ * The order of the checks, and every message, follow DynamoDB as dynalite
+ * recorded it (validations in its index.js): parameters present → date
+ * format → expiry → Host signed → algorithm → credential shape → scope
+ * pieces → access key → signature → security token.
+ *
+ * Pure: the clock and the identities come in as arguments. Derived signing
+ * keys are cached per identity, date and region (see SigningKeyCache), so a
+ * verification costs two SHA-256 digests and one HMAC.
+ */
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { errors, type DynamoError } from '../errors/index.js';
+import { isValidRegion } from '../catalog/table-scope.js';
+
+export const ALGORITHM = 'AWS4-HMAC-SHA256';
+export const SERVICE = 'dynamodb';
+/** DynamoDB's clock-skew window, either way. */
+export const MAX_SKEW_MS = 15 * 60 * 1000;
+/** A presigned URL may live at most seven days (X-Amz-Expires ≤ 604800), as in every SigV4 service. */
+const MAX_PRESIGN_SECONDS = 604800;
+
+/** A request as the verifier needs it; header names in lower case. */
+export interface SignedRequest {
+  readonly method: string;
+  /** The URL's path, as sent (percent-encoded). */
+  readonly path: string;
+  /** The URL's query string without `?`, as sent; empty if none. */
+  readonly query: string;
+  readonly headers: Readonly<Record<string, string | string[] | undefined>>;
+  /** The body as received, before any Content-Encoding is undone. */
+  readonly body: Buffer;
+}
+
+/** The secret side of a credential: what the verifier looks up by access key id. */
+export interface Credential {
+  readonly accessKeyId: string;
+  readonly secretAccessKey: string;
+  readonly sessionToken?: string;
+  /** Epoch milliseconds after which the session token is expired; absent: never. */
+  readonly expiresAt?: number;
+  /** Derived signing keys of this secret (SigningKeyCache). */
+  readonly keys: SigningKeyCache;
+}
+
+/** The outcome of a verification: the credential that signed, and the scope's region. */
+export interface Verified<C extends Credential> {
+  readonly credential: C;
+  readonly region: string;
+}
+
+/** The signature parameters, from either form. */
+interface SignatureParams {
+  readonly algorithm: string;
+  readonly credential: string;
+  readonly signedHeaders: string;
+  readonly signature: string;
+  /** `20260101T000000Z` */
+  readonly amzDate: string;
+  readonly securityToken: string | undefined;
+  /** Presigned form only: seconds the URL is valid from amzDate. */
+  readonly expires: number | undefined;
+  readonly presigned: boolean;
+  /** Query parameters (presigned form: minus X-Amz-Signature), decoded, in order. */
+  readonly query: readonly (readonly [string, string])[];
+}
+
+/**
+ * Verifies `req` at time `now` (epoch ms). `lookup` finds a credential by
+ * access key id. Returns the credential and region, or DynamoDB's error.
+ */
+export function verifySignature<C extends Credential>(
+  req: SignedRequest,
+  now: number,
+  lookup: (accessKeyId: string) => C | undefined,
+): Verified<C> | DynamoError {
+  const params = signatureParams(req);
+  if (!('credential' in params)) return params;
+
+  const signedAt = parseAmzDate(params.amzDate);
+  if (signedAt === undefined) {
+    return errors.incompleteSignature(`Date must be in ISO-8601 'basic format'. Got '${params.amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`);
+  }
+  const skewError = checkTime(params, signedAt, now);
+  if (skewError) return skewError;
+
+  const signedNames = params.signedHeaders.split(';');
+  if (!signedNames.some((n) => n.toLowerCase() === 'host')) {
+    return errors.invalidSignature("'Host' must be a 'SignedHeader' in the AWS Authorization.");
+  }
+  if (params.algorithm !== ALGORITHM) {
+    return errors.incompleteSignature(`Unsupported AWS 'algorithm': '${params.algorithm}' (only ${ALGORITHM} for now). `);
+  }
+  // Trailing slashes are ignored (dynalite's recording).
+  const scope = (params.credential.endsWith('/') ? params.credential.replace(/\/+$/, '') : params.credential).split('/');
+  if (scope.length !== 5) {
+    return errors.incompleteSignature(
+      `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${params.credential}'`,
+    );
+  }
+  const [accessKeyId, day, region, service, terminator] = scope as [string, string, string, string, string];
+  let scopeMessage = '';
+  if (!isValidRegion(region)) scopeMessage += `Credential should be scoped to a valid region, not '${region}'. `;
+  if (service !== SERVICE) scopeMessage += `Credential should be scoped to correct service: '${SERVICE}'. `;
+  if (terminator !== 'aws4_request') {
+    scopeMessage += `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'. `;
+  }
+  if (day !== params.amzDate.slice(0, 8)) {
+    scopeMessage += `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${day}' != '${params.amzDate.slice(0, 8)}', from '${params.amzDate}'.`;
+  }
+  if (scopeMessage !== '') return errors.invalidSignature(scopeMessage.trimEnd());
+
+  const credential = lookup(accessKeyId);
+  if (credential === undefined) return errors.unrecognizedClient();
+
+  const stringToSign = buildStringToSign(params.amzDate, `${day}/${region}/${service}/aws4_request`, canonicalRequest(req, params, signedNames));
+  const key = credential.keys.get(credential.secretAccessKey, day, region);
+  const expected = createHmac('sha256', key).update(stringToSign).digest();
+  if (!signatureMatches(expected, params.signature)) return signatureMismatch();
+
+  // The token is checked after the signature, as DynamoDB does (dynalite's recording).
+  if (credential.sessionToken !== params.securityToken) return invalidToken();
+  if (credential.expiresAt !== undefined && now > credential.expiresAt) return errors.expiredToken();
+  return { credential, region };
+}
+
+/** The signature mismatch, as DynamoDB words it today (without the canonical request it once echoed). */
+export function signatureMismatch(): DynamoError {
+  return errors.invalidSignature(
+    'The request signature we calculated does not match the signature you provided. Check your AWS Secret Access Key and signing method. Consult the service documentation for details.',
+  );
+}
+
+/** A session token that is not the identity's (DynamoDB words this one without a final period). */
+function invalidToken(): DynamoError {
+  return errors.unrecognizedClientToken();
+}
+
+/** Compares the hex signature sent with the one computed, in constant time. */
+function signatureMatches(expected: Buffer, sent: string): boolean {
+  if (sent.length !== 64) return false;
+  const given = Buffer.from(sent, 'hex');
+  return given.length === 32 && timingSafeEqual(given, expected);
+}
+
+function checkTime(params: SignatureParams, signedAt: number, now: number): DynamoError | undefined {
+  if (params.presigned) {
+    const expires = params.expires ?? 0;
+    if (now > signedAt + expires * 1000) {
+      return errors.invalidSignature(
+        `Signature expired: ${params.amzDate} is now earlier than ${formatAmzDate(now - expires * 1000)} (${formatAmzDate(now)} - ${expires} sec.)`,
+      );
+    }
+    if (signedAt > now + MAX_SKEW_MS) return notYetCurrent(params.amzDate, now);
+    return undefined;
+  }
+  if (signedAt < now - MAX_SKEW_MS) {
+    return errors.invalidSignature(
+      `Signature expired: ${params.amzDate} is now earlier than ${formatAmzDate(now - MAX_SKEW_MS)} (${formatAmzDate(now)} - 15 min.)`,
+    );
+  }
+  if (signedAt > now + MAX_SKEW_MS) return notYetCurrent(params.amzDate, now);
+  return undefined;
+}
+
+function notYetCurrent(amzDate: string, now: number): DynamoError {
+  return errors.invalidSignature(
+    `Signature not yet current: ${amzDate} is still later than ${formatAmzDate(now + MAX_SKEW_MS)} (${formatAmzDate(now)} + 15 min.)`,
+  );
+}
+
+/**
+ * The signature parameters of either form, or DynamoDB's error for a
+ * request that has none or lacks some. A request with both forms is
+ * judged by its Authorization header.
+ */
+function signatureParams(req: SignedRequest): SignatureParams | DynamoError {
+  const authorization = header(req, 'authorization');
+  const query = parseQuery(req.query);
+  if (authorization === undefined && query.some(([k]) => k === 'X-Amz-Signature' || k === 'X-Amz-Credential' || k === 'X-Amz-Algorithm')) {
+    return presignedParams(query);
+  }
+  if (authorization === undefined || !authorization.trim().startsWith('AWS4-')) return errors.missingAuthenticationToken();
+  const trimmed = authorization.trim();
+  const space = trimmed.indexOf(' ');
+  const algorithm = space < 0 ? trimmed : trimmed.slice(0, space);
+  // Parameters are separated by commas, optionally with spaces (ScyllaDB's issue 9568: both occur).
+  const fields = authorizationFields(space < 0 ? '' : trimmed.slice(space + 1));
+  const amzDate = header(req, 'x-amz-date') ?? dateHeaderAsAmzDate(header(req, 'date'));
+  let message = '';
+  for (const required of ['Credential', 'Signature', 'SignedHeaders']) {
+    if (!fields.get(required)) message += `Authorization header requires '${required}' parameter. `;
+  }
+  if (amzDate === undefined) message += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
+  if (message !== '') return errors.incompleteSignature(`${message}Authorization=${authorization}`);
+  return {
+    algorithm,
+    credential: fields.get('Credential')!,
+    signedHeaders: fields.get('SignedHeaders')!,
+    signature: fields.get('Signature')!,
+    amzDate: amzDate!,
+    securityToken: header(req, 'x-amz-security-token'),
+    expires: undefined,
+    presigned: false,
+    query,
+  };
+}
+
+/** Credential, SignedHeaders and Signature of an Authorization header (index scans: this runs on every request). */
+function authorizationFields(rest: string): { get(name: string): string | undefined } {
+  let credential: string | undefined;
+  let signedHeaders: string | undefined;
+  let signature: string | undefined;
+  let start = 0;
+  while (start < rest.length) {
+    let end = rest.indexOf(',', start);
+    if (end < 0) end = rest.length;
+    const eq = rest.indexOf('=', start);
+    if (eq > start && eq < end) {
+      const name = rest.slice(start, eq).trim();
+      const value = rest.slice(eq + 1, end).trim();
+      if (name === 'Credential') credential = value;
+      else if (name === 'SignedHeaders') signedHeaders = value;
+      else if (name === 'Signature') signature = value;
+    }
+    start = end + 1;
+  }
+  return {
+    get: (name) => (name === 'Credential' ? credential : name === 'SignedHeaders' ? signedHeaders : name === 'Signature' ? signature : undefined),
+  };
+}
+
+function presignedParams(query: readonly (readonly [string, string])[]): SignatureParams | DynamoError {
+  const get = (name: string) => query.find(([k]) => k === name)?.[1];
+  let message = '';
+  for (const required of ['X-Amz-Algorithm', 'X-Amz-Credential', 'X-Amz-Signature', 'X-Amz-SignedHeaders', 'X-Amz-Date']) {
+    if (!get(required)) message += `AWS query-string parameters must include '${required}'. `;
+  }
+  const expiresText = get('X-Amz-Expires');
+  const expires = expiresText === undefined ? undefined : Number(expiresText);
+  if (expiresText !== undefined && (!/^\d{1,9}$/.test(expiresText) || expires! > MAX_PRESIGN_SECONDS)) {
+    message += `X-Amz-Expires must be a whole number of seconds from 0 to ${MAX_PRESIGN_SECONDS}. `;
+  } else if (expiresText === undefined) {
+    message += "AWS query-string parameters must include 'X-Amz-Expires'. ";
+  }
+  if (message !== '') return errors.incompleteSignature(`${message}Re-examine the query-string parameters.`);
+  return {
+    algorithm: get('X-Amz-Algorithm')!,
+    credential: get('X-Amz-Credential')!,
+    signedHeaders: get('X-Amz-SignedHeaders')!,
+    signature: get('X-Amz-Signature')!,
+    amzDate: get('X-Amz-Date')!,
+    securityToken: get('X-Amz-Security-Token'),
+    expires,
+    presigned: true,
+    query: query.filter(([k]) => k !== 'X-Amz-Signature'),
+  };
+}
+
+/** The canonical request (SigV4 step 1), for the headers the client listed as signed. */
+export function canonicalRequest(req: SignedRequest, params: Pick<SignatureParams, 'query' | 'presigned'>, signedNames: readonly string[]): string {
+  let headers = '';
+  const names: string[] = [];
+  for (const raw of signedNames) {
+    const name = raw.toLowerCase();
+    names.push(name);
+    headers += `${name}:${canonicalHeaderValue(req.headers[name])}\n`;
+  }
+  const payloadHash = createHash('sha256').update(req.body).digest('hex');
+  return `${req.method}\n${canonicalPath(req.path)}\n${canonicalQuery(params.query)}\n${headers}\n${names.join(';')}\n${payloadHash}`;
+}
+
+export function buildStringToSign(amzDate: string, scope: string, canonical: string): string {
+  return `${ALGORITHM}\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
+}
+
+/** A value that canonicalisation would change: most are sent already canonical. */
+const NEEDS_FOLDING = /[\t\r\n]|  |^ | $/;
+
+/** Header values trimmed, runs of spaces folded; repeated headers joined by commas. */
+function canonicalHeaderValue(value: string | string[] | undefined): string {
+  if (value === undefined) return '';
+  const joined = Array.isArray(value) ? value.join(',') : value;
+  if (!NEEDS_FOLDING.test(joined)) return joined;
+  return joined.replace(/[\r\n]/g, ' ').replace(/[ \t]+/g, ' ').trim();
+}
+
+/** The path, normalised and URI-encoded once more, as every SDK signs it for services other than S3. */
+function canonicalPath(path: string): string {
+  if (path === '/' || path === '') return '/';
+  const segments: string[] = [];
+  for (const segment of path.split('/')) {
+    if (segment === '' || segment === '.') continue;
+    if (segment === '..') segments.pop();
+    else segments.push(segment);
+  }
+  const normalized = `${path.startsWith('/') ? '/' : ''}${segments.join('/')}${segments.length > 0 && path.endsWith('/') ? '/' : ''}`;
+  return uriEncode(normalized).replace(/%2F/g, '/');
+}
+
+function canonicalQuery(query: readonly (readonly [string, string])[]): string {
+  if (query.length === 0) return '';
+  return query
+    .map(([k, v]) => `${uriEncode(k)}=${uriEncode(v)}`)
+    .sort((a, b) => {
+      const ka = a.slice(0, a.indexOf('='));
+      const kb = b.slice(0, b.indexOf('='));
+      return ka < kb ? -1 : ka > kb ? 1 : a < b ? -1 : a > b ? 1 : 0;
+    })
+    .join('&');
+}
+
+/** RFC 3986 encoding: everything but unreserved characters. */
+function uriEncode(text: string): string {
+  return encodeURIComponent(text).replace(/[!'()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+}
+
+const NO_QUERY: [string, string][] = [];
+
+function parseQuery(query: string): [string, string][] {
+  if (query === '') return NO_QUERY;
+  const out: [string, string][] = [];
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    out.push([decode(eq < 0 ? part : part.slice(0, eq)), eq < 0 ? '' : decode(part.slice(eq + 1))]);
+  }
+  return out;
+}
+
+function decode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, '%20'));
+  } catch {
+    return text;
+  }
+}
+
+function header(req: SignedRequest, name: string): string | undefined {
+  const v = req.headers[name];
+  return Array.isArray(v) ? v[0] : v;
+}
+
+/** `20260101T000000Z` → epoch ms; undefined if not that form. */
+export function parseAmzDate(text: string): number | undefined {
+  // Requests signed in the same second carry the same text.
+  if (text === lastDate.text) return lastDate.ms;
+  const ms = readAmzDate(text);
+  if (ms !== undefined) lastDate = { text, ms };
+  return ms;
+}
+
+let lastDate = { text: '', ms: 0 };
+
+function readAmzDate(text: string): number | undefined {
+  const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
+  if (m === null) return undefined;
+  const ms = Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+export function formatAmzDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]/g, '').replace(/\.\d{3}/, '');
+}
+
+/** A Date header (RFC 7231) in X-Amz-Date's form; the text itself if it cannot be read (its format check then fails). */
+function dateHeaderAsAmzDate(date: string | undefined): string | undefined {
+  if (date === undefined) return undefined;
+  const ms = Date.parse(date);
+  return Number.isNaN(ms) ? date : formatAmzDate(ms);
+}
+
+/**
+ * Derived signing keys of one secret, per date and region: deriving one
+ * costs four HMACs, which a request with a cached key skips. The skew
+ * window spans at most two dates, so a few entries serve every request;
+ * the map is emptied if odd scopes ever fill it.
+ */
+export class SigningKeyCache {
+  private readonly keys = new Map<string, Buffer>();
+
+  get(secret: string, day: string, region: string): Buffer {
+    const id = `${day}/${region}`;
+    let key = this.keys.get(id);
+    if (key === undefined) {
+      key = deriveSigningKey(secret, day, region, SERVICE);
+      if (this.keys.size >= 64) this.keys.clear();
+      this.keys.set(id, key);
+    }
+    return key;
+  }
+}
+
+export function deriveSigningKey(secret: string, day: string, region: string, service: string): Buffer {
+  const kDate = createHmac('sha256', `AWS4${secret}`).update(day).digest();
+  const kRegion = createHmac('sha256', kDate).update(region).digest();
+  const kService = createHmac('sha256', kRegion).update(service).digest();
+  return createHmac('sha256', kService).update('aws4_request').digest();
+}
