@@ -515,7 +515,8 @@ describe('TLS and connection limits', () => {
   });
 
   test('--max-connections closes connections beyond the limit', async () => {
-    const server = await startServerProcess({ extraArgs: ['--max-connections', '1'] });
+    // The limit is per server process: with --workers, each worker has its own.
+    const server = await startServerProcess({ workers: 1, extraArgs: ['--max-connections', '1'] });
     try {
       const { port, hostname } = new URL(server.url);
       const first = net.connect(Number(port), hostname);
