@@ -56,12 +56,30 @@ export function testWorkers(): number {
   return n;
 }
 
-/** The storage the suite runs with (OPENDDB_TEST_STORAGE): 'memory' (default) or 'disk'. */
-export function testStorage(): 'memory' | 'disk' {
+/**
+ * The storage the suite runs with (OPENDDB_TEST_STORAGE): 'memory'
+ * (default), 'disk', or 'postgres' — the database OPENDDB_TEST_POSTGRES
+ * names (scripts/with-postgres.mjs starts one), each server in a fresh
+ * schema of its own, so every server starts empty as in the other modes.
+ */
+export function testStorage(): 'memory' | 'disk' | 'postgres' {
   const value = process.env.OPENDDB_TEST_STORAGE;
   if (value === undefined || value === '' || value === 'memory' || value === 'memory:') return 'memory';
   if (value === 'disk') return 'disk';
-  throw new Error(`OPENDDB_TEST_STORAGE must be 'memory' or 'disk', not '${value}'`);
+  if (value === 'postgres') {
+    if (process.env.OPENDDB_TEST_POSTGRES === undefined) throw new Error('OPENDDB_TEST_STORAGE=postgres needs OPENDDB_TEST_POSTGRES (a postgres:// URL)');
+    return 'postgres';
+  }
+  throw new Error(`OPENDDB_TEST_STORAGE must be 'memory', 'disk' or 'postgres', not '${value}'`);
+}
+
+let schemas = 0;
+
+/** A postgres:// location of a fresh schema in the suite's database. */
+function freshPostgresLocation(): string {
+  const url = new URL(process.env.OPENDDB_TEST_POSTGRES!);
+  url.searchParams.set('schema', `t_${process.pid}_${schemas++}`);
+  return url.toString();
 }
 
 export async function startServerProcess(options: StartOptions = {}): Promise<ServerProcess> {
@@ -69,13 +87,17 @@ export async function startServerProcess(options: StartOptions = {}): Promise<Se
   const args = [CLI, 'serve', '--port', '0'];
   let dataDir = options.dataDir;
   let ownDir: { remove(): void } | undefined;
-  if (dataDir === undefined && !options.storageInArgs && (workers > 1 || testStorage() === 'disk')) {
+  const onPostgres = testStorage() === 'postgres';
+  if (dataDir === undefined && !options.storageInArgs && !onPostgres && (workers > 1 || testStorage() === 'disk')) {
     const dir = tempDir('openddb-test-data-');
     dataDir = dir.path;
     ownDir = dir;
   }
   if (dataDir !== undefined) args.push('--data', dataDir);
-  else if (!options.storageInArgs) args.push('--in-memory');
+  else if (options.storageInArgs) {
+    // The test names its storage itself.
+  } else if (testStorage() === 'postgres') args.push('--storage', freshPostgresLocation());
+  else args.push('--in-memory');
   if (workers !== 1) args.push('--workers', String(workers));
   // OPENDDB_TEST_HTTP=fast runs the whole black-box suite on the node:net
   // front end; a test's own --http (protocol.test.ts) comes later and wins.
