@@ -6,7 +6,7 @@ import { compareKeyValues } from '../values/compare.js';
 import type { KeyConditionPlan, KeyOperator } from '../expr/index.js';
 import { keyConditionMatches } from '../expr/index.js';
 import type { AttributeValue } from '../values/types.js';
-import { after, compareKeys, queryRange, segmentRange } from './key-range.js';
+import { after, compareKeys, queryRange, resumeAfter, segmentRange } from './key-range.js';
 
 function rng(seed: number): () => number {
   let a = seed;
@@ -179,5 +179,17 @@ describe('after', () => {
     const key = Uint8Array.of(1, 2, 0xff);
     assert.ok(compareKeys(after(key), key) > 0);
     assert.deepEqual([...after(key)], [1, 2, 0xff, 0]);
+  });
+});
+
+describe('resumeAfter', () => {
+  const range = { start: Uint8Array.of(2), end: Uint8Array.of(8) };
+  it('reads on above the position, or below it in reverse', () => {
+    assert.deepEqual(resumeAfter(range, Uint8Array.of(5), false), { start: after(Uint8Array.of(5)), end: Uint8Array.of(8) });
+    assert.deepEqual(resumeAfter(range, Uint8Array.of(5), true), { start: Uint8Array.of(2), end: Uint8Array.of(5) });
+  });
+  it('leaves the range as it is for a position outside it', () => {
+    assert.deepEqual(resumeAfter(range, Uint8Array.of(1), false), range);
+    assert.deepEqual(resumeAfter(range, Uint8Array.of(9), true), range);
   });
 });

@@ -94,6 +94,26 @@ export function after(key: Uint8Array): Uint8Array {
   return out;
 }
 
+/**
+ * The part of [start, end) still to read after the entry at `position` (an
+ * ExclusiveStartKey's or a NextToken's): entries above it, or below it when
+ * reading in reverse. A position outside the range leaves it as it is.
+ */
+export function resumeAfter(
+  range: { readonly start: Uint8Array; readonly end: Uint8Array },
+  position: Uint8Array,
+  reverse: boolean,
+): { start: Uint8Array; end: Uint8Array } {
+  let { start, end } = range;
+  if (reverse) {
+    if (compareKeys(position, end) < 0) end = position;
+  } else {
+    const next = after(position);
+    if (compareKeys(next, start) > 0) start = next;
+  }
+  return { start, end };
+}
+
 /** Unsigned bytewise comparison. */
 export function compareKeys(a: Uint8Array, b: Uint8Array): number {
   const n = Math.min(a.length, b.length);

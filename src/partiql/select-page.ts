@@ -23,7 +23,7 @@ import { MAX_HASH_KEY_SIZE, keyValueSize } from '../values/index.js';
 import type { AttributeValue, Item, KeyType } from '../values/types.js';
 import { typeOf } from '../values/types.js';
 import type { ReturnConsumedCapacity } from '../data/capacity.js';
-import { after, compareKeys, queryRange } from '../data/key-range.js';
+import { compareKeys, queryRange, resumeAfter } from '../data/key-range.js';
 import { readPage } from '../data/read-pages.js';
 import { selectionFor } from '../data/read-selection.js';
 import { readTarget, startKeyPosition } from '../data/read-target.js';
@@ -124,13 +124,7 @@ export async function selectPage(
   if (options.nextToken !== undefined) {
     const startKey = decodeNextToken(options.nextToken, options.digest);
     if (target.startKeyNames.some((name) => startKey[name] === undefined)) throw errors.validation('Invalid NextToken');
-    const position = startKeyPosition(target, startKey);
-    if (reverse) {
-      if (compareKeys(position, end) < 0) end = position;
-    } else {
-      const next = after(position);
-      if (compareKeys(next, start) > 0) start = next;
-    }
+    ({ start, end } = resumeAfter({ start, end }, startKeyPosition(target, startKey), reverse));
   }
 
   const projection = statement.projection;

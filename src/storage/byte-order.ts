@@ -84,3 +84,14 @@ export function assertValue(value: unknown, what: string): asserts value is Uint
     throw new TypeError(`${what} must be a Uint8Array or null`);
   }
 }
+
+/**
+ * Checks every key and value of a commit's writes or expectations (`label`
+ * names them in the error, e.g. "writes[3].key"), before anything is written.
+ */
+export function assertEntries(entries: readonly { readonly key: unknown; readonly value: unknown }[], label: string): void {
+  entries.forEach((entry, i) => {
+    assertKey(entry.key, `${label}[${i}].key`);
+    assertValue(entry.value, `${label}[${i}].value`);
+  });
+}

@@ -19,7 +19,7 @@
  * key space looks the same on every engine.
  */
 import BTreeModule from 'sorted-btree';
-import { assertKey, assertValue, bytesEqual, bytesToLatin1, copyBytes, pooledCopy } from './byte-order.js';
+import { assertEntries, assertKey, bytesEqual, bytesToLatin1, copyBytes, pooledCopy } from './byte-order.js';
 import { CommitConflictError, SEQUENCE_COUNTER_KEY } from './engine.js';
 import type {
   CommitDecision,
@@ -118,14 +118,8 @@ export class MemoryEngine implements StorageEngine {
     const sequence = checkedSequenceRequest(options.sequence);
     // Validate everything before touching the tree, so a bad write late in
     // the batch cannot leave the earlier ones applied.
-    writes.forEach((w, i) => {
-      assertKey(w.key, `writes[${i}].key`);
-      assertValue(w.value, `writes[${i}].value`);
-    });
-    expectations.forEach((e, i) => {
-      assertKey(e.key, `expectations[${i}].key`);
-      assertValue(e.value, `expectations[${i}].value`);
-    });
+    assertEntries(writes, 'writes');
+    assertEntries(expectations, 'expectations');
     for (let i = 0; i < expectations.length; i++) {
       const expectation = expectations[i]!;
       const current = this.#tree.get(treeKey(expectation.key));
@@ -140,10 +134,7 @@ export class MemoryEngine implements StorageEngine {
       const counter = this.#tree.get(treeKey(SEQUENCE_COUNTER_KEY));
       const first = firstSequence(decodeSequenceCounter(counter?.value), sequence);
       const more = sequence.writes(first);
-      more.forEach((w, i) => {
-        assertKey(w.key, `sequence writes[${i}].key`);
-        assertValue(w.value, `sequence writes[${i}].value`);
-      });
+      assertEntries(more, 'sequence writes');
       const last = encodeSequenceCounter(first + BigInt(sequence.count) - 1n);
       all = [...writes, ...more, { key: SEQUENCE_COUNTER_KEY, value: last }];
     }

@@ -33,7 +33,7 @@
  * protocol layer answers them as DynamoDB answers a service failure.
  */
 import pg from 'pg';
-import { assertKey, assertValue, compareBytes } from './byte-order.js';
+import { assertEntries, assertKey, compareBytes } from './byte-order.js';
 import { checkedLimit } from './range-limit.js';
 import { CommitConflictError, SEQUENCE_COUNTER_KEY } from './engine.js';
 import type { CommitOptions, EngineCapabilities, KvEntry, KvExpectation, KvWrite, RangeOptions, StorageEngine } from './engine.js';
@@ -143,9 +143,7 @@ export class PostgresEngine implements StorageEngine {
    * collected and the last group is whole.
    */
   async #rangeSlow(lo: Buffer, hi: Buffer | null, start: Uint8Array, end: Uint8Array, reverse: boolean, limit: number): Promise<KvEntry[]> {
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+    return inTransaction(this.#pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
       const all: { key: Uint8Array; value: Uint8Array }[] = [];
       const page = Number.isFinite(limit) ? Math.max(limit, 256) : Number.POSITIVE_INFINITY;
       let after: Buffer | null = null;
@@ -153,25 +151,12 @@ export class PostgresEngine implements StorageEngine {
         const rows = await this.#rangeRows(client, lo, hi, reverse, page, after);
         for (const row of rows) all.push(toStored(row));
         const last = rows[rows.length - 1];
-        const done = rows.length < page || last === undefined;
-        if (!done) {
-          after = last.k;
-          const collected = this.#codec.collectRange(all, start, end, reverse, limit);
-          if (collected.length >= limit && last.k.length <= this.#codec.inlineLimit) {
-            await client.query('COMMIT');
-            return collected;
-          }
-          continue;
-        }
-        await client.query('COMMIT');
-        return this.#codec.collectRange(all, start, end, reverse, limit);
+        if (rows.length < page || last === undefined) return this.#codec.collectRange(all, start, end, reverse, limit);
+        after = last.k;
+        const collected = this.#codec.collectRange(all, start, end, reverse, limit);
+        if (collected.length >= limit && last.k.length <= this.#codec.inlineLimit) return collected;
       }
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   #rangeRows(
@@ -193,14 +178,8 @@ export class PostgresEngine implements StorageEngine {
     options: CommitOptions = {},
   ): Promise<void> {
     if (this.#closed) throw new Error('storage engine is closed');
-    writes.forEach((w, i) => {
-      assertKey(w.key, `writes[${i}].key`);
-      assertValue(w.value, `writes[${i}].value`);
-    });
-    expectations.forEach((e, i) => {
-      assertKey(e.key, `expectations[${i}].key`);
-      assertValue(e.value, `expectations[${i}].value`);
-    });
+    assertEntries(writes, 'writes');
+    assertEntries(expectations, 'expectations');
     const sequence = checkedSequenceRequest(options.sequence);
     // Everything is copied now (copy() below): the driver serialises the
     // parameters later, and the caller may reuse its arrays at once.
@@ -215,9 +194,7 @@ export class PostgresEngine implements StorageEngine {
       return;
     }
     const counterKey = copy(SEQUENCE_COUNTER_KEY);
-    const client = await this.#pool.connect();
-    try {
-      await client.query('BEGIN');
+    await inTransaction(this.#pool, 'BEGIN', async (client) => {
       const begun = await client.query<{ failed: number; counter: Buffer | null }>(this.#sql.sequencedBegin, [
         expectKeys,
         expectValues,
@@ -229,20 +206,11 @@ export class PostgresEngine implements StorageEngine {
       const counter = begun.rows[0]?.counter;
       const first = firstSequence(decodeSequenceCounter(counter == null ? undefined : bytes(counter)), sequence);
       const more = sequence.writes(first);
-      more.forEach((w, i) => {
-        assertKey(w.key, `sequence writes[${i}].key`);
-        assertValue(w.value, `sequence writes[${i}].value`);
-      });
+      assertEntries(more, 'sequence writes');
       for (const write of more) batch.add(write);
       batch.add({ key: SEQUENCE_COUNTER_KEY, value: encodeSequenceCounter(first + BigInt(sequence.count) - 1n) });
       await client.query(this.#sql.applyWrites, batch.columns());
-      await client.query('COMMIT');
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw error;
-    } finally {
-      client.release();
-    }
+    });
   }
 
   async close(): Promise<void> {
@@ -311,13 +279,11 @@ function statements(schema: string): Statements {
  * racing on CREATE.
  */
 async function migrate(pool: pg.Pool, schema: string): Promise<void> {
-  const client = await pool.connect();
-  try {
+  await inTransaction(pool, 'BEGIN', async (client) => {
     const sync = await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
     if (sync.rows[0]?.synchronous_commit === 'off') {
       throw new Error('PostgreSQL has synchronous_commit = off: openddb acknowledges a write only once it is durable; turn it on');
     }
-    await client.query('BEGIN');
     await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`openddb schema ${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.meta (name text PRIMARY KEY, value bigint NOT NULL)`);
@@ -337,7 +303,22 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
         [SCHEMA_VERSION],
       );
     }
+  });
+}
+
+/**
+ * Runs `body` in one transaction on one pooled connection, opened with
+ * `begin` (e.g. 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'):
+ * committed when it resolves, rolled back when it throws, and the
+ * connection always returned to the pool.
+ */
+async function inTransaction<T>(pool: pg.Pool, begin: string, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+  const client = await pool.connect();
+  try {
+    await client.query(begin);
+    const result = await body(client);
     await client.query('COMMIT');
+    return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
     throw error;

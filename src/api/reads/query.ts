@@ -32,7 +32,7 @@ import {
   item,
   returnConsumedCapacity,
 } from '../item-schemas.js';
-import { after, compareKeys, queryRange } from '../../data/key-range.js';
+import { queryRange, resumeAfter } from '../../data/key-range.js';
 import { defineOperation } from '../operation.js';
 import { readPage } from '../../data/read-pages.js';
 import { attributesToGet, indexName, legacyConditions, select } from '../read-schemas.js';
@@ -189,15 +189,7 @@ export const query = defineOperation<QueryInput>({
 
     const reverse = input.ScanIndexForward === false;
     let { start, end } = queryRange(table.id, target.indexId, plan);
-    if (startKey !== undefined) {
-      const position = startKeyPosition(target, startKey);
-      if (reverse) {
-        if (compareKeys(position, end) < 0) end = position;
-      } else {
-        const next = after(position);
-        if (compareKeys(next, start) > 0) start = next;
-      }
-    }
+    if (startKey !== undefined) ({ start, end } = resumeAfter({ start, end }, startKeyPosition(target, startKey), reverse));
     return readPage({
       db,
       target,

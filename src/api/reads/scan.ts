@@ -28,7 +28,7 @@ import {
   item,
   returnConsumedCapacity,
 } from '../item-schemas.js';
-import { after, compareKeys, segmentRange } from '../../data/key-range.js';
+import { resumeAfter, segmentRange } from '../../data/key-range.js';
 import { defineOperation } from '../operation.js';
 import { readPage } from '../../data/read-pages.js';
 import { attributesToGet, indexName, legacyConditions, select } from '../read-schemas.js';
@@ -149,10 +149,7 @@ export const scan = defineOperation<ScanInput>({
     } else {
       [start, end] = hashRange(table.id, target.indexId, 0, 0x1_0000_0000);
     }
-    if (position !== undefined) {
-      const next = after(position);
-      if (compareKeys(next, start) > 0) start = next;
-    }
+    if (position !== undefined) ({ start } = resumeAfter({ start, end }, position, false));
     return readPage({
       db,
       target,
