@@ -122,6 +122,9 @@ function builtAddon() {
   },
 };
 
+/** Left out of the bundle and required from node_modules at run time; see `external` below. */
+const OPTIONAL_PACKAGES = ['usearch', 'better-sqlite3', '@aws-sdk/client-s3', '@cdktf/hcl2json', 'playwright-core'];
+
 const bundle = await esbuild.build({
   entryPoints: [path.join(dist, 'src/cli.js')],
   bundle: true,
@@ -135,6 +138,12 @@ const bundle = await esbuild.build({
   minifySyntax: true,
   define: { 'import.meta.url': '__openddbCoreUrl' },
   plugins: [lmdbBundling],
+  // Native addons and packages that read files beside their own code (a
+  // wasm module) cannot be bundled; nor is the S3 client, large and needed
+  // only by export, import and bulk jobs. Source loads each at first use
+  // with createRequire(import.meta.url)(name), never by a static import,
+  // so a start does not pay for them.
+  external: OPTIONAL_PACKAGES,
   logLevel: 'warning',
   // The require.resolve('lmdb') that lmdbBundling writes into lmdb's code is meant for run time.
   logOverride: { 'require-resolve-not-external': 'silent' },
