@@ -73,6 +73,21 @@ export function testStorage(): 'memory' | 'disk' | 'postgres' {
   throw new Error(`OPENDDB_TEST_STORAGE must be 'memory', 'disk' or 'postgres', not '${value}'`);
 }
 
+/**
+ * CI runs the black-box suite four times: the default pass, then on the
+ * node:http front end, with two workers, and on PostgreSQL. A test whose
+ * subject none of those change (a browser clicking the console, a
+ * 100,000-item load) runs in the default pass only:
+ * `test(name, { skip: variantPass() }, …)`. Returns false in the default
+ * pass, else the reason to skip.
+ */
+export function variantPass(): false | string {
+  if ((process.env.OPENDDB_TEST_HTTP ?? 'fast') !== 'fast') return 'runs in the default pass only (OPENDDB_TEST_HTTP is set)';
+  if (testWorkers() !== 1) return 'runs in the default pass only (OPENDDB_TEST_WORKERS is set)';
+  if (testStorage() !== 'memory') return 'runs in the default pass only (OPENDDB_TEST_STORAGE is set)';
+  return false;
+}
+
 let schemas = 0;
 
 /** A postgres:// location of a fresh schema in the suite's database. */
