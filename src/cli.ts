@@ -25,7 +25,8 @@ export { startServer };
 const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
                      [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]
                      [--log-level error|warn|info|debug] [--slow-ms 1000]
-                     [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE] [--max-connections N]`;
+                     [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE] [--max-connections N]
+                     [--s3-endpoint URL | --export-dir DIR]`;
 
 /** --workers above this is surely a typo (and would exhaust the machine). */
 const MAX_WORKERS = 256;
@@ -80,6 +81,8 @@ export async function main(argv: string[]): Promise<number> {
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'max-connections': { type: 'string' },
+        's3-endpoint': { type: 'string' },
+        'export-dir': { type: 'string' },
       },
       strict: true,
     }));
@@ -167,6 +170,8 @@ export async function main(argv: string[]): Promise<number> {
     allowAnonymousNetwork: values['allow-anonymous'],
     ...(tls !== undefined ? { tls } : {}),
     ...(maxConnections !== undefined ? { maxConnections } : {}),
+    ...(values['s3-endpoint'] !== undefined ? { s3Endpoint: values['s3-endpoint'] } : {}),
+    ...(values['export-dir'] !== undefined ? { exportDir: values['export-dir'] } : {}),
   };
   // Signals are listened for from before the start: one that arrives while
   // the server starts (or just after it says it listens: a loaded machine

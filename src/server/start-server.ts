@@ -8,6 +8,7 @@
 import { fileURLToPath } from 'node:url';
 import type { Clock, Database } from '../data/database.js';
 import { openDatabase } from '../api/open-database.js';
+import { startTransfer } from '../transfer/service.js';
 import { Dispatcher } from '../api/dispatcher.js';
 import { MEMORY_LOCATION, openEngine, openStorage } from '../storage/open-engine.js';
 import { startFastHttpServer } from './fast-http/fast-http-server.js';
@@ -90,6 +91,10 @@ export interface StartServerOptions {
   readonly tls?: TlsFiles;
   /** At most this many open connections; more are closed as they arrive. Default: no limit. */
   readonly maxConnections?: number;
+  /** Export, import and bulk operations use this S3-compatible endpoint's buckets (transfer/bucket). */
+  readonly s3Endpoint?: string;
+  /** Without s3Endpoint: they use this folder, one sub-folder per bucket. */
+  readonly exportDir?: string;
 }
 
 /** A bind address only this machine can reach. */
@@ -162,6 +167,10 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     startTtlSweeper(database, options.ttlIntervalMs);
     startTokenSweeper(database);
     startBackfillSupervisor(database);
+    startTransfer(database, {
+      ...(options.s3Endpoint !== undefined ? { s3Endpoint: options.s3Endpoint } : {}),
+      ...(options.exportDir !== undefined ? { exportDir: options.exportDir } : {}),
+    });
   } catch (e) {
     await database.close();
     throw e;
