@@ -26,7 +26,8 @@ const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./d
                      [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]
                      [--log-level error|warn|info|debug] [--slow-ms 1000]
                      [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE] [--max-connections N]
-                     [--s3-endpoint URL | --export-dir DIR]`;
+                     [--s3-endpoint URL | --export-dir DIR]
+       openddb export|import --help`;
 
 /** --workers above this is surely a typo (and would exhaust the machine). */
 const MAX_WORKERS = 256;
@@ -55,6 +56,10 @@ export async function main(argv: string[]): Promise<number> {
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
+  }
+  if (command === 'export' || command === 'import') {
+    const { runTransferCommand } = await import('./transfer/cli.js');
+    return runTransferCommand(command, rest);
   }
   if (command !== 'serve') {
     process.stderr.write(`openddb: unknown command '${command}'\n${USAGE}\n`);

@@ -32,7 +32,8 @@ import {
   type ScanCommandOutput,
   type ImportTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
-import { client, expectError, startServerProcess, tempDir, variantPass, type ServerProcess } from './helpers/server-process.js';
+import { spawnSync } from 'node:child_process';
+import { CLI, client, expectError, startServerProcess, tempDir, variantPass, type ServerProcess } from './helpers/server-process.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // dist/test/ → the sources' test/fixtures.
@@ -286,6 +287,20 @@ describe('ImportTable from a folder', () => {
     );
     // Nothing was created by the refused requests.
     await expectError(c.send(new DescribeTableCommand({ TableName: 't_bad2' })), 'ResourceNotFoundException');
+  });
+
+  test('openddb import and openddb export follow the job to its end (plain lines off a terminal)', { skip: variantPass() }, async () => {
+    put(dir.path, 'in', 'cli/a.csv', 'id,name\n1,one\n2,two\n');
+    const run = (args: string[]) => spawnSync(process.execPath, [CLI, ...args, '--endpoint', server.url], { encoding: 'utf8' });
+    const imported = run(['import', '--table', 't_cli', '--bucket', 'in', '--prefix', 'cli/', '--key', 'id:N', '--format', 'CSV']);
+    assert.equal(imported.status, 0, imported.stderr);
+    assert.match(imported.stderr, /import COMPLETED: 2 items imported, 0 bad records/);
+    assert.match(imported.stdout, /^arn:aws:dynamodb:us-east-1:123456789012:table\/t_cli\/import\/\d{14}-[0-9a-f]{8}\n$/);
+    assert.equal(await count(c, 't_cli'), 2);
+    const exported = run(['export', '--table', 't_cli', '--bucket', 'out']);
+    assert.equal(exported.status, 1);
+    assert.match(exported.stderr, /PointInTimeRecoveryUnavailableException: Point in time recovery is not enabled for table 't_cli'/);
+    assert.equal(run(['import', '--table', 'x']).status, 2);
   });
 
   test('export errors', async () => {
