@@ -205,6 +205,77 @@ describe('export → import round trip, folder buckets', () => {
   });
 });
 
+describe('ExportTableToPointInTime: idempotency and errors', () => {
+  let server: RunningServer;
+  let dir: string;
+  before(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'openddb-export-errors-'));
+    server = await startServer({ inMemory: true, port: 0, exportDir: dir, log: () => {} });
+    const c = client(server.url);
+    await c.send(
+      new CreateTableCommand({
+        TableName: 'errs',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await enablePitr(server, 'errs');
+  });
+  after(async () => {
+    await server.close();
+    rmSync(dir, { recursive: true, force: true });
+  });
+  const tableArn = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/errs`;
+
+  async function rejects(p: Promise<unknown>, name: string, message: RegExp): Promise<void> {
+    await assert.rejects(p, (e: Error) => {
+      assert.equal(e.name, name);
+      assert.match(e.message, message);
+      return true;
+    });
+  }
+
+  test('ClientToken: the same request is the same export; other parameters are ExportConflictException', async () => {
+    const c = client(server.url);
+    const first = await c.send(new ExportTableToPointInTimeCommand({ TableArn: tableArn, S3Bucket: 'b1', ClientToken: 'tok' }));
+    const again = await c.send(new ExportTableToPointInTimeCommand({ TableArn: tableArn, S3Bucket: 'b1', ClientToken: 'tok' }));
+    assert.equal(again.ExportDescription!.ExportArn, first.ExportDescription!.ExportArn);
+    await rejects(c.send(new ExportTableToPointInTimeCommand({ TableArn: tableArn, S3Bucket: 'b2', ClientToken: 'tok' })), 'ExportConflictException', /same client token/);
+  });
+
+  test('times: the future is InvalidExportTimeException; the past and incremental exports say what is missing', async () => {
+    const c = client(server.url);
+    await rejects(
+      c.send(new ExportTableToPointInTimeCommand({ TableArn: tableArn, S3Bucket: 'b1', ExportTime: new Date(Date.now() + 3_600_000) })),
+      'InvalidExportTimeException',
+      /future/,
+    );
+    await rejects(
+      c.send(new ExportTableToPointInTimeCommand({ TableArn: tableArn, S3Bucket: 'b1', ExportTime: new Date(Date.now() - 30_000) })),
+      'ValidationException',
+      /point-in-time reader/,
+    );
+    await rejects(
+      c.send(
+        new ExportTableToPointInTimeCommand({
+          TableArn: tableArn,
+          S3Bucket: 'b1',
+          ExportType: 'INCREMENTAL_EXPORT',
+          IncrementalExportSpecification: { ExportFromTime: new Date(Date.now() - 30_000), ExportToTime: new Date() },
+        }),
+      ),
+      'ValidationException',
+      /INCREMENTAL_EXPORT/,
+    );
+    await rejects(
+      c.send(new ExportTableToPointInTimeCommand({ TableArn: tableArn, S3Bucket: 'b1', ExportFormat: 'CSV' as never })),
+      'ValidationException',
+      /Member must satisfy enum value set: \[DYNAMODB_JSON, ION\]/,
+    );
+  });
+});
+
 describe('export → import round trip, S3-compatible endpoint (s3rver)', () => {
   let server: RunningServer;
   let s3: { close(): Promise<void> };
