@@ -6,6 +6,8 @@
  * records, capacity metrics), at most MaxWriteRequestUnits write units a
  * second.
  *
+ * (Items of a batch share one commit: transfer/batch-write.)
+ *
  * Input records are DynamoDB JSON lines (`{"Item":{…}}`, optionally with a
  * per-item `ConditionExpression`, `ExpressionAttributeNames` and
  * `ExpressionAttributeValues`) or Ion structs (`{Item:{…}}`). A record that
@@ -21,7 +23,6 @@
  * the same output part under the same name.
  */
 import { planPut } from '../data/plan-put.js';
-import { runItemWrite } from '../data/run-item-write.js';
 import { writeUnits } from '../data/capacity.js';
 import { itemSize } from '../values/index.js';
 import type { Item } from '../values/types.js';
@@ -31,7 +32,8 @@ import { writeRecords } from './import-job.js';
 import type { JobContext, JobOutcome } from './jobs.js';
 import type { InputRecord } from './formats.js';
 
-const BATCH = 100;
+/** Records per commit and checkpoint (and how often a cancellation is noticed). */
+const BATCH = 1000;
 
 export interface BulkState {
   readonly objects?: readonly ObjectInfo[];
@@ -119,23 +121,17 @@ export async function runBulk(ctx: JobContext<BulkState>, buckets: Buckets): Pro
         let putBytes = 0;
         let units = 0;
         const conditionOut: string[] = [];
-        const result = await writeRecords(
-          batch,
-          (r) => {
-            const extra = (r.extra ?? {}) as Record<string, unknown>;
-            return planPut(db, {
-              TableName: job.tableName,
-              Item: r.item,
-              ...(typeof extra.ConditionExpression === 'string' ? { ConditionExpression: extra.ConditionExpression } : {}),
-              ...(extra.ExpressionAttributeNames !== undefined ? { ExpressionAttributeNames: extra.ExpressionAttributeNames as Record<string, string> } : {}),
-              ...(extra.ExpressionAttributeValues !== undefined ? { ExpressionAttributeValues: extra.ExpressionAttributeValues as Item } : {}),
-              ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
-            } as Parameters<typeof planPut>[1]);
-          },
-          async (action) => {
-            await runItemWrite(db, action, {});
-          },
-        );
+        const result = await writeRecords(db, batch, (r) => {
+          const extra = (r.extra ?? {}) as Record<string, unknown>;
+          return planPut(db, {
+            TableName: job.tableName,
+            Item: r.item,
+            ...(typeof extra.ConditionExpression === 'string' ? { ConditionExpression: extra.ConditionExpression } : {}),
+            ...(extra.ExpressionAttributeNames !== undefined ? { ExpressionAttributeNames: extra.ExpressionAttributeNames as Record<string, string> } : {}),
+            ...(extra.ExpressionAttributeValues !== undefined ? { ExpressionAttributeValues: extra.ExpressionAttributeValues as Item } : {}),
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          } as Parameters<typeof planPut>[1]);
+        });
         for (const r of batch) {
           if ('item' in r) {
             const size = itemSize(r.item);

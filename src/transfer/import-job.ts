@@ -16,7 +16,7 @@
  */
 import type { Database } from '../data/database.js';
 import { planPut } from '../data/plan-put.js';
-import { writeItem } from '../data/item-store.js';
+import { writeActionsInOneCommit } from './batch-write.js';
 import { DynamoError } from '../errors/index.js';
 import type { ObjectInfo, Buckets } from './bucket.js';
 import { BucketError } from './bucket.js';
@@ -26,7 +26,8 @@ import type { InputRecord } from './formats.js';
 import type { ItemAction } from '../data/item-action.js';
 import type { Item } from '../values/types.js';
 
-const BATCH = 100;
+/** Records per commit and checkpoint: a durable commit costs an fsync, so fewer, larger ones load faster. */
+const BATCH = 1000;
 
 export interface ImportState {
   readonly tableId: number;
@@ -46,22 +47,30 @@ export interface ItemWriteResult {
 }
 
 /**
- * Writes records' items in parallel batches of distinct keys: a key that
- * repeats starts a new batch, so the later record wins, as in the file.
- * `plan` turns a record into its write (throwing a DynamoError for a bad
- * item); `onDone` sees each batch's results before the next starts.
+ * Writes records' items, a commit per run of distinct keys
+ * (transfer/batch-write): a key that repeats starts a new commit, so the
+ * later record wins, as in the file. `plan` turns a record into its write
+ * (throwing a DynamoError for an item PutItem would refuse).
  */
 export async function writeRecords(
+  db: Database,
   records: readonly InputRecord[],
   plan: (record: Extract<InputRecord, { item: unknown }>) => ItemAction,
-  write: (action: ItemAction) => Promise<void>,
 ): Promise<ItemWriteResult> {
   let ok = 0;
   const failed: { record: InputRecord; reason: string; code: string; existing?: Item }[] = [];
-  let pending: Promise<void>[] = [];
+  let pending: { record: InputRecord; action: ItemAction }[] = [];
   let keys = new Set<string>();
   const flush = async (): Promise<void> => {
-    await Promise.all(pending);
+    const failures = await writeActionsInOneCommit(
+      db,
+      pending.map((p) => p.action),
+    );
+    ok += pending.length - failures.length;
+    for (const { index, error } of failures) {
+      const existing = error.extra?.Item as Item | undefined;
+      failed.push({ record: pending[index]!.record, reason: error.message, code: error.shortType, ...(existing !== undefined ? { existing } : {}) });
+    }
     pending = [];
     keys = new Set();
   };
@@ -81,18 +90,7 @@ export async function writeRecords(
     const id = JSON.stringify(action.key);
     if (keys.has(id)) await flush();
     keys.add(id);
-    pending.push(
-      write(action).then(
-        () => {
-          ok++;
-        },
-        (e: unknown) => {
-          if (!(e instanceof DynamoError)) throw e;
-          const existing = e.extra?.Item as Item | undefined;
-          failed.push({ record, reason: e.message, code: e.shortType, ...(existing !== undefined ? { existing } : {}) });
-        },
-      ),
-    );
+    pending.push({ record, action });
   }
   await flush();
   return { ok, failed };
@@ -130,13 +128,7 @@ export async function runImport(ctx: JobContext<ImportState>, buckets: Buckets):
           return { status: 'FAILED', failureCode: 'TableNotFound', failureMessage: `Table ${job.tableName} was deleted during the import`, progress: progress(state) };
         }
         const batch = records.slice(i, i + BATCH);
-        const result = await writeRecords(
-          batch,
-          (r) => planPut(db, { TableName: job.tableName, Item: r.item }),
-          async (action) => {
-            await writeItem(db, action.table, action.key, action.apply, { readOld: false });
-          },
-        );
+        const result = await writeRecords(db, batch, (r) => planPut(db, { TableName: job.tableName, Item: r.item }));
         for (const f of result.failed) db.log(`import ${job.arn}: s3://${spec.bucket}/${object.key} line ${f.record.line}: ${f.reason}`);
         const last = i + BATCH >= records.length;
         state = {
