@@ -221,9 +221,14 @@ function writeIonMap(ion: any, w: any, item: Item): void {
   w.stepOut();
 }
 
+/** A number's Ion decimal: Ion writes an exponent with `d` (ion-js's parser refuses `e`). */
+function ionDecimal(ion: any, n: string): any {
+  return ion.Decimal.parse(n.replace(/[eE]\+?/, 'd'));
+}
+
 function writeIonValue(ion: any, w: any, v: AttributeValue): void {
   if ('S' in v) w.writeString(v.S);
-  else if ('N' in v) w.writeDecimal(ion.Decimal.parse(v.N));
+  else if ('N' in v) w.writeDecimal(ionDecimal(ion, v.N));
   else if ('B' in v) w.writeBlob(Buffer.from(v.B, 'base64'));
   else if ('BOOL' in v) w.writeBoolean(v.BOOL);
   else if ('NULL' in v) w.writeNull(ion.IonTypes.NULL);
@@ -238,7 +243,7 @@ function writeIonValue(ion: any, w: any, v: AttributeValue): void {
     w.stepIn(ion.IonTypes.LIST);
     for (const e of values) {
       if (tag === 'SS') w.writeString(e);
-      else if (tag === 'NS') w.writeDecimal(ion.Decimal.parse(e));
+      else if (tag === 'NS') w.writeDecimal(ionDecimal(ion, e));
       else w.writeBlob(Buffer.from(e, 'base64'));
     }
     w.stepOut();
