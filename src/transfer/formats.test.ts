@@ -31,7 +31,7 @@ test('Ion lines read back as the items written (every type, numbers normalised)'
 });
 
 test('DynamoDB JSON lines read back; a bad line is a record with its reason, not an exception', () => {
-  const records = parseDynamoJson(itemJsonLine(every) + '\n{"Item":{"a":{"X":"1"}}}\n[1]\n{"Item":{"a":{"S":"ok"}},"ConditionExpression":"attribute_not_exists(a)"}\n');
+  const records = parseDynamoJson(itemJsonLine(every) + '\n{"Item":"not a map"}\n[1]\n{"Item":{"a":{"S":"ok"}},"ConditionExpression":"attribute_not_exists(a)"}\n');
   assert.equal(records.length, 4);
   // As sent: numbers are checked and normalised later, by PutItem's own checks (data/plan-put).
   assert.deepEqual('item' in records[0]! && records[0].item, every);
