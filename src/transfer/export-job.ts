@@ -15,26 +15,32 @@
  * A file written but not checkpointed before a crash is left unreferenced in
  * the bucket, as DynamoDB may leave objects of a failed export.
  *
- * Reads are the live table, a page per file: an export of "now" sees each
- * item as it was when its page was read (docs/compatibility.md). Exports of
- * a past time and incremental exports need the point-in-time reader
- * (issue 14) and are refused at the request until it exists.
+ * What is read comes from transfer/point-in-time: the table as of
+ * ExportTime through the server's point-in-time reader, or — a server
+ * without one — the live table, a page per read (an export of "now" then
+ * sees each item as it was when its page was read; docs/compatibility.md);
+ * an incremental export writes DynamoDB's incremental lines (Metadata,
+ * Keys, NewImage, OldImage) for every item whose state differs between
+ * ExportFromTime and ExportToTime.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
-import { indexPrefix, successor, concat } from '../catalog/key-space.js';
 import { decodeItem } from '../data/item-store.js';
 import { itemSize } from '../values/index.js';
 import { BucketError, type Buckets } from './bucket.js';
 import { itemIonLine, itemJsonLine } from './formats.js';
 import type { JobContext, JobOutcome } from './jobs.js';
+import { after, changes, liveEntries, type Change, type PointInTimeReader } from './point-in-time.js';
+import type { TableRecord } from '../catalog/table-record.js';
+import { extractKey } from '../data/item-keys.js';
+import { DynamoError } from '../errors/index.js';
 
 const FILE_ITEMS = 10_000;
 
 export interface ExportState {
   readonly tableId: number;
   readonly started: boolean;
-  /** Base64 of the last storage key exported. */
+  /** Base64 of the key (after 0x10 <table id>) of the last item exported. */
   readonly afterKey?: string;
   readonly done: boolean;
   readonly files: readonly { itemCount: number; md5Checksum: string; etag: string; dataFileS3Key: string }[];
@@ -49,10 +55,13 @@ export interface ExportRequest {
   readonly TableArn: string;
   readonly TableId: string;
   readonly ExportArn: string;
-  readonly ExportTime: number;
+  readonly ExportTime?: number;
   readonly ExportType: string;
   readonly S3SseAlgorithm?: string;
   readonly S3SseKmsKeyId?: string;
+  readonly IncrementalExportSpecification?: { ExportFromTime: number; ExportToTime: number; ExportViewType: string };
+  /** Read through the point-in-time reader (an instant), not the live table. */
+  readonly __pointInTime?: boolean;
 }
 
 /** The key prefix of one export: `<S3Prefix>/AWSDynamoDB/<ExportId>/`. */
@@ -67,15 +76,35 @@ function randomName(): string {
   return [...randomBytes(26)].map((b) => alphabet[b & 31]).join('');
 }
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
+function iso(ms: number | undefined): string | null {
+  return ms === undefined ? null : new Date(ms).toISOString();
 }
 
-export async function runExport(ctx: JobContext<ExportState>, buckets: Buckets): Promise<JobOutcome | undefined> {
+/** The entries (full export) or changes (incremental) the export writes, after the checkpoint's key. */
+function source(ctx: JobContext<ExportState>, request: ExportRequest, reader: PointInTimeReader | undefined, table: TableRecord): AsyncIterable<Change> | undefined {
+  const afterTail = ctx.state.afterKey === undefined ? undefined : Buffer.from(ctx.state.afterKey, 'base64');
+  const incremental = request.IncrementalExportSpecification;
+  if (incremental !== undefined) {
+    if (reader === undefined) return undefined;
+    return after(changes(reader.readEntriesAsOf(ctx.db, table, incremental.ExportFromTime), reader.readEntriesAsOf(ctx.db, table, incremental.ExportToTime)), afterTail);
+  }
+  const entries = request.__pointInTime
+    ? reader === undefined
+      ? undefined
+      : after(reader.readEntriesAsOf(ctx.db, table, request.ExportTime!), afterTail)
+    : liveEntries(ctx.db, ctx.state.tableId, afterTail);
+  if (entries === undefined) return undefined;
+  return (async function* () {
+    for await (const e of entries) yield { keyTail: e.keyTail, newRaw: e.raw };
+  })();
+}
+
+export async function runExport(ctx: JobContext<ExportState>, buckets: Buckets, reader?: PointInTimeReader): Promise<JobOutcome | undefined> {
   const { db, job } = ctx;
   const request = job.request as unknown as ExportRequest;
   const base = exportBase(request.S3Prefix, job.id);
   const ion = request.ExportFormat === 'ION';
+  const incremental = request.IncrementalExportSpecification;
   let state = ctx.state;
   try {
     if (!state.started) {
@@ -83,40 +112,71 @@ export async function runExport(ctx: JobContext<ExportState>, buckets: Buckets):
       state = { ...state, started: true };
       await ctx.checkpoint(state);
     }
-    const prefix = indexPrefix(state.tableId, 0);
-    const end = successor(prefix);
+    const table = db.catalog.get(job.tableName);
+    if (table === undefined || table.id !== state.tableId) {
+      return { status: 'FAILED', failureCode: 'TableNotFound', failureMessage: `Table ${job.tableName} was deleted during the export` };
+    }
+    const entries = state.done ? undefined : source(ctx, request, reader, table);
+    if (!state.done && entries === undefined) {
+      return { status: 'FAILED', failureCode: 'PointInTimeReaderUnavailable', failureMessage: 'This server has no point-in-time reader to export a past time with' };
+    }
+    const iterator = entries?.[Symbol.asyncIterator]();
     while (!state.done) {
-      if (ctx.stopping()) return undefined;
-      const table = db.catalog.get(job.tableName);
-      if (table === undefined || table.id !== state.tableId) {
+      if (ctx.stopping()) {
+        await iterator?.return?.();
+        return undefined;
+      }
+      if (db.catalog.get(job.tableName)?.id !== state.tableId) {
+        await iterator?.return?.();
         return { status: 'FAILED', failureCode: 'TableNotFound', failureMessage: `Table ${job.tableName} was deleted during the export` };
       }
-      const start = state.afterKey === undefined ? prefix : concat([Buffer.from(state.afterKey, 'base64'), Uint8Array.of(0)]);
-      const entries = await db.engine.range(start, end, { limit: FILE_ITEMS });
       let text = '';
       let billed = 0;
-      for (const entry of entries) {
-        const item = decodeItem(entry.value);
-        billed += itemSize(item);
-        text += ion ? await itemIonLine(item) : itemJsonLine(item);
+      let count = 0;
+      let lastTail: Uint8Array | undefined;
+      let done = false;
+      while (count < FILE_ITEMS) {
+        const next = await iterator!.next();
+        if (next.done) {
+          done = true;
+          break;
+        }
+        const change = next.value;
+        lastTail = change.keyTail;
+        count++;
+        if (incremental === undefined) {
+          const raw = change.newRaw!;
+          const item = decodeItem(raw);
+          billed += itemSize(item);
+          text += ion ? await itemIonLine(item) : itemJsonLine(item);
+        } else {
+          const oldItem = change.oldRaw === undefined ? undefined : decodeItem(change.oldRaw);
+          const newItem = change.newRaw === undefined ? undefined : decodeItem(change.newRaw);
+          const keySource = (newItem ?? oldItem)!;
+          billed += newItem !== undefined ? itemSize(newItem) : oldItem !== undefined ? itemSize(oldItem) : 0;
+          text += `${JSON.stringify({
+            Metadata: { WriteTimestampMicros: { N: String(incremental.ExportToTime * 1000) } },
+            Keys: extractKey(table, keySource),
+            ...(newItem !== undefined ? { NewImage: newItem } : {}),
+            ...(oldItem !== undefined && incremental.ExportViewType === 'NEW_AND_OLD_IMAGES' ? { OldImage: oldItem } : {}),
+          })}\n`;
+        }
       }
-      const last = entries[entries.length - 1];
-      const done = entries.length < FILE_ITEMS;
       let files = state.files;
       // DynamoDB writes a file even for an empty partition: an empty table still has one.
-      if (entries.length > 0 || files.length === 0) {
+      if (count > 0 || files.length === 0) {
         const body = gzipSync(Buffer.from(text, 'utf8'));
         const key = `${base}data/${randomName()}.${ion ? 'ion' : 'json'}.gz`;
         const { etag } = await buckets.put(request.S3Bucket, key, body);
         const md5Checksum = createHash('md5').update(body).digest('base64');
-        files = [...files, { itemCount: entries.length, md5Checksum, etag, dataFileS3Key: key }];
+        files = [...files, { itemCount: count, md5Checksum, etag, dataFileS3Key: key }];
       }
       state = {
         ...state,
         done,
         files,
-        ...(last !== undefined ? { afterKey: Buffer.from(last.key).toString('base64') } : {}),
-        itemCount: state.itemCount + entries.length,
+        ...(lastTail !== undefined ? { afterKey: Buffer.from(lastTail).toString('base64') } : {}),
+        itemCount: state.itemCount + count,
         billedSizeBytes: state.billedSizeBytes + billed,
       };
       await ctx.checkpoint(state, { ItemCount: state.itemCount, BilledSizeBytes: state.billedSizeBytes });
@@ -131,7 +191,9 @@ export async function runExport(ctx: JobContext<ExportState>, buckets: Buckets):
       endTime: iso(endTime),
       tableArn: request.TableArn,
       tableId: request.TableId,
-      exportTime: iso(request.ExportTime),
+      ...(incremental === undefined
+        ? { exportTime: iso(request.ExportTime) }
+        : { exportFromTime: iso(incremental.ExportFromTime), exportToTime: iso(incremental.ExportToTime), outputView: incremental.ExportViewType }),
       s3Bucket: request.S3Bucket,
       s3Prefix: request.S3Prefix ?? null,
       s3SseAlgorithm: request.S3SseAlgorithm ?? 'AES256',
@@ -149,6 +211,7 @@ export async function runExport(ctx: JobContext<ExportState>, buckets: Buckets):
     };
   } catch (e) {
     if (e instanceof BucketError) return { status: 'FAILED', failureCode: `S3${e.code}`, failureMessage: e.message };
+    if (e instanceof DynamoError) return { status: 'FAILED', failureCode: e.shortType, failureMessage: e.message };
     throw e;
   }
 }

@@ -4,10 +4,13 @@
  * and answers; the export itself is transfer/export-job, run in the
  * background by transfer/jobs.
  *
- * An export reads the table as it is when the job runs ("now"). An
- * ExportTime in the past and INCREMENTAL_EXPORT need the point-in-time
- * reader of issue 14 and are refused with a ValidationException naming what
- * is missing, never answered with data of another time.
+ * With the server's point-in-time reader (issue 14; transfer/point-in-time)
+ * an export reads the table exactly as of ExportTime (default: the
+ * request's time), and INCREMENTAL_EXPORT the changes between two times in
+ * the recovery window. Without one, an export reads the live table, and an
+ * ExportTime in the past or INCREMENTAL_EXPORT is refused with a
+ * ValidationException naming what is missing, never answered with data of
+ * another time.
  */
 import { errors } from '../../errors/index.js';
 import { int, str, struct, type NumberShape } from '../../validate/index.js';
@@ -59,7 +62,13 @@ export function exportDescription(job: JobRecord): Record<string, unknown> {
     BilledSizeBytes: job.progress.BilledSizeBytes,
     ItemCount: job.progress.ItemCount,
     ExportType: r.ExportType,
-    IncrementalExportSpecification: r.IncrementalExportSpecification,
+    IncrementalExportSpecification:
+      r.IncrementalExportSpecification === undefined
+        ? undefined
+        : (() => {
+            const spec = r.IncrementalExportSpecification as { ExportFromTime: number; ExportToTime: number; ExportViewType: string };
+            return { ExportFromTime: seconds(spec.ExportFromTime), ExportToTime: seconds(spec.ExportToTime), ExportViewType: spec.ExportViewType };
+          })(),
   });
 }
 
@@ -99,19 +108,43 @@ export const exportTableToPointInTime = defineOperation<ExportInput>({
     if (!table.pointInTimeRecovery?.enabled) {
       throw errors.pointInTimeRecoveryUnavailable(`Point in time recovery is not enabled for table '${table.name}'`);
     }
-    const exportTime = input.ExportTime === undefined ? now : Math.round(input.ExportTime * 1000);
+    const reader = service.pointInTime;
+    let exportTime: number | undefined = input.ExportTime === undefined ? now : Math.round(input.ExportTime * 1000);
+    let incremental: { ExportFromTime: number; ExportToTime: number; ExportViewType: string } | undefined;
     if (exportTime > now + NOW_TOLERANCE_MS) throw errors.invalidExportTime('Export time cannot be in the future');
-    const enabledAt = table.pointInTimeRecovery.enabledAt;
-    if (enabledAt !== undefined && exportTime < enabledAt - NOW_TOLERANCE_MS) {
-      throw errors.invalidExportTime('Export time is outside the point in time recovery window of the table');
-    }
-    if (exportType === 'INCREMENTAL_EXPORT') {
-      // TODO(#14): incremental exports read the PITR change log once backup's point-in-time reader is on main.
-      throw errors.validation('openddb does not support ExportType INCREMENTAL_EXPORT yet: it needs the point-in-time change log (issue 14)');
-    }
-    if (exportTime < now - NOW_TOLERANCE_MS) {
-      // TODO(#14): a past ExportTime reads the table through backup's point-in-time reader.
-      throw errors.validation('openddb can export a table only as it is now: an ExportTime in the past needs the point-in-time reader (issue 14)');
+    if (reader !== undefined) {
+      const window = reader.restorableWindow(table, now);
+      if (window === undefined) throw errors.pointInTimeRecoveryUnavailable(`Point in time recovery is not enabled for table '${table.name}'`);
+      const outside = 'Export time is outside the point in time recovery window of the table';
+      if (exportType === 'INCREMENTAL_EXPORT') {
+        const spec = input.IncrementalExportSpecification;
+        if (spec?.ExportFromTime === undefined) throw errors.validation('IncrementalExportSpecification ExportFromTime is required for ExportType INCREMENTAL_EXPORT');
+        if (input.ExportTime !== undefined) throw errors.validation('ExportTime is not valid with ExportType INCREMENTAL_EXPORT');
+        if ((input.ExportFormat ?? 'DYNAMODB_JSON') !== 'DYNAMODB_JSON') {
+          throw errors.validation('openddb writes incremental exports in DYNAMODB_JSON only, not ION');
+        }
+        const from = Math.round(spec.ExportFromTime * 1000);
+        const to = Math.min(spec.ExportToTime === undefined ? now : Math.round(spec.ExportToTime * 1000), now);
+        if (from >= to) throw errors.validation('ExportFromTime must be before ExportToTime');
+        if (to - from > 24 * 60 * 60 * 1000) throw errors.validation('The incremental export period cannot exceed 24 hours');
+        if (from < window.earliestMs) throw errors.invalidExportTime(outside);
+        incremental = { ExportFromTime: from, ExportToTime: to, ExportViewType: spec.ExportViewType ?? 'NEW_AND_OLD_IMAGES' };
+        exportTime = undefined;
+      } else {
+        exportTime = Math.min(exportTime, now);
+        if (exportTime < window.earliestMs) throw errors.invalidExportTime(outside);
+      }
+    } else {
+      const enabledAt = table.pointInTimeRecovery.enabledAt;
+      if (enabledAt !== undefined && exportTime < enabledAt - NOW_TOLERANCE_MS) {
+        throw errors.invalidExportTime('Export time is outside the point in time recovery window of the table');
+      }
+      if (exportType === 'INCREMENTAL_EXPORT') {
+        throw errors.validation('openddb does not support ExportType INCREMENTAL_EXPORT on this server: it needs the point-in-time reader (issue 14)');
+      }
+      if (exportTime < now - NOW_TOLERANCE_MS) {
+        throw errors.validation('openddb can export a table only as it is now on this server: an ExportTime in the past needs the point-in-time reader (issue 14)');
+      }
     }
     const request = compact({
       TableArn: db.tableArn(table.name),
@@ -124,6 +157,8 @@ export const exportTableToPointInTime = defineOperation<ExportInput>({
       ExportFormat: input.ExportFormat ?? 'DYNAMODB_JSON',
       ExportType: exportType,
       ExportTime: exportTime,
+      IncrementalExportSpecification: incremental,
+      __pointInTime: reader !== undefined && incremental === undefined ? true : undefined,
     });
     // The token's parameters: the request as sent (ExportTime may be left out and still be the same request).
     const { ClientToken: _token, ...parameters } = input;
