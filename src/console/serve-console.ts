@@ -111,7 +111,12 @@ function indexPage(all: Map<string, Asset>, settings: ConsoleSettings): Asset {
   const key = `${settings.region}\0${settings.auth}`;
   let page = indexPages.get(key);
   if (page === undefined) {
-    const template = all.get('index.html')!.body.toString('utf8');
+    // The stylesheet goes into the page itself: the first paint then waits for no second request.
+    const css = all.get('console.css')?.body.toString('utf8') ?? '';
+    const template = all
+      .get('index.html')!
+      .body.toString('utf8')
+      .replace('<link rel="stylesheet" href="console.css">', () => `<style>\n${css}</style>`);
     const json = JSON.stringify({ region: settings.region, auth: settings.auth }).replace(/[<>&'"]/g, (c) => `&#${c.charCodeAt(0)};`);
     page = asset(TYPES['.html']!, Buffer.from(template.replace(SETTINGS_MARK, `<meta name="openddb-settings" content="${json}">`), 'utf8'));
     indexPages.set(key, page);

@@ -78,8 +78,9 @@ export function whenCredentialsFail(fn) {
 /**
  * Calls one operation and returns its answer, or throws ApiError.
  * `streams`: the DynamoDB Streams API (same endpoint, its own target prefix).
+ * `promptSignIn`: false keeps a refused key from reopening the sign-in form (the form's own check).
  */
-export async function call(operation, input = {}, { streams = false } = {}) {
+export async function call(operation, input = {}, { streams = false, promptSignIn = true } = {}) {
   const creds = credentials();
   if (creds === undefined) {
     onCredentialError();
@@ -114,7 +115,7 @@ export async function call(operation, input = {}, { streams = false } = {}) {
   if (!res.ok) {
     const type = String(json.__type ?? res.headers.get('x-amzn-ErrorType') ?? `HTTP ${res.status}`).split('#').pop();
     const err = new ApiError(type, json.message ?? json.Message ?? '', res.status, operation);
-    if (settings.auth && CREDENTIAL_ERRORS.has(type)) onCredentialError(err);
+    if (settings.auth && promptSignIn && CREDENTIAL_ERRORS.has(type)) onCredentialError(err);
     throw err;
   }
   return json;

@@ -77,7 +77,7 @@ function signIn(error) {
       saveCredentials(c);
       try {
         // Any signed call proves the key; a policy may still refuse ListTables itself.
-        await call('ListTables', { Limit: 1 });
+        await call('ListTables', { Limit: 1 }, { promptSignIn: false });
       } catch (err) {
         if (CREDENTIAL_ERRORS.has(err.type)) {
           forgetCredentials();

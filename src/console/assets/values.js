@@ -39,7 +39,7 @@ export function editText(av) {
     case 'BOOL': return String(av.BOOL);
     case 'NULL': return '';
     case 'SS': case 'NS': case 'BS': return JSON.stringify(av[t]);
-    default: return JSON.stringify(av[t], null, 1);
+    default: return JSON.stringify(av[t]);
   }
 }
 

@@ -32,7 +32,7 @@ export function render(el, table) {
   const skValue2 = h('input', { name: 'sk2', class: 'mono', 'aria-label': 'Sort key upper value', hidden: true });
   const descending = h('input', { type: 'checkbox', name: 'descending' });
   const consistent = h('input', { type: 'checkbox', name: 'consistent' });
-  const limit = h('select', { name: 'limit', 'aria-label': 'Page size' }, ['25', '50', '100', '250', '1000'].map((v) => h('option', { value: v }, v)));
+  const limit = h('select', { name: 'limit', 'aria-label': 'Page size' }, ['10', '25', '50', '100', '250', '1000'].map((v) => h('option', { value: v, selected: v === '25' ? true : undefined }, v)));
   const filters = h('div', { class: 'filters' });
   const errorSlot = h('div');
   const results = h('div');
