@@ -77,6 +77,10 @@ export function editItem(table, item) {
       formTab.setAttribute('aria-selected', String(view === 'form'));
       jsonTab.setAttribute('aria-selected', String(view === 'json'));
       (view === 'json' ? json : rows.querySelector('textarea'))?.focus();
+      if (view === 'json') {
+        json.setSelectionRange(0, 0);
+        json.scrollTop = 0;
+      }
     }
 
     async function submit() {
