@@ -505,6 +505,42 @@ describe('TLS and connection limits', () => {
     });
   }
 
+  test('--tls-port: plain HTTP on --port and HTTPS on its own port, one database', async () => {
+    // Port 0 for both: with --workers node:cluster would share one socket for the two, so one process.
+    const server = await startServerProcess({ workers: 1, extraArgs: [...args, '--tls-port', '0'] });
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const secureUrl = /and (https:\/\/127\.0\.0\.1:\d+)/.exec(server.output())?.[1];
+      assert.ok(secureUrl, `no HTTPS address in: ${server.output()}`);
+      assert.notEqual(new URL(secureUrl).port, new URL(server.url).port);
+      const secure = new DynamoDBClient({
+        endpoint: secureUrl, region: 'us-east-1', maxAttempts: 1,
+        credentials: { accessKeyId: 'AKIDTLS', secretAccessKey: 'tls-secret' },
+        requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: cert }) }),
+      });
+      await secure.send(new CreateTableCommand({
+        TableName: 'tlsport', BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }));
+      assert.deepEqual((await secure.send(new ListTablesCommand({}))).TableNames, ['tlsport']);
+      // The policy asks for aws:SecureTransport: the plain port reaches the same server, and is refused.
+      await expectError(sdk(server.url, 'AKIDTLS', 'tls-secret').send(new ListTablesCommand({})), 'AccessDeniedException');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('--tls-port is refused without a certificate, or equal to --port', async () => {
+    for (const [extra, message] of [
+      [['--tls-port', '8443'], /--tls-port needs --tls-cert and --tls-key/],
+      [[...args.slice(2), '--port', '8999', '--tls-port', '8999'], /--tls-port must differ from --port/],
+    ] as const) {
+      const run = spawnSync(process.execPath, [CLI, 'serve', '--in-memory', ...extra], { encoding: 'utf8', timeout: 10_000 });
+      assert.equal(run.status, 2, run.stderr);
+      assert.match(run.stderr, message);
+    }
+  });
+
   test('over plain HTTP the same policy denies (aws:SecureTransport is false)', async () => {
     const server = await startServerProcess({ extraArgs: args.slice(0, 2) });
     try {

@@ -25,7 +25,7 @@ import { evaluate, parsePolicy, type Policy } from '../auth/policy.js';
 import type { Database } from '../data/database.js';
 import { parseTableArn } from '../data/table-lookup.js';
 import { parseStatement } from '../partiql/parser.js';
-import type { KeySchema } from '../catalog/table-record.js';
+import type { KeySchema, TableRecord } from '../catalog/table-record.js';
 import { parseUpdate } from '../expr/index.js';
 
 /** Who signed a request, as the dispatcher needs it. */
@@ -46,15 +46,16 @@ type Input = Record<string, unknown>;
 
 /** Throws DynamoDB's AccessDeniedException unless `principal` may make this request. */
 export function authorize(db: Database, principal: Principal, operation: string, input: Input, sourceIp: string | undefined, secure: boolean): void {
+  const clock = currentTime();
   for (const check of checksOf(db, operation, input)) {
-    addResourceTags(db, check);
-    if (sourceIp !== undefined) check.keys.set('aws:sourceip', sourceIp.replace(/^::ffff:/, ''));
+    const table = ownTable(db, check.resource);
+    if (table !== undefined) addResourceTags(table, check);
+    if (sourceIp !== undefined) check.keys.set('aws:sourceip', sourceIp.startsWith('::ffff:') ? sourceIp.slice(7) : sourceIp);
     check.keys.set('aws:securetransport', secure ? 'true' : 'false');
-    const now = Date.now();
-    check.keys.set('aws:currenttime', new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-    check.keys.set('aws:epochtime', String(Math.floor(now / 1000)));
+    check.keys.set('aws:currenttime', clock.iso);
+    check.keys.set('aws:epochtime', clock.epoch);
     const identity = evaluate(principal.policies, check, principal.variables);
-    const resourcePolicy = resourcePolicyOf(db, check.resource);
+    const resourcePolicy = table === undefined ? undefined : resourcePolicyOf(table);
     const resource = resourcePolicy === undefined ? 'implicitDeny' : evaluate([resourcePolicy], check, principal.variables);
     const head = `User: ${principal.arn} is not authorized to perform: ${check.action} on resource: ${check.resource}`;
     if (identity === 'deny') throw errors.accessDenied(`${head} with an explicit deny in an identity-based policy`);
@@ -73,11 +74,27 @@ export function authorize(db: Database, principal: Principal, operation: string,
 /** Parsed resource-based policies by document text: a table's policy changes rarely. */
 const parsedPolicies = new Map<string, Policy>();
 
-/** The resource-based policy of the table a check's resource belongs to (its indexes and streams share it). */
-function resourcePolicyOf(db: Database, resource: string): Policy | undefined {
+/** aws:CurrentTime and aws:EpochTime, formatted once per second rather than per check. */
+let clockCache = { second: -1, iso: '', epoch: '' };
+
+function currentTime(): { iso: string; epoch: string } {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== clockCache.second) {
+    clockCache = { second, iso: new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'), epoch: String(second) };
+  }
+  return clockCache;
+}
+
+/** The catalog record of the table a check's resource belongs to (its indexes and streams too), if it is this database's. */
+function ownTable(db: Database, resource: string): TableRecord | undefined {
   const arn = parseTableArn(resource);
   if (arn === undefined || arn.account !== db.accountId || arn.region !== db.region) return undefined;
-  const document = db.catalog.get(arn.table)?.resourcePolicy?.document;
+  return db.catalog.get(arn.table);
+}
+
+/** The resource-based policy of a table (its indexes and streams share it). */
+function resourcePolicyOf(table: TableRecord): Policy | undefined {
+  const document = table.resourcePolicy?.document;
   if (document === undefined) return undefined;
   let policy = parsedPolicies.get(document);
   if (policy === undefined) {
@@ -93,10 +110,8 @@ function resourcePolicyOf(db: Database, resource: string): Policy | undefined {
  * `aws:ResourceTag/<key>` (and the older `dynamodb:ResourceTag/<key>`) for
  * a check on one of the request's own tables, or its indexes or streams.
  */
-function addResourceTags(db: Database, check: Check): void {
-  const arn = parseTableArn(check.resource);
-  if (arn === undefined || arn.account !== db.accountId || arn.region !== db.region) return;
-  const tags = db.catalog.get(arn.table)?.tags;
+function addResourceTags(table: TableRecord, check: Check): void {
+  const tags = table.tags;
   if (tags === undefined) return;
   for (const [key, value] of Object.entries(tags)) {
     check.keys.set(`aws:resourcetag/${key.toLowerCase()}`, value);
