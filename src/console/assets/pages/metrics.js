@@ -17,7 +17,10 @@ const KEEP = 60;
 /** Each chart: a title, a unit, and its series from two scrapes (prev may be undefined for gauges). */
 const CHARTS = [
   { id: 'requests', title: 'Requests / s', series: (cur, prev, dt) => topRates(cur, prev, dt, `${LATENCY}_count`, 'operation', 5, 'all') },
-  { id: 'latency', title: 'Mean latency (ms)', series: (cur, prev) => [['mean', meanLatency(cur, prev)]] },
+  { id: 'latency', title: 'Latency (ms)', series: (cur, prev) => [
+    ['mean', meanLatency(cur, prev)],
+    ['p50', quantile(cur, prev, 0.5)],
+    ['p99', quantile(cur, prev, 0.99)]] },
   { id: 'capacity', title: 'Consumed capacity units / s', series: (cur, prev, dt) => [
     ['read', rate(cur, prev, dt, `${D}consumed_read_capacity_units_total`)],
     ['write', rate(cur, prev, dt, `${D}consumed_write_capacity_units_total`)]] },
@@ -54,6 +57,38 @@ function meanLatency(cur, prev) {
   const n = (sum(cur, `${LATENCY}_count`) ?? 0) - (sum(prev, `${LATENCY}_count`) ?? 0);
   const s = (sum(cur, `${LATENCY}_sum`) ?? 0) - (sum(prev, `${LATENCY}_sum`) ?? 0);
   return n > 0 ? (s / n) * 1000 : 0;
+}
+
+/**
+ * A quantile of the latency between two scrapes, from the histogram's
+ * cumulative buckets summed over every series, interpolated within its
+ * bucket as Prometheus' histogram_quantile does.
+ */
+function quantile(cur, prev, q) {
+  if (!prev) return undefined;
+  const buckets = new Map();
+  for (const [samples, sign] of [[cur, 1], [prev, -1]]) {
+    for (const s of samples) {
+      if (s.name !== `${LATENCY}_bucket`) continue;
+      const le = s.labels.le === '+Inf' ? Infinity : Number(s.labels.le);
+      buckets.set(le, (buckets.get(le) ?? 0) + sign * s.value);
+    }
+  }
+  const sorted = [...buckets].sort((a, b) => a[0] - b[0]);
+  const total = sorted.length ? sorted[sorted.length - 1][1] : 0;
+  if (total <= 0) return 0;
+  const rank = q * total;
+  let lower = 0;
+  let below = 0;
+  for (const [le, count] of sorted) {
+    if (count >= rank) {
+      if (le === Infinity) return lower * 1000;
+      return (lower + ((le - lower) * (rank - below)) / Math.max(1, count - below)) * 1000;
+    }
+    lower = le;
+    below = count;
+  }
+  return lower * 1000;
 }
 
 /** The total rate and the `top` busiest values of `label`, by rate. */

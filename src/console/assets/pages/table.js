@@ -110,6 +110,11 @@ function renderOverview(el, table) {
         { label: 'Projection', value: (i) => projectionText(i.Projection) },
         { label: 'Items', num: true, value: (i) => (i.ItemCount ?? 0).toLocaleString() },
       ], lsis, { label: 'Local secondary indexes' })] : null));
+  // While the table or an index is changing (a backfill, a deletion), look again every 2 s.
+  const changing = table.TableStatus !== 'ACTIVE' || gsis.some((i) => i.IndexStatus !== 'ACTIVE' || i.Backfilling);
+  if (!changing) return undefined;
+  const timer = setTimeout(() => window.dispatchEvent(new HashChangeEvent('hashchange')), 2000);
+  return () => clearTimeout(timer);
 }
 
 function projectionText(p) {
