@@ -2,7 +2,7 @@
  * @module cli
  * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
  *                [--workers 1|N|auto] [--ttl-interval-ms 1000] [--http node|fast] [--log-level warn] [--slow-ms 1000]
- *                [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]`
+ *                [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]`
  *
  * The `openddb` bin (dist/openddb.mjs, made by scripts/build.mjs) loads this
  * module bundled, through V8's code cache, and calls runCli. With
@@ -25,7 +25,7 @@ export { startServer };
 const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
                      [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]
                      [--log-level error|warn|info|debug] [--slow-ms 1000]
-                     [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]`;
+                     [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]`;
 
 /** --workers above this is surely a typo (and would exhaust the machine). */
 const MAX_WORKERS = 256;
@@ -80,6 +80,7 @@ export async function main(argv: string[]): Promise<number> {
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'tls-port': { type: 'string' },
+        'public-metrics': { type: 'boolean', default: false },
         'max-connections': { type: 'string' },
       },
       strict: true,
@@ -187,6 +188,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(slowMs !== undefined ? { slowMs } : {}),
     ...(values.auth !== undefined ? { authFile: values.auth } : {}),
     allowAnonymousNetwork: values['allow-anonymous'],
+    publicMetrics: values['public-metrics'],
     ...(tls !== undefined ? { tls } : {}),
     ...(tlsPort !== undefined ? { tlsPort } : {}),
     ...(maxConnections !== undefined ? { maxConnections } : {}),

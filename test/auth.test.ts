@@ -327,6 +327,33 @@ describe('--auth', () => {
     await expectError(streamsOf('AKIDAPP', 'app-secret').send(new DescribeStreamCommand({ StreamArn: streamArn })), 'AccessDeniedException',
       `User: arn:aws:iam::${ACCOUNT_A}:user/app is not authorized to perform: dynamodb:DescribeStream on resource: ${streamArn} because no identity-based policy allows the dynamodb:DescribeStream action`);
     await expectError(streamsOf('AKIDADMIN', 'wrong').send(new ListStreamsCommand({})), 'InvalidSignatureException');
+
+    // A stream's own resource-based policy: it governs the stream, not the table, and the table's does not reach the stream.
+    const nopolStreams = streamsOf('AKIDNOPOL', 'nopol-secret');
+    const nopol = sdk(server.url, 'AKIDNOPOL', 'nopol-secret');
+    await expectError(admin.send(new GetResourcePolicyCommand({ ResourceArn: streamArn })), 'PolicyNotFoundException');
+    await admin.send(new PutResourcePolicyCommand({
+      ResourceArn: tableArn(ACCOUNT_A, 'security_streamed'),
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT_A}:user/nopol` }, Action: 'dynamodb:*', Resource: tableArn(ACCOUNT_A, 'security_streamed') }] }),
+    }));
+    await nopol.send(new GetItemCommand({ TableName: 'security_streamed', Key: { pk: { S: 'x' } } }));
+    await expectError(nopolStreams.send(new DescribeStreamCommand({ StreamArn: streamArn })), 'AccessDeniedException', /because no identity-based policy allows the dynamodb:DescribeStream action$/);
+    const streamPolicy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT_A}:user/nopol` }, Action: ['dynamodb:DescribeStream', 'dynamodb:GetShardIterator', 'dynamodb:GetRecords'], Resource: streamArn }],
+    });
+    const put = await admin.send(new PutResourcePolicyCommand({ ResourceArn: streamArn, Policy: streamPolicy, ExpectedRevisionId: 'NO_POLICY' }));
+    assert.deepEqual(await admin.send(new GetResourcePolicyCommand({ ResourceArn: streamArn })).then((r) => [r.Policy, r.RevisionId]), [streamPolicy, put.RevisionId]);
+    const described = await nopolStreams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    assert.equal(described.StreamDescription?.StreamArn, streamArn);
+    // The table's policy is untouched by the stream's.
+    assert.notEqual((await admin.send(new GetResourcePolicyCommand({ ResourceArn: tableArn(ACCOUNT_A, 'security_streamed') }))).Policy, streamPolicy);
+    await expectError(admin.send(new PutResourcePolicyCommand({ ResourceArn: streamArn, Policy: streamPolicy, ExpectedRevisionId: '1' })), 'PolicyNotFoundException');
+    await expectError(admin.send(new GetResourcePolicyCommand({ ResourceArn: `${tableArn(ACCOUNT_A, 'security_streamed')}/stream/2020-01-01T00:00:00.000` })), 'ResourceNotFoundException');
+    // Deleted with its revision id, the stream is closed to the principal again.
+    await admin.send(new DeleteResourcePolicyCommand({ ResourceArn: streamArn, ExpectedRevisionId: put.RevisionId }));
+    await expectError(nopolStreams.send(new DescribeStreamCommand({ StreamArn: streamArn })), 'AccessDeniedException');
+    await expectError(admin.send(new DeleteResourcePolicyCommand({ ResourceArn: streamArn })), 'PolicyNotFoundException');
   });
 
   test('resource-based policies: revisions, cross-account grants, same-account grants, explicit denies', async () => {

@@ -24,6 +24,7 @@ import { errors } from '../errors/index.js';
 import { evaluate, parsePolicy, type Policy } from '../auth/policy.js';
 import type { Database } from '../data/database.js';
 import { parseTableArn } from '../data/table-lookup.js';
+import { streamPolicyKey } from '../catalog/key-space.js';
 import { parseStatement } from '../partiql/parser.js';
 import type { KeySchema, TableRecord } from '../catalog/table-record.js';
 import { parseUpdate } from '../expr/index.js';
@@ -44,10 +45,39 @@ interface Check {
 
 type Input = Record<string, unknown>;
 
-/** Throws DynamoDB's AccessDeniedException unless `principal` may make this request. */
-export function authorize(db: Database, principal: Principal, operation: string, input: Input, sourceIp: string | undefined, secure: boolean): void {
+/**
+ * Throws DynamoDB's AccessDeniedException unless `principal` may make this
+ * request. Synchronous unless a check is on a stream, whose resource-based
+ * policy is read from the store first (a rejected promise then carries the
+ * error).
+ */
+export function authorize(
+  db: Database,
+  principal: Principal,
+  operation: string,
+  input: Input,
+  sourceIp: string | undefined,
+  secure: boolean,
+): void | Promise<void> {
+  const checks = checksOf(db, operation, input);
+  const streams = checks.map((check) => ownStream(db, check.resource));
+  if (streams.every((stream) => stream === undefined)) return judge(db, principal, checks, undefined, sourceIp, secure);
+  return Promise.all(streams.map((stream) => (stream === undefined ? Promise.resolve(null) : streamPolicyOf(db, stream)))).then((policies) =>
+    judge(db, principal, checks, policies, sourceIp, secure),
+  );
+}
+
+function judge(
+  db: Database,
+  principal: Principal,
+  checks: readonly Check[],
+  /** Per check: null if it is not on a stream, else the stream's policy (undefined: none). */
+  streamPolicies: readonly (Policy | undefined | null)[] | undefined,
+  sourceIp: string | undefined,
+  secure: boolean,
+): void {
   const clock = currentTime();
-  for (const check of checksOf(db, operation, input)) {
+  checks.forEach((check, i) => {
     const table = ownTable(db, check.resource);
     if (table !== undefined) addResourceTags(table, check);
     if (sourceIp !== undefined) check.keys.set('aws:sourceip', sourceIp.startsWith('::ffff:') ? sourceIp.slice(7) : sourceIp);
@@ -55,20 +85,22 @@ export function authorize(db: Database, principal: Principal, operation: string,
     check.keys.set('aws:currenttime', clock.iso);
     check.keys.set('aws:epochtime', clock.epoch);
     const identity = evaluate(principal.policies, check, principal.variables);
-    const resourcePolicy = table === undefined ? undefined : resourcePolicyOf(table);
+    // A stream's own policy governs it; a table's covers the table and its indexes.
+    const streamPolicy = streamPolicies === undefined ? null : streamPolicies[i];
+    const resourcePolicy = streamPolicy !== null ? streamPolicy : parsedPolicy(table?.resourcePolicy?.document);
     const resource = resourcePolicy === undefined ? 'implicitDeny' : evaluate([resourcePolicy], check, principal.variables);
     const head = `User: ${principal.arn} is not authorized to perform: ${check.action} on resource: ${check.resource}`;
     if (identity === 'deny') throw errors.accessDenied(`${head} with an explicit deny in an identity-based policy`);
     if (resource === 'deny') throw errors.accessDenied(`${head} with an explicit deny in a resource-based policy`);
     // IAM's rule: within one account either policy may allow; across accounts both must.
     const sameAccount = db.accountId === principal.account;
-    if (sameAccount ? identity === 'allow' || resource === 'allow' : identity === 'allow' && resource === 'allow') continue;
+    if (sameAccount ? identity === 'allow' || resource === 'allow' : identity === 'allow' && resource === 'allow') return;
     throw errors.accessDenied(
       identity === 'allow'
         ? `${head} because no resource-based policy allows the ${check.action} action`
         : `${head} because no identity-based policy allows the ${check.action} action`,
     );
-  }
+  });
 }
 
 /** Parsed resource-based policies by document text: a table's policy changes rarely. */
@@ -92,9 +124,8 @@ function ownTable(db: Database, resource: string): TableRecord | undefined {
   return db.catalog.get(arn.table);
 }
 
-/** The resource-based policy of a table (its indexes and streams share it). */
-function resourcePolicyOf(table: TableRecord): Policy | undefined {
-  const document = table.resourcePolicy?.document;
+/** A resource-based policy document, parsed once. */
+function parsedPolicy(document: string | undefined): Policy | undefined {
   if (document === undefined) return undefined;
   let policy = parsedPolicies.get(document);
   if (policy === undefined) {
@@ -104,6 +135,22 @@ function resourcePolicyOf(table: TableRecord): Policy | undefined {
     parsedPolicies.set(document, policy);
   }
   return policy;
+}
+
+/** The table name and label of a stream ARN of this database (a concrete label, not `*`). */
+function ownStream(db: Database, resource: string): { table: string; label: string } | undefined {
+  const arn = parseTableArn(resource);
+  if (arn === undefined || arn.account !== db.accountId || arn.region !== db.region) return undefined;
+  const label = /^\/stream\/([^/*]+)$/.exec(arn.rest)?.[1];
+  return label === undefined ? undefined : { table: arn.table, label };
+}
+
+const decoder = new TextDecoder();
+
+/** A stream's resource-based policy (api/tables/resource-policy keeps it at its own key). */
+async function streamPolicyOf(db: Database, stream: { table: string; label: string }): Promise<Policy | undefined> {
+  const raw = await db.engine.get(streamPolicyKey(db.scope, stream.table, stream.label));
+  return raw === undefined ? undefined : parsedPolicy((JSON.parse(decoder.decode(raw)) as { document: string }).document);
 }
 
 /**

@@ -24,7 +24,7 @@ describe('answerOpsEndpoint', () => {
     const without = ops(() => Promise.resolve(undefined));
     assert.equal(answerOpsEndpoint('/console/', without), undefined);
     const withConsole = { ...without, console: { region: 'us-east-1', auth: false } };
-    const page = await answerOpsEndpoint('/console/', withConsole, {})!;
+    const page = await answerOpsEndpoint('/console/', withConsole, undefined, {})!;
     assert.equal(page.status, 200);
     assert.deepEqual(page.headers.slice(0, 2), ['Server', 'Server']);
     assert.match(page.body.toString(), /<title>openddb console<\/title>/);

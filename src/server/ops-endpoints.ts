@@ -24,12 +24,19 @@ export interface OpsEndpoints {
   uptimeSeconds(): number;
   /** What the web console's page needs to know of this server; absent: no console. */
   readonly console?: ConsoleSettings;
+  /**
+   * Whether a client at this address may read /metrics; absent: everyone.
+   * With `--auth`, only this machine may, unless `--public-metrics`: the
+   * series name every table and index, which the identities' policies may
+   * hide from a caller.
+   */
+  metricsVisibleTo?(remoteAddress: string | undefined): boolean;
 }
 
 const JSON_TYPE = 'application/json';
 
 /** The answer to a GET of an operator's path, or undefined for any other path. */
-export function answerOpsEndpoint(url: string, ops: OpsEndpoints, headers?: RequestHeaders): Promise<ProtocolResponse> | undefined {
+export function answerOpsEndpoint(url: string, ops: OpsEndpoints, remoteAddress?: string, headers?: RequestHeaders): Promise<ProtocolResponse> | undefined {
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   if (ops.console !== undefined && path.startsWith('/console')) {
@@ -38,6 +45,9 @@ export function answerOpsEndpoint(url: string, ops: OpsEndpoints, headers?: Requ
   }
   switch (path) {
     case '/metrics':
+      if (ops.metricsVisibleTo !== undefined && !ops.metricsVisibleTo(remoteAddress)) {
+        return Promise.resolve(json(403, { message: 'With --auth, /metrics answers clients on this machine only (serve --public-metrics opens it to all).' }));
+      }
       return ops.metrics().then((text) => respond(200, CONTENT_TYPE, Buffer.from(text, 'utf8')));
     case '/health':
       return Promise.resolve(json(200, { status: 'ok', uptimeSeconds: ops.uptimeSeconds() }));

@@ -15,6 +15,7 @@ import { startStreams } from '../streams/stream-trimmer.js';
 import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
 import { startTokenSweeper } from '../txn/client-tokens.js';
 import { startBackfillSupervisor } from '../data/index-backfill.js';
+import { startChangeLogTrimmer } from '../backup/change-log-trimmer.js';
 import type { RunningCluster } from './cluster.js';
 
 export type { RunningCluster } from './cluster.js';
@@ -93,8 +94,15 @@ export interface StartServerOptions {
    * to the one database (`--tls-port`). Absent: HTTPS only, on `port`.
    */
   readonly tlsPort?: number;
+  /** With authFile: serve /metrics to every client, not only to this machine's (`--public-metrics`). */
+  readonly publicMetrics?: boolean;
   /** At most this many open connections; more are closed as they arrive. Default: no limit. */
   readonly maxConnections?: number;
+}
+
+/** A client address on this machine. */
+function isLoopbackAddress(address: string | undefined): boolean {
+  return address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
 }
 
 /** A bind address only this machine can reach. */
@@ -170,6 +178,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     startTtlSweeper(database, options.ttlIntervalMs);
     startTokenSweeper(database);
     startBackfillSupervisor(database);
+    startChangeLogTrimmer(database);
   } catch (e) {
     await database.close();
     throw e;
@@ -202,6 +211,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         probeStorage: () => engine.get(probeKey),
         uptimeSeconds: () => Math.round(performance.now() - startedAt) / 1000,
         console: { region: database.region, auth: auth !== undefined },
+        ...(auth !== undefined && !options.publicMetrics ? { metricsVisibleTo: isLoopbackAddress } : {}),
       },
     };
     // HTTPS on a port of its own leaves `port` plain HTTP; else `tls` makes `port` HTTPS.

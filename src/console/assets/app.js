@@ -103,6 +103,10 @@ function signIn(error) {
 whenCredentialsFail((err) => {
   if (err === undefined) return;
   forgetCredentials();
+  // The page underneath stops (a followed stream, say) before the form replaces it.
+  if (typeof cleanup === 'function') cleanup();
+  cleanup = undefined;
+  renderId++;
   signIn(err);
 });
 

@@ -133,7 +133,16 @@ export function render(el) {
     if (stopped || paused) return;
     try {
       const res = await fetch('/metrics', { cache: 'no-store' });
-      if (!res.ok) throw new Error(`GET /metrics answered ${res.status}`);
+      if (!res.ok) {
+        // With --auth, /metrics answers this machine only (403 elsewhere, with a message saying so).
+        let message = '';
+        try {
+          message = (await res.json()).message ?? '';
+        } catch {
+          // not JSON: the status says enough
+        }
+        throw new Error(`GET /metrics answered ${res.status}${message ? `: ${message}` : ''}`);
+      }
       const cur = parsePrometheus(await res.text());
       const at = Date.now();
       const dt = prevAt ? (at - prevAt) / 1000 : 1;
