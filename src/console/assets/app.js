@@ -158,7 +158,7 @@ document.addEventListener('keydown', (e) => {
   if (e.key === 'g') pendingG = true;
   else if (e.key === '?') help();
   else if (e.key === '/') {
-    const field = main.querySelector('[data-filter], input, textarea');
+    const field = main.querySelector('[data-filter]') ?? main.querySelector('input:not([type=checkbox]):not([hidden]), textarea');
     if (field) {
       e.preventDefault();
       field.focus();
