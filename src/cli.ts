@@ -2,7 +2,7 @@
  * @module cli
  * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
  *                [--workers 1|N|auto] [--ttl-interval-ms 1000] [--http node|fast] [--log-level warn] [--slow-ms 1000]
- *                [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]`
+ *                [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]`
  *
  * The `openddb` bin (dist/openddb.mjs, made by scripts/build.mjs) loads this
  * module bundled, through V8's code cache, and calls runCli. With
@@ -25,7 +25,7 @@ export { startServer };
 const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
                      [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]
                      [--log-level error|warn|info|debug] [--slow-ms 1000]
-                     [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]
+                     [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]
                      [--s3-endpoint URL | --export-dir DIR]
        openddb export|import --help`;
 
@@ -86,6 +86,7 @@ export async function main(argv: string[]): Promise<number> {
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'tls-port': { type: 'string' },
+        'public-metrics': { type: 'boolean', default: false },
         'max-connections': { type: 'string' },
         's3-endpoint': { type: 'string' },
         'export-dir': { type: 'string' },
@@ -195,6 +196,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(slowMs !== undefined ? { slowMs } : {}),
     ...(values.auth !== undefined ? { authFile: values.auth } : {}),
     allowAnonymousNetwork: values['allow-anonymous'],
+    publicMetrics: values['public-metrics'],
     ...(tls !== undefined ? { tls } : {}),
     ...(tlsPort !== undefined ? { tlsPort } : {}),
     ...(maxConnections !== undefined ? { maxConnections } : {}),

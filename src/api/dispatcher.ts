@@ -38,7 +38,7 @@ const NOT_YET_IMPLEMENTED = [
   'DisableKinesisStreamingDestination', 'EnableKinesisStreamingDestination',
   'ListBackups', 'ListContributorInsights',
   'ListGlobalTables', 'RestoreTableFromBackup',
-  'RestoreTableToPointInTime', 'UpdateContinuousBackups', 'UpdateContributorInsights', 'UpdateGlobalTable',
+  'RestoreTableToPointInTime', 'UpdateContributorInsights', 'UpdateGlobalTable',
   'UpdateGlobalTableSettings', 'UpdateKinesisStreamingDestination', 'UpdateTableReplicaAutoScaling',
 ];
 
