@@ -27,6 +27,7 @@ import {
   QueryCommand,
   ScanCommand,
   StartBulkPutItemsCommand,
+  UpdateContinuousBackupsCommand,
   type AttributeValue,
   type DynamoDBClient,
   type ScanCommandOutput,
@@ -301,6 +302,12 @@ describe('ImportTable from a folder', () => {
     assert.equal(exported.status, 1);
     assert.match(exported.stderr, /PointInTimeRecoveryUnavailableException: Point in time recovery is not enabled for table 't_cli'/);
     assert.equal(run(['import', '--table', 'x']).status, 2);
+    await c.send(new UpdateContinuousBackupsCommand({ TableName: 't_cli', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+    await new Promise((r) => setTimeout(r, 400));
+    const again = run(['export', '--table', 't_cli', '--bucket', 'out', '--prefix', 'cli']);
+    assert.equal(again.status, 0, again.stderr);
+    assert.match(again.stderr, /export COMPLETED: 2 items, manifest s3:\/\/out\/cli\/AWSDynamoDB\/\d{14}-[0-9a-f]{8}\/manifest-summary\.json/);
+    assert.ok(existsSync(join(dir.path, 'out', 'cli', 'AWSDynamoDB')));
   });
 
   test('export errors', async () => {

@@ -2,11 +2,9 @@
  * Export → import round trips through a whole in-process server: the table
  * exported (DynamoDB JSON and Ion, to a folder and to an S3-compatible
  * server, s3rver) and the export's data files imported into a new table
- * equal the source item for item, indexes included.
- *
- * In-process rather than a server process because ExportTableToPointInTime
- * needs point-in-time recovery on, and until UpdateContinuousBackups lands
- * (issue 14, helper backup) only the catalog can turn it on.
+ * equal the source item for item, indexes included; an export of a past
+ * instant equals the table as it was then, and an incremental export holds
+ * exactly the items changed between two instants.
  */
 import { test, describe, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -27,6 +25,9 @@ import {
   QueryCommand,
   ScanCommand,
   BatchWriteItemCommand,
+  UpdateContinuousBackupsCommand,
+  PutItemCommand,
+  DeleteItemCommand,
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { startServer, type RunningServer } from '../server/start-server.js';
@@ -38,11 +39,9 @@ function client(url: string): DynamoDBClient {
 }
 
 async function enablePitr(server: RunningServer, name: string): Promise<void> {
-  const db = server.database;
-  for (;;) {
-    const table = db.catalog.get(name)!;
-    if (await db.catalog.replace(table, { ...table, pointInTimeRecovery: { enabled: true, enabledAt: Date.now() - 60_000 } })) return;
-  }
+  await client(server.url).send(new UpdateContinuousBackupsCommand({ TableName: name, PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+  // The restorable window opens a moment after enabling (backup/point-in-time PITR_GRACE_MS).
+  await new Promise((r) => setTimeout(r, 400));
 }
 
 async function until<T>(what: () => Promise<T>, done: (v: T) => boolean, timeoutMs = 20_000): Promise<T> {
@@ -244,7 +243,7 @@ describe('ExportTableToPointInTime: idempotency and errors', () => {
     await rejects(c.send(new ExportTableToPointInTimeCommand({ TableArn: tableArn, S3Bucket: 'b2', ClientToken: 'tok' })), 'ExportConflictException', /same client token/);
   });
 
-  test('times: the future is InvalidExportTimeException; the past and incremental exports say what is missing', async () => {
+  test('times: the future and before point-in-time recovery are InvalidExportTimeException; bad parameters', async () => {
     const c = client(server.url);
     await rejects(
       c.send(new ExportTableToPointInTimeCommand({ TableArn: tableArn, S3Bucket: 'b1', ExportTime: new Date(Date.now() + 3_600_000) })),
@@ -252,9 +251,14 @@ describe('ExportTableToPointInTime: idempotency and errors', () => {
       /future/,
     );
     await rejects(
-      c.send(new ExportTableToPointInTimeCommand({ TableArn: tableArn, S3Bucket: 'b1', ExportTime: new Date(Date.now() - 30_000) })),
+      c.send(new ExportTableToPointInTimeCommand({ TableArn: tableArn, S3Bucket: 'b1', ExportTime: new Date(Date.now() - 3_600_000) })),
+      'InvalidExportTimeException',
+      /outside the point in time recovery window/,
+    );
+    await rejects(
+      c.send(new ExportTableToPointInTimeCommand({ TableArn: tableArn, S3Bucket: 'b1', ExportType: 'INCREMENTAL_EXPORT' })),
       'ValidationException',
-      /point-in-time reader/,
+      /ExportFromTime is required/,
     );
     await rejects(
       c.send(
@@ -262,11 +266,11 @@ describe('ExportTableToPointInTime: idempotency and errors', () => {
           TableArn: tableArn,
           S3Bucket: 'b1',
           ExportType: 'INCREMENTAL_EXPORT',
-          IncrementalExportSpecification: { ExportFromTime: new Date(Date.now() - 30_000), ExportToTime: new Date() },
+          IncrementalExportSpecification: { ExportFromTime: new Date(Date.now() - 1000), ExportToTime: new Date(Date.now() - 2000) },
         }),
       ),
       'ValidationException',
-      /INCREMENTAL_EXPORT/,
+      /ExportFromTime must be before ExportToTime/,
     );
     await rejects(
       c.send(new ExportTableToPointInTimeCommand({ TableArn: tableArn, S3Bucket: 'b1', ExportFormat: 'CSV' as never })),
@@ -274,7 +278,82 @@ describe('ExportTableToPointInTime: idempotency and errors', () => {
       /Member must satisfy enum value set: \[DYNAMODB_JSON, ION\]/,
     );
   });
+
+  test('an export of a past instant is the table as it was then; an incremental export holds what changed', async () => {
+    const c = client(server.url);
+    await c.send(
+      new CreateTableCommand({
+        TableName: 'pitr_src',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+      }),
+    );
+    await enablePitr(server, 'pitr_src');
+    for (const k of ['a', 'b', 'c']) await c.send(new PutItemCommand({ TableName: 'pitr_src', Item: { pk: { S: k }, v: { N: '1' } } }));
+    await new Promise((r) => setTimeout(r, 1100));
+    const t1 = new Date();
+    await new Promise((r) => setTimeout(r, 1100));
+    await c.send(new PutItemCommand({ TableName: 'pitr_src', Item: { pk: { S: 'a' }, v: { N: '2' } } }));
+    await c.send(new DeleteItemCommand({ TableName: 'pitr_src', Key: { pk: { S: 'b' } } }));
+    await c.send(new PutItemCommand({ TableName: 'pitr_src', Item: { pk: { S: 'd' }, v: { N: '1' } } }));
+    await new Promise((r) => setTimeout(r, 1100));
+    const t2 = new Date();
+    const arn = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/pitr_src`;
+
+    const past = await c.send(new ExportTableToPointInTimeCommand({ TableArn: arn, S3Bucket: 'pitr', ExportTime: t1 }));
+    const pastDone = await until(
+      () => c.send(new DescribeExportCommand({ ExportArn: past.ExportDescription!.ExportArn! })),
+      (d) => d.ExportDescription!.ExportStatus !== 'IN_PROGRESS',
+    );
+    assert.equal(pastDone.ExportDescription!.ExportStatus, 'COMPLETED', pastDone.ExportDescription!.FailureMessage);
+    assert.equal(pastDone.ExportDescription!.ItemCount, 3);
+    assert.equal(pastDone.ExportDescription!.ExportTime!.getTime(), t1.getTime());
+    const items = dataLines(dir, 'pitr', pastDone.ExportDescription!.ExportManifest!).map((l) => l.Item);
+    assert.deepEqual(
+      items.map((i) => `${i.pk.S}=${i.v.N}`).sort(),
+      ['a=1', 'b=1', 'c=1'],
+    );
+
+    const inc = await c.send(
+      new ExportTableToPointInTimeCommand({
+        TableArn: arn,
+        S3Bucket: 'pitr',
+        ExportType: 'INCREMENTAL_EXPORT',
+        IncrementalExportSpecification: { ExportFromTime: t1, ExportToTime: t2, ExportViewType: 'NEW_AND_OLD_IMAGES' },
+      }),
+    );
+    const incDone = await until(
+      () => c.send(new DescribeExportCommand({ ExportArn: inc.ExportDescription!.ExportArn! })),
+      (d) => d.ExportDescription!.ExportStatus !== 'IN_PROGRESS',
+    );
+    const d = incDone.ExportDescription!;
+    assert.equal(d.ExportStatus, 'COMPLETED', d.FailureMessage);
+    assert.equal(d.ExportType, 'INCREMENTAL_EXPORT');
+    assert.equal(d.IncrementalExportSpecification!.ExportViewType, 'NEW_AND_OLD_IMAGES');
+    assert.equal(d.ItemCount, 3);
+    const lines = dataLines(dir, 'pitr', d.ExportManifest!);
+    const byKey = Object.fromEntries(lines.map((l) => [l.Keys.pk.S, { old: l.OldImage?.v?.N ?? null, new: l.NewImage?.v?.N ?? null }]));
+    assert.deepEqual(byKey, { a: { old: '1', new: '2' }, b: { old: '1', new: null }, d: { old: null, new: '1' } });
+    assert.ok(lines.every((l) => l.Metadata.WriteTimestampMicros.N !== undefined));
+    const summary = JSON.parse(readFileSync(join(dir, 'pitr', d.ExportManifest!), 'utf8'));
+    assert.equal(summary.exportFromTime, t1.toISOString());
+    assert.equal(summary.outputView, 'NEW_AND_OLD_IMAGES');
+  });
 });
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+function dataLines(dir: string, bucket: string, manifestKey: string): any[] {
+  const summary = JSON.parse(readFileSync(join(dir, bucket, manifestKey), 'utf8'));
+  const files = readFileSync(join(dir, bucket, summary.manifestFilesS3Key), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  return files.flatMap((f: { dataFileS3Key: string }) =>
+    gunzipSync(readFileSync(join(dir, bucket, f.dataFileS3Key)))
+      .toString('utf8')
+      .split('\n')
+      .filter((l) => l !== '')
+      .map((l) => JSON.parse(l)),
+  );
+}
 
 describe('export → import round trip, S3-compatible endpoint (s3rver)', () => {
   let server: RunningServer;
