@@ -128,6 +128,8 @@ try {
   let pitr = true;
   try {
     await c.send(new UpdateContinuousBackupsCommand({ TableName: 'bulk', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
+    // The restorable window opens a moment after enabling (backup/point-in-time).
+    await new Promise((r) => setTimeout(r, 500));
   } catch (e) {
     pitr = false;
     console.log(`export skipped: ${e.name}: ${e.message}`);
