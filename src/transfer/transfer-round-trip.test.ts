@@ -342,7 +342,7 @@ describe('ExportTableToPointInTime: idempotency and errors', () => {
   });
 });
 
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
+ 
 function dataLines(dir: string, bucket: string, manifestKey: string): any[] {
   const summary = JSON.parse(readFileSync(join(dir, bucket, manifestKey), 'utf8'));
   const files = readFileSync(join(dir, bucket, summary.manifestFilesS3Key), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
