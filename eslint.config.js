@@ -23,6 +23,8 @@ const MAY_IMPORT = {
   partiql: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   streams: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   ttl: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
+  // Command-line tools are DynamoDB API clients: SigV4 signing from auth, value types.
+  tools: ['auth', 'values', 'errors'],
   api: ['metrics', 'auth', 'txn', 'partiql', 'streams', 'ttl', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
 };
 const ALL_FOLDERS = [...Object.keys(MAY_IMPORT), 'server'];

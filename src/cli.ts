@@ -25,7 +25,18 @@ export { startServer };
 const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
                      [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]
                      [--log-level error|warn|info|debug] [--slow-ms 1000]
-                     [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE] [--max-connections N]`;
+                     [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE] [--max-connections N]
+                     [--apply TEMPLATE]...
+       openddb apply FILE... [--dry-run]            tables from CloudFormation/SAM/Terraform
+       openddb migrate --from SOURCE --to TABLE     copy PostgreSQL, SQLite, CSV, JSONL, Parquet or DynamoDB data in
+       openddb dump TABLE > FILE.jsonl | openddb load TABLE < FILE.jsonl
+       openddb cost                                 estimate the monthly DynamoDB bill of measured traffic
+       (each: --help for its options)`;
+
+/** The tools' subcommands (src/tools), loaded only when run. */
+const TOOLS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
+  apply: async () => (await import('./tools/apply.js')).runApply,
+};
 
 /** --workers above this is surely a typo (and would exhaust the machine). */
 const MAX_WORKERS = 256;
@@ -55,6 +66,8 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
+  const tool = Object.hasOwn(TOOLS, command) ? TOOLS[command] : undefined;
+  if (tool !== undefined) return (await tool())(rest);
   if (command !== 'serve') {
     process.stderr.write(`openddb: unknown command '${command}'\n${USAGE}\n`);
     return 2;
@@ -80,6 +93,7 @@ export async function main(argv: string[]): Promise<number> {
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'max-connections': { type: 'string' },
+        apply: { type: 'string', multiple: true },
       },
       strict: true,
     }));
@@ -196,6 +210,16 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`openddb: ${err.message}\n`);
     }
     return 1;
+  }
+  if (values.apply !== undefined && !stopRequested) {
+    // Tables from templates before the server says it is ready, so a test suite gets them in one step.
+    const { applyAtStart } = await import('./tools/apply.js');
+    const message = await applyAtStart(server.url, values.apply, values.region);
+    if (message !== undefined) {
+      process.stderr.write(`openddb: --apply: ${message}\n`);
+      await server.close();
+      return 1;
+    }
   }
   const where = inMemory
     ? 'in-memory store (nothing is kept on exit)'
