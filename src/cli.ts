@@ -36,6 +36,9 @@ const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./d
 /** The tools' subcommands (src/tools), loaded only when run. */
 const TOOLS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
   apply: async () => (await import('./tools/apply.js')).runApply,
+  migrate: async () => (await import('./tools/migrate.js')).runMigrate,
+  dump: async () => (await import('./tools/dump.js')).runDump,
+  load: async () => (await import('./tools/dump.js')).runLoad,
 };
 
 /** --workers above this is surely a typo (and would exhaust the machine). */
