@@ -39,6 +39,7 @@ const TOOLS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> 
   migrate: async () => (await import('./tools/migrate.js')).runMigrate,
   dump: async () => (await import('./tools/dump.js')).runDump,
   load: async () => (await import('./tools/dump.js')).runLoad,
+  cost: async () => (await import('./tools/cost.js')).runCost,
 };
 
 /** --workers above this is surely a typo (and would exhaust the machine). */

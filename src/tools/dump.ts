@@ -50,6 +50,11 @@ export async function runDump(argv: readonly string[]): Promise<number> {
     process.stderr.write('openddb dump: --segments must be a whole number from 1 to 1000\n');
     return 2;
   }
+  // `openddb dump T | head`: a reader that stops early ends the dump quietly.
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code === 'EPIPE') process.exit(0);
+    throw e;
+  });
   try {
     const client = new DynamoClient(clientOptionsFromEnv(args.values.endpoint!, args.values.region));
     await client.call('DescribeTable', { TableName: args.table });
