@@ -32,9 +32,11 @@ test('timestamps: ISO strings or epoch numbers, the fraction kept', () => {
   assert.deepEqual(timestampValue(t, EPOCH), { N: '1704164645.123456' });
   assert.deepEqual(timestampValue(t, MS), { N: '1704164645123.456' });
   assert.deepEqual(timestampValue(parseTimestampText('2024-01-02 05:04:05+02')!, EPOCH), { N: '1704164645' });
-  assert.deepEqual(timestampValue(parseTimestampText('2024-01-02 03:04:05')!, ISO), { S: '2024-01-02T03:04:05' }, 'no zone: none added');
+  assert.deepEqual(timestampValue(parseTimestampText('2024-01-02 03:04:05')!, ISO), { S: '2024-01-02T03:04:05.000000' }, 'no zone: none added; always microseconds, so strings sort as times');
   assert.deepEqual(timestampValue(parseTimestampText('2024-01-02')!, ISO), { S: '2024-01-02' });
   assert.deepEqual(fromJs(new Date(Date.UTC(2024, 0, 2, 3, 4, 5, 120)), ISO), { S: '2024-01-02T03:04:05.120Z' });
+  assert.deepEqual(fromJs(new Date(Date.UTC(2024, 0, 2, 3, 4, 5)), ISO), { S: '2024-01-02T03:04:05.000Z' });
+  assert.deepEqual(fromJs(Timestamp.fromBigInt(1704164645500000n, 6), ISO), { S: '2024-01-02T03:04:05.500000Z' });
   assert.deepEqual(fromJs(Timestamp.fromBigInt(-1500n, 3), EPOCH), { N: '-2.5' });
 });
 

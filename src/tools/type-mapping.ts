@@ -26,6 +26,12 @@ export class Timestamp {
     readonly utc: boolean,
     /** A date without a time. */
     readonly dateOnly = false,
+    /**
+     * Fraction digits of the source's type (3 for ms, 6 for µs): ISO
+     * strings always carry that many, so that strings of one column sort
+     * as their times do (`…05Z` would sort after `…05.5Z`).
+     */
+    readonly precision = 3,
   ) {}
 
   static fromMillis(ms: number, utc = true): Timestamp {
@@ -42,7 +48,7 @@ export class Timestamp {
       seconds -= 1n;
       rest += scale;
     }
-    return new Timestamp(seconds, rest.toString().padStart(digits, '0').replace(/0+$/, ''), true);
+    return new Timestamp(seconds, rest.toString().padStart(digits, '0').replace(/0+$/, ''), true, false, digits);
   }
 }
 
@@ -59,7 +65,8 @@ export function parseTimestampText(text: string): Timestamp | undefined {
     const offset = (Number(z[2]) * 3600 + Number(z[3] ?? 0) * 60) * (z[1] === '-' ? -1 : 1);
     seconds -= BigInt(offset);
   }
-  return new Timestamp(seconds, (m[7] ?? '').replace(/0+$/, ''), zone !== undefined, m[4] === undefined);
+  // PostgreSQL's timestamps are of microseconds (its text drops trailing zeros).
+  return new Timestamp(seconds, (m[7] ?? '').replace(/0+$/, ''), zone !== undefined, m[4] === undefined, 6);
 }
 
 export function timestampValue(t: Timestamp, options: MappingOptions): AttributeValue {
@@ -67,7 +74,8 @@ export function timestampValue(t: Timestamp, options: MappingOptions): Attribute
     const date = new Date(Number(t.seconds) * 1000).toISOString();
     if (t.dateOnly) return { S: date.slice(0, 10) };
     const base = date.slice(0, 19);
-    return { S: `${base}${t.fraction === '' ? '' : `.${t.fraction.padEnd(3, '0')}`}${t.utc ? 'Z' : ''}` };
+    const digits = Math.max(t.precision, t.fraction.length);
+    return { S: `${base}${digits === 0 ? '' : `.${t.fraction.padEnd(digits, '0')}`}${t.utc ? 'Z' : ''}` };
   }
   if (options.timestamps === 'epoch') return { N: `${t.seconds}${t.fraction === '' ? '' : `.${t.fraction}`}` };
   const ms = t.seconds * 1000n + BigInt(t.fraction.slice(0, 3).padEnd(3, '0'));
