@@ -9,10 +9,10 @@
 import { readFile } from 'node:fs/promises';
 import { parseArgs } from 'node:util';
 import { ApiError, DEFAULT_ENDPOINT, DynamoClient, clientOptionsFromEnv, describeError, sleep } from './client.js';
-import { isCloudFormation, parseTemplateText, tablesFromCloudFormation } from './cloudformation.js';
+import { declaredParameters, isCloudFormation, parseTemplateText, tablesFromCloudFormation } from './cloudformation.js';
 import { formatPlans, planTable, type CurrentTable, type TablePlan } from './table-plan.js';
 import { TemplateError, type TableSpec } from './table-spec.js';
-import { hclToJson, isTerraform, tablesFromTerraform } from './terraform.js';
+import { declaredVariables, hclToJson, isTerraform, tablesFromTerraform } from './terraform.js';
 
 export const APPLY_USAGE = `usage: openddb apply FILE... [--dry-run] [--endpoint URL] [--region REGION]
                      [--parameter NAME=VALUE]... [--var NAME=VALUE]... [--stack-name NAME] [--wait-timeout SECONDS]`;
@@ -27,20 +27,28 @@ export interface TemplateOptions {
   readonly accountId?: string;
 }
 
-/** The tables of one template file, whichever language it is in. */
-export async function readTemplateFile(file: string, options: TemplateOptions): Promise<TableSpec[]> {
+/** The tables of one template file, whichever language it is in; adds the parameters and variables it declares to `declared`. */
+export async function readTemplateFile(file: string, options: TemplateOptions, declared = new Set<string>()): Promise<TableSpec[]> {
   let text: string;
   try {
     text = await readFile(file, 'utf8');
   } catch (e) {
     throw new TemplateError(`cannot read ${file}: ${(e as Error).message}`);
   }
-  if (/\.tf$/i.test(file) || /\.hcl$/i.test(file)) return tablesFromTerraform(await hclToJson(file, text), options.vars);
+  if (/\.tf$/i.test(file) || /\.hcl$/i.test(file)) {
+    const hcl = await hclToJson(file, text);
+    for (const v of declaredVariables(hcl)) declared.add(`var:${v}`);
+    return tablesFromTerraform(hcl, options.vars);
+  }
   const doc = await parseTemplateText(text, file);
   if (isCloudFormation(doc)) {
+    for (const p of declaredParameters(doc)) declared.add(`parameter:${p}`);
     return tablesFromCloudFormation(doc, { parameters: options.parameters, region: options.region, accountId: options.accountId ?? '123456789012', stackName: options.stackName });
   }
-  if (isTerraform(doc)) return tablesFromTerraform(doc, options.vars);
+  if (isTerraform(doc)) {
+    for (const v of declaredVariables(doc)) declared.add(`var:${v}`);
+    return tablesFromTerraform(doc, options.vars);
+  }
   throw new TemplateError(`${file}: neither a CloudFormation/SAM template (Resources) nor a Terraform configuration (resource)`);
 }
 
@@ -107,7 +115,15 @@ export interface ApplyOptions extends TemplateOptions {
  */
 export async function applyFiles(client: DynamoClient, files: readonly string[], options: ApplyOptions, log: (line: string) => void): Promise<TablePlan[]> {
   const specs: TableSpec[] = [];
-  for (const file of files) specs.push(...(await readTemplateFile(file, options)));
+  const declared = new Set<string>();
+  for (const file of files) specs.push(...(await readTemplateFile(file, options, declared)));
+  // A misspelt name would otherwise be ignored silently.
+  for (const name of Object.keys(options.parameters)) {
+    if (!declared.has(`parameter:${name}`)) throw new TemplateError(`--parameter ${name}: no template declares a parameter ${name}`);
+  }
+  for (const name of Object.keys(options.vars)) {
+    if (!declared.has(`var:${name}`)) throw new TemplateError(`--var ${name}: no configuration declares a variable ${name}`);
+  }
   const seen = new Map<string, string>();
   for (const s of specs) {
     const other = seen.get(s.TableName);

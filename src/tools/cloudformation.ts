@@ -99,6 +99,11 @@ function splitGetAtt(value: string): string[] {
   return dot < 0 ? [value] : [value.slice(0, dot), value.slice(dot + 1)];
 }
 
+/** The parameters a template declares (a --parameter must name one: tools/apply checks over all files). */
+export function declaredParameters(doc: Template): string[] {
+  return doc.Parameters !== null && typeof doc.Parameters === 'object' ? Object.keys(doc.Parameters) : [];
+}
+
 /** Is this template a CloudFormation/SAM one (it has Resources with Type fields)? */
 export function isCloudFormation(doc: Template): boolean {
   const resources = doc.Resources;
@@ -131,9 +136,6 @@ export function tablesFromCloudFormation(doc: Template, options: CloudFormationO
 function resolveParameters(doc: Template, options: CloudFormationOptions): Map<string, unknown> {
   const declared = doc.Parameters === undefined ? {} : asObject(doc.Parameters, 'Parameters');
   const out = new Map<string, unknown>();
-  for (const name of Object.keys(options.parameters)) {
-    if (!(name in declared)) throw new TemplateError(`--parameter ${name}: the template declares no parameter ${name}`);
-  }
   for (const [name, raw] of Object.entries(declared)) {
     const decl = asObject(raw, `Parameters.${name}`);
     const given = options.parameters[name];

@@ -58,7 +58,6 @@ test('aws_dynamodb_table in Terraform JSON: blocks, defaults, count, variables',
   const prod = tablesFromTerraform(doc, { env: 'prod', rcu: '7' })[0]!;
   assert.equal(prod.PointInTimeRecovery, true);
   assert.equal(prod.ProvisionedThroughput!.ReadCapacityUnits, 7);
-  assert.throws(() => tablesFromTerraform(doc, { nope: '1' }), /declares no variable nope/);
   assert.throws(
     () => tablesFromTerraform({ resource: { aws_dynamodb_table: { x: { name: 'x', hash_key: 'id', for_each: '${var.m}' } } } }, {}),
     /for_each is not supported/,

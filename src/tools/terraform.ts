@@ -53,6 +53,11 @@ function blocks(value: unknown): Json[] {
   return typeof value === 'object' ? [value as Json] : [];
 }
 
+/** The variables a configuration declares (a --var must name one: tools/apply checks over all files). */
+export function declaredVariables(doc: Json): string[] {
+  return Object.keys(Object.assign({}, ...blocks(doc.variable)) as Json);
+}
+
 export function tablesFromTerraform(doc: Json, vars: Readonly<Record<string, string>>): TableSpec[] {
   const scope = new Scope(doc, vars);
   const specs: TableSpec[] = [];
@@ -167,9 +172,6 @@ class Scope {
 
   constructor(doc: Json, vars: Readonly<Record<string, string>>) {
     const declared = Object.assign({}, ...blocks(doc.variable)) as Json;
-    for (const name of Object.keys(vars)) {
-      if (!(name in declared)) throw new TemplateError(`--var ${name}: the configuration declares no variable ${name}`);
-    }
     for (const [name, decls] of Object.entries(declared)) {
       const decl = blocks(decls)[0] ?? {};
       const given = vars[name];
