@@ -7,6 +7,7 @@
  * strings DynamoDB sends, untouched. dump scans in parallel segments with
  * consistent reads; load writes with tools/batch-writer.
  */
+import { createInterface } from 'node:readline';
 import { parseArgs } from 'node:util';
 import type { Item } from '../values/index.js';
 import { BatchWriter, type WriterProgress } from './batch-writer.js';
@@ -105,7 +106,6 @@ export async function runLoad(argv: readonly string[]): Promise<number> {
     const { Table } = await client.call<{ Table: { KeySchema: { AttributeName: string }[] } }>('DescribeTable', { TableName: args.table });
     const progress: WriterProgress = { rowsDone: 0, itemsWritten: 0, positions: new Map() };
     const writer = new BatchWriter(client, args.table, Table.KeySchema.map((k) => k.AttributeName), concurrency, progress, () => {});
-    const { createInterface } = await import('node:readline');
     let lineNo = 0;
     for await (const line of createInterface({ input: process.stdin, crlfDelay: Infinity })) {
       lineNo++;
