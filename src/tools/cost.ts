@@ -13,7 +13,7 @@ import { ApiError, DEFAULT_ENDPOINT, DynamoClient, clientOptionsFromEnv, describ
 import { estimate, formatEstimate, type TableUsage } from './cost-estimate.js';
 import { DEFAULT_PRICES, checkPriceTable, type PriceTable } from './prices.js';
 
-export const COST_USAGE = `usage: openddb cost [--endpoint URL] [--region REGION] [--table NAME]... [--json]
+export const COST_USAGE = `usage: openddb cost [--endpoint URL] [--region REGION] [--pricing-region REGION] [--table NAME]... [--json]
                     [--sample SECONDS | --window SECONDS] [--multiplier N] [--utilization 0.7]
                     [--prices FILE] [--print-prices]`;
 
@@ -86,6 +86,7 @@ export async function runCost(argv: readonly string[]): Promise<number> {
       options: {
         endpoint: { type: 'string', default: DEFAULT_ENDPOINT },
         region: { type: 'string' },
+        'pricing-region': { type: 'string' },
         table: { type: 'string', multiple: true },
         json: { type: 'boolean', default: false },
         sample: { type: 'string' },
@@ -150,7 +151,8 @@ export async function runCost(argv: readonly string[]): Promise<number> {
     const result = estimate(
       { windowSeconds, tables, streamReadRequests: m.getRecords, ...(multiplier !== undefined ? { multiplier: multiplier as number } : {}), utilization: utilization as number },
       prices,
-      client.region,
+      // The tables are the signing region's; their prices may be asked of another.
+      values['pricing-region'] ?? client.region,
     );
     process.stdout.write(values.json ? `${JSON.stringify({ ...result, currency: prices.currency, pricesAsOf: prices.asOf }, null, 2)}\n` : formatEstimate(result, prices));
     return 0;
