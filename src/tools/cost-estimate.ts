@@ -115,8 +115,9 @@ export function estimate(input: EstimateInput, prices: PriceTable, region: strin
   };
 }
 
+/** Dollars: cents from $1, four decimals below (a test server's traffic costs fractions of a cent). */
 function money(n: number): string {
-  return `$${n < 0.005 && n > 0 ? n.toFixed(4) : n.toFixed(2)}`;
+  return `$${n < 1 ? n.toFixed(4) : n.toFixed(2)}`;
 }
 
 function units(n: number): string {
