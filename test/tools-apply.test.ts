@@ -289,3 +289,40 @@ describe('openddb serve --apply', { skip: variantPass() }, () => {
     await assert.rejects(startServerProcess({ extraArgs: ['--apply', '/nonexistent/template.yaml'] }), /exited with 1 before listening:[\s\S]*--apply: cannot read \/nonexistent\/template\.yaml/);
   });
 });
+
+describe('the tools against a server with --auth', { skip: variantPass() }, () => {
+  it('sign with the AWS_* environment variables; a wrong secret is refused with the server\'s error', async () => {
+    const dir = tempDir('openddb-tools-auth-');
+    const file = join(dir.path, 'auth.json');
+    writeFileSync(
+      file,
+      JSON.stringify({
+        identities: [
+          {
+            accessKeyId: 'AKIDTOOLS',
+            secretAccessKey: 'tools-secret',
+            arn: 'arn:aws:iam::123456789012:user/tools',
+            policies: [{ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] }],
+          },
+        ],
+      }),
+    );
+    const env = { AWS_ACCESS_KEY_ID: 'AKIDTOOLS', AWS_SECRET_ACCESS_KEY: 'tools-secret', AWS_REGION: 'eu-west-1' };
+    const server = await startServerProcess({ extraArgs: ['--auth', file] });
+    try {
+      const ok = await runCli(['apply', fixture('terraform-global.tf.json'), '--endpoint', server.url], { env });
+      assert.equal(ok.code, 0, ok.stderr);
+      const dump = await runCli(['dump', 'tf-json-events', '--endpoint', server.url], { env });
+      assert.equal(dump.code, 0, dump.stderr);
+      const wrong = await runCli(['apply', fixture('terraform-global.tf.json'), '--endpoint', server.url], { env: { ...env, AWS_SECRET_ACCESS_KEY: 'nope' } });
+      assert.equal(wrong.code, 1);
+      assert.match(wrong.stderr, /DescribeTable: InvalidSignatureException: The request signature we calculated does not match/);
+      // The table is in the region the tools signed for.
+      const other = await runCli(['apply', fixture('terraform-global.tf.json'), '--endpoint', server.url, '--dry-run', '--region', 'us-west-2'], { env });
+      assert.match(other.stdout, /tf-json-events \(aws_dynamodb_table\.events\): create/);
+    } finally {
+      await server.stop();
+      dir.remove();
+    }
+  });
+});
