@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CreateTableCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, GetItemCommand, PutItemCommand, UpdateContinuousBackupsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { client, startServerProcess, tempDir, variantPass, type ServerProcess } from './helpers/server-process.js';
 import { runCli } from './helpers/run-cli.js';
 
@@ -19,6 +19,7 @@ interface TableEstimate {
   onDemand: { reads: number; writes: number; total: number };
   provisioned: { rcu: number; wcu: number; total: number };
   storage: number;
+  pitr: number;
 }
 
 const close = (actual: number, expected: number) => assert.ok(Math.abs(actual - expected) < 1e-9, `${actual} ≠ ${expected}`);
@@ -59,6 +60,7 @@ describe('openddb cost', { skip: variantPass() }, () => {
     for (let i = 0; i < 20; i++) await ddb.send(new GetItemCommand({ TableName: 'cost-plain', Key: { id: { S: `i${i % 10}` } } }));
     // 4 writes to a table with a GSI: 4 WCU on the table and 4 on the index.
     for (let i = 0; i < 4; i++) await ddb.send(new PutItemCommand({ TableName: 'cost-indexed', Item: { id: { S: `i${i}` }, g: { S: 'a' } } }));
+    await ddb.send(new UpdateContinuousBackupsCommand({ TableName: 'cost-indexed', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true } }));
   });
   after(async () => {
     ddb?.destroy();
@@ -86,6 +88,9 @@ describe('openddb cost', { skip: variantPass() }, () => {
     assert.ok(plain!.storageGb > 0 && plain!.storageGb < 1e-5, String(plain!.storageGb));
     assert.equal(indexed!.monthlyWriteUnits, 8 * 730, 'table and GSI write units');
     assert.equal(indexed!.monthlyReadUnits, 0);
+    assert.equal(plain!.pitr, 0);
+    assert.ok(indexed!.storageGb > 0);
+    close(indexed!.pitr, indexed!.storageGb * 0.2);
   });
 
   it('a table of text, a price file and a pricing region, a sampled window', async () => {
