@@ -12,9 +12,12 @@
  *   created  INT64 TIMESTAMP_MICROS required
  *   big      INT64 required        2^62 + row (beyond a double's 2^53)
  *
- * Run: node scripts/make-parquet-fixture.mjs (the file is committed).
+ * Also people-gzip.parquet: the same, each page GZIP-compressed.
+ *
+ * Run: node scripts/make-parquet-fixture.mjs (the files are committed).
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { gzipSync } from 'node:zlib';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -149,81 +152,88 @@ function definitionLevels(levels) {
   return Buffer.concat([len, body]);
 }
 
-const chunks = [Buffer.from('PAR1')];
-let offset = 4;
-const columnMeta = [];
-for (const column of COLUMNS) {
-  const all = ROWS.map((r) => r[column.name]);
-  const present = all.filter((v) => v !== null);
-  const data = Buffer.concat([column.optional ? definitionLevels(all.map((v) => (v === null ? 0 : 1))) : Buffer.alloc(0), plain(column, present)]);
-  const header = new Writer();
-  header.structBody((w) => {
-    w.i32(1, 0); // DATA_PAGE
-    w.i32(2, data.length);
-    w.i32(3, data.length);
-    w.struct(5, (d) => {
-      d.i32(1, all.length);
-      d.i32(2, 0); // PLAIN
-      d.i32(3, 3); // RLE
-      d.i32(4, 3); // RLE
+/** Writes the file; codec 0 UNCOMPRESSED, 2 GZIP (Parquet's CompressionCodec). */
+function write(name, codec) {
+  const chunks = [Buffer.from('PAR1')];
+  let offset = 4;
+  const columnMeta = [];
+  for (const column of COLUMNS) {
+    const all = ROWS.map((r) => r[column.name]);
+    const present = all.filter((v) => v !== null);
+    const raw = Buffer.concat([column.optional ? definitionLevels(all.map((v) => (v === null ? 0 : 1))) : Buffer.alloc(0), plain(column, present)]);
+    const data = codec === 2 ? gzipSync(raw) : raw;
+    const header = new Writer();
+    header.structBody((w) => {
+      w.i32(1, 0); // DATA_PAGE
+      w.i32(2, raw.length);
+      w.i32(3, data.length);
+      w.struct(5, (d) => {
+        d.i32(1, all.length);
+        d.i32(2, 0); // PLAIN
+        d.i32(3, 3); // RLE
+        d.i32(4, 3); // RLE
+      });
     });
+    const page = Buffer.concat([Buffer.from(header.bytes), data]);
+    columnMeta.push({ column, offset, size: page.length, rawSize: page.length - data.length + raw.length, values: all.length });
+    chunks.push(page);
+    offset += page.length;
+  }
+
+  const meta = new Writer();
+  meta.structBody((w) => {
+    w.i32(1, 1);
+    w.list(2, 12, [null, ...COLUMNS], (lw, column) =>
+      lw.structBody((s) => {
+        if (column === null) {
+          s.string(4, 'schema');
+          s.i32(5, COLUMNS.length);
+          return;
+        }
+        s.i32(1, column.type);
+        s.i32(3, column.optional ? 1 : 0);
+        s.string(4, column.name);
+        if (column.converted !== undefined) s.i32(6, column.converted);
+      }),
+    );
+    w.i64(3, ROWS.length);
+    w.list(4, 12, [0], (lw) =>
+      lw.structBody((rg) => {
+        rg.list(1, 12, columnMeta, (cl, m) =>
+          cl.structBody((cc) => {
+            cc.i64(2, m.offset);
+            cc.struct(3, (md) => {
+              md.i32(1, m.column.type);
+              md.list(2, 5, [0, 3], (el, e) => el.zigzag(e));
+              md.list(3, 8, [m.column.name], (el, name) => {
+                const b = Buffer.from(name, 'utf8');
+                el.varint(b.length);
+                for (const x of b) el.byte(x);
+              });
+              md.i32(4, codec); // UNCOMPRESSED or GZIP
+              md.i64(5, m.values);
+              md.i64(6, m.rawSize);
+              md.i64(7, m.size);
+              md.i64(9, m.offset);
+            });
+          }),
+        );
+        rg.i64(2, offset - 4);
+        rg.i64(3, ROWS.length);
+      }),
+    );
+    w.string(6, 'openddb scripts/make-parquet-fixture.mjs');
   });
-  const page = Buffer.concat([Buffer.from(header.bytes), data]);
-  columnMeta.push({ column, offset, size: page.length, values: all.length });
-  chunks.push(page);
-  offset += page.length;
+  const footer = Buffer.from(meta.bytes);
+  const length = Buffer.alloc(4);
+  length.writeUInt32LE(footer.length);
+  chunks.push(footer, length, Buffer.from('PAR1'));
+
+  const out = path.join(root, 'test', 'fixtures', 'parquet', name);
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, Buffer.concat(chunks));
+  console.log(`wrote ${path.relative(root, out)} (${Buffer.concat(chunks).length} bytes, ${ROWS.length} rows)`);
 }
 
-const meta = new Writer();
-meta.structBody((w) => {
-  w.i32(1, 1);
-  w.list(2, 12, [null, ...COLUMNS], (lw, column) =>
-    lw.structBody((s) => {
-      if (column === null) {
-        s.string(4, 'schema');
-        s.i32(5, COLUMNS.length);
-        return;
-      }
-      s.i32(1, column.type);
-      s.i32(3, column.optional ? 1 : 0);
-      s.string(4, column.name);
-      if (column.converted !== undefined) s.i32(6, column.converted);
-    }),
-  );
-  w.i64(3, ROWS.length);
-  w.list(4, 12, [0], (lw) =>
-    lw.structBody((rg) => {
-      rg.list(1, 12, columnMeta, (cl, m) =>
-        cl.structBody((cc) => {
-          cc.i64(2, m.offset);
-          cc.struct(3, (md) => {
-            md.i32(1, m.column.type);
-            md.list(2, 5, [0, 3], (el, e) => el.zigzag(e));
-            md.list(3, 8, [m.column.name], (el, name) => {
-              const b = Buffer.from(name, 'utf8');
-              el.varint(b.length);
-              for (const x of b) el.byte(x);
-            });
-            md.i32(4, 0); // UNCOMPRESSED
-            md.i64(5, m.values);
-            md.i64(6, m.size);
-            md.i64(7, m.size);
-            md.i64(9, m.offset);
-          });
-        }),
-      );
-      rg.i64(2, offset - 4);
-      rg.i64(3, ROWS.length);
-    }),
-  );
-  w.string(6, 'openddb scripts/make-parquet-fixture.mjs');
-});
-const footer = Buffer.from(meta.bytes);
-const length = Buffer.alloc(4);
-length.writeUInt32LE(footer.length);
-chunks.push(footer, length, Buffer.from('PAR1'));
-
-const out = path.join(root, 'test', 'fixtures', 'parquet', 'people.parquet');
-mkdirSync(path.dirname(out), { recursive: true });
-writeFileSync(out, Buffer.concat(chunks));
-console.log(`wrote ${path.relative(root, out)} (${Buffer.concat(chunks).length} bytes, ${ROWS.length} rows)`);
+write('people.parquet', 0);
+write('people-gzip.parquet', 2);

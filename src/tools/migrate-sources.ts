@@ -15,6 +15,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { createInterface } from 'node:readline';
+import { brotliDecompressSync, gunzipSync } from 'node:zlib';
 import type { AttributeValue, Item } from '../values/index.js';
 import { ApiError, DynamoClient } from './client.js';
 import { MappingError, Timestamp, fromJs, fromPostgres, inferFromText, parseExactJson, type MappingOptions } from './type-mapping.js';
@@ -360,6 +361,18 @@ function parquetSource(file: string, options: SourceOptions): Source {
     dateFromDays: (days: number) => new Timestamp(BigInt(days) * 86400n, '', true, true),
   };
   const CHUNK = 1000;
+  // hyparquet decodes SNAPPY (DuckDB's default) itself; the other codecs DuckDB, Spark and pandas write come from here.
+  let compressors: import('hyparquet').Compressors | undefined;
+  const codecs = async (): Promise<import('hyparquet').Compressors> => {
+    if (compressors !== undefined) return compressors;
+    const fzstd = await import('fzstd');
+    compressors = {
+      ZSTD: (input, outputLength) => fzstd.decompress(input, new Uint8Array(outputLength)),
+      GZIP: (input) => gunzipSync(input),
+      BROTLI: (input) => brotliDecompressSync(input),
+    };
+    return compressors;
+  };
   return {
     label: `Parquet file ${file}`,
     async total() {
@@ -370,7 +383,7 @@ function parquetSource(file: string, options: SourceOptions): Source {
       const { lib: hp, file: buffer, metadata } = await open();
       const total = Number(metadata.num_rows);
       for (let start = skipCount(resume); start < total; start += CHUNK) {
-        const rows = await hp.parquetReadObjects({ file: buffer, metadata, rowStart: start, rowEnd: Math.min(total, start + CHUNK), parsers });
+        const rows = await hp.parquetReadObjects({ file: buffer, metadata, rowStart: start, rowEnd: Math.min(total, start + CHUNK), parsers, compressors: await codecs() });
         let n = start;
         for (const row of rows) {
           const columns: Record<string, AttributeValue | undefined> = {};
