@@ -137,6 +137,8 @@ export async function applyFiles(client: DynamoClient, files: readonly string[],
   if (problems.length > 0) throw new TemplateError(`nothing was applied: ${problems.length} change${problems.length === 1 ? '' : 's'} DynamoDB cannot make in place (see above)`);
   if (options.dryRun) return plans;
   for (const plan of plans) {
+    // A table still creating or updating (another apply, a backfill) would refuse the first UpdateTable.
+    if (plan.action === 'update') await waitActive(client, plan.table, options.waitTimeoutMs);
     for (const step of plan.steps) {
       try {
         await client.call(step.operation, step.input);

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { buildItem, formatDuration, progressLine, type ItemPlan } from './migrate.js';
 import { MappingError } from './type-mapping.js';
+import { dynamoJsonItem } from './migrate-sources.js';
 
 const PLAN: ItemPlan = {
   renames: new Map([['full_name', 'name']]),
@@ -31,4 +32,12 @@ test('progress line: percent, bar, rate and ETA', () => {
   assert.equal(progressLine(500, 1000, 10_000, 500, 10), ' 50.0% [#####.....] 500/1,000 rows  50 rows/s  ETA 0:10');
   assert.equal(progressLine(1200, undefined, 1000, 1200), '1,200 rows  1,200 rows/s');
   assert.equal(formatDuration(3_725_000), '1:02:05');
+});
+
+test('DynamoDB JSON lines are told from plain JSON objects', () => {
+  assert.deepEqual(dynamoJsonItem({ Item: { a: { S: 'x' }, n: { N: '1' } } }), { a: { S: 'x' }, n: { N: '1' } });
+  assert.equal(dynamoJsonItem({ Item: { a: 'x' } }), undefined, 'a plain object with an Item field');
+  assert.equal(dynamoJsonItem({ Item: { a: { S: 'x', N: '1' } } }), undefined);
+  assert.equal(dynamoJsonItem({ Item: { a: { X: 1 } } }), undefined);
+  assert.equal(dynamoJsonItem({ Item: {}, other: 1 }), undefined);
 });
