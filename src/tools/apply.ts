@@ -75,16 +75,22 @@ export async function describeCurrent(client: DynamoClient, table: string): Prom
   } catch (e) {
     if (!(e instanceof ApiError) || e.status >= 500) throw e;
   }
-  const tags: Record<string, string> = {};
+  let tags: Record<string, string> | undefined = {};
   let next: string | undefined;
-  do {
-    const page: { Tags?: { Key: string; Value: string }[]; NextToken?: string } = await client.call('ListTagsOfResource', {
-      ResourceArn: described.Table.TableArn,
-      ...(next !== undefined ? { NextToken: next } : {}),
-    });
-    for (const t of page.Tags ?? []) tags[t.Key] = t.Value;
-    next = page.NextToken;
-  } while (next !== undefined);
+  try {
+    do {
+      const page: { Tags?: { Key: string; Value: string }[]; NextToken?: string } = await client.call('ListTagsOfResource', {
+        ResourceArn: described.Table.TableArn,
+        ...(next !== undefined ? { NextToken: next } : {}),
+      });
+      for (const t of page.Tags ?? []) tags[t.Key] = t.Value;
+      next = page.NextToken;
+    } while (next !== undefined);
+  } catch (e) {
+    // DynamoDB Local has no tagging; the rest of a plan still applies there.
+    if (!(e instanceof ApiError && e.type === 'UnknownOperationException')) throw e;
+    tags = undefined;
+  }
   return { table: described.Table, ttlAttribute, pitr, tags };
 }
 

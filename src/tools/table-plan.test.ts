@@ -133,3 +133,9 @@ test('throughput changes of a provisioned table, and back to on demand', () => {
   assert.deepEqual(planTable(spec, was).steps.map((s) => s.summary), ['~ throughput 1/1 → 9/9 (RCU/WCU)']);
   assert.deepEqual(planTable({ ...spec, BillingMode: 'PAY_PER_REQUEST' }, was).steps.map((s) => s.input), [{ TableName: 't1', BillingMode: 'PAY_PER_REQUEST' }]);
 });
+
+test('a server without tagging: tags are left alone, and the plan says so', () => {
+  const plan = planTable({ ...SPEC, GlobalSecondaryIndexes: [], StreamViewType: undefined, TimeToLiveAttribute: undefined, PointInTimeRecovery: false }, current({}, { tags: undefined }));
+  assert.deepEqual(plan.steps, []);
+  assert.match(formatPlans([plan]), /no changes\n {2}\(tags not compared: the server does not support tagging\)\n$/);
+});

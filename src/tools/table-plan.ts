@@ -33,6 +33,8 @@ export interface TablePlan {
   readonly steps: readonly Step[];
   /** Changes DynamoDB cannot make in place; when any, nothing is applied. */
   readonly problems: readonly string[];
+  /** What the plan leaves out, and why (printed with it). */
+  readonly notes?: readonly string[];
 }
 
 /** What a server says of an existing table. */
@@ -43,7 +45,8 @@ export interface CurrentTable {
   readonly ttlAttribute: string | undefined;
   /** PITR status, or undefined if the server could not say. */
   readonly pitr: boolean | undefined;
-  readonly tags: Readonly<Record<string, string>>;
+  /** undefined if the server has no tagging (DynamoDB Local): tags are then left as they are. */
+  readonly tags: Readonly<Record<string, string>> | undefined;
 }
 
 interface DescribedIndex {
@@ -205,9 +208,11 @@ export function planTable(spec: TableSpec, current: CurrentTable | undefined): T
     steps.push(pitrStep(name, spec.PointInTimeRecovery));
   }
 
-  const added = Object.entries(spec.Tags).filter(([k, v]) => current.tags[k] !== v);
+  const haveTags = current.tags ?? spec.Tags;
+  const notes = current.tags === undefined ? ['tags not compared: the server does not support tagging'] : [];
+  const added = Object.entries(spec.Tags).filter(([k, v]) => haveTags[k] !== v);
   // aws: tags belong to AWS (CloudFormation's own); a template cannot remove them.
-  const removed = Object.keys(current.tags).filter((k) => !(k in spec.Tags) && !k.startsWith('aws:'));
+  const removed = Object.keys(haveTags).filter((k) => !(k in spec.Tags) && !k.startsWith('aws:'));
   if (added.length > 0) {
     steps.push({
       operation: 'TagResource',
@@ -219,7 +224,7 @@ export function planTable(spec: TableSpec, current: CurrentTable | undefined): T
   if (removed.length > 0) {
     steps.push({ operation: 'UntagResource', input: { ResourceArn: arn, TagKeys: removed }, summary: `~ tags: remove ${removed.join(', ')}`, waitActive: false });
   }
-  return { table: name, source: spec.source, action: steps.length === 0 ? 'unchanged' : 'update', steps, problems };
+  return { table: name, source: spec.source, action: steps.length === 0 ? 'unchanged' : 'update', steps, problems, notes };
 }
 
 function planCreate(spec: TableSpec): TablePlan {
@@ -286,6 +291,7 @@ export function formatPlans(plans: readonly TablePlan[]): string {
     lines.push(`table ${p.table} (${p.source}): ${label}`);
     for (const problem of p.problems) lines.push(`  ! ${problem}`);
     if (p.problems.length === 0) for (const s of p.steps) lines.push(`  ${s.summary}`);
+    for (const note of p.notes ?? []) lines.push(`  (${note})`);
   }
   return `${lines.join('\n')}\n`;
 }
