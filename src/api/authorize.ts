@@ -220,6 +220,9 @@ function checksOf(db: Database, operation: string, input: Input): Check[] {
     case 'GetResourcePolicy':
     case 'DeleteResourcePolicy':
       return [{ action, resource: String(input.ResourceArn ?? '*'), keys: new Map() }];
+    case 'SearchVectors':
+      // Granted on the vector index's ARN (VectorSearchWorkingWith, "Before you begin").
+      return [{ action, resource: `${tableArn(input.TableName)}/index/${String(input.IndexName)}`, keys: common() }];
     default:
       return [{ action, resource: input.TableName === undefined ? '*' : tableArn(input.TableName), keys: common() }];
   }

@@ -19,8 +19,10 @@ import type { Database } from './database.js';
 import { streamRecordsOption } from './hooks.js';
 import type { StreamRecordDraft } from './hooks.js';
 import type { TableRecord } from '../catalog/table-record.js';
-import { allIndexes } from '../catalog/table-record.js';
+import { allIndexes, vectorIndexes } from '../catalog/table-record.js';
 import { indexWrites, itemKey } from '../indexes/index-entries.js';
+import { checkVectorValues, vectorIndexWrites } from '../indexes/vector-entries.js';
+import { vectorLogDraft } from './vector-log.js';
 import type { Item } from '../values/types.js';
 
 const decoder = new TextDecoder();
@@ -95,6 +97,14 @@ export function itemCommit(
     const record = db.hooks.streamRecord(db, table, { old, next, byService });
     if (record !== undefined) records.push(record);
   }
+  if (table.vectorIndexes !== undefined && table.vectorIndexes.length > 0) {
+    // Refused here, in the one place every item write passes (PutItem also checks earlier, before its condition).
+    if (next !== undefined) checkVectorValues(table, old, next);
+    const vector = vectorIndexWrites(table, old, next);
+    for (const write of vector.writes) writes.push(write);
+    // Numbered by the engine like stream records, so other processes' search structures can catch up (data/vector-log).
+    for (const log of vector.logs) records.push(vectorLogDraft(db, table, log));
+  }
   return { writes, expectation: { key: storageKey, value: oldRaw ?? null }, records };
 }
 
@@ -104,7 +114,7 @@ export function itemCommit(
  * item (a stream record needs it for INSERT versus MODIFY and OldImage).
  */
 export function canWriteBlind(table: TableRecord): boolean {
-  return allIndexes(table).length === 0 && !table.stream.enabled;
+  return allIndexes(table).length === 0 && !table.stream.enabled && vectorIndexes(table).length === 0;
 }
 
 /**

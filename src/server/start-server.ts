@@ -15,6 +15,7 @@ import { startStreams } from '../streams/stream-trimmer.js';
 import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
 import { startTokenSweeper } from '../txn/client-tokens.js';
 import { startBackfillSupervisor } from '../data/index-backfill.js';
+import { startVectorLogTrimmer } from '../data/vector-log.js';
 import type { RunningCluster } from './cluster.js';
 
 export type { RunningCluster } from './cluster.js';
@@ -162,6 +163,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     startTtlSweeper(database, options.ttlIntervalMs);
     startTokenSweeper(database);
     startBackfillSupervisor(database);
+    startVectorLogTrimmer(database);
   } catch (e) {
     await database.close();
     throw e;
