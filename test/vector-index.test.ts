@@ -25,7 +25,7 @@ import {
   type SearchVectorsCommandInput,
   type VectorIndex,
 } from '@aws-sdk/client-dynamodb';
-import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
+import { client, expectError, startServerProcess, tempDir, testStorage, type ServerProcess } from './helpers/server-process.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -540,8 +540,15 @@ describe('two processes on one store', () => {
   const servers: ServerProcess[] = [];
   const clients: DynamoDBClient[] = [];
   before(async () => {
+    // One LMDB directory, or (in CI's PostgreSQL pass) one PostgreSQL schema.
+    let shared: { dataDir: string } | { storageInArgs: true; extraArgs: string[] } = { dataDir: dir.path };
+    if (testStorage() === 'postgres') {
+      const url = new URL(process.env.OPENDDB_TEST_POSTGRES!);
+      url.searchParams.set('schema', `vec_${process.pid}`);
+      shared = { storageInArgs: true, extraArgs: ['--storage', url.toString()] };
+    }
     for (let i = 0; i < 2; i++) {
-      const s = await startServerProcess({ dataDir: dir.path, workers: 1 });
+      const s = await startServerProcess({ ...shared, workers: 1 });
       servers.push(s);
       clients.push(client(s.url));
     }
