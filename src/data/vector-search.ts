@@ -39,7 +39,12 @@ import type { Database } from './database.js';
 import { readVectorLog, vectorLogHead, vectorLogTrimPoint } from './vector-log.js';
 
 /** Above this many candidates a search uses the approximate index (once built). */
-export const EXACT_MAX = 50_000;
+let EXACT_MAX = 50_000;
+
+/** Sets the size above which searches go approximate (tests and bench; the default suits production). */
+export function setExactSearchLimit(limit: number): void {
+  EXACT_MAX = limit;
+}
 /** Vectors added to the approximate index per step before yielding to other requests. */
 const BUILD_STEP = 256;
 const SCAN_PAGE = 2_000;
