@@ -62,7 +62,6 @@ interface AnnIndex {
   search(vector: Float32Array, k: number, threads: number): Matches;
   remove(keys: bigint): number;
   size(): number;
-  memoryUsage?(): number;
 }
 interface Matches {
   keys: BigUint64Array;
@@ -244,8 +243,9 @@ class VectorCache {
     });
   }
 
+  /** The float32 matrix's allocation (the HNSW graph's own memory is native and not counted). */
   memoryBytes(): number {
-    return this.matrix.byteLength + (this.ann?.memoryUsage?.() ?? 0);
+    return this.matrix.byteLength;
   }
 }
 
