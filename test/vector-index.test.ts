@@ -378,6 +378,20 @@ describe('vector index maintenance on writes', () => {
     await ddb.send(new DeleteItemCommand({ TableName: table, Key: { pk: { S: 'c' } } }));
     assert.deepEqual(await search({ TableName: table, SearchVector: q }), []);
   });
+
+  it('write ConsumedCapacity (INDEXES) reports VectorWriteRequestBytes when the entry changes', async () => {
+    const table = await createTable({ VectorIndexes: [vectorIndex({ Projection: { ProjectionType: 'KEYS_ONLY' } })] });
+    const put = await ddb.send(
+      new PutItemCommand({ TableName: table, Item: { pk: { S: 'a' }, v: vec([1, 2, 3, 4]) }, ReturnConsumedCapacity: 'INDEXES' }),
+    );
+    assert.ok((put.ConsumedCapacity?.VectorIndexes?.vidx?.VectorWriteRequestBytes ?? 0) > 16);
+    assert.equal(put.ConsumedCapacity?.CapacityUnits, 1);
+    // An attribute the index does not hold: nothing replicated to it.
+    const update = await ddb.send(
+      new UpdateItemCommand({ TableName: table, Key: { pk: { S: 'a' } }, UpdateExpression: 'SET note = :o', ExpressionAttributeValues: { ':o': { S: 'x' } }, ReturnConsumedCapacity: 'INDEXES' }),
+    );
+    assert.equal(update.ConsumedCapacity?.VectorIndexes, undefined);
+  });
 });
 
 describe('CreateTable and UpdateTable with vector indexes', () => {

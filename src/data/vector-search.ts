@@ -168,7 +168,10 @@ class VectorCache {
       slot = this.count++;
       this.byKey.set(hex, slot);
     } else {
-      this.annForget(this.slots[slot]!.label);
+      // The entry changed: its old label leaves the graph (and any pending build) for good.
+      const old = this.slots[slot]!.label;
+      this.annForget(old);
+      this.slotOfLabel.delete(old);
     }
     const label = this.nextLabel++;
     this.matrix.set(vector, slot * this.dims);
@@ -403,7 +406,7 @@ export async function searchVectors(db: Database, table: TableRecord, index: Vec
   }
 
   // Re-score in double precision and order as DynamoDB does; ties in entry-key order.
-  const scored = candidates.map((slot) => ({ slot, score: vectorScore(index.distance, query.vector, cache.matrix, slot * d) }));
+  const scored = [...new Set(candidates)].map((slot) => ({ slot, score: vectorScore(index.distance, query.vector, cache.matrix, slot * d) }));
   scored.sort((a, b) =>
     a.score === b.score
       ? compareBytes(cache.slots[a.slot]!.key, cache.slots[b.slot]!.key)
