@@ -297,26 +297,33 @@ async function build(db: Database, table: TableRecord, cache: VectorCache): Prom
   cache.applied = head;
 }
 
-/** Brings `cache` up to every commit acknowledged before this call, by any process. */
-async function catchUp(db: Database, table: TableRecord, cache: VectorCache, fresh: boolean): Promise<void> {
-  if (fresh || (await vectorLogTrimPoint(db, table.id, cache.index.id)) > cache.applied) {
-    if (!fresh) {
-      // Records this copy needed were trimmed: start again from the entries.
-      const replacement = new VectorCache(table.id, cache.index);
-      caches.get(db.root)?.set(`${table.id}/${cache.index.id}`, replacement);
-      await build(db, table, replacement);
-      await applyLog(db, table, replacement);
-      return;
-    }
-    await build(db, table, cache);
-  }
-  await applyLog(db, table, cache);
+/**
+ * Brings `cache` up to every commit acknowledged before this call, by any
+ * process; returns the cache to use (a new one when this one had to be
+ * rebuilt).
+ */
+async function catchUp(db: Database, table: TableRecord, cache: VectorCache, fresh: boolean): Promise<VectorCache> {
+  if (fresh) await build(db, table, cache);
+  if (await applyLog(db, table, cache)) return cache;
+  // Records this copy needed were trimmed: start again from the entries.
+  const replacement = new VectorCache(table.id, cache.index);
+  caches.get(db.root)?.set(`${table.id}/${cache.index.id}`, replacement);
+  await build(db, table, replacement);
+  await applyLog(db, table, replacement);
+  return replacement;
 }
 
-async function applyLog(db: Database, table: TableRecord, cache: VectorCache): Promise<void> {
+/**
+ * Applies the log records after the last one applied. False when some of
+ * them may have been trimmed first: the trim point, read after the records
+ * (the trimmer raises it before deleting), is above what was applied.
+ */
+async function applyLog(db: Database, table: TableRecord, cache: VectorCache): Promise<boolean> {
   for (;;) {
-    const records = await readVectorLog(db, table.id, cache.index.id, cache.applied, 1000);
-    if (records.length === 0) return;
+    const from = cache.applied;
+    const records = await readVectorLog(db, table.id, cache.index.id, from, 1000);
+    if ((await vectorLogTrimPoint(db, table.id, cache.index.id)) > from) return false;
+    if (records.length === 0) return true;
     const unique = new Map<string, Uint8Array>();
     for (const record of records) for (const key of record.keys) unique.set(Buffer.from(key).toString('hex'), key);
     const keys = [...unique.values()];
@@ -327,7 +334,7 @@ async function applyLog(db: Database, table: TableRecord, cache: VectorCache): P
       else cache.upsert(keys[i]!, value);
     }
     cache.applied = records[records.length - 1]!.sequence;
-    if (records.length < 1000) return;
+    if (records.length < 1000) return true;
   }
 }
 
@@ -356,8 +363,7 @@ export interface VectorSearchOutcome {
 /** The cache of `index` in this process, caught up with the store. */
 export async function currentVectors(db: Database, table: TableRecord, index: VectorIndexRecord): Promise<VectorCache> {
   const { cache, fresh } = cacheFor(db, table, index);
-  await cache.exclusive(() => catchUp(db, table, cache, fresh));
-  const current = caches.get(db.root)!.get(`${table.id}/${index.id}`)!;
+  const current = await cache.exclusive(() => catchUp(db, table, cache, fresh));
   current.lastUsed = Date.now();
   if (current.count > EXACT_MAX) current.startAnn(db);
   return current;
