@@ -14,7 +14,7 @@ import { int, list, str, attrValue, tableNameOrArn } from '../../validate/index.
 import type { TableRecord, VectorIndexRecord } from '../../catalog/table-record.js';
 import { vectorIndexes } from '../../catalog/table-record.js';
 import type { AttributeValue, Item } from '../../values/types.js';
-import { typeOf } from '../../values/index.js';
+import { typeOf, validateAttributeValue } from '../../values/index.js';
 import type { ReturnConsumedCapacity } from '../../data/capacity.js';
 import { expressionAttributeNames, expressionAttributeValues, returnConsumedCapacity } from '../item-schemas.js';
 import { defineOperation } from '../operation.js';
@@ -95,6 +95,9 @@ export const searchVectorsOperation = defineOperation<SearchVectorsInput>({
 /** The search vector as float32, refused unless it is Dimensions finite numbers. */
 function searchVector(values: readonly AttributeValue[], index: VectorIndexRecord): Float32Array {
   for (const [i, value] of values.entries()) {
+    // The AttributeValue rules first (null, empty, two types, bad numbers), with their usual messages.
+    const invalid = validateAttributeValue(value);
+    if (invalid !== undefined) throw errors.validation(invalid);
     if (!('N' in value)) {
       throw errors.validation(`${INVALID}Invalid type for parameter SearchVector[${i}], value type: ${typeOf(value)}, valid types: N`);
     }

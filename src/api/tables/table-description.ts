@@ -46,7 +46,10 @@ function projection(index: IndexRecord): Record<string, unknown> {
  * (ack-api-quirks DDB-TABLE-148, observed on AWS).
  */
 function tableStatus(table: TableRecord): string {
-  if (table.status === 'ACTIVE' && table.globalIndexes.some((g) => g.status === 'CREATING' && g.backfilling === false)) {
+  if (
+    table.status === 'ACTIVE' &&
+    [...table.globalIndexes, ...(table.vectorIndexes ?? [])].some((g) => g.status === 'CREATING' && g.backfilling === false)
+  ) {
     return 'UPDATING';
   }
   return table.status;
