@@ -121,6 +121,28 @@ describe('vector search', () => {
     }
   });
 
+  it('refuses to search an index that is still being created, then finds the backfilled items', async () => {
+    const { db, call } = await open(new MemoryEngine(), { now: () => NOW });
+    try {
+      await call('CreateTable', {
+        TableName: 'later',
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      });
+      for (let i = 0; i < 50; i++) await call('PutItem', { TableName: 'later', Item: { pk: { S: `k${i}` }, v: vectorValue([i, 1]) } });
+      const create = { IndexName: 'vidx', VectorAttribute: { AttributeName: 'v' }, Dimensions: 2, DistanceFunction: 'EUCLIDEAN', Projection: { ProjectionType: 'KEYS_ONLY' } };
+      await call('UpdateTable', { TableName: 'later', VectorIndexUpdates: [{ Create: create }] });
+      const searchLater = () => call('SearchVectors', { TableName: 'later', IndexName: 'vidx', SearchVector: [{ N: '10.2' }, { N: '1' }], TopK: 2 });
+      // The backfill waits a moment for writes already under way: the index is CREATING until it is done.
+      await assert.rejects(searchLater(), { message: 'Cannot search backfilling vector index: vidx' });
+      for (let i = 0; i < 500 && db.catalog.get('later')!.vectorIndexes![0]!.status !== 'ACTIVE'; i++) await new Promise((r) => setTimeout(r, 10));
+      assert.deepEqual((await searchLater()).SearchResults.map((r: any) => r.Item.pk.S), ['k10', 'k11']);
+    } finally {
+      await db.close();
+    }
+  });
+
   it("a second database on the store sees the first one's writes, also after the log was trimmed", async () => {
     const engine = new MemoryEngine();
     const clock = { t: NOW, now: () => clock.t };
