@@ -28,6 +28,7 @@ function shared(engine: StorageEngine): StorageEngine {
     getMany: (ks) => engine.getMany(ks),
     range: (s, e, o) => engine.range(s, e, o),
     commit: (w, x, o) => engine.commit(w, x, o),
+    snapshot: () => engine.snapshot(),
     close: async () => {},
   } as StorageEngine;
 }

@@ -16,6 +16,7 @@ import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
 import { startTokenSweeper } from '../txn/client-tokens.js';
 import { startBackfillSupervisor } from '../data/index-backfill.js';
 import { startVectorLogTrimmer } from '../data/vector-log.js';
+import { startChangeLogTrimmer } from '../backup/change-log-trimmer.js';
 import type { RunningCluster } from './cluster.js';
 
 export type { RunningCluster } from './cluster.js';
@@ -179,6 +180,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     startTokenSweeper(database);
     startBackfillSupervisor(database);
     startVectorLogTrimmer(database);
+    startChangeLogTrimmer(database);
   } catch (e) {
     await database.close();
     throw e;
@@ -210,6 +212,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         metrics: () => metrics.registry.render(),
         probeStorage: () => engine.get(probeKey),
         uptimeSeconds: () => Math.round(performance.now() - startedAt) / 1000,
+        console: { region: database.region, auth: auth !== undefined },
         ...(auth !== undefined && !options.publicMetrics ? { metricsVisibleTo: isLoopbackAddress } : {}),
       },
     };
