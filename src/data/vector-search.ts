@@ -31,7 +31,7 @@
 import { createRequire } from 'node:module';
 import { setImmediate as yieldToEventLoop } from 'node:timers/promises';
 import type { TableRecord, VectorIndexRecord, DistanceFunction } from '../catalog/table-record.js';
-import { indexPrefix, partitionPrefix, successor } from '../catalog/key-space.js';
+import { indexPrefix, successor } from '../catalog/key-space.js';
 import { decodeVectorEntry, searchValue } from '../indexes/vector-entries.js';
 import { compareBytes } from '../storage/byte-order.js';
 import type { AttributeValue, Item } from '../values/types.js';
@@ -459,12 +459,6 @@ function annCandidates(cache: VectorCache, vector: Float32Array, k: number): num
     if (slot !== undefined) out.push(slot);
   }
   return out;
-}
-
-/** Where a partition's entries lie (for tests and tools): the index's range for one HASH value. */
-export function vectorPartitionRange(table: TableRecord, index: VectorIndexRecord, value: AttributeValue): [Uint8Array, Uint8Array] {
-  const start = partitionPrefix(table.id, index.id, value);
-  return [start, successor(start)];
 }
 
 /** Memory held by this process's copies of vector indexes, in bytes (bench, metrics). */
