@@ -25,7 +25,9 @@ export { startServer };
 const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
                      [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]
                      [--log-level error|warn|info|debug] [--slow-ms 1000]
-                     [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]`;
+                     [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]
+                     [--s3-endpoint URL | --export-dir DIR]
+       openddb export|import --help`;
 
 /** --workers above this is surely a typo (and would exhaust the machine). */
 const MAX_WORKERS = 256;
@@ -55,6 +57,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
+  if (command === 'export' || command === 'import') {
+    const { runTransferCommand } = await import('./transfer/cli.js');
+    return runTransferCommand(command, rest);
+  }
   if (command !== 'serve') {
     process.stderr.write(`openddb: unknown command '${command}'\n${USAGE}\n`);
     return 2;
@@ -82,6 +88,8 @@ export async function main(argv: string[]): Promise<number> {
         'tls-port': { type: 'string' },
         'public-metrics': { type: 'boolean', default: false },
         'max-connections': { type: 'string' },
+        's3-endpoint': { type: 'string' },
+        'export-dir': { type: 'string' },
       },
       strict: true,
     }));
@@ -192,6 +200,8 @@ export async function main(argv: string[]): Promise<number> {
     ...(tls !== undefined ? { tls } : {}),
     ...(tlsPort !== undefined ? { tlsPort } : {}),
     ...(maxConnections !== undefined ? { maxConnections } : {}),
+    ...(values['s3-endpoint'] !== undefined ? { s3Endpoint: values['s3-endpoint'] } : {}),
+    ...(values['export-dir'] !== undefined ? { exportDir: values['export-dir'] } : {}),
   };
   // Signals are listened for from before the start: one that arrives while
   // the server starts (or just after it says it listens: a loaded machine
