@@ -36,7 +36,16 @@ import pg from 'pg';
 import { assertEntries, assertKey, compareBytes } from './byte-order.js';
 import { checkedLimit } from './range-limit.js';
 import { CommitConflictError, SEQUENCE_COUNTER_KEY } from './engine.js';
-import type { CommitOptions, EngineCapabilities, KvEntry, KvExpectation, KvWrite, RangeOptions, StorageEngine } from './engine.js';
+import type {
+  CommitDecision,
+  CommitOptions,
+  EngineCapabilities,
+  KvEntry,
+  KvExpectation,
+  KvWrite,
+  RangeOptions,
+  StorageEngine,
+} from './engine.js';
 import { LongKeyCodec } from './long-key-codec.js';
 import { checkedSequenceRequest, decodeSequenceCounter, encodeSequenceCounter, firstSequence } from './sequence-counter.js';
 
@@ -44,7 +53,7 @@ import { checkedSequenceRequest, decodeSequenceCounter, encodeSequenceCounter, f
 export const MAX_STORED_KEY = 2_000;
 
 /** Bump on any incompatible change of the tables or functions below; a newer openddb migrates or refuses. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export interface PostgresEngineOptions {
   /** A libpq connection string (`postgres://user:pass@host:5432/db`); PG* environment variables fill the rest. */
@@ -213,6 +222,60 @@ export class PostgresEngine implements StorageEngine {
     });
   }
 
+  /**
+   * Decides a commit from `keys`' values while holding their locks, so the
+   * decision cannot lose a race: compare-and-set's way out after a lost
+   * optimistic try on a hot key (without it, N writers of one key retry
+   * O(N²) times). One explicit transaction: lock the keys (plus any learnt
+   * below) in ascending hash order and read them (lock_and_read), decide,
+   * then lock what the decision writes that is not locked yet. That second
+   * lock is only tried (pg_try_advisory_xact_lock): taken out of order, a
+   * wait could close a cycle with a commit that holds it and wants ours, so
+   * a refusal rolls back and starts again with those keys among the first,
+   * ordered ones. The sequence counter is one of them when the decision asks
+   * for numbers, read after its lock as in commit().
+   */
+  async readAndCommit<T>(
+    keys: readonly Uint8Array[],
+    decide: (values: readonly (Uint8Array | undefined)[]) => CommitDecision<T>,
+  ): Promise<T> {
+    if (this.#closed) throw new Error('storage engine is closed');
+    keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
+    const copies = keys.map((key) => Uint8Array.from(key));
+    const stored = copies.map((key) => copy(this.#codec.storedKey(key)));
+    const counterKey = copy(SEQUENCE_COUNTER_KEY);
+    const extra = new Map<string, Buffer>();
+    for (;;) {
+      const outcome = await inTransaction(this.#pool, 'BEGIN', async (client): Promise<{ done: T } | { relock: Buffer[] }> => {
+        const read = await client.query<{ value: Buffer | null }>(this.#sql.lockAndRead, [[...stored, ...extra.values()], stored]);
+        const values = read.rows.map((row, i) => (row.value === null ? undefined : this.#codec.valueFor(copies[i]!, bytes(row.value))));
+        const decision = decide(values);
+        assertEntries(decision.writes, 'writes');
+        const sequence = checkedSequenceRequest(decision.options?.sequence);
+        const batch = new WriteBatch(this.#codec);
+        for (const write of decision.writes) batch.add(write);
+        const more = sequence === undefined ? batch.columns()[0] : [...batch.columns()[0], counterKey];
+        if (more.length > 0) {
+          const locked = await client.query<{ ok: boolean }>(this.#sql.tryLock, [more]);
+          if (locked.rows[0]?.ok !== true) return { relock: more };
+        }
+        if (sequence !== undefined) {
+          const counter = (await client.query<{ v: Buffer }>(this.#sql.get, [counterKey])).rows[0]?.v;
+          const first = firstSequence(decodeSequenceCounter(counter === undefined ? undefined : bytes(counter)), sequence);
+          const sequenced = sequence.writes(first);
+          assertEntries(sequenced, 'sequence writes');
+          for (const write of sequenced) batch.add(write);
+          batch.add({ key: SEQUENCE_COUNTER_KEY, value: encodeSequenceCounter(first + BigInt(sequence.count) - 1n) });
+        }
+        const [writeKeys, writeValues] = batch.columns();
+        if (writeKeys.length > 0) await client.query(this.#sql.applyWrites, [writeKeys, writeValues]);
+        return { done: decision.result };
+      }, (outcome) => 'relock' in outcome);
+      if ('done' in outcome) return outcome.done;
+      for (const key of outcome.relock) extra.set(key.toString('latin1'), key);
+    }
+  }
+
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
@@ -253,6 +316,8 @@ interface Statements {
   readonly commit: string;
   readonly sequencedBegin: string;
   readonly applyWrites: string;
+  readonly lockAndRead: string;
+  readonly tryLock: string;
 }
 
 function statements(schema: string): Statements {
@@ -270,6 +335,11 @@ function statements(schema: string): Statements {
     commit: `SELECT ${schema}.commit_batch($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[]) AS failed`,
     sequencedBegin: `SELECT failed, counter FROM ${schema}.sequenced_begin($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea)`,
     applyWrites: `SELECT ${schema}.apply_writes($1::bytea[], $2::bytea[])`,
+    lockAndRead: `SELECT value FROM ${schema}.lock_and_read($1::bytea[], $2::bytea[])`,
+    // Each key's lock only if free now (see readAndCommit); locks this transaction holds already count as free.
+    tryLock:
+      `SELECT coalesce(bool_and(pg_try_advisory_xact_lock(hashtextextended(encode(key, 'base64'), 0))), true) AS ok ` +
+      `FROM unnest($1::bytea[]) AS key`,
   };
 }
 
@@ -310,14 +380,20 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
  * Runs `body` in one transaction on one pooled connection, opened with
  * `begin` (e.g. 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'):
  * committed when it resolves, rolled back when it throws, and the
- * connection always returned to the pool.
+ * connection always returned to the pool. A result for which `rollBackOn`
+ * is true is rolled back instead of committed.
  */
-async function inTransaction<T>(pool: pg.Pool, begin: string, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
+async function inTransaction<T>(
+  pool: pg.Pool,
+  begin: string,
+  body: (client: pg.PoolClient) => Promise<T>,
+  rollBackOn: (result: T) => boolean = () => false,
+): Promise<T> {
   const client = await pool.connect();
   try {
     await client.query(begin);
     const result = await body(client);
-    await client.query('COMMIT');
+    await client.query(rollBackOn(result) ? 'ROLLBACK' : 'COMMIT');
     return result;
   } catch (error) {
     await client.query('ROLLBACK').catch(() => {});
@@ -335,6 +411,9 @@ async function inTransaction<T>(pool: pg.Pool, begin: string, body: (client: pg.
  * writes. commit_batch is both, as one statement and so one transaction.
  * sequenced_begin also returns the sequence counter's value, read under its
  * lock (the caller includes the counter key among the keys to lock).
+ * lock_and_read(keys to lock, keys to read) locks, then returns the read
+ * keys' values in order (NULL = absent), for readAndCommit. Schema version 2
+ * added lock_and_read; an older schema gets it at the next start.
  */
 function commitFunctions(schema: string): string[] {
   return [
@@ -393,6 +472,16 @@ BEGIN
     SELECT v INTO counter FROM ${schema}.kv WHERE k = ck;
   END IF;
   RETURN NEXT;
+END
+$fn$`,
+    // The read is a statement of its own after the locks, so its snapshot
+    // (READ COMMITTED: one per statement) includes every commit that held them.
+    `
+CREATE OR REPLACE FUNCTION ${schema}.lock_and_read(lk bytea[], rk bytea[]) RETURNS TABLE (value bytea)
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM ${schema}.lock_and_check('{}'::bytea[], '{}'::bytea[], lk);
+  RETURN QUERY SELECT kv.v FROM unnest(rk) WITH ORDINALITY AS r(k, n) LEFT JOIN ${schema}.kv AS kv ON kv.k = r.k ORDER BY r.n;
 END
 $fn$`,
   ];
