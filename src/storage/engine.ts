@@ -106,6 +106,17 @@ export class CommitConflictError extends Error {
   }
 }
 
+/**
+ * Rejected by a fenced view's statement (StorageEngine.fenced) when the
+ * fence key no longer holds the expected bytes; nothing was written.
+ */
+export class StaleFenceError extends Error {
+  constructor() {
+    super('the fence key changed: what the caller cached is stale');
+    this.name = 'StaleFenceError';
+  }
+}
+
 export interface StorageEngine {
   readonly capabilities: EngineCapabilities;
   /**
@@ -152,6 +163,20 @@ export interface StorageEngine {
     keys: readonly Uint8Array[],
     decide: (values: readonly (Uint8Array | undefined)[]) => CommitDecision<T>,
   ): Promise<T>;
+  /**
+   * A view of this engine whose every statement also checks, inside the
+   * same statement (one snapshot; for a commit, under a lock that a commit
+   * writing the fence key waits for), that `key` still holds `value` (null:
+   * is absent), and otherwise rejects with StaleFenceError, writing nothing.
+   * For an engine whose every read is a network round trip (PostgreSQL), so
+   * that a cache validated by one key (the catalog's version) costs no round
+   * trip of its own: the caller works from its cache and starts again when
+   * the fence trips. Engines with local reads leave it out (getSync is
+   * cheaper). The view's close() rejects: close the engine.
+   */
+  fenced?(key: Uint8Array, value: Uint8Array | null): StorageEngine;
+  /** Statements sent to a database server since open, each one round trip (networked engines: PostgreSQL); for metrics and the bench. */
+  roundTrips?(): number;
   /** Flushes and releases files; the engine is unusable afterwards. */
   close(): Promise<void>;
 }
