@@ -3,7 +3,7 @@
  * The dispatch table from protocol target to operation, and the one place
  * where a request's checks run in DynamoDB's order.
  */
-import { errors } from '../errors/index.js';
+import { DynamoError, errors } from '../errors/index.js';
 import { checkConstraints, checkTypes } from '../validate/index.js';
 import type { Database } from '../data/database.js';
 import { isValidRegion } from '../catalog/table-scope.js';
@@ -106,9 +106,18 @@ export class Dispatcher {
         : undefined;
     if (fenced !== undefined) {
       try {
-        return await this.runChecked(fenced, op, input, requestId, origin);
+        return await this.runChecked(fenced.db, op, input, requestId, origin);
       } catch (error) {
-        if (!(error instanceof StaleFenceError)) throw error;
+        // A request refused from the cache alone (a table or index it does
+        // not know, a key that does not fit the cached schema) sent no
+        // statement, so no fence checked it: unless the cache proves current
+        // now, run it again. A refusal writes nothing, so that is safe.
+        if (!(error instanceof StaleFenceError) && !(error instanceof DynamoError && error.statusCode < 500)) throw error;
+        if (!(error instanceof StaleFenceError)) {
+          const stale = this.db.catalog.refresh();
+          if (stale !== undefined) await stale;
+          if (this.db.catalog.fence()?.value === fenced.version) throw error;
+        }
       }
     }
     // Another process may have changed a table since the last request
@@ -118,8 +127,8 @@ export class Dispatcher {
     return this.runChecked(this.db, op, input, requestId, origin);
   }
 
-  /** The root database on a view of its engine fenced by the catalog's version, or undefined while the catalog reloads. */
-  private fenced(): Database | undefined {
+  /** The root database on a view of its engine fenced by the catalog's version (the bytes' object identifies it), or undefined while the catalog reloads. */
+  private fenced(): { readonly version: Uint8Array | null; readonly db: Database } | undefined {
     const fence = this.db.catalog.fence();
     if (fence === undefined) return undefined;
     if (this.fencedView === undefined || this.fencedView.version !== fence.value) {
@@ -127,7 +136,7 @@ export class Dispatcher {
       // A view whose prototype is the database (as Database.inScope's views are), with the fenced engine.
       this.fencedView = { version: fence.value, db: Object.create(this.db, { engine: { value: engine } }) as Database };
     }
-    return this.fencedView.db;
+    return this.fencedView;
   }
 
   /** Whether the request's tables are the root database's scope (a fenced view is of that scope only). */

@@ -12,7 +12,7 @@
  */
 import { execFile, execFileSync, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ export interface PostgresCluster {
   /** restart() without blocking this process: requests keep flowing while the server is down. */
   restartInBackground(): Promise<void>;
   stop(): void;
+  /** The server's main process (postmaster; its children are the backends), for CPU accounting; undefined when external. */
+  postmasterPid(): number | undefined;
 }
 
 /** Where initdb and pg_ctl are: $PATH, else Debian's versioned directories, newest first. */
@@ -78,6 +80,7 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       },
       restartInBackground: () => Promise.reject(new Error('cannot restart an external PostgreSQL (OPENDDB_TEST_POSTGRES)')),
       stop: () => {},
+      postmasterPid: () => undefined,
     };
   }
   const why = postgresUnavailable();
@@ -129,6 +132,13 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     restart: () => {
       run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
       start();
+    },
+    postmasterPid: () => {
+      try {
+        return Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+      } catch {
+        return undefined;
+      }
     },
     restartInBackground: async () => {
       await runInBackground('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
