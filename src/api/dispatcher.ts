@@ -153,7 +153,11 @@ export class Dispatcher {
       origin.region === undefined && principal === undefined
         ? root
         : root.inScope({ account: targetAccount(input, principal) ?? this.db.accountId, region: origin.region ?? this.db.region });
-    if (principal !== undefined) authorize(db, principal, op.name, input as Record<string, unknown>, origin.sourceIp, origin.secure ?? false);
-    return op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
+    const run = () => op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
+    if (principal !== undefined) {
+      const judged = authorize(db, principal, op.name, input as Record<string, unknown>, origin.sourceIp, origin.secure ?? false);
+      if (judged !== undefined) return judged.then(run);
+    }
+    return run();
   }
 }
