@@ -364,7 +364,11 @@ export class PostgresEngine implements StorageEngine {
           const sequence = checkedSequenceRequest(decision.options?.sequence);
           const batch = new WriteBatch(this.#codec);
           for (const write of decision.writes) batch.add(write);
-          const more = sequence === undefined ? batch.columns()[0] : [...batch.columns()[0], counterKey];
+          // Keys held already need no second lock: a plain update of the keys it read takes no extra round trip.
+          const held = new Set([...stored, ...extra.values()].map((key) => key.toString('latin1')));
+          const more = (sequence === undefined ? batch.columns()[0] : [...batch.columns()[0], counterKey]).filter(
+            (key) => !held.has(key.toString('latin1')),
+          );
           if (more.length > 0) {
             const locked = await this.#query<{ ok: boolean }>(client, this.#sql.tryLock, [more]);
             if (locked.rows[0]?.ok !== true) return { relock: more };
