@@ -499,6 +499,12 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
     if (sync.rows[0]?.synchronous_commit === 'off') {
       throw new Error('PostgreSQL has synchronous_commit = off: openddb acknowledges a write only once it is durable; turn it on');
     }
+    // CockroachDB speaks the protocol, but its advisory locks are missing or
+    // no-op stubs: commits would not be serialized (docs/postgres-family.md).
+    const server = await client.query<{ version: string }>('SELECT version() AS version');
+    if (/cockroachdb/i.test(server.rows[0]?.version ?? '')) {
+      throw new Error("openddb's PostgreSQL engine needs PostgreSQL's advisory locks, which CockroachDB does not implement (docs/postgres-family.md)");
+    }
     await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`openddb schema ${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
     await client.query(`CREATE TABLE IF NOT EXISTS ${schema}.meta (name text PRIMARY KEY, value bigint NOT NULL)`);
