@@ -98,6 +98,8 @@ export const errors = {
   tableAlreadyExists: (message: string) => new DynamoError(`${DYNAMO}TableAlreadyExistsException`, message),
   tableInUse: (message: string) => new DynamoError(`${DYNAMO}TableInUseException`, message),
   backupNotFound: (message: string) => new DynamoError(`${DYNAMO}BackupNotFoundException`, message),
+  backupInUse: (message: string) => new DynamoError(`${DYNAMO}BackupInUseException`, message),
+  invalidRestoreTime: (message: string) => new DynamoError(`${DYNAMO}InvalidRestoreTimeException`, message),
   continuousBackupsUnavailable: (message: string) =>
     new DynamoError(`${DYNAMO}ContinuousBackupsUnavailableException`, message),
   pointInTimeRecoveryUnavailable: (message: string) =>

@@ -15,6 +15,7 @@ import { startStreams } from '../streams/stream-trimmer.js';
 import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
 import { startTokenSweeper } from '../txn/client-tokens.js';
 import { startBackfillSupervisor } from '../data/index-backfill.js';
+import { startChangeLogTrimmer } from '../backup/change-log-trimmer.js';
 import type { RunningCluster } from './cluster.js';
 
 export type { RunningCluster } from './cluster.js';
@@ -177,6 +178,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     startTtlSweeper(database, options.ttlIntervalMs);
     startTokenSweeper(database);
     startBackfillSupervisor(database);
+    startChangeLogTrimmer(database);
   } catch (e) {
     await database.close();
     throw e;

@@ -117,6 +117,22 @@ export class StaleFenceError extends Error {
   }
 }
 
+/**
+ * A consistent, long-lived view of the whole key space as it was when
+ * engine.snapshot() resolved: every read through it sees exactly the commits
+ * acknowledged before then, and none after, for as long as it is held
+ * (backups copy a table from one, point-in-time reads combine a table with
+ * its change log in one). Release it when done: an engine keeps old versions
+ * alive for it (LMDB pages, a PostgreSQL transaction, memory-engine nodes).
+ */
+export interface StorageSnapshot {
+  get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  /** As StorageEngine.range, within the snapshot. */
+  range(start: Uint8Array, end: Uint8Array, options?: RangeOptions): Promise<KvEntry[]>;
+  /** Ends the snapshot; reads after it reject. Safe to call twice. */
+  release(): Promise<void>;
+}
+
 export interface StorageEngine {
   readonly capabilities: EngineCapabilities;
   /**
@@ -177,6 +193,12 @@ export interface StorageEngine {
   fenced?(key: Uint8Array, value: Uint8Array | null): StorageEngine;
   /** Statements sent to a database server since open, each one round trip (networked engines: PostgreSQL); for metrics and the bench. */
   roundTrips?(): number;
+  /**
+   * A snapshot of the data as of now (see StorageSnapshot): it sees every
+   * commit acknowledged, by any handle or process, before the call, and
+   * nothing later. Used by backups and point-in-time reads (backup/).
+   */
+  snapshot(): Promise<StorageSnapshot>;
   /** Flushes and releases files; the engine is unusable afterwards. */
   close(): Promise<void>;
 }
