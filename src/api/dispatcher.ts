@@ -8,7 +8,7 @@ import { checkConstraints, checkTypes } from '../validate/index.js';
 import type { Database } from '../data/database.js';
 import { isValidRegion } from '../catalog/table-scope.js';
 import type { Operation } from './operation.js';
-import { StaleFenceError } from '../storage/engine.js';
+import { StaleFenceError, type FencedEngine } from '../storage/engine.js';
 import { authorize, type Principal } from './authorize.js';
 
 /** What the HTTP edge learned about a request beyond its body. */
@@ -65,8 +65,6 @@ const FENCED_OPERATIONS = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteIt
 
 export class Dispatcher {
   private readonly table = new Map<string, Operation>();
-  /** The fenced view of the database for the catalog version it was made at (see fenced()). */
-  private fencedView: { readonly version: Uint8Array | null; readonly db: Database } | undefined;
 
   constructor(
     private readonly db: Database,
@@ -108,6 +106,8 @@ export class Dispatcher {
       try {
         return await this.runChecked(fenced.db, op, input, requestId, origin);
       } catch (error) {
+        // A write that landed is never run again, whatever failed after it.
+        if (fenced.engine.committed()) throw error;
         // A request refused from the cache alone (a table or index it does
         // not know, a key that does not fit the cached schema) sent no
         // statement, so no fence checked it: unless the cache proves current
@@ -127,16 +127,18 @@ export class Dispatcher {
     return this.runChecked(this.db, op, input, requestId, origin);
   }
 
-  /** The root database on a view of its engine fenced by the catalog's version (the bytes' object identifies it), or undefined while the catalog reloads. */
-  private fenced(): { readonly version: Uint8Array | null; readonly db: Database } | undefined {
+  /**
+   * For one request: the root database on a view of its engine fenced by
+   * the catalog's version (the bytes' object identifies it), or undefined
+   * while the catalog reloads. One per request, as the view remembers
+   * whether the request's write landed.
+   */
+  private fenced(): { readonly version: Uint8Array | null; readonly engine: FencedEngine; readonly db: Database } | undefined {
     const fence = this.db.catalog.fence();
     if (fence === undefined) return undefined;
-    if (this.fencedView === undefined || this.fencedView.version !== fence.value) {
-      const engine = this.db.engine.fenced!(fence.key, fence.value);
-      // A view whose prototype is the database (as Database.inScope's views are), with the fenced engine.
-      this.fencedView = { version: fence.value, db: Object.create(this.db, { engine: { value: engine } }) as Database };
-    }
-    return this.fencedView;
+    const engine = this.db.engine.fenced!(fence.key, fence.value);
+    // A view whose prototype is the database (as Database.inScope's views are), with the fenced engine.
+    return { version: fence.value, engine, db: Object.create(this.db, { engine: { value: engine } }) as Database };
   }
 
   /** Whether the request's tables are the root database's scope (a fenced view is of that scope only). */

@@ -75,7 +75,8 @@ export function registerProcessMetrics(metrics: ServerMetrics, sources: ProcessM
   if (fenced !== undefined) {
     engine.fenced = (key, value) => {
       const view = fenced(key, value);
-      return { ...view, commit: timed(view.commit) };
+      view.commit = timed(view.commit.bind(view));
+      return view;
     };
   }
   // A networked engine counts its statements: round trips to the database.

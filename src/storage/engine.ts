@@ -133,6 +133,12 @@ export interface StorageSnapshot {
   release(): Promise<void>;
 }
 
+/** A fenced view (StorageEngine.fenced), one per request. */
+export interface FencedEngine extends StorageEngine {
+  /** Whether a commit (or readAndCommit) through this view has landed: then the request must not be run again. */
+  committed(): boolean;
+}
+
 export interface StorageEngine {
   readonly capabilities: EngineCapabilities;
   /**
@@ -188,9 +194,11 @@ export interface StorageEngine {
    * that a cache validated by one key (the catalog's version) costs no round
    * trip of its own: the caller works from its cache and starts again when
    * the fence trips. Engines with local reads leave it out (getSync is
-   * cheaper). The view's close() rejects: close the engine.
+   * cheaper). The view's close() rejects: close the engine. Once a commit
+   * through the view has landed, its later statements are not fenced (the
+   * commit was checked; a caller must never run a landed write again).
    */
-  fenced?(key: Uint8Array, value: Uint8Array | null): StorageEngine;
+  fenced?(key: Uint8Array, value: Uint8Array | null): FencedEngine;
   /** Statements sent to a database server since open, each one round trip (networked engines: PostgreSQL); for metrics and the bench. */
   roundTrips?(): number;
   /**

@@ -46,6 +46,7 @@ import type {
   RangeOptions,
   StorageEngine,
   StorageSnapshot,
+  FencedEngine,
 } from './engine.js';
 import { LongKeyCodec } from './long-key-codec.js';
 import { checkedSequenceRequest, decodeSequenceCounter, encodeSequenceCounter, firstSequence } from './sequence-counter.js';
@@ -195,21 +196,27 @@ export class PostgresEngine implements StorageEngine {
    * function), so a fenced request costs no extra round trip: a GetItem is
    * one statement, a blind PutItem one.
    */
-  fenced(key: Uint8Array, value: Uint8Array | null): StorageEngine {
+  fenced(key: Uint8Array, value: Uint8Array | null): FencedEngine {
     assertKey(key, 'fence key');
-    const fence: Fence = {
+    // Cleared once a commit lands: what follows in the request is not fenced (FencedEngine).
+    let fence: Fence | undefined = {
       key: copy(this.#codec.storedKey(key)),
       value: value === null ? null : copy(this.#codec.storedValue(key, value)),
+    };
+    const landed = <T>(result: T): T => {
+      fence = undefined;
+      return result;
     };
     return {
       capabilities: this.capabilities,
       get: (k) => this.#get(k, fence),
       getMany: (ks) => this.#getMany(ks, fence),
       range: (start, end, options = {}) => this.#range(start, end, options, fence),
-      commit: (writes, expectations = [], options = {}) => this.#commit(writes, expectations, options, fence),
-      readAndCommit: (ks, decide) => this.#readAndCommit(ks, decide, fence),
+      commit: (writes, expectations = [], options = {}) => this.#commit(writes, expectations, options, fence).then(landed),
+      readAndCommit: (ks, decide) => this.#readAndCommit(ks, decide, fence).then(landed),
       // A snapshot is a whole-store view for backups, not a cached-catalog request: unfenced.
       snapshot: () => this.snapshot(),
+      committed: () => fence === undefined,
       close: () => Promise.reject(new Error('close the engine, not a fenced view of it')),
     };
   }
