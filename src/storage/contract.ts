@@ -993,22 +993,28 @@ export function runContractSuite(
         }
         const absent = engine.fenced(k('no such key'), null);
         assert.equal(hex(await absent.get(k('a'))), hex(k('1')));
+        assert.equal(absent.committed(), false);
+        // A view whose commit landed is done checking: its request must not be run again.
+        assert.equal(holding.committed(), true);
 
-        // Another writer changes the fence key: every statement of the old view trips.
+        // Another writer changes the fence key: every statement of a view made before trips.
+        const stale = engine.fenced(k('fence'), k('v1'));
         await engine.commit([{ key: k('fence'), value: k('v2') }]);
-        await assert.rejects(holding.get(k('a')), StaleFenceError);
-        await assert.rejects(holding.get(k('fence')), StaleFenceError);
-        await assert.rejects(holding.getMany([]), StaleFenceError);
-        await assert.rejects(holding.range(k('a'), k('z')), StaleFenceError);
-        await assert.rejects(holding.range(k('x'), k('y')), StaleFenceError);
-        await assert.rejects(holding.commit([{ key: k('d'), value: k('4') }]), StaleFenceError);
+        assert.equal(hex(await holding.get(k('a'))), hex(k('1')));
+        await assert.rejects(stale.get(k('a')), StaleFenceError);
+        await assert.rejects(stale.get(k('fence')), StaleFenceError);
+        await assert.rejects(stale.getMany([]), StaleFenceError);
+        await assert.rejects(stale.range(k('a'), k('z')), StaleFenceError);
+        await assert.rejects(stale.range(k('x'), k('y')), StaleFenceError);
+        await assert.rejects(stale.commit([{ key: k('d'), value: k('4') }]), StaleFenceError);
         await assert.rejects(
-          holding.commit([{ key: k('d'), value: k('4') }], [], { sequence: { count: 1, floor: 0n, writes: () => [{ key: k('e'), value: k('5') }] } }),
+          stale.commit([{ key: k('d'), value: k('4') }], [], { sequence: { count: 1, floor: 0n, writes: () => [{ key: k('e'), value: k('5') }] } }),
           StaleFenceError,
         );
-        if (holding.readAndCommit !== undefined) {
-          await assert.rejects(holding.readAndCommit([k('a')], () => ({ writes: [{ key: k('d'), value: k('4') }], result: undefined })), StaleFenceError);
+        if (stale.readAndCommit !== undefined) {
+          await assert.rejects(stale.readAndCommit([k('a')], () => ({ writes: [{ key: k('d'), value: k('4') }], result: undefined })), StaleFenceError);
         }
+        assert.equal(stale.committed(), false);
         await assert.rejects(engine.fenced(k('fence'), null).get(k('a')), StaleFenceError);
         assert.equal(await engine.get(k('d')), undefined);
         assert.equal(await engine.get(k('e')), undefined);
