@@ -32,13 +32,13 @@ const DYNAMODB = 'DynamoDB_20120810.';
 
 /** DynamoDB operations openddb does not implement yet: they answer with an error naming them. */
 const NOT_YET_IMPLEMENTED = [
-  'CreateBackup', 'CreateGlobalTable', 'DeleteBackup', 'DescribeBackup',
+  'CreateGlobalTable',
   'DescribeContributorInsights', 'DescribeExport', 'DescribeGlobalTable', 'DescribeGlobalTableSettings',
   'DescribeImport', 'DescribeKinesisStreamingDestination', 'DescribeTableReplicaAutoScaling',
   'DisableKinesisStreamingDestination', 'EnableKinesisStreamingDestination', 'ExportTableToPointInTime',
-  'ImportTable', 'ListBackups', 'ListContributorInsights', 'ListExports',
-  'ListGlobalTables', 'ListImports', 'RestoreTableFromBackup',
-  'RestoreTableToPointInTime', 'UpdateContributorInsights', 'UpdateGlobalTable',
+  'ImportTable', 'ListContributorInsights', 'ListExports',
+  'ListGlobalTables', 'ListImports',
+  'UpdateContributorInsights', 'UpdateGlobalTable',
   'UpdateGlobalTableSettings', 'UpdateKinesisStreamingDestination', 'UpdateTableReplicaAutoScaling',
 ];
 

@@ -35,11 +35,22 @@ export function tableNameOf(db: Database, nameOrArn: string): string {
   return arn.table;
 }
 
-/** The table, or ResourceNotFoundException as DynamoDB words it for data-plane calls. */
+/**
+ * The table, or ResourceNotFoundException as DynamoDB words it for
+ * data-plane calls: also for a table still CREATING (a restore filling it,
+ * backup/restore-job), which DynamoDB does not serve until ACTIVE.
+ */
 export function requireTable(db: Database, nameOrArn: string): TableRecord {
   const table = db.catalog.get(tableNameOf(db, nameOrArn));
-  if (table === undefined) throw errors.resourceNotFound();
+  if (table === undefined || table.status === 'CREATING') throw errors.resourceNotFound();
   return table;
+}
+
+/** Control-plane changes (DeleteTable, UpdateTable) of a table a restore is still filling: ResourceInUseException. */
+export function assertNotBeingCreated(table: TableRecord): void {
+  if (table.status === 'CREATING') {
+    throw errors.resourceInUse(`Attempt to change a resource which is still in use: Table is being created: ${table.name}`);
+  }
 }
 
 /** Control-plane operations name the table in their not-found message. */

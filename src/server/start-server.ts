@@ -16,6 +16,7 @@ import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
 import { startTokenSweeper } from '../txn/client-tokens.js';
 import { startBackfillSupervisor } from '../data/index-backfill.js';
 import { startChangeLogTrimmer } from '../backup/change-log-trimmer.js';
+import { startBackupSupervisor } from '../backup/backup-supervisor.js';
 import type { RunningCluster } from './cluster.js';
 
 export type { RunningCluster } from './cluster.js';
@@ -164,6 +165,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     startTokenSweeper(database);
     startBackfillSupervisor(database);
     startChangeLogTrimmer(database);
+    startBackupSupervisor(database);
   } catch (e) {
     await database.close();
     throw e;
