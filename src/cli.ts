@@ -25,7 +25,8 @@ export { startServer };
 const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
                      [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]
                      [--log-level error|warn|info|debug] [--slow-ms 1000]
-                     [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]`;
+                     [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]
+       openddb backup TABLE | --data DIR --to DIR    openddb restore …   (openddb backup --help)`;
 
 /** --workers above this is surely a typo (and would exhaust the machine). */
 const MAX_WORKERS = 256;
@@ -54,6 +55,10 @@ export async function main(argv: string[]): Promise<number> {
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
+  }
+  if (command === 'backup' || command === 'restore') {
+    const { runBackupCli } = await import('./backup-cli.js');
+    return runBackupCli(command, rest);
   }
   if (command !== 'serve') {
     process.stderr.write(`openddb: unknown command '${command}'\n${USAGE}\n`);
