@@ -11,6 +11,8 @@ const MAY_IMPORT = {
   errors: [],
   // A pure registry of counters; every layer that counts usage may import it.
   metrics: [],
+  // The web console's files and their HTTP answers; the page itself talks to the server through DynamoDB's API.
+  console: [],
   values: ['errors'],
   storage: ['values', 'errors'],
   catalog: ['storage', 'values', 'errors'],

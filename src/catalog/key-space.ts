@@ -20,12 +20,11 @@
  *   0x00 0x14 <account> 0x00 <region> 0x00 <table name UTF-8> 0x00 <label>
  *                                                catalog entry of a stream (streams/stream-catalog), kept
  *                                                24 hours after the stream closes, even past its table
- *   0x00 0x20 <account> 0x00 <region> 0x00 <table name UTF-8> 0x00 <backup id ASCII>
- *                                                an on-demand or system backup's record (backup/backup-records)
-=======
  *   0x00 0x15 <account> 0x00 <region> 0x00 <table name UTF-8> 0x00 <label>
  *                                                a stream's resource-based policy (api/tables/resource-policy),
  *                                                erased with the stream's entry
+ *   0x00 0x20 <account> 0x00 <region> 0x00 <table name UTF-8> 0x00 <backup id ASCII>
+ *                                                an on-demand or system backup's record (backup/backup-records)
  *   0x01 0x01 <op> 0x00 <token>                  a transaction's ClientRequestToken record (txn/client-tokens)
  *   0x01 0x02 <expiry u64> <record key>          the token sweeper's index, by expiry
  *   0x01 0x03 <slot u16>                         the last write transaction to change an item hashing to
@@ -135,6 +134,17 @@ export function streamCatalogKey(scope: TableScope, tableName: string, label: st
   return concat([streamCatalogTablePrefix(scope, tableName), Buffer.from(label, 'utf8')]);
 }
 
+/**
+ * A stream's resource-based policy (PutResourcePolicy on a stream ARN):
+ * 0x00 0x15 <account> 0x00 <region> 0x00 <table name> 0x00 <label>. Kept
+ * apart from the stream's catalog entry, which the commit that disables the
+ * stream rewrites from the table record alone; the policy outlives that, as
+ * DynamoDB's does, until the closed stream's entry is erased.
+ */
+export function streamPolicyKey(scope: TableScope, tableName: string, label: string): Uint8Array {
+  return concat([scoped(CATALOG_STREAM_POLICY_PREFIX, scope), Buffer.from(tableName, 'utf8'), Uint8Array.of(0), Buffer.from(label, 'utf8')]);
+}
+
 /** 0x00 0x20 <account> 0x00 <region> 0x00: every backup record of one scope. */
 export function backupScopePrefix(scope: TableScope): Uint8Array {
   return scoped(BACKUP_RECORD_PREFIX, scope);
@@ -160,17 +170,6 @@ export function changeLogPrefix(tableId: number, enabledMs: number): Uint8Array 
 /** 0x31 <backup id> 0x00: every item a backup holds. */
 export function backupContentsPrefix(backupId: string): Uint8Array {
   return concat([BACKUP_CONTENTS_PREFIX, Buffer.from(backupId, 'latin1'), Uint8Array.of(0)]);
-}
-
-/**
- * A stream's resource-based policy (PutResourcePolicy on a stream ARN):
- * 0x00 0x15 <account> 0x00 <region> 0x00 <table name> 0x00 <label>. Kept
- * apart from the stream's catalog entry, which the commit that disables the
- * stream rewrites from the table record alone; the policy outlives that, as
- * DynamoDB's does, until the closed stream's entry is erased.
- */
-export function streamPolicyKey(scope: TableScope, tableName: string, label: string): Uint8Array {
-  return concat([scoped(CATALOG_STREAM_POLICY_PREFIX, scope), Buffer.from(tableName, 'utf8'), Uint8Array.of(0), Buffer.from(label, 'utf8')]);
 }
 
 /** A lease's key: the prefix, then its name. */

@@ -212,6 +212,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         metrics: () => metrics.registry.render(),
         probeStorage: () => engine.get(probeKey),
         uptimeSeconds: () => Math.round(performance.now() - startedAt) / 1000,
+        console: { region: database.region, auth: auth !== undefined },
         ...(auth !== undefined && !options.publicMetrics ? { metricsVisibleTo: isLoopbackAddress } : {}),
       },
     };
