@@ -35,9 +35,9 @@ let server: ServerProcess;
 let ddb: DynamoDBClient;
 
 before(async () => {
-  // Each page of a backup copy or a restore waits 20 ms, so a job of a few
+  // Each page of a backup copy or a restore waits 150 ms, so a job of a few
   // thousand items can be caught under way (backup/job-pacing).
-  process.env.OPENDDB_BACKUP_PAGE_DELAY_MS = '20';
+  process.env.OPENDDB_BACKUP_PAGE_DELAY_MS = '150';
   server = await startServerProcess();
   delete process.env.OPENDDB_BACKUP_PAGE_DELAY_MS;
   ddb = client(server.url);
@@ -254,7 +254,7 @@ describe('errors', () => {
     await ddb.send(new CreateTableCommand(hashKeyTable('bk_err_taken')));
     await putAll(ddb, 'bk_err', Array.from({ length: 1500 }, (_, i) => ({ pk: { S: `k${i}` }, pad: { S: 'x'.repeat(200) } })));
     const arn = await backup('bk_err');
-    // The copy of 1,500 items (three pages, 20 ms apart) is still under way.
+    // The copy of 1,500 items (three pages, 150 ms apart) is still under way.
     await expectError(ddb.send(new DeleteBackupCommand({ BackupArn: arn })), 'BackupInUseException');
     await expectError(ddb.send(new CreateBackupCommand({ TableName: 'bk_err', BackupName: 'again' })), 'BackupInUseException');
     await backupAvailable(ddb, arn);
@@ -313,7 +313,7 @@ describe('a crash (kill -9) during a backup or a restore', { skip: variantPass()
   after(() => dir.remove());
 
   async function start(): Promise<{ server: ServerProcess; ddb: DynamoDBClient }> {
-    process.env.OPENDDB_BACKUP_PAGE_DELAY_MS = '40';
+    process.env.OPENDDB_BACKUP_PAGE_DELAY_MS = '150';
     try {
       const s = await startServerProcess({ dataDir: dir.path, workers: 1 });
       return { server: s, ddb: client(s.url) };

