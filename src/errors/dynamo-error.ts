@@ -20,7 +20,13 @@ export class DynamoError extends Error {
     readonly statusCode: number = 400,
     extra?: Record<string, unknown>,
   ) {
+    // A DynamoError is an answer to the client, not a fault to debug: no
+    // stack trace. Capturing one costs ~5 µs, paid on every conditional
+    // check that fails and every request refused by validation.
+    const limit = Error.stackTraceLimit;
+    Error.stackTraceLimit = 0;
     super(message ?? '');
+    Error.stackTraceLimit = limit;
     this.name = 'DynamoError';
     this.extra = extra;
   }
