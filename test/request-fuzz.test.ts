@@ -11,7 +11,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { allOperations } from '../src/api/all-operations.js';
-import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Path = readonly (string | number)[];
@@ -113,6 +113,25 @@ function validRequests(ctx: { arn: string; streamArn: string; shardId: string; i
   return {
     CreateTable: [
       {
+        TableName: 'fuzz_created_vectors',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'cat', AttributeType: 'N' },
+        ],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        VectorIndexes: [
+          {
+            IndexName: 'vidx',
+            VectorAttribute: { AttributeName: 'v' },
+            Dimensions: 8,
+            DistanceFunction: 'EUCLIDEAN',
+            Projection: { ProjectionType: 'ALL' },
+            SearchSchema: [{ AttributeName: 'cat', SearchSchemaElementType: 'HASH' }],
+          },
+        ],
+      },
+      {
         TableName: 'fuzz_created',
         AttributeDefinitions: [
           { AttributeName: 'pk', AttributeType: 'S' },
@@ -152,7 +171,36 @@ function validRequests(ctx: { arn: string; streamArn: string; shardId: string; i
     DescribeTable: [{ TableName: T }],
     ListTables: [{ ExclusiveStartTableName: 'abc', Limit: 5 }],
     DeleteTable: [{ TableName: 'fuzz_missing' }],
+    SearchVectors: [
+      {
+        TableName: 'fuzz_vectors',
+        IndexName: 'vidx',
+        SearchVector: [{ N: '1' }, { N: '0.5' }],
+        TopK: 3,
+        SearchConditionExpression: '#c = :c AND color = :r',
+        ExpressionAttributeNames: { '#c': 'cat' },
+        ExpressionAttributeValues: { ':c': { S: 'a' }, ':r': { S: 'red' } },
+        ProjectionExpression: 'pk, v',
+        ReturnConsumedCapacity: 'TOTAL',
+      },
+    ],
     UpdateTable: [
+      {
+        TableName: 'fuzz_vectors',
+        AttributeDefinitions: [{ AttributeName: 'color', AttributeType: 'S' }],
+        VectorIndexUpdates: [
+          {
+            Create: {
+              IndexName: 'vidx2',
+              VectorAttribute: { AttributeName: 'w' },
+              Dimensions: 3,
+              DistanceFunction: 'DOT_PRODUCT',
+              Projection: { ProjectionType: 'KEYS_ONLY' },
+              SearchSchema: [{ AttributeName: 'color', SearchSchemaElementType: 'INLINE_FILTER' }],
+            },
+          },
+        ],
+      },
       {
         TableName: 'fuzz_update',
         AttributeDefinitions: [{ AttributeName: 'x', AttributeType: 'S' }],
@@ -372,6 +420,41 @@ function validRequests(ctx: { arn: string; streamArn: string; shardId: string; i
       { StreamArn: ctx.streamArn, ShardId: ctx.shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: ctx.sequence },
     ],
     GetRecords: [{ ShardIterator: ctx.iterator, Limit: 5 }],
+    // Export, import and bulk operations: the server has --export-dir (the buckets are empty folders).
+    ExportTableToPointInTime: [
+      { TableArn: ctx.arn, S3Bucket: 'fuzz-bucket', S3Prefix: 'p', ExportFormat: 'ION', ExportType: 'FULL_EXPORT', ClientToken: 'fuzz-export' },
+    ],
+    DescribeExport: [{ ExportArn: `${ctx.arn}/export/01234567890123-abcdef01` }],
+    ListExports: [{ TableArn: ctx.arn, MaxResults: 5 }],
+    ImportTable: [
+      {
+        S3BucketSource: { S3Bucket: 'fuzz-bucket', S3KeyPrefix: 'in/' },
+        InputFormat: 'CSV',
+        InputFormatOptions: { Csv: { Delimiter: ';', HeaderList: ['pk'] } },
+        InputCompressionType: 'NONE',
+        TableCreationParameters: {
+          TableName: 'fuzz_import',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        },
+      },
+    ],
+    DescribeImport: [{ ImportArn: `${ctx.arn}/import/01234567890123-abcdef01` }],
+    ListImports: [{ TableArn: ctx.arn, PageSize: 5 }],
+    StartBulkPutItems: [
+      {
+        TableName: T,
+        InputS3Configuration: { S3Bucket: 'fuzz-bucket', S3KeyPrefix: 'bulk/', InputFormat: 'DYNAMODB_JSON', InputCompressionType: 'GZIP' },
+        OutputS3Configuration: { S3Bucket: 'fuzz-bucket', S3KeyPrefix: 'out', OutputType: ['ERROR'] },
+        MaxWriteRequestUnits: 2048,
+        PerformanceTier: 'STANDARD',
+        ClientToken: 'fuzz-bulk',
+      },
+    ],
+    DescribeBulkOperation: [{ BulkOperationArn: `${ctx.arn}/bulk-operation/01234567890123-abcdef01` }],
+    ListBulkOperations: [{ MaxResults: 5 }],
+    CancelBulkOperation: [{ BulkOperationArn: `${ctx.arn}/bulk-operation/01234567890123-abcdef01` }],
   };
 }
 
@@ -382,8 +465,11 @@ describe('request-shape fuzzing of every operation', () => {
   let server: ServerProcess;
   let requests: Record<string, Json[]>;
 
+  let buckets: { path: string; remove(): void };
+
   before(async () => {
-    server = await startServerProcess();
+    buckets = tempDir('openddb-fuzz-buckets-');
+    server = await startServerProcess({ extraArgs: ['--export-dir', buckets.path] });
     const url = server.url;
     await call(url, DYNAMODB + 'CreateTable', {
       TableName: T,
@@ -410,6 +496,30 @@ describe('request-shape fuzzing of every operation', () => {
       GlobalSecondaryIndexes: [{ IndexName: 'gi0', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
       BillingMode: 'PAY_PER_REQUEST',
     });
+    await call(url, DYNAMODB + 'CreateTable', {
+      TableName: 'fuzz_vectors',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'cat', AttributeType: 'S' },
+        { AttributeName: 'color', AttributeType: 'S' },
+      ],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      VectorIndexes: [
+        {
+          IndexName: 'vidx',
+          VectorAttribute: { AttributeName: 'v' },
+          Dimensions: 2,
+          DistanceFunction: 'COSINE',
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['title'] },
+          SearchSchema: [
+            { AttributeName: 'cat', SearchSchemaElementType: 'HASH' },
+            { AttributeName: 'color', SearchSchemaElementType: 'INLINE_FILTER' },
+          ],
+        },
+      ],
+    });
+    await call(url, DYNAMODB + 'PutItem', { TableName: 'fuzz_vectors', Item: { pk: { S: 'p' }, cat: { S: 'a' }, color: { S: 'red' }, v: { L: [{ N: '1' }, { N: '1' }] } } });
     await call(url, DYNAMODB + 'PutItem', { TableName: T, Item: fullItem });
     const described = await call(url, DYNAMODB + 'DescribeTable', { TableName: T });
     const streamArn = described.Table.LatestStreamArn as string;
@@ -426,6 +536,7 @@ describe('request-shape fuzzing of every operation', () => {
   });
   after(async () => {
     await server.stop();
+    buckets.remove();
   });
 
   it('has a valid request for every operation', () => {

@@ -23,6 +23,7 @@ import { deleteItem } from './items/delete-item.js';
 import { updateItem } from './items/update-item.js';
 import { query } from './reads/query.js';
 import { scan } from './reads/scan.js';
+import { searchVectorsOperation } from './reads/search-vectors.js';
 import { batchGetItem } from './items/batch-get-item.js';
 import { batchWriteItem } from './items/batch-write-item.js';
 import { transactWriteItems } from './transactions/transact-write-items.js';
@@ -34,6 +35,9 @@ import { listStreams } from './streams/list-streams.js';
 import { describeStream } from './streams/describe-stream.js';
 import { getShardIterator } from './streams/get-shard-iterator.js';
 import { getRecords } from './streams/get-records.js';
+import { exportTableToPointInTime, describeExport, listExports } from './transfer/exports.js';
+import { importTable, describeImport, listImports } from './transfer/imports.js';
+import { startBulkPutItems, describeBulkOperation, listBulkOperations, cancelBulkOperation } from './transfer/bulk-operations.js';
 
 export const allOperations: readonly Operation[] = [
   createTable,
@@ -65,6 +69,7 @@ export const allOperations: readonly Operation[] = [
   updateItem,
   query,
   scan,
+  searchVectorsOperation,
   batchGetItem,
   batchWriteItem,
   transactWriteItems,
@@ -72,6 +77,16 @@ export const allOperations: readonly Operation[] = [
   executeStatement,
   batchExecuteStatement,
   executeTransaction,
+  exportTableToPointInTime,
+  describeExport,
+  listExports,
+  importTable,
+  describeImport,
+  listImports,
+  startBulkPutItems,
+  describeBulkOperation,
+  listBulkOperations,
+  cancelBulkOperation,
   // DynamoDB Streams (target prefix DynamoDBStreams_20120810.)
   listStreams,
   describeStream,

@@ -33,11 +33,11 @@ const DYNAMODB = 'DynamoDB_20120810.';
 /** DynamoDB operations openddb does not implement yet: they answer with an error naming them. */
 const NOT_YET_IMPLEMENTED = [
   'CreateGlobalTable',
-  'DescribeContributorInsights', 'DescribeExport', 'DescribeGlobalTable', 'DescribeGlobalTableSettings',
-  'DescribeImport', 'DescribeKinesisStreamingDestination', 'DescribeTableReplicaAutoScaling',
-  'DisableKinesisStreamingDestination', 'EnableKinesisStreamingDestination', 'ExportTableToPointInTime',
-  'ImportTable', 'ListContributorInsights', 'ListExports',
-  'ListGlobalTables', 'ListImports',
+  'DescribeContributorInsights', 'DescribeGlobalTable', 'DescribeGlobalTableSettings',
+  'DescribeKinesisStreamingDestination', 'DescribeTableReplicaAutoScaling',
+  'DisableKinesisStreamingDestination', 'EnableKinesisStreamingDestination',
+  'ListContributorInsights',
+  'ListGlobalTables',
   'UpdateContributorInsights', 'UpdateGlobalTable',
   'UpdateGlobalTableSettings', 'UpdateKinesisStreamingDestination', 'UpdateTableReplicaAutoScaling',
 ];

@@ -8,6 +8,8 @@
 import { fileURLToPath } from 'node:url';
 import type { Clock, Database } from '../data/database.js';
 import { openDatabase } from '../api/open-database.js';
+import { startTransfer } from '../transfer/service.js';
+import { readEntriesAsOf, restorableWindow } from '../backup/point-in-time.js';
 import { Dispatcher } from '../api/dispatcher.js';
 import { MEMORY_LOCATION, openEngine, openStorage } from '../storage/open-engine.js';
 import { startFastHttpServer } from './fast-http/fast-http-server.js';
@@ -15,6 +17,7 @@ import { startStreams } from '../streams/stream-trimmer.js';
 import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
 import { startTokenSweeper } from '../txn/client-tokens.js';
 import { startBackfillSupervisor } from '../data/index-backfill.js';
+import { startVectorLogTrimmer } from '../data/vector-log.js';
 import { startChangeLogTrimmer } from '../backup/change-log-trimmer.js';
 import { startBackupSupervisor } from '../backup/backup-supervisor.js';
 import type { RunningCluster } from './cluster.js';
@@ -99,6 +102,10 @@ export interface StartServerOptions {
   readonly publicMetrics?: boolean;
   /** At most this many open connections; more are closed as they arrive. Default: no limit. */
   readonly maxConnections?: number;
+  /** Export, import and bulk operations use this S3-compatible endpoint's buckets (transfer/bucket). */
+  readonly s3Endpoint?: string;
+  /** Without s3Endpoint: they use this folder, one sub-folder per bucket. */
+  readonly exportDir?: string;
 }
 
 /** A client address on this machine. */
@@ -179,8 +186,18 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     startTtlSweeper(database, options.ttlIntervalMs);
     startTokenSweeper(database);
     startBackfillSupervisor(database);
+    startVectorLogTrimmer(database);
     startChangeLogTrimmer(database);
     startBackupSupervisor(database);
+    // Exports read a table as of an instant through backup's point-in-time reader.
+    startTransfer(
+      database,
+      {
+        ...(options.s3Endpoint !== undefined ? { s3Endpoint: options.s3Endpoint } : {}),
+        ...(options.exportDir !== undefined ? { exportDir: options.exportDir } : {}),
+      },
+      { restorableWindow, readEntriesAsOf },
+    );
   } catch (e) {
     await database.close();
     throw e;
