@@ -33,13 +33,13 @@ const DYNAMODB = 'DynamoDB_20120810.';
 
 /** DynamoDB operations openddb does not implement yet: they answer with an error naming them. */
 const NOT_YET_IMPLEMENTED = [
-  'CreateBackup', 'CreateGlobalTable', 'DeleteBackup', 'DescribeBackup',
+  'CreateGlobalTable',
   'DescribeContributorInsights', 'DescribeGlobalTable', 'DescribeGlobalTableSettings',
   'DescribeKinesisStreamingDestination', 'DescribeTableReplicaAutoScaling',
   'DisableKinesisStreamingDestination', 'EnableKinesisStreamingDestination',
-  'ListBackups', 'ListContributorInsights',
-  'ListGlobalTables', 'RestoreTableFromBackup',
-  'RestoreTableToPointInTime', 'UpdateContributorInsights', 'UpdateGlobalTable',
+  'ListContributorInsights',
+  'ListGlobalTables',
+  'UpdateContributorInsights', 'UpdateGlobalTable',
   'UpdateGlobalTableSettings', 'UpdateKinesisStreamingDestination', 'UpdateTableReplicaAutoScaling',
 ];
 

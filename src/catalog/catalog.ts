@@ -232,8 +232,11 @@ export class Catalog {
   /**
    * Removes a table and records its id as dropped, in one commit; the data
    * is erased later by the eraser. Resolves false if the entry changed.
+   * With `keepData` the id is not recorded as dropped: its data stays where
+   * it is for whoever `extra` hands it to (a SYSTEM backup, backup/), which
+   * records it as dropped once done with it.
    */
-  async drop(record: TableRecord, extra: readonly KvWrite[] = []): Promise<boolean> {
+  async drop(record: TableRecord, extra: readonly KvWrite[] = [], options: { keepData?: boolean } = {}): Promise<boolean> {
     const key = nameKey(record, record.name);
     const entry = this.tables.get(key);
     if (entry === undefined || entry.record !== record) return false;
@@ -241,7 +244,7 @@ export class Catalog {
       await this.engine.commit(
         [
           { key: catalogTableKey(record, record.name), value: null },
-          { key: droppedTableKey(record.id), value: encoder.encode(record.name) },
+          ...(options.keepData === true ? [] : [{ key: droppedTableKey(record.id), value: encoder.encode(record.name) }]),
           ...extra,
         ],
         [{ key: catalogTableKey(record, record.name), value: entry.bytes }],

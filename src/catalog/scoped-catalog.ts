@@ -62,9 +62,9 @@ export class ScopedCatalog {
     return this.catalog.replace(previous, next, extra);
   }
 
-  drop(record: TableRecord, extra: readonly KvWrite[] = []): Promise<boolean> {
+  drop(record: TableRecord, extra: readonly KvWrite[] = [], options: { keepData?: boolean } = {}): Promise<boolean> {
     this.assertOwn(record);
-    return this.catalog.drop(record, extra);
+    return this.catalog.drop(record, extra, options);
   }
 
   /** A programming error, never a client's: records come from this view's own lookups. */
