@@ -94,7 +94,10 @@ export class Dispatcher {
       origin.region === undefined && principal === undefined
         ? this.db
         : this.db.inScope({ account: targetAccount(input, principal) ?? this.db.accountId, region: origin.region ?? this.db.region });
-    if (principal !== undefined) authorize(db, principal, op.name, input as Record<string, unknown>, origin.sourceIp, origin.secure ?? false);
+    if (principal !== undefined) {
+      const judged = authorize(db, principal, op.name, input as Record<string, unknown>, origin.sourceIp, origin.secure ?? false);
+      if (judged !== undefined) await judged;
+    }
     return op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
   }
 }
