@@ -47,6 +47,8 @@ const { values: args } = parseArgs({
     concurrency: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '6' },
     'node-args': { type: 'string', default: '' },
+    'serve-args': { type: 'string', default: '' },
+    'fresh-connections': { type: 'boolean', default: false },
     callgrind: { type: 'boolean', default: false },
     'callgrind-dir': { type: 'string' },
     warmup: { type: 'string', default: '20000' },
@@ -57,7 +59,7 @@ if (args.help) {
   console.log(
     'node bench/cpu-per-op.mjs [--cli FILE] [--base-cli FILE] [--build NAME=FILE[,ENV=VALUE...] ...] [--storage disk,memory] [--workloads get,put,query,update]\n' +
       '  [--warmup N (unmeasured, per workload and server)] [--requests N (per burst)] [--rounds R (bursts per server)] [--concurrency C]\n' +
-      '  [--node-args=a,b] [--callgrind (instructions per op: valgrind, ~50x slower; use ~2000 requests)] [--callgrind-dir DIR (keep the dumps)]',
+      '  [--node-args=a,b] [--serve-args=a,b (e.g. --workers,2)] [--fresh-connections] [--callgrind (instructions per op: valgrind, ~50x slower; use ~2000 requests)] [--callgrind-dir DIR (keep the dumps)]',
   );
   process.exit(0);
 }
@@ -68,6 +70,9 @@ const storages = args.storage.split(',');
 const workloads = args.workloads.split(',');
 const warmup = Number(args.warmup);
 const nodeArgs = args['node-args'] ? args['node-args'].split(',') : [];
+const serveArgs = args['serve-args'] ? args['serve-args'].split(',') : [];
+const workersAt = serveArgs.indexOf('--workers');
+const workers = workersAt >= 0 ? Number(serveArgs[workersAt + 1]) : 1;
 // --callgrind-dir keeps the dumps (for callgrind_annotate); else they go to a temporary directory, removed at the end.
 const callgrindDir = args['callgrind-dir'] ?? (args.callgrind ? mkdtempSync(path.join(tmpdir(), 'openddb-callgrind-')) : undefined);
 if (args['callgrind-dir']) mkdirSync(callgrindDir, { recursive: true });
@@ -118,8 +123,11 @@ function serverFor(build, storage) {
         '--port',
         String(port),
         ...(storage === 'disk' ? ['--data', dataDir] : ['--in-memory']),
+        ...serveArgs,
       ],
     ],
+    // servers.mjs waits for every worker of `serve --workers N`.
+    workers: workers > 1 ? workers : undefined,
   };
   return name;
 }
@@ -158,7 +166,9 @@ async function burst(srv, workload, reqs) {
   if (r.errorCount) throw new Error(`${srv.name} ${workload}: ${r.errorCount} errors, first: ${r.firstError}`);
   const cpu = cpuDelta(before, after).ns;
   const others = busyAfter - busyBefore - cpu - r.clientCpuUs * 1000;
+  const { split } = cpuDelta(before, after);
   return {
+    split,
     usPerOp: cpu / 1000 / r.ok,
     opsPerSec: r.opsPerSec,
     othersCores: others / (r.elapsedMs * 1e6),
@@ -211,6 +221,8 @@ for (const storage of storages) {
       const bodies = workloadBodies(workload, plan);
       for (const s of servers) {
         s.reqs = buildRequests(s.srv.port, bodies);
+        // A new connection for every request (Connection: close), as a client without keep-alive.
+        if (args['fresh-connections']) s.reqs = s.reqs.map((r) => Buffer.from(r.toString('latin1').replace('\r\n', '\r\nConnection: close\r\n'), 'latin1'));
         const why = await checkWorkload(s.srv.port, workload, bodies);
         if (why) throw new Error(`${s.srv.name} ${workload}: ${why}`);
         await run(s.srv, s.reqs, warmup);
@@ -225,7 +237,8 @@ for (const storage of storages) {
               (m.kiloInstrPerOp === undefined
                 ? ''
                 : `${m.kiloInstrPerOp.toFixed(1)} k instructions/op on the main thread (${m.kiloInstrAllThreadsPerOp.toFixed(1)} k all threads), `) +
-              `${Math.round(m.opsPerSec)} ops/s, others ${m.othersCores.toFixed(2)} cores`,
+              `${Math.round(m.opsPerSec)} ops/s, others ${m.othersCores.toFixed(2)} cores` +
+              (m.split.length > 1 ? `, CPU by process ${m.split.map((x) => `${Math.round(x * 100)} %`).join(' / ')}` : ''),
           );
         }
       }
