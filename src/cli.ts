@@ -2,7 +2,7 @@
  * @module cli
  * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
  *                [--workers 1|N|auto] [--ttl-interval-ms 1000] [--http node|fast] [--log-level warn] [--slow-ms 1000]
- *                [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]`
+ *                [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]`
  *
  * The `openddb` bin (dist/openddb.mjs, made by scripts/build.mjs) loads this
  * module bundled, through V8's code cache, and calls runCli. With
@@ -25,7 +25,23 @@ export { startServer };
 const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
                      [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]
                      [--log-level error|warn|info|debug] [--slow-ms 1000]
-                     [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]`;
+                     [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]
+                     [--s3-endpoint URL | --export-dir DIR] [--apply TEMPLATE]...
+       openddb export|import …                      start an export or import on a running server and follow it
+       openddb apply FILE... [--dry-run]            tables from CloudFormation/SAM/Terraform
+       openddb migrate --from SOURCE --to TABLE     copy PostgreSQL, SQLite, CSV, JSONL, Parquet or DynamoDB data in
+       openddb dump TABLE > FILE.jsonl | openddb load TABLE < FILE.jsonl
+       openddb cost                                 estimate the monthly DynamoDB bill of measured traffic
+       (each: --help for its options)`;
+
+/** The tools' subcommands (src/tools), loaded only when run. */
+const TOOLS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
+  apply: async () => (await import('./tools/apply.js')).runApply,
+  migrate: async () => (await import('./tools/migrate.js')).runMigrate,
+  dump: async () => (await import('./tools/dump.js')).runDump,
+  load: async () => (await import('./tools/dump.js')).runLoad,
+  cost: async () => (await import('./tools/cost.js')).runCost,
+};
 
 /** --workers above this is surely a typo (and would exhaust the machine). */
 const MAX_WORKERS = 256;
@@ -55,6 +71,12 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
+  if (command === 'export' || command === 'import') {
+    const { runTransferCommand } = await import('./transfer/cli.js');
+    return runTransferCommand(command, rest);
+  }
+  const tool = Object.hasOwn(TOOLS, command) ? TOOLS[command] : undefined;
+  if (tool !== undefined) return (await tool())(rest);
   if (command !== 'serve') {
     process.stderr.write(`openddb: unknown command '${command}'\n${USAGE}\n`);
     return 2;
@@ -80,7 +102,11 @@ export async function main(argv: string[]): Promise<number> {
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
         'tls-port': { type: 'string' },
+        'public-metrics': { type: 'boolean', default: false },
         'max-connections': { type: 'string' },
+        's3-endpoint': { type: 'string' },
+        'export-dir': { type: 'string' },
+        apply: { type: 'string', multiple: true },
       },
       strict: true,
     }));
@@ -187,9 +213,12 @@ export async function main(argv: string[]): Promise<number> {
     ...(slowMs !== undefined ? { slowMs } : {}),
     ...(values.auth !== undefined ? { authFile: values.auth } : {}),
     allowAnonymousNetwork: values['allow-anonymous'],
+    publicMetrics: values['public-metrics'],
     ...(tls !== undefined ? { tls } : {}),
     ...(tlsPort !== undefined ? { tlsPort } : {}),
     ...(maxConnections !== undefined ? { maxConnections } : {}),
+    ...(values['s3-endpoint'] !== undefined ? { s3Endpoint: values['s3-endpoint'] } : {}),
+    ...(values['export-dir'] !== undefined ? { exportDir: values['export-dir'] } : {}),
   };
   // Signals are listened for from before the start: one that arrives while
   // the server starts (or just after it says it listens: a loaded machine
@@ -219,6 +248,16 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`openddb: ${err.message}\n`);
     }
     return 1;
+  }
+  if (values.apply !== undefined && !stopRequested) {
+    // Tables from templates before the server says it is ready, so a test suite gets them in one step.
+    const { applyAtStart } = await import('./tools/apply.js');
+    const message = await applyAtStart(server.url, values.apply, values.region);
+    if (message !== undefined) {
+      process.stderr.write(`openddb: --apply: ${message}\n`);
+      await server.close();
+      return 1;
+    }
   }
   const where = inMemory
     ? 'in-memory store (nothing is kept on exit)'

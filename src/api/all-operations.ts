@@ -12,7 +12,8 @@ import { updateTable } from './tables/update-table.js';
 import { tagResource, untagResource, listTagsOfResource } from './tables/tags.js';
 import { putResourcePolicy, getResourcePolicy, deleteResourcePolicy } from './tables/resource-policy.js';
 import { updateTimeToLive, describeTimeToLive } from './tables/time-to-live.js';
-import { describeLimits, describeEndpoints, describeContinuousBackups } from './tables/account-info.js';
+import { describeLimits, describeEndpoints } from './tables/account-info.js';
+import { describeContinuousBackups, updateContinuousBackups } from './backups/continuous-backups.js';
 import { putItem } from './items/put-item.js';
 import { getItem } from './items/get-item.js';
 import { deleteItem } from './items/delete-item.js';
@@ -30,6 +31,9 @@ import { listStreams } from './streams/list-streams.js';
 import { describeStream } from './streams/describe-stream.js';
 import { getShardIterator } from './streams/get-shard-iterator.js';
 import { getRecords } from './streams/get-records.js';
+import { exportTableToPointInTime, describeExport, listExports } from './transfer/exports.js';
+import { importTable, describeImport, listImports } from './transfer/imports.js';
+import { startBulkPutItems, describeBulkOperation, listBulkOperations, cancelBulkOperation } from './transfer/bulk-operations.js';
 
 export const allOperations: readonly Operation[] = [
   createTable,
@@ -48,6 +52,7 @@ export const allOperations: readonly Operation[] = [
   describeLimits,
   describeEndpoints,
   describeContinuousBackups,
+  updateContinuousBackups,
   putItem,
   getItem,
   deleteItem,
@@ -61,6 +66,16 @@ export const allOperations: readonly Operation[] = [
   executeStatement,
   batchExecuteStatement,
   executeTransaction,
+  exportTableToPointInTime,
+  describeExport,
+  listExports,
+  importTable,
+  describeImport,
+  listImports,
+  startBulkPutItems,
+  describeBulkOperation,
+  listBulkOperations,
+  cancelBulkOperation,
   // DynamoDB Streams (target prefix DynamoDBStreams_20120810.)
   listStreams,
   describeStream,

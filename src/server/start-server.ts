@@ -8,6 +8,8 @@
 import { fileURLToPath } from 'node:url';
 import type { Clock, Database } from '../data/database.js';
 import { openDatabase } from '../api/open-database.js';
+import { startTransfer } from '../transfer/service.js';
+import { readEntriesAsOf, restorableWindow } from '../backup/point-in-time.js';
 import { Dispatcher } from '../api/dispatcher.js';
 import { MEMORY_LOCATION, openEngine, openStorage } from '../storage/open-engine.js';
 import { startFastHttpServer } from './fast-http/fast-http-server.js';
@@ -15,6 +17,7 @@ import { startStreams } from '../streams/stream-trimmer.js';
 import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
 import { startTokenSweeper } from '../txn/client-tokens.js';
 import { startBackfillSupervisor } from '../data/index-backfill.js';
+import { startChangeLogTrimmer } from '../backup/change-log-trimmer.js';
 import type { RunningCluster } from './cluster.js';
 
 export type { RunningCluster } from './cluster.js';
@@ -93,8 +96,19 @@ export interface StartServerOptions {
    * to the one database (`--tls-port`). Absent: HTTPS only, on `port`.
    */
   readonly tlsPort?: number;
+  /** With authFile: serve /metrics to every client, not only to this machine's (`--public-metrics`). */
+  readonly publicMetrics?: boolean;
   /** At most this many open connections; more are closed as they arrive. Default: no limit. */
   readonly maxConnections?: number;
+  /** Export, import and bulk operations use this S3-compatible endpoint's buckets (transfer/bucket). */
+  readonly s3Endpoint?: string;
+  /** Without s3Endpoint: they use this folder, one sub-folder per bucket. */
+  readonly exportDir?: string;
+}
+
+/** A client address on this machine. */
+function isLoopbackAddress(address: string | undefined): boolean {
+  return address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
 }
 
 /** A bind address only this machine can reach. */
@@ -170,6 +184,16 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     startTtlSweeper(database, options.ttlIntervalMs);
     startTokenSweeper(database);
     startBackfillSupervisor(database);
+    startChangeLogTrimmer(database);
+    // Exports read a table as of an instant through backup's point-in-time reader.
+    startTransfer(
+      database,
+      {
+        ...(options.s3Endpoint !== undefined ? { s3Endpoint: options.s3Endpoint } : {}),
+        ...(options.exportDir !== undefined ? { exportDir: options.exportDir } : {}),
+      },
+      { restorableWindow, readEntriesAsOf },
+    );
   } catch (e) {
     await database.close();
     throw e;
@@ -201,6 +225,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         metrics: () => metrics.registry.render(),
         probeStorage: () => engine.get(probeKey),
         uptimeSeconds: () => Math.round(performance.now() - startedAt) / 1000,
+        console: { region: database.region, auth: auth !== undefined },
+        ...(auth !== undefined && !options.publicMetrics ? { metricsVisibleTo: isLoopbackAddress } : {}),
       },
     };
     // HTTPS on a port of its own leaves `port` plain HTTP; else `tls` makes `port` HTTPS.
