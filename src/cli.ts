@@ -32,6 +32,7 @@ const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./d
        openddb migrate --from SOURCE --to TABLE     copy PostgreSQL, SQLite, CSV, JSONL, Parquet or DynamoDB data in
        openddb dump TABLE > FILE.jsonl | openddb load TABLE < FILE.jsonl
        openddb cost                                 estimate the monthly DynamoDB bill of measured traffic
+       openddb backup TABLE | --data DIR --to DIR    openddb restore …   (openddb backup --help)
        (each: --help for its options)`;
 
 /** The tools' subcommands (src/tools), loaded only when run. */
@@ -70,6 +71,10 @@ export async function main(argv: string[]): Promise<number> {
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
+  }
+  if (command === 'backup' || command === 'restore') {
+    const { runBackupCli } = await import('./backup-cli.js');
+    return runBackupCli(command, rest);
   }
   if (command === 'export' || command === 'import') {
     const { runTransferCommand } = await import('./transfer/cli.js');

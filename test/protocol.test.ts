@@ -91,10 +91,10 @@ describe(`protocol (--http ${frontEnd})`, () => {
   });
 
   it('names an operation it does not support yet instead of pretending', async () => {
-    const r = await post(server, 'DynamoDB_20120810.CreateBackup', '{"TableName":"x","BackupName":"y"}');
+    const r = await post(server, 'DynamoDB_20120810.UpdateGlobalTableSettings', '{"GlobalTableName":"x"}');
     assert.equal(r.status, 400);
     assert.equal(r.json!.__type, 'com.amazon.coral.validate#ValidationException');
-    assert.match(String(r.json!.message), /CreateBackup/);
+    assert.match(String(r.json!.message), /UpdateGlobalTableSettings/);
   });
 
   it('rejects malformed JSON and wrongly typed members with SerializationException', async () => {

@@ -183,11 +183,12 @@ describe('Tables live in the region of the credential scope', () => {
     const arn = (await west.send(table('regions_tags'))).TableDescription!.TableArn!;
     await west.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'team', Value: 'west' }] }));
     assert.deepEqual((await west.send(new ListTagsOfResourceCommand({ ResourceArn: arn }))).Tags, [{ Key: 'team', Value: 'west' }]);
+    // One at a time: a second call started before the first is awaited would reject unhandled.
     for (const call of [
-      east.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'team', Value: 'east' }] })),
-      east.send(new ListTagsOfResourceCommand({ ResourceArn: arn })),
+      () => east.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'team', Value: 'east' }] })),
+      () => east.send(new ListTagsOfResourceCommand({ ResourceArn: arn })),
     ]) {
-      await expectError(call, 'ValidationException', `Invalid TableArn: Invalid ResourceArn provided as input ${arn}`);
+      await expectError(call(), 'ValidationException', `Invalid TableArn: Invalid ResourceArn provided as input ${arn}`);
     }
     assert.deepEqual((await west.send(new ListTagsOfResourceCommand({ ResourceArn: arn }))).Tags, [{ Key: 'team', Value: 'west' }]);
     // The same table name in us-east-1 is not there.

@@ -239,6 +239,15 @@ function validRequests(ctx: { arn: string; streamArn: string; shardId: string; i
     DescribeEndpoints: [{}],
     DescribeContinuousBackups: [{ TableName: T }],
     UpdateContinuousBackups: [{ TableName: 'fuzz_update', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 7 } }],
+    CreateBackup: [{ TableName: T, BackupName: 'fuzz_backup' }],
+    DescribeBackup: [{ BackupArn: `${ctx.arn}/backup/01733412345678-abcdef12` }],
+    ListBackups: [{ TableName: T, Limit: 5, BackupType: 'ALL', TimeRangeLowerBound: 0, TimeRangeUpperBound: 2e9 }],
+    DeleteBackup: [{ BackupArn: `${ctx.arn}/backup/01733412345678-abcdef12` }],
+    RestoreTableFromBackup: [{ BackupArn: `${ctx.arn}/backup/01733412345678-abcdef12`, TargetTableName: 'fuzz_restored', BillingModeOverride: 'PAY_PER_REQUEST' }],
+    RestoreTableToPointInTime: [
+      { SourceTableName: 'fuzz_update', TargetTableName: 'fuzz_pitr', UseLatestRestorableTime: true },
+      { SourceTableArn: ctx.arn, TargetTableName: 'fuzz_pitr2', RestoreDateTime: 1.7e9, ProvisionedThroughputOverride: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 } },
+    ],
     PutItem: [
       {
         TableName: T,

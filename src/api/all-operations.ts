@@ -14,6 +14,9 @@ import { putResourcePolicy, getResourcePolicy, deleteResourcePolicy } from './ta
 import { updateTimeToLive, describeTimeToLive } from './tables/time-to-live.js';
 import { describeLimits, describeEndpoints } from './tables/account-info.js';
 import { describeContinuousBackups, updateContinuousBackups } from './backups/continuous-backups.js';
+import { createBackup } from './backups/create-backup.js';
+import { deleteBackup, describeBackup, listBackupsOperation } from './backups/backup-operations.js';
+import { restoreTableFromBackup, restoreTableToPointInTime } from './backups/restore-table.js';
 import { putItem } from './items/put-item.js';
 import { getItem } from './items/get-item.js';
 import { deleteItem } from './items/delete-item.js';
@@ -54,6 +57,12 @@ export const allOperations: readonly Operation[] = [
   describeEndpoints,
   describeContinuousBackups,
   updateContinuousBackups,
+  createBackup,
+  describeBackup,
+  listBackupsOperation,
+  deleteBackup,
+  restoreTableFromBackup,
+  restoreTableToPointInTime,
   putItem,
   getItem,
   deleteItem,

@@ -53,12 +53,23 @@ export function changeLogRecord(
   const pitr = table.pointInTimeRecovery;
   if (pitr?.enabled !== true || pitr.enabledAt === undefined) return undefined;
   const keyLength = storageKey.length - TABLE_KEY_HEAD;
-  const value = new Uint8Array(2 + keyLength + (oldRaw?.length ?? 0));
+  // Buffer.allocUnsafe takes small buffers from Node's pool: a new
+  // Uint8Array of this size would be allocated off-heap, on every write.
+  const value = Buffer.allocUnsafe(2 + keyLength + (oldRaw?.length ?? 0));
   value[0] = keyLength >>> 8;
   value[1] = keyLength & 0xff;
   value.set(storageKey.subarray(TABLE_KEY_HEAD), 2);
   if (oldRaw !== undefined) value.set(oldRaw, 2 + keyLength);
-  return { prefix: changeLogPrefix(table.id, pitr.enabledAt), value, floor: sequenceAtMs(db.clock.now()) };
+  return { prefix: logPrefixOf(table, pitr.enabledAt), value, floor: sequenceAtMs(db.clock.now()) };
+}
+
+/** The log prefix of a table definition, made once per definition (catalog records are immutable). */
+const prefixes = new WeakMap<TableRecord, Uint8Array>();
+
+function logPrefixOf(table: TableRecord, enabledAt: number): Uint8Array {
+  let prefix = prefixes.get(table);
+  if (prefix === undefined) prefixes.set(table, (prefix = changeLogPrefix(table.id, enabledAt)));
+  return prefix;
 }
 
 export interface ChangeRecord {

@@ -102,6 +102,18 @@ export class Catalog {
     return this.refreshSlowly();
   }
 
+  /**
+   * The fence that proves the cache current (storage engine.fenced): the
+   * version key and the version the cache was loaded at; undefined while a
+   * reload is under way. On an engine whose reads are round trips
+   * (PostgreSQL), a request can skip refresh() and run on a view fenced by
+   * this instead: its statements check the version as they go, and a
+   * StaleFenceError means refresh and run it again (api/dispatcher).
+   */
+  fence(): { readonly key: Uint8Array; readonly value: Uint8Array | null } | undefined {
+    return this.shared && this.reloading === undefined ? { key: CATALOG_VERSION_KEY, value: this.version } : undefined;
+  }
+
   private async refreshSlowly(): Promise<void> {
     for (;;) {
       // A reload already under way may have read the store before the change
@@ -231,15 +243,18 @@ export class Catalog {
   /**
    * Removes a table and records its id as dropped, in one commit; the data
    * is erased later by the eraser. Resolves false if the entry changed.
+   * With `keepData` the id is not recorded as dropped: its data stays where
+   * it is for whoever `extra` hands it to (a SYSTEM backup, backup/), which
+   * records it as dropped once done with it.
    */
-  async drop(record: TableRecord, extra: readonly KvWrite[] = []): Promise<boolean> {
+  async drop(record: TableRecord, extra: readonly KvWrite[] = [], options: { keepData?: boolean } = {}): Promise<boolean> {
     const entry = this.entry(record, record.name);
     if (entry === undefined || entry.record !== record) return false;
     try {
       await this.engine.commit(
         [
           { key: catalogTableKey(record, record.name), value: null },
-          { key: droppedTableKey(record.id), value: encoder.encode(record.name) },
+          ...(options.keepData === true ? [] : [{ key: droppedTableKey(record.id), value: encoder.encode(record.name) }]),
           ...extra,
         ],
         [{ key: catalogTableKey(record, record.name), value: entry.bytes }],

@@ -29,6 +29,11 @@ export class ScopedCatalog {
     return this.catalog.refresh();
   }
 
+  /** The shared cache's fence (catalog/catalog fence): undefined while it reloads. */
+  fence(): { readonly key: Uint8Array; readonly value: Uint8Array | null } | undefined {
+    return this.catalog.fence();
+  }
+
   get(name: string): TableRecord | undefined {
     return this.catalog.getByScopeKey(this.key, name);
   }
@@ -62,9 +67,9 @@ export class ScopedCatalog {
     return this.catalog.replace(previous, next, extra);
   }
 
-  drop(record: TableRecord, extra: readonly KvWrite[] = []): Promise<boolean> {
+  drop(record: TableRecord, extra: readonly KvWrite[] = [], options: { keepData?: boolean } = {}): Promise<boolean> {
     this.assertOwn(record);
-    return this.catalog.drop(record, extra);
+    return this.catalog.drop(record, extra, options);
   }
 
   /** A programming error, never a client's: records come from this view's own lookups. */

@@ -85,9 +85,21 @@ export interface RestoreSettings {
   /** Epoch ms of the state restored. */
   readonly restoreDateTime: number;
   readonly inProgress: boolean;
-  /** The background job filling the table (backup/restore-job): its id. */
-  readonly jobId?: string;
+  /** Where the items come from, for the job filling the table (backup/restore-job). */
+  readonly source?: RestoreSource;
 }
+
+/** A backup (by its record's place) or a table's point-in-time log (by the table, as it was named and numbered). */
+export type RestoreSource =
+  | { readonly kind: 'backup'; readonly account: string; readonly region: string; readonly tableName: string; readonly backupId: string }
+  | {
+      readonly kind: 'pitr';
+      readonly account: string;
+      readonly region: string;
+      readonly tableName: string;
+      readonly tableId: number;
+      readonly epochMs: number;
+    };
 
 /**
  * A table's definition. It carries its scope (catalog/table-scope): the

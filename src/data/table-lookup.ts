@@ -35,11 +35,23 @@ export function tableNameOf(db: Database, nameOrArn: string): string {
   return arn.table;
 }
 
-/** The table, or ResourceNotFoundException as DynamoDB words it for data-plane calls. */
+/**
+ * The table, or ResourceNotFoundException as DynamoDB words it for
+ * data-plane calls: also for a table a restore is still filling
+ * (backup/restore-job), which DynamoDB does not serve until ACTIVE.
+ */
 export function requireTable(db: Database, nameOrArn: string): TableRecord {
   const table = db.catalog.get(tableNameOf(db, nameOrArn));
-  if (table === undefined) throw errors.resourceNotFound();
+  // (Only a restore's table: an import (transfer/) fills its CREATING table through this very path.)
+  if (table === undefined || table.restore?.inProgress === true) throw errors.resourceNotFound();
   return table;
+}
+
+/** Control-plane changes (DeleteTable, UpdateTable) of a table a restore is still filling: ResourceInUseException. */
+export function assertNotBeingCreated(table: TableRecord): void {
+  if (table.status === 'CREATING' && table.restore?.inProgress === true) {
+    throw errors.resourceInUse(`Attempt to change a resource which is still in use: Table is being created: ${table.name}`);
+  }
 }
 
 /** Control-plane operations name the table in their not-found message. */

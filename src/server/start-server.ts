@@ -19,6 +19,7 @@ import { startTokenSweeper } from '../txn/client-tokens.js';
 import { startBackfillSupervisor } from '../data/index-backfill.js';
 import { startVectorLogTrimmer } from '../data/vector-log.js';
 import { startChangeLogTrimmer } from '../backup/change-log-trimmer.js';
+import { startBackupSupervisor } from '../backup/backup-supervisor.js';
 import type { RunningCluster } from './cluster.js';
 
 export type { RunningCluster } from './cluster.js';
@@ -187,6 +188,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     startBackfillSupervisor(database);
     startVectorLogTrimmer(database);
     startChangeLogTrimmer(database);
+    startBackupSupervisor(database);
     // Exports read a table as of an instant through backup's point-in-time reader.
     startTransfer(
       database,

@@ -72,7 +72,7 @@
  * Nothing the engine decides rests on memory of its own: everything is read
  * inside the transaction that depends on it.
  */
-import { mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, realpathSync } from 'node:fs';
 import { open as openFile } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { open } from 'lmdb';
@@ -514,6 +514,24 @@ export class LmdbEngine implements StorageEngine {
     } finally {
       this.#pending.delete(written);
     }
+  }
+
+  /**
+   * Copies the whole environment into the empty (or new) directory `dir`
+   * from one read transaction, as LMDB's mdb_env_copy2 does: a consistent
+   * copy, safe while any number of processes write (they are not blocked).
+   * With `compact`, free pages are left out and the copy is renumbered. The
+   * copy is a data directory of its own (`openddb serve --data dir`).
+   * Whole-database backups (`openddb backup --data`); not part of the
+   * storage contract.
+   */
+  async copyTo(dir: string, compact = true): Promise<void> {
+    this.#assertOpen();
+    mkdirSync(dir, { recursive: true });
+    if (readdirSync(dir).length > 0) throw new Error(`${dir} is not empty`);
+    // data.mdb holds everything, the layout (meta) included.
+    await this.#root.backup(dir, compact);
+    await fsyncDirectory(dir);
   }
 
   /** Waits for this handle's commits in flight; the last handle in the process closes the environment. */

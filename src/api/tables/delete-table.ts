@@ -2,14 +2,17 @@
  * @module api/tables/delete-table
  * DeleteTable: the catalog entry goes at once (the response says DELETING,
  * as DynamoDB's does); the data is erased in the background. The table's
- * stream, if enabled, becomes DISABLED and is deleted 24 hours later.
+ * stream, if enabled, becomes DISABLED and is deleted 24 hours later. A
+ * table with point-in-time recovery on leaves a SYSTEM backup of itself
+ * (DeleteTable API reference), which keeps its data from being erased.
  */
 import { errors } from '../../errors/index.js';
 import { tableNameOrArn } from '../../validate/index.js';
 import { defineOperation } from '../operation.js';
 import { requireTableNameParameter } from './table-schemas.js';
 import { describeTable } from './table-description.js';
-import { requireTableForControl } from '../../data/table-lookup.js';
+import { assertNotBeingCreated, requireTableForControl } from '../../data/table-lookup.js';
+import { systemBackupOnDelete } from '../../backup/system-backup.js';
 import { tableStats } from '../../data/table-stats.js';
 import { streamCatalogWrites } from '../../streams/stream-catalog.js';
 
@@ -20,15 +23,20 @@ export const deleteTable = defineOperation<{ TableName: string }>({
   async run({ db }, input) {
     for (;;) {
       const table = requireTableForControl(db, input.TableName);
+      assertNotBeingCreated(table);
       if (table.deletionProtection) {
         throw errors.validation(
           `Resource cannot be deleted as it is currently protected against deletion. Disable deletion protection first.`,
         );
       }
       const stats = await tableStats(db, table);
+      // With point-in-time recovery on, the table's data stays as a SYSTEM
+      // backup, kept 35 days (backup/system-backup), in the same commit.
+      const kept = systemBackupOnDelete(db, table, stats);
       // An enabled stream closes with its table and stays readable for 24
       // hours (DeleteTable API reference; streams/stream-catalog).
-      if (await db.catalog.drop(table, streamCatalogWrites(table, undefined, db.clock.now()))) {
+      const extra = [...streamCatalogWrites(table, undefined, db.clock.now()), ...(kept?.writes ?? [])];
+      if (await db.catalog.drop(table, extra, { keepData: kept !== undefined })) {
         db.eraseDroppedTables();
         return { TableDescription: deletingDescription(describeTable(db, { ...table, status: 'DELETING' }, stats)) };
       }

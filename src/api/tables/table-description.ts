@@ -129,6 +129,15 @@ export function describeTable(db: Database, table: TableRecord, stats?: TableSta
   if (table.tableClass !== 'STANDARD') {
     desc.TableClassSummary = { TableClass: table.tableClass };
   }
+  if (table.restore !== undefined) {
+    // A restored table's origin (backup/restore-job), as DynamoDB shows it.
+    desc.RestoreSummary = {
+      ...(table.restore.sourceBackupArn !== undefined ? { SourceBackupArn: table.restore.sourceBackupArn } : {}),
+      ...(table.restore.sourceTableArn !== undefined ? { SourceTableArn: table.restore.sourceTableArn } : {}),
+      RestoreDateTime: seconds(table.restore.restoreDateTime),
+      RestoreInProgress: table.restore.inProgress,
+    };
+  }
   desc.DeletionProtectionEnabled = table.deletionProtection;
   if (table.billingMode === 'PAY_PER_REQUEST') desc.OnDemandThroughput = { MaxReadRequestUnits: -1, MaxWriteRequestUnits: -1 };
   return desc;

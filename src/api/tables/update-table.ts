@@ -13,7 +13,7 @@ import type { KeyType } from '../../values/types.js';
 import { defineOperation } from '../operation.js';
 import { requireTableNameParameter } from './table-schemas.js';
 import { describeTable } from './table-description.js';
-import { requireTableForControl } from '../../data/table-lookup.js';
+import { assertNotBeingCreated, requireTableForControl } from '../../data/table-lookup.js';
 import { checkDistinctAttributeDefinitions } from './table-schemas.js';
 import { tableStats } from '../../data/table-stats.js';
 import {
@@ -110,6 +110,7 @@ export const updateTable = defineOperation<UpdateTableInput>({
     if (input.ReplicaUpdates !== undefined) throw errors.notImplemented('UpdateTable ReplicaUpdates (global tables)');
     for (;;) {
       const table = requireTableForControl(db, input.TableName);
+      assertNotBeingCreated(table);
       checkOnlineIndexLimit(table, input);
       const planned = plan(db, table, input);
       let next = planned.next;
