@@ -152,7 +152,7 @@ export class Dispatcher {
     // Tables live in an account and a region: the request sees its own (catalog/table-scope).
     const principal = origin.principal;
     const db =
-      origin.region === undefined && principal === undefined
+      principal === undefined && (origin.region === undefined || origin.region === this.db.region)
         ? root
         : root.inScope({ account: targetAccount(input, principal) ?? this.db.accountId, region: origin.region ?? this.db.region });
     const run = () => op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);

@@ -36,7 +36,7 @@ import {
   successor,
 } from './key-space.js';
 import type { TableRecord } from './table-record.js';
-import { scopeKey, type TableScope } from './table-scope.js';
+import { sameScope, scopeKey, type TableScope } from './table-scope.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -62,8 +62,11 @@ const BUMP_VERSION: CommitOptions = {
   },
 };
 
+/** Entries by scope (scopeKey) and, within one, by table name. */
+type Scopes = Map<string, Map<string, Entry>>;
+
 export class Catalog {
-  private tables = new Map<string, Entry>();
+  private scopes: Scopes = new Map();
   /** The version the cache was loaded at (read before the entries, so never newer than them). */
   private version: Version = null;
   private reloading: Promise<void> | undefined;
@@ -131,14 +134,13 @@ export class Catalog {
   private async reload(): Promise<void> {
     const version = (await this.engine.get(CATALOG_VERSION_KEY)) ?? null;
     const entries = await this.engine.range(CATALOG_TABLE_PREFIX, successor(CATALOG_TABLE_PREFIX));
-    const tables = new Map<string, Entry>();
+    const scopes: Scopes = new Map();
     for (const { value } of entries) {
       const record = JSON.parse(decoder.decode(value)) as TableRecord;
-      const key = nameKey(record, record.name);
-      const cached = this.tables.get(key);
-      tables.set(key, cached !== undefined && bytesEqual(cached.bytes, value) ? cached : { record, bytes: value });
+      const cached = this.entry(record, record.name);
+      setEntry(scopes, record, cached !== undefined && bytesEqual(cached.bytes, value) ? cached : { record, bytes: value });
     }
-    this.tables = tables;
+    this.scopes = scopes;
     this.version = version;
   }
 
@@ -148,29 +150,39 @@ export class Catalog {
     return false;
   }
 
+  private entry(scope: TableScope, name: string): Entry | undefined {
+    return this.scopes.get(scopeKey(scope))?.get(name);
+  }
+
   get(scope: TableScope, name: string): TableRecord | undefined {
-    return this.tables.get(nameKey(scope, name))?.record;
+    return this.entry(scope, name)?.record;
+  }
+
+  /**
+   * get() by the scope's key (catalog/table-scope scopeKey), for a caller
+   * that keeps it (ScopedCatalog): every request looks its table up, and
+   * builds no string to do so.
+   */
+  getByScopeKey(key: string, name: string): TableRecord | undefined {
+    return this.scopes.get(key)?.get(name)?.record;
   }
 
   /** Every table of one scope, sorted by name as ListTables returns them. */
   list(scope: TableScope): TableRecord[] {
-    const out: TableRecord[] = [];
-    for (const { record } of this.tables.values()) {
-      if (record.account === scope.account && record.region === scope.region) out.push(record);
-    }
-    return out.sort(byName);
+    const tables = this.scopes.get(scopeKey(scope));
+    return tables === undefined ? [] : [...tables.values()].map((e) => e.record).sort(byName);
   }
 
   /** Every table of every scope (for background work that serves them all: TTL). */
   all(): TableRecord[] {
-    return [...this.tables.values()].map((e) => e.record);
+    const out: TableRecord[] = [];
+    for (const tables of this.scopes.values()) for (const { record } of tables.values()) out.push(record);
+    return out;
   }
 
   /** How many tables one scope has (DynamoDB's table limit is per account and region). */
   count(scope: TableScope): number {
-    let n = 0;
-    for (const { record } of this.tables.values()) if (record.account === scope.account && record.region === scope.region) n++;
-    return n;
+    return this.scopes.get(scopeKey(scope))?.size ?? 0;
   }
 
   /** Assigns a fresh key-space id for a new table. */
@@ -189,7 +201,7 @@ export class Catalog {
   /** Adds a table; resolves false if a table of that name already exists. */
   async create(record: TableRecord, extra: readonly KvWrite[] = []): Promise<boolean> {
     // Unshared, the cache is exact; shared, only the commit's expectation can tell.
-    if (!this.shared && this.tables.has(nameKey(record, record.name))) return false;
+    if (!this.shared && this.entry(record, record.name) !== undefined) return false;
     const bytes = encoder.encode(JSON.stringify(record));
     try {
       await this.engine.commit(
@@ -201,7 +213,7 @@ export class Catalog {
       if (e instanceof CommitConflictError) return this.lost();
       throw e;
     }
-    this.tables.set(nameKey(record, record.name), { record, bytes });
+    setEntry(this.scopes, record, { record, bytes });
     return true;
   }
 
@@ -210,10 +222,9 @@ export class Catalog {
    * (changing nothing) if another change came first.
    */
   async replace(previous: TableRecord, next: TableRecord, extra: readonly KvWrite[] = []): Promise<boolean> {
-    const key = nameKey(previous, previous.name);
-    const entry = this.tables.get(key);
+    const entry = this.entry(previous, previous.name);
     if (entry === undefined || entry.record !== previous) return false;
-    if (nameKey(next, next.name) !== key) throw new Error('a table cannot change its name or scope');
+    if (next.name !== previous.name || !sameScope(next, previous)) throw new Error('a table cannot change its name or scope');
     const bytes = encoder.encode(JSON.stringify(next));
     try {
       await this.engine.commit(
@@ -225,7 +236,7 @@ export class Catalog {
       if (e instanceof CommitConflictError) return this.lost();
       throw e;
     }
-    if (this.tables.get(key) === entry) this.tables.set(key, { record: next, bytes });
+    if (this.entry(previous, previous.name) === entry) setEntry(this.scopes, next, { record: next, bytes });
     return true;
   }
 
@@ -237,8 +248,7 @@ export class Catalog {
    * records it as dropped once done with it.
    */
   async drop(record: TableRecord, extra: readonly KvWrite[] = [], options: { keepData?: boolean } = {}): Promise<boolean> {
-    const key = nameKey(record, record.name);
-    const entry = this.tables.get(key);
+    const entry = this.entry(record, record.name);
     if (entry === undefined || entry.record !== record) return false;
     try {
       await this.engine.commit(
@@ -254,7 +264,11 @@ export class Catalog {
       if (e instanceof CommitConflictError) return this.lost();
       throw e;
     }
-    if (this.tables.get(key) === entry) this.tables.delete(key);
+    if (this.entry(record, record.name) === entry) {
+      const tables = this.scopes.get(scopeKey(record))!;
+      tables.delete(record.name);
+      if (tables.size === 0) this.scopes.delete(scopeKey(record));
+    }
     return true;
   }
 }
@@ -264,9 +278,11 @@ function sameVersion(stored: Uint8Array | undefined, cached: Version): boolean {
   return cached !== null && bytesEqual(stored, cached);
 }
 
-/** The in-memory name of a table: its scope and its name (neither contains 0x00). */
-function nameKey(scope: TableScope, name: string): string {
-  return `${scopeKey(scope)}\u0000${name}`;
+function setEntry(scopes: Scopes, record: TableRecord, entry: Entry): void {
+  const key = scopeKey(record);
+  let tables = scopes.get(key);
+  if (tables === undefined) scopes.set(key, (tables = new Map()));
+  tables.set(record.name, entry);
 }
 
 function byName(a: TableRecord, b: TableRecord): number {

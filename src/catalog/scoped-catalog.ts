@@ -8,13 +8,18 @@
 import type { KvWrite } from '../storage/engine.js';
 import type { Catalog } from './catalog.js';
 import type { TableRecord } from './table-record.js';
-import type { TableScope } from './table-scope.js';
+import { scopeKey, type TableScope } from './table-scope.js';
 
 export class ScopedCatalog {
+  /** The scope's key in the catalog, made once: every request looks its table up. */
+  private readonly key: string;
+
   constructor(
     private readonly catalog: Catalog,
     readonly scope: TableScope,
-  ) {}
+  ) {
+    this.key = scopeKey(scope);
+  }
 
   /**
    * Makes the shared cache current (catalog/catalog refresh): undefined at
@@ -30,7 +35,7 @@ export class ScopedCatalog {
   }
 
   get(name: string): TableRecord | undefined {
-    return this.catalog.get(this.scope, name);
+    return this.catalog.getByScopeKey(this.key, name);
   }
 
   /** This scope's tables, sorted by name as ListTables returns them. */

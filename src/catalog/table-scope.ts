@@ -27,5 +27,11 @@ export function sameScope(a: TableScope, b: TableScope): boolean {
  * something an ARN can carry (no `:` or `/`) and a key can end at (no 0x00).
  */
 export function isValidRegion(region: string): boolean {
-  return /^[A-Za-z0-9_.-]{1,64}$/.test(region);
+  // Checked on every request that names a region: the last valid one is remembered.
+  if (region === lastValidRegion) return true;
+  if (!/^[A-Za-z0-9_.-]{1,64}$/.test(region)) return false;
+  lastValidRegion = region;
+  return true;
 }
+
+let lastValidRegion = '';

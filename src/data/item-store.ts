@@ -57,6 +57,15 @@ export interface WriteOutcome {
   readonly next: Item | undefined;
   /** False when apply decided 'unchanged' (or deleted an item that did not exist). */
   readonly written: boolean;
+  /**
+   * When known: the larger of the old and the new item's stored JSON byte
+   * lengths (0 for an absent item; the old one's alone when nothing was
+   * written, or when the write was blind, the new one's). JSON spends more
+   * bytes than DynamoDB's size measure on every part, so this bounds both
+   * items' sizes: capacity of a small item is counted without measuring it
+   * (run-item-write writeCost), as every write's capacity is, for the metrics.
+   */
+  readonly storedBytes?: number;
 }
 
 export interface WriteOptions {
@@ -159,8 +168,9 @@ export async function writeItem(
     const decision = apply(undefined);
     if (decision === 'unchanged') return { old: undefined, next: undefined, written: false };
     const next = decision.next;
-    await db.engine.commit([{ key: storageKey, value: next === undefined ? null : encodeItem(next) }]);
-    return { old: undefined, next, written: true };
+    const value = next === undefined ? null : encodeItem(next);
+    await db.engine.commit([{ key: storageKey, value }]);
+    return { old: undefined, next, written: true, storedBytes: value === null ? 0 : value.length };
   }
   // Decided from the item's stored bytes alone, so after a lost race the
   // engine can decide it again inside its commit (storage/compare-and-set).
@@ -170,18 +180,21 @@ export async function writeItem(
       keys: [storageKey],
       decide: ([oldRaw]) => {
         const old = oldRaw === undefined ? undefined : decodeItem(oldRaw);
+        const oldBytes = oldRaw === undefined ? 0 : oldRaw.length;
         const decision = apply(old);
-        if (decision === 'unchanged') return { done: { old, next: old, written: false } };
+        if (decision === 'unchanged') return { done: { old, next: old, written: false, storedBytes: oldBytes } };
         const next = decision.next;
-        if (next === undefined && old === undefined) return { done: { old, next, written: false } };
+        if (next === undefined && old === undefined) return { done: { old, next, written: false, storedBytes: 0 } };
         const { writes, records } = itemCommit(db, table, storageKey, old, oldRaw, next, options.byService);
         const commitOptions = streamRecordsOption(records);
+        // writes[0] is the item's own write (itemCommit).
+        const nextBytes = writes[0]!.value?.length ?? 0;
         return {
           writes,
           ...(commitOptions === undefined ? {} : { options: commitOptions }),
           // #5: checked on every attempt, just before committing (txn/conflicts).
           check: () => db.hooks.assertNotHeld(db, storageKey),
-          result: { old, next, written: true },
+          result: { old, next, written: true, storedBytes: Math.max(oldBytes, nextBytes) },
         };
       },
     },

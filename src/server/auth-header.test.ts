@@ -26,6 +26,18 @@ describe('credentialRegion', () => {
     assert.equal(credentialRegion('AWS4-HMAC-SHA256 SignedHeaders=host, Signature=0a', '/'), undefined);
   });
 
+  it('answers a repeated scope (another signature) from the last parse, and a new scope anew', () => {
+    const scope = 'AKID/20260101/ap-south-1/dynamodb/aws4_request';
+    assert.equal(credentialRegion(header(scope, ', SignedHeaders=host, Signature=01'), '/'), 'ap-south-1');
+    assert.equal(credentialRegion(header(scope, ', SignedHeaders=host;x-amz-date, Signature=02'), '/'), 'ap-south-1');
+    assert.equal(credentialRegion(header('AKID/20260101/ap-south-2/dynamodb/aws4_request', ', Signature=03'), '/'), 'ap-south-2');
+    assert.equal(credentialRegion(header('AKID', ', SignedHeaders=a/b/c/d/e'), '/'), undefined);
+    assert.equal(credentialRegion(header('AKID', ', SignedHeaders=a/b/c/d/e/f'), '/'), undefined);
+    assert.equal(credentialRegion(header(scope, ', Signature=04'), '/'), 'ap-south-1');
+    // A longer key that begins like the last one is another scope.
+    assert.equal(credentialRegion(header('AKIDX/20260101/eu-north-1/dynamodb/aws4_request', ', Signature=05'), '/'), 'eu-north-1');
+  });
+
   it('reads a presigned URL\'s X-Amz-Credential when there is no Authorization header', () => {
     const url = '/?X-Amz-Algorithm=AWS4-HMAC-SHA256&X-Amz-Credential=AKID%2F20260101%2Feu-west-2%2Fdynamodb%2Faws4_request&X-Amz-Signature=0a';
     assert.equal(credentialRegion(undefined, url), 'eu-west-2');

@@ -60,8 +60,19 @@ function hasValue(header: string, name: string): boolean {
  */
 export function credentialRegion(authorization: string | undefined, url: string): string | undefined {
   if (authorization !== undefined) {
+    // A client signs every request with the same credential scope, so the
+    // header up to the comma that ends it repeats: one comparison instead
+    // of a parse on every request (the same text has the same region).
+    if (lastScopedPrefix !== '' && authorization.startsWith(lastScopedPrefix)) return lastScopedRegion;
     const at = authorization.indexOf('Credential=');
-    return at < 0 ? undefined : scopeRegion(authorization, at + 'Credential='.length, authorization.indexOf(',', at));
+    if (at < 0) return undefined;
+    const end = authorization.indexOf(',', at);
+    const region = scopeRegion(authorization, at + 'Credential='.length, end);
+    if (end > 0) {
+      lastScopedPrefix = authorization.slice(0, end + 1);
+      lastScopedRegion = region;
+    }
+    return region;
   }
   if (!url.includes('X-Amz-Credential=')) return undefined;
   const query = url.indexOf('?');
@@ -69,10 +80,13 @@ export function credentialRegion(authorization: string | undefined, url: string)
   return credential === null ? undefined : scopeRegion(credential, 0, -1);
 }
 
+/** The Authorization header credentialRegion last parsed, up to its credential scope's comma, and that scope's region. */
+let lastScopedPrefix = '';
+let lastScopedRegion: string | undefined;
+
 /**
  * The region of the credential `<key>/<date>/<region>/<service>/aws4_request`
  * in text[start, end) (end -1: to the end): exactly four slashes, else none.
- * Index searches only: this runs on every request.
  */
 function scopeRegion(text: string, start: number, end: number): string | undefined {
   const stop = end < 0 ? text.length : end;

@@ -6,10 +6,17 @@
  * that only starts, restarts and stops them (docs/architecture.md,
  * "Many processes").
  *
- * - node:cluster with SCHED_NONE: the primary binds the listening socket
- *   once and hands it to every worker; each worker accepts on it and the
- *   kernel spreads connections. (Round-robin would pass every connection
- *   through the primary: one more hop and a single-core bottleneck.)
+ * - node:cluster with SCHED_RR: the primary accepts each connection and
+ *   hands it to the workers in turn, so they share connections evenly.
+ *   With SCHED_NONE (every worker accepting on the one socket) the kernel
+ *   gave one worker most of a burst of new connections — the bench's 64
+ *   keep-alive connections split anywhere from 97/3 to 31/69 between two
+ *   workers, leaving one core idle for as long as they lived; round-robin
+ *   split them 50/50 every time (bench/cpu-per-op.mjs --serve-args).
+ *   The hand-over costs once per connection, not per request: with
+ *   keep-alive (every AWS SDK) nothing per request; a client that opens a
+ *   connection per request costs ~70 % more server CPU per request
+ *   (measured with --fresh-connections), a fifth of it in the primary.
  * - Everything workers share lives in the store, so a worker holds nothing
  *   another needs: the catalog is revalidated from the store, background
  *   work is owned through leases (data/leases), stream sequence numbers
@@ -85,8 +92,8 @@ interface Slot {
 }
 
 export async function startCluster(options: ClusterOptions): Promise<RunningCluster> {
-  // Must be set before the first fork; the kernel spreads connections.
-  cluster.schedulingPolicy = cluster.SCHED_NONE;
+  // Must be set before the first fork: the primary deals out connections (see the module comment).
+  cluster.schedulingPolicy = cluster.SCHED_RR;
   const log = options.log;
   let server = options.server;
   /** The port the workers listen on (differs from server.port when that asked for any free port, 0). */

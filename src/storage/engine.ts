@@ -143,7 +143,11 @@ export interface StorageEngine {
   readonly capabilities: EngineCapabilities;
   /**
    * The current value of a key, or undefined. Reads see every commit that
-   * was acknowledged (by any handle) before the read began.
+   * was acknowledged (by any handle) before the synchronous stretch of
+   * JavaScript the read is called in began (the event-loop callback or
+   * microtask run): a process learns of another's commit only through I/O,
+   * which arrives in a later stretch. Reads within one stretch may share a
+   * snapshot (LMDB renews it once per stretch).
    */
   get(key: Uint8Array): Promise<Uint8Array | undefined>;
   /**

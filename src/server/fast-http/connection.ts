@@ -84,12 +84,15 @@ export class Connection {
   private lastActivity: number;
   private endedAt = 0;
   private stalledSince = 0;
+  /** The client's address (aws:SourceIp), read once: socket.remoteAddress costs a few lookups each time. */
+  private readonly remoteAddress: string | undefined;
 
   constructor(
     private readonly socket: net.Socket,
     private readonly config: ConnectionConfig,
   ) {
     this.lastActivity = config.now();
+    this.remoteAddress = socket.remoteAddress;
     socket.on('data', (chunk: Buffer) => this.onData(chunk));
     socket.on('end', () => this.onEnd());
     socket.on('drain', () => this.maybeResume());
@@ -249,7 +252,7 @@ export class Connection {
     const slot: Slot = {
       bytes: undefined,
       close: !head.keepAlive,
-      request: { method: head.method, url: head.url, headers: head.headers, body, remoteAddress: this.socket.remoteAddress },
+      request: { method: head.method, url: head.url, headers: head.headers, body, remoteAddress: this.remoteAddress },
       omitBody: head.method === 'HEAD',
     };
     this.queue.push(slot);

@@ -1,0 +1,294 @@
+#!/usr/bin/env node
+/**
+ * @module Server CPU per operation of one openddb build against another,
+ * measured in alternation: the figure issue 11's "--workers 1: CPU per op
+ * within 5 % of before" is judged by.
+ *
+ * Throughput on this shared 2-core machine moves with everyone else's load;
+ * a server's own CPU time per request (from /proc, bench/proc.mjs) moves far
+ * less, and least when the builds are measured side by side: per storage,
+ * every build's server runs at once (seeded alike); per workload each gets
+ * `--warmup` requests unmeasured (JIT), then bursts of `--requests`
+ * alternate between them (`--rounds` each, order flipped every round), so a
+ * busy spell weighs on all alike. The report gives each cell's median
+ * burst and the change against the first build (the base).
+ *
+ * `--callgrind` runs the servers under valgrind's callgrind and reports
+ * instructions per request on the main thread (where requests are served;
+ * V8's compiler and GC helpers and LMDB's writer run on other threads):
+ * repeatable whatever the machine's load, ~50× slower, so use a few
+ * thousand requests. Its per-function counts (callgrind_annotate) name
+ * native code only; JIT-compiled JavaScript shows as addresses.
+ *
+ *   node bench/cpu-per-op.mjs --base-cli /tmp/perf-base/dist/openddb.mjs
+ *   node bench/cpu-per-op.mjs --base-cli B --build nometrics=/tmp/x/dist/openddb.mjs --storage disk --workloads get
+ *   node bench/cpu-per-op.mjs --base-cli B --callgrind --warmup 4000 --requests 2000 --rounds 1
+ *   node bench/cpu-per-op.mjs --node-args=--cpu-prof,--cpu-prof-dir=/tmp/prof   (a profile per server run)
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { parseArgs } from 'node:util';
+import path from 'node:path';
+import { SERVERS, REPO_DIR, startServer, removeDataDir } from './servers.mjs';
+import { cpuSample, cpuDelta, machineBusyNs } from './proc.mjs';
+import { runLoad } from './load.mjs';
+import { callOk } from './protocol.mjs';
+import { buildRequests, checkWorkload, createTable, seedBodies, seedPlan, workloadBodies } from './workloads.mjs';
+
+const { values: args } = parseArgs({
+  options: {
+    cli: { type: 'string', default: path.join(REPO_DIR, 'dist/openddb.mjs') },
+    'base-cli': { type: 'string' },
+    build: { type: 'string', multiple: true },
+    storage: { type: 'string', default: 'disk,memory' },
+    workloads: { type: 'string', default: 'get,put,query,update' },
+    requests: { type: 'string', default: '5000' },
+    concurrency: { type: 'string', default: '16' },
+    rounds: { type: 'string', default: '6' },
+    'node-args': { type: 'string', default: '' },
+    'serve-args': { type: 'string', default: '' },
+    'fresh-connections': { type: 'boolean', default: false },
+    callgrind: { type: 'boolean', default: false },
+    'callgrind-dir': { type: 'string' },
+    warmup: { type: 'string', default: '20000' },
+    help: { type: 'boolean', default: false },
+  },
+});
+if (args.help) {
+  console.log(
+    'node bench/cpu-per-op.mjs [--cli FILE] [--base-cli FILE] [--build NAME=FILE[,ENV=VALUE...] ...] [--storage disk,memory] [--workloads get,put,query,update]\n' +
+      '  [--warmup N (unmeasured, per workload and server)] [--requests N (per burst)] [--rounds R (bursts per server)] [--concurrency C]\n' +
+      '  [--node-args=a,b] [--serve-args=a,b (e.g. --workers,2)] [--fresh-connections] [--callgrind (instructions per op: valgrind, ~50x slower; use ~2000 requests)] [--callgrind-dir DIR (keep the dumps)]',
+  );
+  process.exit(0);
+}
+const requests = Number(args.requests);
+const connections = Number(args.concurrency);
+const rounds = Number(args.rounds);
+const storages = args.storage.split(',');
+const workloads = args.workloads.split(',');
+const warmup = Number(args.warmup);
+const nodeArgs = args['node-args'] ? args['node-args'].split(',') : [];
+const serveArgs = args['serve-args'] ? args['serve-args'].split(',') : [];
+const workersAt = serveArgs.indexOf('--workers');
+const workers = workersAt >= 0 ? Number(serveArgs[workersAt + 1]) : 1;
+// --callgrind-dir keeps the dumps (for callgrind_annotate); else they go to a temporary directory, removed at the end.
+const callgrindDir = args['callgrind-dir'] ?? (args.callgrind ? mkdtempSync(path.join(tmpdir(), 'openddb-callgrind-')) : undefined);
+if (args['callgrind-dir']) mkdirSync(callgrindDir, { recursive: true });
+
+const builds = [];
+if (args['base-cli']) builds.push({ name: 'base', cli: path.resolve(args['base-cli']) });
+builds.push({ name: 'this', cli: path.resolve(args.cli) });
+for (const spec of args.build ?? []) {
+  const at = spec.indexOf('=');
+  if (at <= 0) throw new Error(`--build NAME=FILE, not ${spec}`);
+  // NAME=FILE[,KEY=VALUE...]: the server's environment gets the pairs.
+  const [file, ...env] = spec.slice(at + 1).split(',');
+  builds.push({ name: spec.slice(0, at), cli: path.resolve(file), env });
+}
+
+/** Registers a bench server for one build on one storage (bench/servers.mjs spawns and stops it). */
+function serverFor(build, storage) {
+  const name = `cpu-${build.name}-${storage}`;
+  SERVERS[name] = {
+    label: `${build.cli} (${storage})`,
+    durable: storage === 'disk',
+    transactions: true,
+    unavailable: () => null,
+    // Under valgrind, LMDB's 64 GiB map does not fit: a 64 GiB address
+    // space cap makes the engine map an eighth of it (storage/lmdb-engine mapSizeFor).
+    command: (port, dataDir) => [
+      'env',
+      [
+        ...(build.env ?? []),
+        ...(callgrindDir ? ['bash'] : [process.execPath]),
+        ...(callgrindDir
+          ? [
+              '-c',
+              'ulimit -v 67108864 && exec "$@"',
+              'valgrind',
+              'valgrind',
+              '--tool=callgrind',
+              '--separate-threads=yes',
+              `--callgrind-out-file=${callgrindDir}/cg.%p`,
+              process.execPath,
+            ]
+          : []),
+        ...nodeArgs,
+        build.cli,
+        'serve',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(port),
+        ...(storage === 'disk' ? ['--data', dataDir] : ['--in-memory']),
+        ...serveArgs,
+      ],
+    ],
+    // servers.mjs waits for every worker of `serve --workers N`.
+    workers: workers > 1 ? workers : undefined,
+  };
+  return name;
+}
+
+const run = (srv, reqs, maxRequests, onStart, onEnd) =>
+  runLoad({ port: srv.port, connections, requests: reqs, maxRequests, durationMs: 3_600_000, hardTimeoutMs: 3_600_000, onStart, onEnd });
+
+/** One measured burst of `requests` requests against one server. */
+async function burst(srv, workload, reqs) {
+  let before;
+  let after;
+  let busyBefore;
+  let busyAfter;
+  // Under callgrind the counters are zeroed before and dumped after the
+  // measured requests (callgrind_control talks to the server through vgdb).
+  const control = (...a) => execFileSync('callgrind_control', [...a, String(srv.pid)], { stdio: 'ignore' });
+  if (callgrindDir) control('--zero');
+  const r = await run(
+    srv,
+    reqs,
+    requests,
+    () => {
+      before = cpuSample(srv.pid);
+      busyBefore = machineBusyNs();
+    },
+    () => {
+      after = cpuSample(srv.pid);
+      busyAfter = machineBusyNs();
+    },
+  );
+  let instructions;
+  if (callgrindDir) {
+    control(`--dump=${workload}`);
+    instructions = dumpedInstructions(srv.pid);
+  }
+  if (r.errorCount) throw new Error(`${srv.name} ${workload}: ${r.errorCount} errors, first: ${r.firstError}`);
+  const cpu = cpuDelta(before, after).ns;
+  const others = busyAfter - busyBefore - cpu - r.clientCpuUs * 1000;
+  const { split } = cpuDelta(before, after);
+  return {
+    split,
+    usPerOp: cpu / 1000 / r.ok,
+    opsPerSec: r.opsPerSec,
+    othersCores: others / (r.elapsedMs * 1e6),
+    kiloInstrPerOp: instructions === undefined ? undefined : instructions.main / 1000 / r.ok,
+    kiloInstrAllThreadsPerOp: instructions === undefined ? undefined : instructions.all / 1000 / r.ok,
+    kiloInstrNoTimersPerOp: instructions === undefined ? undefined : (instructions.main - instructions.timers) / 1000 / r.ok,
+  };
+}
+
+/**
+ * Instructions (Ir) in a server's newest callgrind dump: of the main thread
+ * (the one that serves requests; JIT compilation, GC helpers and LMDB's
+ * writer run on others) and of all threads.
+ */
+function dumpedInstructions(pid) {
+  const files = readdirSync(callgrindDir).filter((f) => f.startsWith(`cg.${pid}.`));
+  const part = (f) => Number(/\.(\d+)(?:-\d+)?$/.exec(f)?.[1] ?? 0);
+  const last = Math.max(...files.map(part));
+  let main = 0;
+  let all = 0;
+  let timers = 0;
+  for (const f of files.filter((x) => part(x) === last)) {
+    const text = readFileSync(path.join(callgrindDir, f), 'latin1');
+    const m = /^(?:totals|summary): (\d+)/m.exec(text);
+    if (!m) throw new Error(`no totals in ${f}`);
+    all += Number(m[1]);
+    if (/-01$/.test(f) || !/-\d+$/.test(f)) {
+      main += Number(m[1]);
+      // Timer callbacks (inclusive): mostly periodic background work, whose
+      // share per request grows as valgrind slows requests down ~50×.
+      const annotated = execFileSync('callgrind_annotate', ['--inclusive=yes', '--threshold=100', path.join(callgrindDir, f)], {
+        encoding: 'latin1',
+        maxBuffer: 1 << 28,
+      });
+      const t = /^\s*([\d,]+) .*:uv__run_timers \[/m.exec(annotated);
+      if (t) timers += Number(t[1].replaceAll(',', ''));
+    }
+  }
+  return { main, all, timers };
+}
+
+const results = new Map(); // `${storage} ${workload} ${build}` → [{usPerOp, ...}]
+const record = (key, value) => {
+  if (!results.has(key)) results.set(key, []);
+  results.get(key).push(value);
+};
+
+// Every build's server runs at once and bursts alternate between them, so
+// whatever else the machine does in a stretch of time weighs on all alike.
+for (const storage of storages) {
+  const servers = [];
+  try {
+    for (const build of builds) {
+      servers.push({ build, srv: await startServer(serverFor(build, storage), { readyTimeoutMs: callgrindDir ? 180_000 : undefined }) });
+    }
+    const plan = seedPlan('quick', 'openddb-disk');
+    for (const { srv } of servers) {
+      await createTable(srv.port);
+      for (const body of seedBodies(plan)) await callOk(srv.port, 'BatchWriteItem', body);
+    }
+    for (const workload of workloads) {
+      const bodies = workloadBodies(workload, plan);
+      for (const s of servers) {
+        s.reqs = buildRequests(s.srv.port, bodies);
+        // A new connection for every request (Connection: close), as a client without keep-alive.
+        if (args['fresh-connections']) s.reqs = s.reqs.map((r) => Buffer.from(r.toString('latin1').replace('\r\n', '\r\nConnection: close\r\n'), 'latin1'));
+        const why = await checkWorkload(s.srv.port, workload, bodies);
+        if (why) throw new Error(`${s.srv.name} ${workload}: ${why}`);
+        await run(s.srv, s.reqs, warmup);
+      }
+      for (let round = 0; round < rounds; round++) {
+        const order = round % 2 === 0 ? servers : [...servers].reverse();
+        for (const { build, srv, reqs } of order) {
+          const m = await burst(srv, workload, reqs);
+          record(`${storage} ${workload} ${build.name}`, m);
+          console.error(
+            `${storage} ${workload} ${build.name} burst ${round + 1}: ${m.usPerOp.toFixed(1)} µs/op, ` +
+              (m.kiloInstrPerOp === undefined
+                ? ''
+                : `${m.kiloInstrPerOp.toFixed(1)} k instructions/op on the main thread (${m.kiloInstrNoTimersPerOp.toFixed(1)} k outside timer callbacks; ${m.kiloInstrAllThreadsPerOp.toFixed(1)} k all threads), `) +
+              `${Math.round(m.opsPerSec)} ops/s, others ${m.othersCores.toFixed(2)} cores` +
+              (m.split.length > 1 ? `, CPU by process ${m.split.map((x) => `${Math.round(x * 100)} %`).join(' / ')}` : ''),
+          );
+        }
+      }
+    }
+  } finally {
+    for (const { srv } of servers) {
+      await srv.stop();
+      removeDataDir(srv.dataDir);
+    }
+  }
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  const m = s.length >> 1;
+  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
+};
+const metrics = callgrindDir
+  ? [
+      ['kiloInstrPerOp', 'k instructions/op (main thread)'],
+      ['kiloInstrNoTimersPerOp', 'k instructions/op (main thread, outside timer callbacks)'],
+    ]
+  : [['usPerOp', 'server CPU µs/op']];
+const tables = metrics.map(([metric, unit]) => {
+  const header = ['storage', 'workload', ...builds.map((b) => `${b.name}: ${unit} (median; all)`)];
+  if (builds.length >= 2) header.push(`change against ${builds[0].name}`);
+  const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
+  for (const storage of storages) {
+    for (const workload of workloads) {
+      const cells = builds.map((b) => results.get(`${storage} ${workload} ${b.name}`).map((m) => m[metric]));
+      const row = [storage, workload, ...cells.map((c) => `${median(c).toFixed(1)} (${c.map((x) => x.toFixed(1)).join(', ')})`)];
+      if (builds.length >= 2) row.push(cells.slice(1).map((c) => `${((median(c) / median(cells[0]) - 1) * 100).toFixed(1)} %`).join(', '));
+      lines.push(`| ${row.join(' | ')} |`);
+    }
+  }
+  return lines.join('\n');
+});
+console.log(`c${connections}; per workload ${warmup} requests unmeasured, then ${rounds} bursts of ${requests} per server, alternating; builds: ${builds.map((b) => `${b.name} = ${b.cli}`).join(', ')}`);
+console.log(tables.join('\n\n'));
+if (callgrindDir && !args['callgrind-dir']) rmSync(callgrindDir, { recursive: true, force: true });
+process.exit(0);
