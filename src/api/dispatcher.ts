@@ -9,6 +9,7 @@ import type { Database } from '../data/database.js';
 import { isValidRegion } from '../catalog/table-scope.js';
 import type { Operation } from './operation.js';
 import { authorize, type Principal } from './authorize.js';
+import type { Pressure } from '../pressure/pressure.js';
 
 /** What the HTTP edge learned about a request beyond its body. */
 export interface RequestOrigin {
@@ -61,6 +62,8 @@ export class Dispatcher {
   constructor(
     private readonly db: Database,
     operations: readonly Operation[],
+    /** Throttling, lag, conflicts and faults on request (pressure/); absent or off: requests run as they are. */
+    private readonly pressure?: Pressure,
   ) {
     for (const name of NOT_YET_IMPLEMENTED) {
       this.table.set(DYNAMODB + name, {
@@ -95,6 +98,12 @@ export class Dispatcher {
         ? this.db
         : this.db.inScope({ account: targetAccount(input, principal) ?? this.db.accountId, region: origin.region ?? this.db.region });
     if (principal !== undefined) authorize(db, principal, op.name, input as Record<string, unknown>, origin.sourceIp, origin.secure ?? false);
+    const pressure = this.pressure;
+    if (pressure !== undefined && pressure.on) {
+      return pressure.run(op.name, db, input as Record<string, unknown>, (view, admitted) =>
+        op.run(origin.host === undefined ? { db: view, requestId } : { db: view, requestId, host: origin.host }, admitted),
+      );
+    }
     return op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
   }
 }
