@@ -25,6 +25,7 @@ import { itemKey } from '../indexes/index-entries.js';
 import { conflictCancellation, transactionCanceled, NO_REASON, type CancellationReason } from '../txn/cancellation.js';
 import { decodeShardIterator } from '../streams/shard-iterator.js';
 import type { Item } from '../values/types.js';
+import { RawJson } from '../data/raw-json.js';
 import { Prng } from './prng.js';
 import { hasPressureTags, parseFaults, parseLag, tableSettings, type FaultRule, type LagRange, type TableSettings } from './settings.js';
 import { BURST_SECONDS, Throttle, type Access, type Refusal } from './throttle.js';
@@ -266,11 +267,7 @@ export class Pressure {
     const recorded = this.recordedIds(targets);
     const view = throttled || lagged !== undefined || recorded !== undefined ? this.view(db, throttled, targets, prepaid, lagged, recorded) : db;
     const result = await call(view, runInput);
-    if (unprocessed !== undefined && result !== null && typeof result === 'object') {
-      const member = operation === 'BatchWriteItem' ? 'UnprocessedItems' : 'UnprocessedKeys';
-      (result as Record<string, unknown>)[member] = { ...((result as Record<string, Record<string, unknown>>)[member] ?? {}), ...unprocessed };
-    }
-    return result;
+    return unprocessed === undefined ? result : withUnprocessed(operation, result, unprocessed);
   }
 
   /** The tables (and GSIs, keys) a request names, as far as that is known before it runs. */
@@ -600,6 +597,24 @@ export class Pressure {
       backfillProgress: (table, index, percent) => inner.backfillProgress(table, index, percent),
     };
   }
+}
+
+/** A batch's answer with the members throttling left out added to those the operation left (BatchGetItem's 16 MB). */
+function withUnprocessed(operation: string, result: unknown, unprocessed: Record<string, unknown>): unknown {
+  const out = (result instanceof RawJson ? JSON.parse(result.text()) : result) as Record<string, Record<string, unknown>>;
+  const member = operation === 'BatchWriteItem' ? 'UnprocessedItems' : 'UnprocessedKeys';
+  const merged: Record<string, unknown> = { ...(out[member] ?? {}) };
+  for (const [table, left] of Object.entries(unprocessed)) {
+    const already = merged[table];
+    if (already === undefined) merged[table] = left;
+    else if (Array.isArray(already)) merged[table] = [...already, ...(left as unknown[])];
+    else {
+      const a = already as { Keys: unknown[] };
+      merged[table] = { ...a, Keys: [...a.Keys, ...(left as { Keys: unknown[] }).Keys] };
+    }
+  }
+  out[member] = merged;
+  return out;
 }
 
 /** An item's key attributes (for its partition), or undefined. */
