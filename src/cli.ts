@@ -3,7 +3,7 @@
  * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
  *                [--workers 1|N|auto] [--ttl-interval-ms 1000] [--http node|fast] [--log-level warn] [--slow-ms 1000]
  *                [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE] [--max-connections N]
- *                [--throttle] [--lag-ms MIN[-MAX]] [--faults SPEC] [--seed N]`
+ *                [--throttle] [--lag-ms MIN[-MAX]] [--txn-ms MIN[-MAX]] [--faults SPEC] [--seed N]`
  *
  * The `openddb` bin (dist/openddb.mjs, made by scripts/build.mjs) loads this
  * module bundled, through V8's code cache, and calls runCli. With
@@ -28,7 +28,7 @@ const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./d
                      [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]
                      [--log-level error|warn|info|debug] [--slow-ms 1000]
                      [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE] [--max-connections N]
-                     [--throttle] [--lag-ms MIN[-MAX]] [--faults SPEC] [--seed N]   (docs/pressure.md)`;
+                     [--throttle] [--lag-ms MIN[-MAX]] [--txn-ms MIN[-MAX]] [--faults SPEC] [--seed N]   (docs/pressure.md)`;
 
 /** --workers above this is surely a typo (and would exhaust the machine). */
 const MAX_WORKERS = 256;
@@ -85,6 +85,7 @@ export async function main(argv: string[]): Promise<number> {
         'max-connections': { type: 'string' },
         throttle: { type: 'boolean', default: false },
         'lag-ms': { type: 'string' },
+        'txn-ms': { type: 'string' },
         faults: { type: 'string' },
         seed: { type: 'string' },
       },
@@ -167,6 +168,11 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`openddb: --lag-ms: ${lag}\n`);
     return 2;
   }
+  const txnMs = values['txn-ms'] === undefined ? undefined : parseLag(values['txn-ms']);
+  if (typeof txnMs === 'string') {
+    process.stderr.write(`openddb: --txn-ms: ${txnMs}\n`);
+    return 2;
+  }
   const faults = values.faults === undefined ? undefined : parseFaults(values.faults);
   if (typeof faults === 'string') {
     process.stderr.write(`openddb: --faults: ${faults}\n`);
@@ -180,6 +186,7 @@ export async function main(argv: string[]): Promise<number> {
   const pressure = {
     ...(values.throttle ? { throttle: true } : {}),
     ...(lag !== undefined && lag.maxMs > 0 ? { lag } : {}),
+    ...(txnMs !== undefined && txnMs.maxMs > 0 ? { txnMs } : {}),
     ...(faults !== undefined && faults.length > 0 ? { faults } : {}),
     ...(seed !== undefined ? { seed } : {}),
   };

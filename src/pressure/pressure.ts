@@ -30,6 +30,8 @@ import { Prng } from './prng.js';
 import { hasPressureTags, parseFaults, parseLag, tableSettings, type FaultRule, type LagRange, type TableSettings } from './settings.js';
 import { BURST_SECONDS, Throttle, type Access, type Refusal } from './throttle.js';
 import { LaggedEngine, tableIdOf, WriteHistory } from './lag.js';
+import { inFlight } from '../txn/in-flight.js';
+import { bytesToLatin1 } from '../storage/byte-order.js';
 
 /** Thrown to make the HTTP edge close the connection without an answer (a dropped connection, a timed-out request). */
 export class DropConnection extends Error {
@@ -49,6 +51,12 @@ export interface PressureOptions {
   readonly processes?: number;
   /** Seconds of unused capacity a bucket keeps; default DynamoDB's 300. */
   readonly burstSeconds?: number;
+  /**
+   * Contention mode: a write transaction holds its items this long before
+   * it commits, as DynamoDB's two-phase commit does, so that overlapping
+   * requests conflict by DynamoDB's rules whatever the engine's speed.
+   */
+  readonly txnMs?: LagRange;
 }
 
 /** How often tags set through other processes are looked for. */
@@ -72,6 +80,8 @@ interface Target {
   readonly consistent: boolean;
   /** The partition-key hash of a single-item request. */
   readonly hash: number | undefined;
+  /** The item's storage key, for a single-item request or a transaction's action. */
+  readonly storageKey?: Uint8Array | undefined;
 }
 
 const SINGLE_READS = new Set(['GetItem']);
@@ -83,6 +93,9 @@ export class Pressure {
   on = false;
   private throttleOn: boolean;
   private lag: LagRange | undefined;
+  private txnMs: LagRange | undefined;
+  /** Items plain writes are writing now (contention mode): a TransactGetItems on one conflicts. */
+  private readonly writing = new Map<string, number>();
   private faults: readonly FaultRule[];
   private seed: number;
   private processes: number;
@@ -103,6 +116,7 @@ export class Pressure {
   ) {
     this.throttleOn = options.throttle ?? false;
     this.lag = options.lag;
+    this.txnMs = options.txnMs;
     this.faults = options.faults ?? [];
     this.seed = options.seed ?? Date.now() % 2147483647;
     this.processes = options.processes ?? 1;
@@ -132,14 +146,15 @@ export class Pressure {
   }
 
   private recompute(): void {
-    this.on = this.throttleOn || this.lag !== undefined || this.faults.length > 0 || this.tagged;
+    this.on = this.throttleOn || this.lag !== undefined || this.txnMs !== undefined || this.faults.length > 0 || this.tagged;
   }
 
   /** The settings as the admin endpoint shows them. */
   describe(): Record<string, unknown> {
     return {
       throttle: this.throttleOn,
-      lagMs: this.lag === undefined ? null : this.lag.minMs === this.lag.maxMs ? `${this.lag.minMs}` : `${this.lag.minMs}-${this.lag.maxMs}`,
+      lagMs: rangeText(this.lag),
+      txnMs: rangeText(this.txnMs),
       faults: this.faults.map((r) => r.text).join(' '),
       seed: this.seed,
       processes: this.processes,
@@ -162,19 +177,21 @@ export class Pressure {
    * returns the problem, or undefined.
    */
   configure(patch: Record<string, unknown>): string | undefined {
-    const known = new Set(['throttle', 'lagMs', 'faults', 'seed', 'processes', 'burstSeconds', 'reset']);
+    const known = new Set(['throttle', 'lagMs', 'txnMs', 'faults', 'seed', 'processes', 'burstSeconds', 'reset']);
     const unknown = Object.keys(patch).filter((k) => !known.has(k));
     if (unknown.length > 0) return `unknown setting(s): ${unknown.join(', ')} (known: ${[...known].join(', ')})`;
-    let lag = this.lag;
-    if ('lagMs' in patch) {
-      const v = patch.lagMs;
-      if (v === null || v === 0 || v === '0' || v === 'off') lag = undefined;
-      else if (typeof v === 'number' || typeof v === 'string') {
-        const parsed = parseLag(String(v));
-        if (typeof parsed === 'string') return parsed;
-        lag = parsed;
-      } else return 'lagMs must be "MS", "MIN-MAX", a number or null';
-    }
+    const range = (name: string, current: LagRange | undefined): LagRange | undefined | string => {
+      if (!(name in patch)) return current;
+      const v = patch[name];
+      if (v === null || v === 0 || v === '0' || v === 'off') return undefined;
+      if (typeof v !== 'number' && typeof v !== 'string') return `${name} must be "MS", "MIN-MAX", a number or null`;
+      const parsed = parseLag(String(v));
+      return typeof parsed === 'string' ? `${name}: ${parsed}` : parsed.maxMs === 0 ? undefined : parsed;
+    };
+    const lag = range('lagMs', this.lag);
+    if (typeof lag === 'string') return lag;
+    const txnMs = range('txnMs', this.txnMs);
+    if (typeof txnMs === 'string') return txnMs;
     let faults = this.faults;
     if ('faults' in patch) {
       const v = patch.faults;
@@ -199,6 +216,7 @@ export class Pressure {
 
     if (typeof patch.throttle === 'boolean') this.throttleOn = patch.throttle;
     this.lag = lag;
+    this.txnMs = txnMs;
     if (faults !== this.faults) this.faults = faults;
     if (typeof processes === 'number' && processes !== this.processes) {
       this.processes = processes;
@@ -234,6 +252,11 @@ export class Pressure {
     return this.settingsOf(table).throttle ?? this.throttleOn;
   }
 
+  private txnMsOf(table: TableRecord): LagRange | undefined {
+    const own = this.settingsOf(table).txnMs;
+    return own === null ? undefined : (own ?? this.txnMs);
+  }
+
   private lagOf(table: TableRecord): LagRange | undefined {
     const own = this.settingsOf(table).lag;
     return own === null ? undefined : (own ?? this.lag);
@@ -263,10 +286,17 @@ export class Pressure {
       }
     }
 
+    const contended = await this.contend(operation, db, targets, input);
+
     const lagged = this.laggedIds(operation, db, input, targets);
     const recorded = this.recordedIds(targets);
     const view = throttled || lagged !== undefined || recorded !== undefined ? this.view(db, throttled, targets, prepaid, lagged, recorded) : db;
-    const result = await call(view, runInput);
+    let result: unknown;
+    try {
+      result = await call(view, runInput);
+    } finally {
+      contended?.();
+    }
     return unprocessed === undefined ? result : withUnprocessed(operation, result, unprocessed);
   }
 
@@ -280,21 +310,21 @@ export class Pressure {
         return undefined;
       }
     };
-    const hashOf = (table: TableRecord, key: unknown): number | undefined => {
+    const storageKeyOf = (table: TableRecord, key: unknown): Uint8Array | undefined => {
       try {
-        const k = itemKey(table, key as Item);
-        return ((k[6]! << 24) | (k[7]! << 16) | (k[8]! << 8) | k[9]!) >>> 0;
+        return itemKey(table, key as Item);
       } catch {
         return undefined;
       }
     };
+    const hashOf = (k: Uint8Array | undefined): number | undefined => (k === undefined ? undefined : ((k[6]! << 24) | (k[7]! << 16) | (k[8]! << 8) | k[9]!) >>> 0);
     const out: Target[] = [];
     const table = find(input.TableName);
     if (SINGLE_READS.has(operation) || SINGLE_WRITES.has(operation)) {
       if (table === undefined) return out;
       const write = SINGLE_WRITES.has(operation);
-      const key = operation === 'PutItem' ? keyOnly(table, input.Item) : input.Key;
-      out.push({ table, index: undefined, access: write ? 'write' : 'read', consistent: input.ConsistentRead === true, hash: hashOf(table, key) });
+      const storageKey = storageKeyOf(table, operation === 'PutItem' ? keyOnly(table, input.Item) : input.Key);
+      out.push({ table, index: undefined, access: write ? 'write' : 'read', consistent: input.ConsistentRead === true, hash: hashOf(storageKey), storageKey });
       return out;
     }
     if (operation === 'Query' || operation === 'Scan') {
@@ -318,8 +348,8 @@ export class Pressure {
         const member = Object.values(action)[0];
         const t = find(member?.TableName);
         if (t !== undefined) {
-          const key = member?.Item !== undefined ? keyOnly(t, member.Item) : member?.Key;
-          out.push({ table: t, index: undefined, access: operation === 'TransactGetItems' ? 'read' : 'write', consistent: true, hash: hashOf(t, key) });
+          const storageKey = storageKeyOf(t, member?.Item !== undefined ? keyOnly(t, member.Item) : member?.Key);
+          out.push({ table: t, index: undefined, access: operation === 'TransactGetItems' ? 'read' : 'write', consistent: true, hash: hashOf(storageKey), storageKey });
         }
       }
       return out;
@@ -391,6 +421,54 @@ export class Pressure {
       }
     }
     if (delay > 0) await sleep(delay);
+  }
+
+  /**
+   * Contention mode (docs/pressure.md, "Contention"), DynamoDB's conflict
+   * rules with DynamoDB's timing: a TransactWriteItems takes its items in
+   * the in-flight table (txn/in-flight) and keeps them for the configured
+   * time before it runs, so another transaction or a plain write on one of
+   * them meets TransactionConflict meanwhile; a plain write marks its item
+   * while it runs, so a TransactGetItems on it is cancelled
+   * (TransactionConflict), which openddb's own holds do not cover. Returns
+   * what to undo once the request is done.
+   */
+  private async contend(operation: string, db: Database, targets: readonly Target[], input: Record<string, unknown>): Promise<(() => void) | undefined> {
+    if (operation === 'TransactWriteItems') {
+      const hold = targets.map((t) => this.txnMsOf(t.table)).find((r) => r !== undefined);
+      const count = Array.isArray(input.TransactItems) ? input.TransactItems.length : 0;
+      if (hold === undefined || targets.length !== count || targets.some((t) => t.storageKey === undefined)) return undefined;
+      const { conflicts, release } = inFlight(db).acquire(targets.map((t) => t.storageKey!), 'write');
+      if (conflicts.length > 0) throw conflictCancellation(count, conflicts);
+      try {
+        await sleep(this.prng.between(hold.minMs, hold.maxMs));
+      } finally {
+        // Released just before the transaction runs, which takes the items again before it yields.
+        release();
+      }
+      return undefined;
+    }
+    if (operation === 'TransactGetItems') {
+      if (this.writing.size === 0 || !targets.some((t) => this.txnMsOf(t.table) !== undefined)) return undefined;
+      const positions: number[] = [];
+      targets.forEach((t, i) => {
+        if (t.storageKey !== undefined && this.writing.has(bytesToLatin1(t.storageKey))) positions.push(i);
+      });
+      if (positions.length > 0) throw conflictCancellation(targets.length, positions);
+      return undefined;
+    }
+    if (SINGLE_WRITES.has(operation)) {
+      const t = targets[0];
+      if (t === undefined || t.storageKey === undefined || this.txnMsOf(t.table) === undefined) return undefined;
+      const name = bytesToLatin1(t.storageKey);
+      this.writing.set(name, (this.writing.get(name) ?? 0) + 1);
+      return () => {
+        const n = this.writing.get(name)! - 1;
+        if (n === 0) this.writing.delete(name);
+        else this.writing.set(name, n);
+      };
+    }
+    return undefined;
   }
 
   /** Refuses a request whose buckets cannot pay its smallest cost. */
@@ -650,6 +728,10 @@ export function throttlingError(refusal: Refusal, table: TableRecord): DynamoErr
   // The SDK's model spells the member ThrottlingReasons on one error and throttlingReasons on the other.
   const member = refusal.onDemand ? 'throttlingReasons' : 'ThrottlingReasons';
   return new DynamoError(`${DYNAMO}${type}`, messageOf(refusal), 400, { [member]: [{ reason, resource }] });
+}
+
+function rangeText(range: LagRange | undefined): string | null {
+  return range === undefined ? null : range.minMs === range.maxMs ? `${range.minMs}` : `${range.minMs}-${range.maxMs}`;
 }
 
 function sleep(ms: number): Promise<void> {

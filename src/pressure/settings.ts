@@ -126,6 +126,7 @@ function parseRule(word: string, scopedTable: string | undefined): FaultRule | s
 export const TAG_THROTTLE = 'openddb:throttle';
 export const TAG_LAG = 'openddb:lag-ms';
 export const TAG_FAULTS = 'openddb:faults';
+export const TAG_TXN = 'openddb:txn-ms';
 export const TAG_PREFIX = 'openddb:';
 
 /** A table's own settings from its tags; absent members follow the server. */
@@ -134,6 +135,8 @@ export interface TableSettings {
   /** null: no lag for this table, whatever the server's. */
   readonly lag?: LagRange | null;
   readonly faults?: readonly FaultRule[];
+  /** Contention mode's hold; null: off for this table. */
+  readonly txnMs?: LagRange | null;
   /** Tags that did not parse, for the log. */
   readonly problems: readonly string[];
 }
@@ -157,6 +160,14 @@ export function tableSettings(tableName: string, tags: Readonly<Record<string, s
     if (typeof range === 'string') problems.push(`${TAG_LAG}: ${range}`);
     else lag = range === null || range.maxMs === 0 ? null : range;
   }
+  let txnMs: LagRange | null | undefined;
+  const x = tags[TAG_TXN];
+  if (x !== undefined) {
+    const v = x.trim().toLowerCase();
+    const range = v === 'off' ? null : parseLag(v);
+    if (typeof range === 'string') problems.push(`${TAG_TXN}: ${range}`);
+    else txnMs = range === null || range.maxMs === 0 ? null : range;
+  }
   const f = tags[TAG_FAULTS];
   if (f !== undefined) {
     const rules = parseFaults(f, tableName);
@@ -167,6 +178,7 @@ export function tableSettings(tableName: string, tags: Readonly<Record<string, s
     ...(throttle !== undefined ? { throttle } : {}),
     ...(lag !== undefined ? { lag } : {}),
     ...(faults !== undefined ? { faults } : {}),
+    ...(txnMs !== undefined ? { txnMs } : {}),
     problems,
   };
 }
