@@ -20,12 +20,20 @@ import {
   ListTablesCommand,
   PutItemCommand,
   QueryCommand,
+  ScanCommand,
+  DeleteItemCommand,
+  DescribeTableCommand,
   TagResourceCommand,
+  TransactGetItemsCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
   type WriteRequest,
 } from '@aws-sdk/client-dynamodb';
-import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { GetRecordsCommand } from '@aws-sdk/client-dynamodb-streams';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
+import { shardIterator, streamsClient } from './helpers/streams.js';
 
 const run = promisify(execFile);
 let server: ServerProcess;
@@ -136,6 +144,59 @@ describe('throttling', () => {
     );
   });
 
+  it('refuses a write when a provisioned GSI\'s capacity is spent, with DynamoDB\'s GSI text', async () => {
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: 'thr5',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'g', AttributeType: 'S' },
+        ],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        ProvisionedThroughput: { ReadCapacityUnits: 100, WriteCapacityUnits: 100 },
+        GlobalSecondaryIndexes: [
+          { IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' }, ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 } },
+        ],
+      }),
+    );
+    let refused: (Error & { ThrottlingReasons?: { reason: string; resource: string }[] }) | undefined;
+    for (let i = 0; i < 6 && refused === undefined; i++) {
+      try {
+        await ddb.send(new PutItemCommand({ TableName: 'thr5', Item: { pk: { S: `k${i}` }, g: { S: 'G' } } }));
+      } catch (e) {
+        refused = e as typeof refused;
+      }
+    }
+    assert.equal(refused?.name, 'ProvisionedThroughputExceededException');
+    assert.match(refused!.message, /^The level of configured provisioned throughput for one or more global secondary indexes of the table was exceeded/);
+    assert.deepEqual(refused?.ThrottlingReasons, [
+      { reason: 'IndexWriteProvisionedThroughputExceeded', resource: 'arn:aws:dynamodb:us-east-1:123456789012:table/thr5/index/byG' },
+    ]);
+  });
+
+  it('holds an on-demand table\'s hot key to its partition\'s limit with ThrottlingException', async () => {
+    // A share of 1/500 makes the per-key limit 2 WCU here, so a test need not send 1,000 writes a second.
+    await admin({ processes: 500 });
+    try {
+      await createTable('thr6', { BillingMode: 'PAY_PER_REQUEST', ProvisionedThroughput: undefined });
+      let refused: (Error & { throttlingReasons?: { reason: string }[] }) | undefined;
+      for (let i = 0; i < 10 && refused === undefined; i++) {
+        try {
+          await ddb.send(new PutItemCommand({ TableName: 'thr6', Item: { pk: { S: 'hot' }, n: { N: String(i) } } }));
+        } catch (e) {
+          refused = e as typeof refused;
+        }
+      }
+      assert.equal(refused?.name, 'ThrottlingException');
+      assert.match(refused!.message, /^Throughput exceeds the current capacity of your table or index/);
+      assert.equal(refused?.throttlingReasons?.[0]?.reason, 'TableWriteKeyRangeThroughputExceeded');
+      // Another key is not held back by the hot one.
+      await ddb.send(new PutItemCommand({ TableName: 'thr6', Item: { pk: { S: 'cold' } } }));
+    } finally {
+      await admin({ processes: 1 });
+    }
+  });
+
   it('leaves tables tagged openddb:throttle=off alone', async () => {
     await createTable('thr4', { Tags: [{ Key: 'openddb:throttle', Value: 'off' }] }, 1, 1);
     for (let i = 0; i < 10; i++) await ddb.send(new PutItemCommand({ TableName: 'thr4', Item: { pk: { S: `k${i}` } } }));
@@ -174,6 +235,83 @@ describe('lag', () => {
     assert.equal((await ddb.send(new GetItemCommand({ TableName: 'lag1', Key: { pk: { S: 'a' } }, ConsistentRead: true }))).Item?.v?.N, '2');
     await sleep(800);
     assert.equal((await ddb.send(new GetItemCommand({ TableName: 'lag1', Key: { pk: { S: 'a' } } }))).Item?.v?.N, '2');
+  });
+});
+
+describe('lag on a table\'s own reads and its stream', () => {
+  before(async () => {
+    await admin({ lagMs: '500', seed: 1 });
+  });
+  after(async () => {
+    await admin({ lagMs: null, reset: true });
+  });
+
+  it('Query and Scan follow ConsistentRead; a deleted item lingers for lagged readers; stream records appear after the lag', async () => {
+    await ddb.send(
+      new CreateTableCommand({
+        TableName: 'lag2',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'sk', AttributeType: 'N' },
+        ],
+        KeySchema: [
+          { AttributeName: 'pk', KeyType: 'HASH' },
+          { AttributeName: 'sk', KeyType: 'RANGE' },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+      }),
+    );
+    for (let i = 1; i <= 3; i++) await ddb.send(new PutItemCommand({ TableName: 'lag2', Item: { pk: { S: 'p' }, sk: { N: String(i) } } }));
+    await sleep(700);
+    await ddb.send(new DeleteItemCommand({ TableName: 'lag2', Key: { pk: { S: 'p' }, sk: { N: '2' } } }));
+    await ddb.send(new PutItemCommand({ TableName: 'lag2', Item: { pk: { S: 'p' }, sk: { N: '4' } } }));
+    const query = (consistent: boolean, limit?: number) =>
+      ddb.send(new QueryCommand({ TableName: 'lag2', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'p' } }, ConsistentRead: consistent, ...(limit ? { Limit: limit } : {}) }));
+    const sks = (out: { Items?: Record<string, { N?: string }>[] }) => (out.Items ?? []).map((i) => i.sk!.N);
+    assert.deepEqual(sks(await query(true)), ['1', '3', '4']);
+    assert.deepEqual(sks(await query(false)), ['1', '2', '3']);
+    // Pages over the lagged view.
+    const page = await query(false, 2);
+    assert.deepEqual(sks(page), ['1', '2']);
+    assert.deepEqual(sks(await ddb.send(new ScanCommand({ TableName: 'lag2' }))), ['1', '2', '3']);
+    assert.deepEqual(sks(await ddb.send(new ScanCommand({ TableName: 'lag2', ConsistentRead: true }))), ['1', '3', '4']);
+    // TransactGetItems is always strongly consistent.
+    const tx = await ddb.send(new TransactGetItemsCommand({ TransactItems: [{ Get: { TableName: 'lag2', Key: { pk: { S: 'p' }, sk: { N: '4' } } } }] }));
+    assert.equal(tx.Responses?.[0]?.Item?.sk?.N, '4');
+
+    const streams = streamsClient(server.url);
+    const arn = (await ddb.send(new DescribeTableCommand({ TableName: 'lag2' }))).Table!.LatestStreamArn!;
+    const records = async () => (await streams.send(new GetRecordsCommand({ ShardIterator: await shardIterator(streams, arn, 'TRIM_HORIZON') }))).Records ?? [];
+    assert.deepEqual((await records()).map((r) => r.eventName), ['INSERT', 'INSERT', 'INSERT']);
+    await sleep(700);
+    assert.deepEqual(sks(await query(false)), ['1', '3', '4']);
+    assert.deepEqual((await records()).map((r) => r.eventName), ['INSERT', 'INSERT', 'INSERT', 'REMOVE', 'INSERT']);
+    streams.destroy();
+  });
+});
+
+describe('contention mode', () => {
+  before(async () => {
+    await admin({ txnMs: '400' });
+    await createTable('txn', { BillingMode: 'PAY_PER_REQUEST', ProvisionedThroughput: undefined });
+  });
+  after(async () => {
+    await admin({ txnMs: null });
+  });
+
+  it('an ongoing transaction conflicts with another transaction and with a plain write on its items', async () => {
+    const put = (pk: string) => ({ Put: { TableName: 'txn', Item: { pk: { S: pk } } } });
+    const first = ddb.send(new TransactWriteItemsCommand({ TransactItems: [put('a'), put('b')] }));
+    await sleep(100);
+    const e = (await expectError(ddb.send(new TransactWriteItemsCommand({ TransactItems: [put('c'), put('b')] })), 'TransactionCanceledException')) as Error & {
+      CancellationReasons?: { Code?: string }[];
+    };
+    assert.deepEqual(e.CancellationReasons?.map((r) => r.Code), ['None', 'TransactionConflict']);
+    await expectError(ddb.send(new PutItemCommand({ TableName: 'txn', Item: { pk: { S: 'a' } } })), 'TransactionConflictException', 'Transaction is ongoing for the item');
+    await first;
+    // Done: the items are free again.
+    await ddb.send(new PutItemCommand({ TableName: 'txn', Item: { pk: { S: 'a' } } }));
   });
 });
 
@@ -290,6 +428,24 @@ describe('the admin endpoint', () => {
   });
 });
 
+describe('the admin endpoint with --auth', () => {
+  it('refuses an unsigned request', async () => {
+    const dir = tempDir();
+    const file = join(dir.path, 'auth.json');
+    writeFileSync(file, JSON.stringify({ identities: [{ accessKeyId: 'AKIDADMIN', secretAccessKey: 'secret', arn: 'arn:aws:iam::123456789012:user/admin', policies: [] }] }));
+    const s = await startServerProcess({ workers: 1, extraArgs: ['--auth', file] });
+    try {
+      const res = await admin({ throttle: true }, s.url);
+      assert.equal(res.status, 403);
+      assert.match(String(res.json.error), /signed request/);
+      assert.equal((await admin(undefined, s.url)).status, 403);
+    } finally {
+      await s.stop();
+      dir.remove();
+    }
+  });
+});
+
 describe('server flags', () => {
   it('--faults and --seed apply from the start; a bad spec refuses to start', async () => {
     const s = await startServerProcess({ workers: 1, extraArgs: ['--faults', '500:next=1:ListTables', '--seed', '1'] });
@@ -305,7 +461,7 @@ describe('server flags', () => {
 });
 
 describe('boto3', () => {
-  it('its standard retry mode rides out throttling and 500s', async (t) => {
+  it('its standard and legacy retry modes ride out throttling and 500s', async (t) => {
     try {
       await run('python3', ['-c', 'import boto3']);
     } catch {
@@ -315,13 +471,17 @@ describe('boto3', () => {
     await createTable('boto', {}, 2, 2);
     await admin({ throttle: true, faults: '500:next=2:GetItem' });
     const script = `
-import sys, boto3
+import sys, json, urllib.request, boto3
 from botocore.config import Config
-ddb = boto3.client('dynamodb', endpoint_url=sys.argv[1], config=Config(retries={'mode': 'standard', 'max_attempts': 10}))
+url = sys.argv[1]
+ddb = boto3.client('dynamodb', endpoint_url=url, config=Config(retries={'mode': 'standard', 'max_attempts': 10}))
 for i in range(8):
     ddb.put_item(TableName='boto', Item={'pk': {'S': 'k%d' % i}})
 print(ddb.get_item(TableName='boto', Key={'pk': {'S': 'k0'}}, ConsistentRead=True)['Item']['pk']['S'])
-bare = boto3.client('dynamodb', endpoint_url=sys.argv[1], config=Config(retries={'mode': 'legacy', 'total_max_attempts': 1}))
+urllib.request.urlopen(urllib.request.Request(url + '/openddb/admin/pressure', data=json.dumps({'faults': '500:next=2:GetItem'}).encode(), method='POST'))
+legacy = boto3.client('dynamodb', endpoint_url=url, config=Config(retries={'mode': 'legacy', 'max_attempts': 5}))
+print(legacy.get_item(TableName='boto', Key={'pk': {'S': 'k1'}}, ConsistentRead=True)['Item']['pk']['S'])
+bare = boto3.client('dynamodb', endpoint_url=url, config=Config(retries={'mode': 'legacy', 'total_max_attempts': 1}))
 try:
     for i in range(20):
         bare.put_item(TableName='boto', Item={'pk': {'S': 'x%d' % i}})
@@ -332,7 +492,7 @@ except bare.exceptions.ProvisionedThroughputExceededException as e:
     const env = { ...process.env, AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE', AWS_SECRET_ACCESS_KEY: 'secret', AWS_DEFAULT_REGION: 'us-east-1', AWS_CONFIG_FILE: '/dev/null', AWS_SHARED_CREDENTIALS_FILE: '/dev/null', AWS_EC2_METADATA_DISABLED: 'true' };
     try {
       const { stdout } = await run('python3', ['-c', script, server.url], { env, timeout: 60_000 });
-      assert.deepEqual(stdout.trim().split('\n'), ['k0', 'throttled TableWriteProvisionedThroughputExceeded']);
+      assert.deepEqual(stdout.trim().split('\n'), ['k0', 'k1', 'throttled TableWriteProvisionedThroughputExceeded']);
     } finally {
       await admin({ throttle: false, faults: null, reset: true });
     }
