@@ -2,7 +2,7 @@
  * @module cli
  * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
  *                [--workers 1|N|auto] [--ttl-interval-ms 1000] [--http node|fast] [--log-level warn] [--slow-ms 1000]
- *                [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE] [--max-connections N]
+ *                [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]
  *                [--throttle] [--lag-ms MIN[-MAX]] [--txn-ms MIN[-MAX]] [--faults SPEC] [--seed N]`
  *
  * The `openddb` bin (dist/openddb.mjs, made by scripts/build.mjs) loads this
@@ -27,7 +27,7 @@ export { startServer };
 const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
                      [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]
                      [--log-level error|warn|info|debug] [--slow-ms 1000]
-                     [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE] [--max-connections N]
+                     [--auth FILE] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]
                      [--throttle] [--lag-ms MIN[-MAX]] [--txn-ms MIN[-MAX]] [--faults SPEC] [--seed N]   (docs/pressure.md)`;
 
 /** --workers above this is surely a typo (and would exhaust the machine). */
@@ -82,6 +82,7 @@ export async function main(argv: string[]): Promise<number> {
         'allow-anonymous': { type: 'boolean', default: false },
         'tls-cert': { type: 'string' },
         'tls-key': { type: 'string' },
+        'tls-port': { type: 'string' },
         'max-connections': { type: 'string' },
         throttle: { type: 'boolean', default: false },
         'lag-ms': { type: 'string' },
@@ -157,6 +158,27 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  let tlsPort: number | undefined;
+  if (values['tls-port'] !== undefined) {
+    tlsPort = Number(values['tls-port']);
+    if (tls === undefined) {
+      process.stderr.write('openddb: --tls-port needs --tls-cert and --tls-key\n');
+      return 2;
+    }
+    if (!/^\d+$/.test(values['tls-port']) || tlsPort > 65535) {
+      process.stderr.write(`openddb: --tls-port must be a port number, not '${values['tls-port']}'\n`);
+      return 2;
+    }
+    // node:cluster shares one listening socket per address and port asked for: two listens on port 0 would be one.
+    if (tlsPort === 0 && workers > 1) {
+      process.stderr.write('openddb: --tls-port 0 (any free port) works with one worker only; give a port number\n');
+      return 2;
+    }
+    if (tlsPort === port && port !== 0) {
+      process.stderr.write(`openddb: --tls-port must differ from --port (${port})\n`);
+      return 2;
+    }
+  }
   const maxConnections = values['max-connections'] === undefined ? undefined : Number(values['max-connections']);
   if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 1)) {
     process.stderr.write(`openddb: --max-connections must be a whole number, at least 1, not '${values['max-connections']}'\n`);
@@ -202,6 +224,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(values.auth !== undefined ? { authFile: values.auth } : {}),
     allowAnonymousNetwork: values['allow-anonymous'],
     ...(tls !== undefined ? { tls } : {}),
+    ...(tlsPort !== undefined ? { tlsPort } : {}),
     ...(maxConnections !== undefined ? { maxConnections } : {}),
     ...(Object.keys(pressure).length > 0 ? { pressure } : {}),
   };
@@ -240,7 +263,8 @@ export async function main(argv: string[]): Promise<number> {
       ? `data in ${store.dataDir}`
       : `storage ${store.storage}`;
   const processes = workers === 1 ? '' : `, ${workers} worker processes`;
-  process.stdout.write(`openddb listening on ${server.url} (${where}${processes})\n`);
+  const secure = server.tlsUrl === undefined ? '' : ` and ${server.tlsUrl}`;
+  process.stdout.write(`openddb listening on ${server.url}${secure} (${where}${processes})\n`);
   if (!stopRequested) {
     await new Promise<void>((resolve) => {
       onStop = resolve;

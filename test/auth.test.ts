@@ -327,6 +327,33 @@ describe('--auth', () => {
     await expectError(streamsOf('AKIDAPP', 'app-secret').send(new DescribeStreamCommand({ StreamArn: streamArn })), 'AccessDeniedException',
       `User: arn:aws:iam::${ACCOUNT_A}:user/app is not authorized to perform: dynamodb:DescribeStream on resource: ${streamArn} because no identity-based policy allows the dynamodb:DescribeStream action`);
     await expectError(streamsOf('AKIDADMIN', 'wrong').send(new ListStreamsCommand({})), 'InvalidSignatureException');
+
+    // A stream's own resource-based policy: it governs the stream, not the table, and the table's does not reach the stream.
+    const nopolStreams = streamsOf('AKIDNOPOL', 'nopol-secret');
+    const nopol = sdk(server.url, 'AKIDNOPOL', 'nopol-secret');
+    await expectError(admin.send(new GetResourcePolicyCommand({ ResourceArn: streamArn })), 'PolicyNotFoundException');
+    await admin.send(new PutResourcePolicyCommand({
+      ResourceArn: tableArn(ACCOUNT_A, 'security_streamed'),
+      Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT_A}:user/nopol` }, Action: 'dynamodb:*', Resource: tableArn(ACCOUNT_A, 'security_streamed') }] }),
+    }));
+    await nopol.send(new GetItemCommand({ TableName: 'security_streamed', Key: { pk: { S: 'x' } } }));
+    await expectError(nopolStreams.send(new DescribeStreamCommand({ StreamArn: streamArn })), 'AccessDeniedException', /because no identity-based policy allows the dynamodb:DescribeStream action$/);
+    const streamPolicy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [{ Effect: 'Allow', Principal: { AWS: `arn:aws:iam::${ACCOUNT_A}:user/nopol` }, Action: ['dynamodb:DescribeStream', 'dynamodb:GetShardIterator', 'dynamodb:GetRecords'], Resource: streamArn }],
+    });
+    const put = await admin.send(new PutResourcePolicyCommand({ ResourceArn: streamArn, Policy: streamPolicy, ExpectedRevisionId: 'NO_POLICY' }));
+    assert.deepEqual(await admin.send(new GetResourcePolicyCommand({ ResourceArn: streamArn })).then((r) => [r.Policy, r.RevisionId]), [streamPolicy, put.RevisionId]);
+    const described = await nopolStreams.send(new DescribeStreamCommand({ StreamArn: streamArn }));
+    assert.equal(described.StreamDescription?.StreamArn, streamArn);
+    // The table's policy is untouched by the stream's.
+    assert.notEqual((await admin.send(new GetResourcePolicyCommand({ ResourceArn: tableArn(ACCOUNT_A, 'security_streamed') }))).Policy, streamPolicy);
+    await expectError(admin.send(new PutResourcePolicyCommand({ ResourceArn: streamArn, Policy: streamPolicy, ExpectedRevisionId: '1' })), 'PolicyNotFoundException');
+    await expectError(admin.send(new GetResourcePolicyCommand({ ResourceArn: `${tableArn(ACCOUNT_A, 'security_streamed')}/stream/2020-01-01T00:00:00.000` })), 'ResourceNotFoundException');
+    // Deleted with its revision id, the stream is closed to the principal again.
+    await admin.send(new DeleteResourcePolicyCommand({ ResourceArn: streamArn, ExpectedRevisionId: put.RevisionId }));
+    await expectError(nopolStreams.send(new DescribeStreamCommand({ StreamArn: streamArn })), 'AccessDeniedException');
+    await expectError(admin.send(new DeleteResourcePolicyCommand({ ResourceArn: streamArn })), 'PolicyNotFoundException');
   });
 
   test('resource-based policies: revisions, cross-account grants, same-account grants, explicit denies', async () => {
@@ -504,6 +531,42 @@ describe('TLS and connection limits', () => {
       }
     });
   }
+
+  test('--tls-port: plain HTTP on --port and HTTPS on its own port, one database', async () => {
+    // Port 0 for both: with --workers node:cluster would share one socket for the two, so one process.
+    const server = await startServerProcess({ workers: 1, extraArgs: [...args, '--tls-port', '0'] });
+    try {
+      assert.match(server.url, /^http:\/\/127\.0\.0\.1:\d+$/);
+      const secureUrl = /and (https:\/\/127\.0\.0\.1:\d+)/.exec(server.output())?.[1];
+      assert.ok(secureUrl, `no HTTPS address in: ${server.output()}`);
+      assert.notEqual(new URL(secureUrl).port, new URL(server.url).port);
+      const secure = new DynamoDBClient({
+        endpoint: secureUrl, region: 'us-east-1', maxAttempts: 1,
+        credentials: { accessKeyId: 'AKIDTLS', secretAccessKey: 'tls-secret' },
+        requestHandler: new NodeHttpHandler({ httpsAgent: new https.Agent({ ca: cert }) }),
+      });
+      await secure.send(new CreateTableCommand({
+        TableName: 'tlsport', BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      }));
+      assert.deepEqual((await secure.send(new ListTablesCommand({}))).TableNames, ['tlsport']);
+      // The policy asks for aws:SecureTransport: the plain port reaches the same server, and is refused.
+      await expectError(sdk(server.url, 'AKIDTLS', 'tls-secret').send(new ListTablesCommand({})), 'AccessDeniedException');
+    } finally {
+      await server.stop();
+    }
+  });
+
+  test('--tls-port is refused without a certificate, or equal to --port', async () => {
+    for (const [extra, message] of [
+      [['--tls-port', '8443'], /--tls-port needs --tls-cert and --tls-key/],
+      [[...args.slice(2), '--port', '8999', '--tls-port', '8999'], /--tls-port must differ from --port/],
+    ] as const) {
+      const run = spawnSync(process.execPath, [CLI, 'serve', '--in-memory', ...extra], { encoding: 'utf8', timeout: 10_000 });
+      assert.equal(run.status, 2, run.stderr);
+      assert.match(run.stderr, message);
+    }
+  });
 
   test('over plain HTTP the same policy denies (aws:SecureTransport is false)', async () => {
     const server = await startServerProcess({ extraArgs: args.slice(0, 2) });

@@ -24,8 +24,9 @@ import { errors } from '../errors/index.js';
 import { evaluate, parsePolicy, type Policy } from '../auth/policy.js';
 import type { Database } from '../data/database.js';
 import { parseTableArn } from '../data/table-lookup.js';
+import { streamPolicyKey } from '../catalog/key-space.js';
 import { parseStatement } from '../partiql/parser.js';
-import type { KeySchema } from '../catalog/table-record.js';
+import type { KeySchema, TableRecord } from '../catalog/table-record.js';
 import { parseUpdate } from '../expr/index.js';
 
 /** Who signed a request, as the dispatcher needs it. */
@@ -44,40 +45,87 @@ interface Check {
 
 type Input = Record<string, unknown>;
 
-/** Throws DynamoDB's AccessDeniedException unless `principal` may make this request. */
-export function authorize(db: Database, principal: Principal, operation: string, input: Input, sourceIp: string | undefined, secure: boolean): void {
-  for (const check of checksOf(db, operation, input)) {
-    addResourceTags(db, check);
-    if (sourceIp !== undefined) check.keys.set('aws:sourceip', sourceIp.replace(/^::ffff:/, ''));
+/**
+ * Throws DynamoDB's AccessDeniedException unless `principal` may make this
+ * request. Synchronous unless a check is on a stream, whose resource-based
+ * policy is read from the store first (a rejected promise then carries the
+ * error).
+ */
+export function authorize(
+  db: Database,
+  principal: Principal,
+  operation: string,
+  input: Input,
+  sourceIp: string | undefined,
+  secure: boolean,
+): void | Promise<void> {
+  const checks = checksOf(db, operation, input);
+  const streams = checks.map((check) => ownStream(db, check.resource));
+  if (streams.every((stream) => stream === undefined)) return judge(db, principal, checks, undefined, sourceIp, secure);
+  return Promise.all(streams.map((stream) => (stream === undefined ? null : streamPolicyOf(db, stream)))).then((policies) =>
+    judge(db, principal, checks, policies, sourceIp, secure),
+  );
+}
+
+function judge(
+  db: Database,
+  principal: Principal,
+  checks: readonly Check[],
+  /** Per check: null if it is not on a stream, else the stream's policy (undefined: none). */
+  streamPolicies: readonly (Policy | undefined | null)[] | undefined,
+  sourceIp: string | undefined,
+  secure: boolean,
+): void {
+  const clock = currentTime();
+  checks.forEach((check, i) => {
+    const table = ownTable(db, check.resource);
+    if (table !== undefined) addResourceTags(table, check);
+    if (sourceIp !== undefined) check.keys.set('aws:sourceip', sourceIp.startsWith('::ffff:') ? sourceIp.slice(7) : sourceIp);
     check.keys.set('aws:securetransport', secure ? 'true' : 'false');
-    const now = Date.now();
-    check.keys.set('aws:currenttime', new Date(now).toISOString().replace(/\.\d{3}Z$/, 'Z'));
-    check.keys.set('aws:epochtime', String(Math.floor(now / 1000)));
+    check.keys.set('aws:currenttime', clock.iso);
+    check.keys.set('aws:epochtime', clock.epoch);
     const identity = evaluate(principal.policies, check, principal.variables);
-    const resourcePolicy = resourcePolicyOf(db, check.resource);
+    // A stream's own policy governs it; a table's covers the table and its indexes.
+    const streamPolicy = streamPolicies === undefined ? null : streamPolicies[i];
+    const resourcePolicy = streamPolicy !== null ? streamPolicy : parsedPolicy(table?.resourcePolicy?.document);
     const resource = resourcePolicy === undefined ? 'implicitDeny' : evaluate([resourcePolicy], check, principal.variables);
     const head = `User: ${principal.arn} is not authorized to perform: ${check.action} on resource: ${check.resource}`;
     if (identity === 'deny') throw errors.accessDenied(`${head} with an explicit deny in an identity-based policy`);
     if (resource === 'deny') throw errors.accessDenied(`${head} with an explicit deny in a resource-based policy`);
     // IAM's rule: within one account either policy may allow; across accounts both must.
     const sameAccount = db.accountId === principal.account;
-    if (sameAccount ? identity === 'allow' || resource === 'allow' : identity === 'allow' && resource === 'allow') continue;
+    if (sameAccount ? identity === 'allow' || resource === 'allow' : identity === 'allow' && resource === 'allow') return;
     throw errors.accessDenied(
       identity === 'allow'
         ? `${head} because no resource-based policy allows the ${check.action} action`
         : `${head} because no identity-based policy allows the ${check.action} action`,
     );
-  }
+  });
 }
 
 /** Parsed resource-based policies by document text: a table's policy changes rarely. */
 const parsedPolicies = new Map<string, Policy>();
 
-/** The resource-based policy of the table a check's resource belongs to (its indexes and streams share it). */
-function resourcePolicyOf(db: Database, resource: string): Policy | undefined {
+/** aws:CurrentTime and aws:EpochTime, formatted once per second rather than per check. */
+let clockCache = { second: -1, iso: '', epoch: '' };
+
+function currentTime(): { iso: string; epoch: string } {
+  const second = Math.floor(Date.now() / 1000);
+  if (second !== clockCache.second) {
+    clockCache = { second, iso: new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'), epoch: String(second) };
+  }
+  return clockCache;
+}
+
+/** The catalog record of the table a check's resource belongs to (its indexes and streams too), if it is this database's. */
+function ownTable(db: Database, resource: string): TableRecord | undefined {
   const arn = parseTableArn(resource);
   if (arn === undefined || arn.account !== db.accountId || arn.region !== db.region) return undefined;
-  const document = db.catalog.get(arn.table)?.resourcePolicy?.document;
+  return db.catalog.get(arn.table);
+}
+
+/** A resource-based policy document, parsed once. */
+function parsedPolicy(document: string | undefined): Policy | undefined {
   if (document === undefined) return undefined;
   let policy = parsedPolicies.get(document);
   if (policy === undefined) {
@@ -89,14 +137,28 @@ function resourcePolicyOf(db: Database, resource: string): Policy | undefined {
   return policy;
 }
 
+/** The table name and label of a stream ARN of this database (a concrete label, not `*`). */
+function ownStream(db: Database, resource: string): { table: string; label: string } | undefined {
+  const arn = parseTableArn(resource);
+  if (arn === undefined || arn.account !== db.accountId || arn.region !== db.region) return undefined;
+  const label = /^\/stream\/([^/*]+)$/.exec(arn.rest)?.[1];
+  return label === undefined ? undefined : { table: arn.table, label };
+}
+
+const decoder = new TextDecoder();
+
+/** A stream's resource-based policy (api/tables/resource-policy keeps it at its own key). */
+async function streamPolicyOf(db: Database, stream: { table: string; label: string }): Promise<Policy | undefined> {
+  const raw = await db.engine.get(streamPolicyKey(db.scope, stream.table, stream.label));
+  return raw === undefined ? undefined : parsedPolicy((JSON.parse(decoder.decode(raw)) as { document: string }).document);
+}
+
 /**
  * `aws:ResourceTag/<key>` (and the older `dynamodb:ResourceTag/<key>`) for
  * a check on one of the request's own tables, or its indexes or streams.
  */
-function addResourceTags(db: Database, check: Check): void {
-  const arn = parseTableArn(check.resource);
-  if (arn === undefined || arn.account !== db.accountId || arn.region !== db.region) return;
-  const tags = db.catalog.get(arn.table)?.tags;
+function addResourceTags(table: TableRecord, check: Check): void {
+  const tags = table.tags;
   if (tags === undefined) return;
   for (const [key, value] of Object.entries(tags)) {
     check.keys.set(`aws:resourcetag/${key.toLowerCase()}`, value);

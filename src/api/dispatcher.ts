@@ -97,7 +97,10 @@ export class Dispatcher {
       origin.region === undefined && principal === undefined
         ? this.db
         : this.db.inScope({ account: targetAccount(input, principal) ?? this.db.accountId, region: origin.region ?? this.db.region });
-    if (principal !== undefined) authorize(db, principal, op.name, input as Record<string, unknown>, origin.sourceIp, origin.secure ?? false);
+    if (principal !== undefined) {
+      const judged = authorize(db, principal, op.name, input as Record<string, unknown>, origin.sourceIp, origin.secure ?? false);
+      if (judged !== undefined) await judged;
+    }
     const pressure = this.pressure;
     if (pressure !== undefined && pressure.on) {
       return pressure.run(op.name, db, input as Record<string, unknown>, (view, admitted) =>

@@ -17,7 +17,7 @@
  * keys are cached per identity, date and region (see SigningKeyCache), so a
  * verification costs two SHA-256 digests and one HMAC.
  */
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, timingSafeEqual } from 'node:crypto';
 import { errors, type DynamoError } from '../errors/index.js';
 import { isValidRegion } from '../catalog/table-scope.js';
 
@@ -274,12 +274,13 @@ export function canonicalRequest(req: SignedRequest, params: Pick<SignatureParam
     names.push(name);
     headers += `${name}:${canonicalHeaderValue(req.headers[name])}\n`;
   }
-  const payloadHash = createHash('sha256').update(req.body).digest('hex');
+  // crypto.hash, one shot: a third of createHash's cost for inputs this small.
+  const payloadHash = hash('sha256', req.body, 'hex');
   return `${req.method}\n${canonicalPath(req.path)}\n${canonicalQuery(params.query)}\n${headers}\n${names.join(';')}\n${payloadHash}`;
 }
 
 export function buildStringToSign(amzDate: string, scope: string, canonical: string): string {
-  return `${ALGORITHM}\n${amzDate}\n${scope}\n${createHash('sha256').update(canonical).digest('hex')}`;
+  return `${ALGORITHM}\n${amzDate}\n${scope}\n${hash('sha256', canonical, 'hex')}`;
 }
 
 /** A value that canonicalisation would change: most are sent already canonical. */

@@ -20,6 +20,9 @@
  *   0x00 0x14 <account> 0x00 <region> 0x00 <table name UTF-8> 0x00 <label>
  *                                                catalog entry of a stream (streams/stream-catalog), kept
  *                                                24 hours after the stream closes, even past its table
+ *   0x00 0x15 <account> 0x00 <region> 0x00 <table name UTF-8> 0x00 <label>
+ *                                                a stream's resource-based policy (api/tables/resource-policy),
+ *                                                erased with the stream's entry
  *   0x01 0x01 <op> 0x00 <token>                  a transaction's ClientRequestToken record (txn/client-tokens)
  *   0x01 0x02 <expiry u64> <record key>          the token sweeper's index, by expiry
  *   0x01 0x03 <slot u16>                         the last write transaction to change an item hashing to
@@ -72,6 +75,8 @@ export const CATALOG_DROPPED_PREFIX = Uint8Array.of(0x00, 0x03);
 export const CATALOG_VERSION_KEY = Uint8Array.of(0x00, 0x05);
 export const CATALOG_TABLE_PREFIX = Uint8Array.of(0x00, 0x11);
 export const CATALOG_STREAM_PREFIX = Uint8Array.of(0x00, 0x14);
+/** A stream's resource-based policy, beside (not inside) its catalog entry: see streamPolicyKey. */
+export const CATALOG_STREAM_POLICY_PREFIX = Uint8Array.of(0x00, 0x15);
 /**
  * Leases (data/leases): which process owns which piece of background work.
  * Lease names are ASCII (`ttl`, `backfill/<table id>/<index id>`, …).
@@ -114,6 +119,17 @@ export function streamCatalogTablePrefix(scope: TableScope, tableName: string): 
 /** A stream's catalog entry. Table names cannot contain 0x00, so names never run into labels. */
 export function streamCatalogKey(scope: TableScope, tableName: string, label: string): Uint8Array {
   return concat([streamCatalogTablePrefix(scope, tableName), Buffer.from(label, 'utf8')]);
+}
+
+/**
+ * A stream's resource-based policy (PutResourcePolicy on a stream ARN):
+ * 0x00 0x15 <account> 0x00 <region> 0x00 <table name> 0x00 <label>. Kept
+ * apart from the stream's catalog entry, which the commit that disables the
+ * stream rewrites from the table record alone; the policy outlives that, as
+ * DynamoDB's does, until the closed stream's entry is erased.
+ */
+export function streamPolicyKey(scope: TableScope, tableName: string, label: string): Uint8Array {
+  return concat([scoped(CATALOG_STREAM_POLICY_PREFIX, scope), Buffer.from(tableName, 'utf8'), Uint8Array.of(0), Buffer.from(label, 'utf8')]);
 }
 
 /** A lease's key: the prefix, then its name. */

@@ -53,6 +53,9 @@ export interface RunningCluster {
   /** e.g. http://127.0.0.1:8000 */
   readonly url: string;
   readonly port: number;
+  /** With `tlsPort`: the HTTPS listener's URL and port, beside the plain one. */
+  readonly tlsUrl?: string;
+  readonly tlsPort?: number;
   /** The process ids of the workers running now. */
   readonly workerPids: readonly number[];
   /** Resolves when every worker has stopped (after close(), or when they all exited by themselves). */
@@ -62,7 +65,7 @@ export interface RunningCluster {
 }
 
 type FromWorker =
-  | { readonly type: 'ready'; readonly url: string; readonly port: number }
+  | { readonly type: 'ready'; readonly url: string; readonly port: number; readonly tlsUrl?: string; readonly tlsPort?: number }
   | { readonly type: 'failed'; readonly message: string }
   | { readonly type: 'log'; readonly line: string };
 
@@ -175,7 +178,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   }
   // Every worker listens on the same address: with port 0, node:cluster
   // gives them all the one port the first listen picked.
-  let ready: { url: string; port: number }[];
+  let ready: Ready[];
   try {
     ready = await Promise.all(slots.map((slot) => whenReady(fork(slot))));
   } catch (e) {
@@ -189,6 +192,7 @@ export async function startCluster(options: ClusterOptions): Promise<RunningClus
   return {
     url: first.url,
     port: first.port,
+    ...(first.tlsUrl !== undefined ? { tlsUrl: first.tlsUrl, tlsPort: first.tlsPort! } : {}),
     get workerPids() {
       return slots.flatMap((s) => (s.worker?.process.pid !== undefined ? [s.worker.process.pid] : []));
     },
@@ -215,12 +219,15 @@ function workerLine(worker: number, line: string): string {
 }
 
 /** Resolves with the worker's address once it serves; rejects with its reason if it fails to start. */
-function whenReady(worker: Worker): Promise<{ url: string; port: number }> {
+type Ready = Omit<Extract<FromWorker, { type: 'ready' }>, 'type'>;
+
+function whenReady(worker: Worker): Promise<Ready> {
   return new Promise((resolve, reject) => {
     const onMessage = (message: FromWorker) => {
       if (message.type === 'ready') {
         done();
-        resolve({ url: message.url, port: message.port });
+        const { type: _type, ...ready } = message;
+        resolve(ready);
       } else if (message.type === 'failed') {
         done();
         reject(new Error(message.message));
@@ -310,5 +317,7 @@ export async function runClusterWorker(): Promise<void> {
     send({ type: 'failed', message });
     process.exit(1);
   }
-  if (stopping === undefined) send({ type: 'ready', url: server.url, port: server.port });
+  if (stopping === undefined) {
+    send({ type: 'ready', url: server.url, port: server.port, ...(server.tlsUrl !== undefined ? { tlsUrl: server.tlsUrl, tlsPort: server.tlsPort! } : {}) });
+  }
 }

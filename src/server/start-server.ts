@@ -90,6 +90,11 @@ export interface StartServerOptions {
   readonly allowAnonymousNetwork?: boolean;
   /** Serve HTTPS with this PEM certificate chain and private key. */
   readonly tls?: TlsFiles;
+  /**
+   * With `tls`: serve HTTPS on this port and plain HTTP on `port`, both
+   * to the one database (`--tls-port`). Absent: HTTPS only, on `port`.
+   */
+  readonly tlsPort?: number;
   /** At most this many open connections; more are closed as they arrive. Default: no limit. */
   readonly maxConnections?: number;
   /**
@@ -110,6 +115,9 @@ export interface RunningServer {
   /** e.g. http://127.0.0.1:8000 */
   readonly url: string;
   readonly port: number;
+  /** With `tlsPort`: the HTTPS listener's URL and port, beside the plain one. */
+  readonly tlsUrl?: string;
+  readonly tlsPort?: number;
   readonly database: Database;
   /** The metrics GET /metrics renders. */
   readonly metrics: ServerMetrics;
@@ -175,6 +183,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     throw e;
   }
   let http;
+  let secureHttp: Awaited<ReturnType<typeof startFastHttpServer>> | undefined;
   let stopProcessMetrics = () => {};
   const pressure = new Pressure(database, options.pressure, log);
   try {
@@ -190,27 +199,41 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     // A key no table can have (table ids start at 1): a read that costs the store almost nothing.
     const probeKey = Uint8Array.of(0);
     const startedAt = performance.now();
-    const running = await start({
+    const listener = {
       host,
-      port: options.port ?? 8000,
       dispatcher,
       log,
       observer,
       ...(auth !== undefined ? { auth } : {}),
       pressure,
-      ...(options.tls !== undefined ? { tls: options.tls, secure: true } : {}),
       ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
       ops: {
         metrics: () => metrics.registry.render(),
         probeStorage: () => engine.get(probeKey),
         uptimeSeconds: () => Math.round(performance.now() - startedAt) / 1000,
       },
+    };
+    // HTTPS on a port of its own leaves `port` plain HTTP; else `tls` makes `port` HTTPS.
+    const separateTls = options.tls !== undefined && options.tlsPort !== undefined;
+    const running = await start({
+      ...listener,
+      port: options.port ?? 8000,
+      ...(options.tls !== undefined && !separateTls ? { tls: options.tls, secure: true } : {}),
     });
     http = running;
+    if (separateTls) {
+      try {
+        secureHttp = await start({ ...listener, port: options.tlsPort!, tls: options.tls!, secure: true });
+      } catch (e) {
+        await running.close();
+        throw e;
+      }
+    }
+    const secure = secureHttp;
     stopProcessMetrics = registerProcessMetrics(metrics, {
       engine,
       dataDir: options.inMemory ? undefined : (options.dataDir ?? './data'),
-      connections: () => running.connections(),
+      connections: () => running.connections() + (secure?.connections() ?? 0),
     });
   } catch (e) {
     auth?.close?.();
@@ -222,6 +245,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   return {
     url: http.url,
     port: http.port,
+    ...(secureHttp !== undefined ? { tlsUrl: secureHttp.url, tlsPort: secureHttp.port } : {}),
     database,
     metrics,
     close: () =>
@@ -229,7 +253,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         auth?.close?.();
         pressure.close();
         stopProcessMetrics();
-        await http.close();
+        await Promise.all([http.close(), secureHttp?.close()]);
         await database.close();
       })()),
   };

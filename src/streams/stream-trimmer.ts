@@ -18,7 +18,7 @@
 import type { Database } from '../data/database.js';
 import { compareAndSet } from '../storage/compare-and-set.js';
 import type { KvWrite } from '../storage/engine.js';
-import { streamCatalogKey, streamRecordKey, streamRecordSequence, streamTrimKey, successor } from '../catalog/key-space.js';
+import { streamCatalogKey, streamPolicyKey, streamRecordKey, streamRecordSequence, streamTrimKey, successor } from '../catalog/key-space.js';
 import { decodeTrimPoint, edgeSequence, encodeTrimPoint, trimPoint } from './change-log.js';
 import { listStreamEntries, recordsPrefixOf, type StreamEntry, type StreamPosition } from './stream-catalog.js';
 import { sequenceAtMs } from './sequence-numbers.js';
@@ -86,7 +86,11 @@ async function deleteStream(db: Database, entry: StreamEntry): Promise<void> {
     if (rows.length === 0) break;
     await db.engine.commit(rows.map((row) => ({ key: row.key, value: null })));
   }
-  await db.engine.commit([{ key: streamCatalogKey(entry, entry.tableName, entry.label), value: null }]);
+  // Its resource-based policy (if any) goes with it.
+  await db.engine.commit([
+    { key: streamCatalogKey(entry, entry.tableName, entry.label), value: null },
+    { key: streamPolicyKey(entry, entry.tableName, entry.label), value: null },
+  ]);
 }
 
 /**

@@ -7,7 +7,12 @@
  * statement) and enforced with the caller's identity-based policies by
  * api/authorize. Revision ids are epoch milliseconds as text, like
  * DynamoDB's; putting the same document again keeps its revision id.
- * Streams' resource policies are not supported yet (TODO issue 13).
+ *
+ * A stream has a policy of its own (a table's covers the table and its
+ * indexes, not its streams), kept at its own key (catalog/key-space
+ * streamPolicyKey) so that it survives the stream being disabled or its
+ * table deleted — DynamoDB lets such a policy be read, changed and deleted
+ * for as long as the stream is listed (24 hours) — and is erased with it.
  */
 import { errors } from '../../errors/index.js';
 import { bool, str } from '../../validate/index.js';
@@ -16,6 +21,9 @@ import type { TableRecord } from '../../catalog/table-record.js';
 import { parseTableArn } from '../../data/table-lookup.js';
 import { parsePolicy, PolicyError } from '../../auth/policy.js';
 import { defineOperation } from '../operation.js';
+import { streamPolicyKey } from '../../catalog/key-space.js';
+import { compareAndSet } from '../../storage/compare-and-set.js';
+import { readStreamEntry } from '../../streams/stream-catalog.js';
 
 /** DynamoDB's limit on a policy document, whitespace included. */
 const MAX_POLICY_BYTES = 20 * 1024;
@@ -24,19 +32,44 @@ const NO_POLICY = 'NO_POLICY';
 
 const resourceArn = () => str({ required: true, min: 1, max: 1283 });
 
-function tableOf(db: Database, arn: string): TableRecord {
+/** What a ResourceArn names: a table, or one of a table's streams (by label). */
+type Target = { readonly table: string; readonly stream?: string };
+
+function targetOf(db: Database, arn: string): Target {
   const parsed = parseTableArn(arn);
   if (parsed === undefined) throw errors.validation(`Invalid ResourceArn provided as input ${arn}`);
-  if (parsed.rest !== '') {
-    if (parsed.rest.startsWith('/stream/')) throw errors.validation(`openddb does not support resource-based policies on streams yet: ${arn}`);
-    throw errors.validation(`Invalid ResourceArn provided as input ${arn}`);
-  }
+  const stream = /^\/stream\/([^/]+)$/.exec(parsed.rest)?.[1];
+  if (parsed.rest !== '' && stream === undefined) throw errors.validation(`Invalid ResourceArn provided as input ${arn}`);
   if (parsed.account !== db.accountId || parsed.region !== db.region) {
     throw errors.accessDenied(`User is not authorized to perform this operation on resource: ${arn}`);
   }
-  const table = db.catalog.get(parsed.table);
-  if (table === undefined) throw errors.resourceNotFound(`Requested resource not found: ResourceArn: ${arn} not found`);
+  return stream === undefined ? { table: parsed.table } : { table: parsed.table, stream };
+}
+
+function notFoundResource(arn: string): never {
+  throw errors.resourceNotFound(`Requested resource not found: ResourceArn: ${arn} not found`);
+}
+
+function tableOf(db: Database, arn: string, target: Target): TableRecord {
+  const table = db.catalog.get(target.table);
+  if (table === undefined) notFoundResource(arn);
   return table;
+}
+
+interface StoredPolicy {
+  readonly document: string;
+  readonly revisionId: string;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** A stream's policy as stored, with the raw bytes a commit expects unchanged; the stream must be listed. */
+async function streamPolicyOf(db: Database, arn: string, target: Target): Promise<{ key: Uint8Array; raw: Uint8Array | undefined; policy: StoredPolicy | undefined }> {
+  if ((await readStreamEntry(db.engine, db.scope, target.table, target.stream!)) === undefined) notFoundResource(arn);
+  const key = streamPolicyKey(db.scope, target.table, target.stream!);
+  const raw = await db.engine.get(key);
+  return { key, raw, policy: raw === undefined ? undefined : (JSON.parse(decoder.decode(raw)) as StoredPolicy) };
 }
 
 /** A resource-based policy document as PutResourcePolicy and CreateTable accept it. */
@@ -56,13 +89,13 @@ function notFound(arn: string): never {
   throw errors.policyNotFound(`Resource-based policy not found for the provided ResourceArn: ${arn}`);
 }
 
-function checkExpected(table: TableRecord, arn: string, expected: string | undefined): void {
+function checkExpected(current: StoredPolicy | undefined, owner: string, arn: string, expected: string | undefined): void {
   if (expected === undefined) return;
-  const current = table.resourcePolicy?.revisionId;
-  if (expected === NO_POLICY ? current !== undefined : current !== expected) {
-    if (current === undefined) notFound(arn);
+  const revision = current?.revisionId;
+  if (expected === NO_POLICY ? revision !== undefined : revision !== expected) {
+    if (revision === undefined) notFound(arn);
     throw errors.policyNotFound(
-      `Resource-based policy not found for the provided ResourceArn: Requested update for policy with revision id ${expected}, but the policy associated to target table ${table.name} has revision id ${current}.`,
+      `Resource-based policy not found for the provided ResourceArn: Requested update for policy with revision id ${expected}, but the policy associated to target ${owner} has revision id ${revision}.`,
     );
   }
 }
@@ -85,9 +118,23 @@ export const putResourcePolicy = defineOperation<{ ResourceArn: string; Policy: 
   },
   async run({ db }, input) {
     checkResourcePolicy(input.Policy);
+    const target = targetOf(db, input.ResourceArn);
+    if (target.stream !== undefined) {
+      return compareAndSet(db.engine, async () => {
+        const { key, raw, policy } = await streamPolicyOf(db, input.ResourceArn, target);
+        checkExpected(policy, `stream ${target.stream}`, input.ResourceArn, input.ExpectedRevisionId);
+        if (policy?.document === input.Policy) return { done: { RevisionId: policy.revisionId } };
+        const next: StoredPolicy = { document: input.Policy, revisionId: nextRevision(policy?.revisionId) };
+        return {
+          writes: [{ key, value: encoder.encode(JSON.stringify(next)) }],
+          expectations: [{ key, value: raw ?? null }],
+          result: { RevisionId: next.revisionId },
+        };
+      });
+    }
     for (;;) {
-      const table = tableOf(db, input.ResourceArn);
-      checkExpected(table, input.ResourceArn, input.ExpectedRevisionId);
+      const table = tableOf(db, input.ResourceArn, target);
+      checkExpected(table.resourcePolicy, `table ${table.name}`, input.ResourceArn, input.ExpectedRevisionId);
       if (table.resourcePolicy?.document === input.Policy) return { RevisionId: table.resourcePolicy.revisionId };
       const resourcePolicy = { document: input.Policy, revisionId: nextRevision(table.resourcePolicy?.revisionId) };
       if (await db.catalog.replace(table, { ...table, resourcePolicy })) return { RevisionId: resourcePolicy.revisionId };
@@ -99,7 +146,9 @@ export const getResourcePolicy = defineOperation<{ ResourceArn: string }>({
   name: 'GetResourcePolicy',
   schema: { members: { ResourceArn: resourceArn() } },
   async run({ db }, input) {
-    const policy = tableOf(db, input.ResourceArn).resourcePolicy;
+    const target = targetOf(db, input.ResourceArn);
+    const policy =
+      target.stream !== undefined ? (await streamPolicyOf(db, input.ResourceArn, target)).policy : tableOf(db, input.ResourceArn, target).resourcePolicy;
     if (policy === undefined) notFound(input.ResourceArn);
     return { Policy: policy.document, RevisionId: policy.revisionId };
   },
@@ -109,10 +158,19 @@ export const deleteResourcePolicy = defineOperation<{ ResourceArn: string; Expec
   name: 'DeleteResourcePolicy',
   schema: { members: { ResourceArn: resourceArn(), ExpectedRevisionId: str({ min: 1, max: 255 }) } },
   async run({ db }, input) {
+    const target = targetOf(db, input.ResourceArn);
+    if (target.stream !== undefined) {
+      return compareAndSet(db.engine, async () => {
+        const { key, raw, policy } = await streamPolicyOf(db, input.ResourceArn, target);
+        if (policy === undefined) notFound(input.ResourceArn);
+        checkExpected(policy, `stream ${target.stream}`, input.ResourceArn, input.ExpectedRevisionId);
+        return { writes: [{ key, value: null }], expectations: [{ key, value: raw ?? null }], result: { RevisionId: nextRevision(policy.revisionId) } };
+      });
+    }
     for (;;) {
-      const table = tableOf(db, input.ResourceArn);
+      const table = tableOf(db, input.ResourceArn, target);
       if (table.resourcePolicy === undefined) notFound(input.ResourceArn);
-      checkExpected(table, input.ResourceArn, input.ExpectedRevisionId);
+      checkExpected(table.resourcePolicy, `table ${table.name}`, input.ResourceArn, input.ExpectedRevisionId);
       const { resourcePolicy, ...rest } = table;
       if (await db.catalog.replace(table, rest)) return { RevisionId: nextRevision(resourcePolicy.revisionId) };
     }
