@@ -8,6 +8,9 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { gzipSync } from 'node:zlib';
+import { writeFileSync } from 'node:fs';
+import { networkInterfaces } from 'node:os';
+import { join } from 'node:path';
 import {
   BatchGetItemCommand,
   BatchWriteItemCommand,
@@ -437,4 +440,38 @@ describe('flags', () => {
     await assert.rejects(startServerProcess({ extraArgs: ['--log-level', 'loud'] }), /--log-level must be one of error, warn, info, debug/);
     await assert.rejects(startServerProcess({ extraArgs: ['--slow-ms', 'soon'] }), /--slow-ms must be a number/);
   });
+});
+
+describe('/metrics with --auth', () => {
+  // A non-loopback address of this machine, to reach the server as another machine would.
+  const external = Object.values(networkInterfaces())
+    .flat()
+    .find((i) => i !== undefined && i.family === 'IPv4' && !i.internal)?.address;
+  let dir: { path: string; remove(): void };
+  before(() => {
+    dir = tempDir('openddb-metrics-auth-');
+    writeFileSync(join(dir.path, 'auth.json'), JSON.stringify({
+      identities: [{ accessKeyId: 'AKIDM', secretAccessKey: 'm-secret', arn: 'arn:aws:iam::111122223333:user/m', policies: [] }],
+    }));
+  });
+  after(() => dir.remove());
+
+  for (const open of [false, true]) {
+    it(`answers this machine's clients${open ? ', and with --public-metrics every client' : ' only'}`, { skip: external === undefined && 'this machine has no non-loopback IPv4 address' }, async () => {
+      const server = await startServerProcess({
+        extraArgs: ['--host', '0.0.0.0', '--auth', join(dir.path, 'auth.json'), ...(open ? ['--public-metrics'] : [])],
+      });
+      try {
+        const port = new URL(server.url).port;
+        assert.equal((await fetch(`http://127.0.0.1:${port}/metrics`)).status, 200);
+        const remote = await fetch(`http://${external}:${port}/metrics`);
+        assert.equal(remote.status, open ? 200 : 403);
+        if (!open) assert.match(((await remote.json()) as { message: string }).message, /--public-metrics/);
+        // Health stays open: it says nothing about the data.
+        assert.equal((await fetch(`http://${external}:${port}/health`)).status, 200);
+      } finally {
+        await server.stop();
+      }
+    });
+  }
 });

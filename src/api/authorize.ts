@@ -62,7 +62,7 @@ export function authorize(
   const checks = checksOf(db, operation, input);
   const streams = checks.map((check) => ownStream(db, check.resource));
   if (streams.every((stream) => stream === undefined)) return judge(db, principal, checks, undefined, sourceIp, secure);
-  return Promise.all(streams.map((stream) => (stream === undefined ? null : streamPolicyOf(db, stream)))).then((policies) =>
+  return Promise.all(streams.map((stream) => (stream === undefined ? Promise.resolve(null) : streamPolicyOf(db, stream)))).then((policies) =>
     judge(db, principal, checks, policies, sourceIp, secure),
   );
 }

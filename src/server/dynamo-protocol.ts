@@ -204,7 +204,7 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
     return withHead(reply, 200, HEALTH_BODY, ['Content-Type', 'text/plain', 'x-amz-crc32', HEALTH_CRC]);
   }
   if (req.method === 'GET' && ctx.ops !== undefined) {
-    const answered = answerOpsEndpoint(req.url, ctx.ops);
+    const answered = answerOpsEndpoint(req.url, ctx.ops, req.remoteAddress);
     if (answered !== undefined) return answered;
   }
 

@@ -20,16 +20,26 @@ export interface OpsEndpoints {
   probeStorage(): Promise<unknown>;
   /** Seconds since start, for the health answers. */
   uptimeSeconds(): number;
+  /**
+   * Whether a client at this address may read /metrics; absent: everyone.
+   * With `--auth`, only this machine may, unless `--public-metrics`: the
+   * series name every table and index, which the identities' policies may
+   * hide from a caller.
+   */
+  metricsVisibleTo?(remoteAddress: string | undefined): boolean;
 }
 
 const JSON_TYPE = 'application/json';
 
 /** The answer to a GET of an operator's path, or undefined for any other path. */
-export function answerOpsEndpoint(url: string, ops: OpsEndpoints): Promise<ProtocolResponse> | undefined {
+export function answerOpsEndpoint(url: string, ops: OpsEndpoints, remoteAddress?: string): Promise<ProtocolResponse> | undefined {
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
   switch (path) {
     case '/metrics':
+      if (ops.metricsVisibleTo !== undefined && !ops.metricsVisibleTo(remoteAddress)) {
+        return Promise.resolve(json(403, { message: 'With --auth, /metrics answers clients on this machine only (serve --public-metrics opens it to all).' }));
+      }
       return ops.metrics().then((text) => respond(200, CONTENT_TYPE, Buffer.from(text, 'utf8')));
     case '/health':
       return Promise.resolve(json(200, { status: 'ok', uptimeSeconds: ops.uptimeSeconds() }));

@@ -95,6 +95,8 @@ export interface StartServerOptions {
    * to the one database (`--tls-port`). Absent: HTTPS only, on `port`.
    */
   readonly tlsPort?: number;
+  /** With authFile: serve /metrics to every client, not only to this machine's (`--public-metrics`). */
+  readonly publicMetrics?: boolean;
   /** At most this many open connections; more are closed as they arrive. Default: no limit. */
   readonly maxConnections?: number;
   /**
@@ -103,6 +105,11 @@ export interface StartServerOptions {
    * `openddb:` tags and the admin endpoint can still turn them on.
    */
   readonly pressure?: PressureOptions;
+}
+
+/** A client address on this machine. */
+function isLoopbackAddress(address: string | undefined): boolean {
+  return address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
 }
 
 /** A bind address only this machine can reach. */
@@ -211,6 +218,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         metrics: () => metrics.registry.render(),
         probeStorage: () => engine.get(probeKey),
         uptimeSeconds: () => Math.round(performance.now() - startedAt) / 1000,
+        ...(auth !== undefined && !options.publicMetrics ? { metricsVisibleTo: isLoopbackAddress } : {}),
       },
     };
     // HTTPS on a port of its own leaves `port` plain HTTP; else `tls` makes `port` HTTPS.
