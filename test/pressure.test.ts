@@ -37,6 +37,9 @@ import { shardIterator, streamsClient } from './helpers/streams.js';
 
 const run = promisify(execFile);
 /**
+ * Lags in these tests are long (1.5 s) so that a loaded CI machine still
+ * reads within them.
+ *
  * The modes' state (generator, buckets, write history, admin settings) is
  * per process, so these tests run one process; CI's two-worker pass would
  * repeat the default pass.
@@ -222,7 +225,7 @@ describe('lag', { skip }, () => {
         KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
         GlobalSecondaryIndexes: [{ IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
         BillingMode: 'PAY_PER_REQUEST',
-        Tags: [{ Key: 'openddb:lag-ms', Value: '600' }],
+        Tags: [{ Key: 'openddb:lag-ms', Value: '1500' }],
       }),
     );
     await ddb.send(new PutItemCommand({ TableName: 'lag1', Item: { pk: { S: 'a' }, g: { S: 'G' }, v: { N: '1' } } }));
@@ -232,7 +235,7 @@ describe('lag', { skip }, () => {
     assert.equal(weak.Item, undefined);
     const index = await ddb.send(new QueryCommand({ TableName: 'lag1', IndexName: 'byG', KeyConditionExpression: 'g = :g', ExpressionAttributeValues: { ':g': { S: 'G' } } }));
     assert.equal(index.Count, 0);
-    await sleep(800);
+    await sleep(1700);
     assert.equal((await ddb.send(new GetItemCommand({ TableName: 'lag1', Key: { pk: { S: 'a' } } }))).Item?.v?.N, '1');
     const later = await ddb.send(new QueryCommand({ TableName: 'lag1', IndexName: 'byG', KeyConditionExpression: 'g = :g', ExpressionAttributeValues: { ':g': { S: 'G' } } }));
     assert.equal(later.Count, 1);
@@ -240,14 +243,14 @@ describe('lag', { skip }, () => {
     await ddb.send(new UpdateItemCommand({ TableName: 'lag1', Key: { pk: { S: 'a' } }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': { N: '2' } } }));
     assert.equal((await ddb.send(new GetItemCommand({ TableName: 'lag1', Key: { pk: { S: 'a' } } }))).Item?.v?.N, '1');
     assert.equal((await ddb.send(new GetItemCommand({ TableName: 'lag1', Key: { pk: { S: 'a' } }, ConsistentRead: true }))).Item?.v?.N, '2');
-    await sleep(800);
+    await sleep(1700);
     assert.equal((await ddb.send(new GetItemCommand({ TableName: 'lag1', Key: { pk: { S: 'a' } } }))).Item?.v?.N, '2');
   });
 });
 
 describe('lag on a table\'s own reads and its stream', { skip }, () => {
   before(async () => {
-    await admin({ lagMs: '500', seed: 1 });
+    await admin({ lagMs: '1500', seed: 1 });
   });
   after(async () => {
     await admin({ lagMs: null, reset: true });
@@ -270,7 +273,7 @@ describe('lag on a table\'s own reads and its stream', { skip }, () => {
       }),
     );
     for (let i = 1; i <= 3; i++) await ddb.send(new PutItemCommand({ TableName: 'lag2', Item: { pk: { S: 'p' }, sk: { N: String(i) } } }));
-    await sleep(700);
+    await sleep(1700);
     await ddb.send(new DeleteItemCommand({ TableName: 'lag2', Key: { pk: { S: 'p' }, sk: { N: '2' } } }));
     await ddb.send(new PutItemCommand({ TableName: 'lag2', Item: { pk: { S: 'p' }, sk: { N: '4' } } }));
     const query = (consistent: boolean, limit?: number) =>
@@ -291,7 +294,7 @@ describe('lag on a table\'s own reads and its stream', { skip }, () => {
     const arn = (await ddb.send(new DescribeTableCommand({ TableName: 'lag2' }))).Table!.LatestStreamArn!;
     const records = async () => (await streams.send(new GetRecordsCommand({ ShardIterator: await shardIterator(streams, arn, 'TRIM_HORIZON') }))).Records ?? [];
     assert.deepEqual((await records()).map((r) => r.eventName), ['INSERT', 'INSERT', 'INSERT']);
-    await sleep(700);
+    await sleep(1700);
     assert.deepEqual(sks(await query(false)), ['1', '3', '4']);
     assert.deepEqual((await records()).map((r) => r.eventName), ['INSERT', 'INSERT', 'INSERT', 'REMOVE', 'INSERT']);
     streams.destroy();
