@@ -21,13 +21,14 @@ import type { Database } from '../data/database.js';
 import type { IndexRecord, TableRecord } from '../catalog/table-record.js';
 import type { UsageMeter } from '../metrics/server-metrics.js';
 import { requireTable } from '../data/table-lookup.js';
+import { tableStats } from '../data/table-stats.js';
 import { itemKey } from '../indexes/index-entries.js';
 import { conflictCancellation, transactionCanceled, NO_REASON, type CancellationReason } from '../txn/cancellation.js';
 import { decodeShardIterator } from '../streams/shard-iterator.js';
 import type { Item } from '../values/types.js';
 import { RawJson } from '../data/raw-json.js';
 import { Prng } from './prng.js';
-import { hasPressureTags, parseFaults, parseLag, tableSettings, type FaultRule, type LagRange, type TableSettings } from './settings.js';
+import { hasPressureTags, parseFaults, parseLag, tableSettings, TAG_LAG, type FaultRule, type LagRange, type TableSettings } from './settings.js';
 import { BURST_SECONDS, Throttle, type Access, type Refusal } from './throttle.js';
 import { LaggedEngine, tableIdOf, WriteHistory } from './lag.js';
 import { inFlight } from '../txn/in-flight.js';
@@ -76,7 +77,8 @@ const DYNAMO = 'com.amazonaws.dynamodb.v20120810#';
 interface Target {
   readonly table: TableRecord;
   readonly index: IndexRecord | undefined;
-  readonly access: Access;
+  /** 'none': a table the request names without reading or writing items (control plane), for fault rules only. */
+  readonly access: Access | 'none';
   readonly consistent: boolean;
   /** The partition-key hash of a single-item request. */
   readonly hash: number | undefined;
@@ -105,6 +107,13 @@ export class Pressure {
   private readonly remaining = new WeakMap<FaultRule, number>();
   private readonly perTable = new WeakMap<TableRecord, TableSettings>();
   private tagged = false;
+  /** Some table has an openddb:lag-ms tag. */
+  private lagTagged = false;
+  /** Sizes of throttled provisioned tables and their indexes ("<table id>/<index id>"), counted in the background. */
+  private readonly sizes = new Map<string, number>();
+  private counting = false;
+  /** Every table by id, as of the last rescan. */
+  private byId = new Map<number, TableRecord>();
   private readonly throttle: Throttle;
   private readonly history: WriteHistory;
   private timer: NodeJS.Timeout | undefined;
@@ -123,7 +132,7 @@ export class Pressure {
     this.burstSeconds = options.burstSeconds ?? BURST_SECONDS;
     this.prng = new Prng(this.seed);
     const now = () => db.clock.now();
-    this.throttle = new Throttle(now, () => 1 / this.processes, () => this.burstSeconds);
+    this.throttle = new Throttle(now, () => 1 / this.processes, () => this.burstSeconds, (table, index) => this.sizes.get(`${table.id}/${index?.id ?? 0}`) ?? 0);
     this.history = new WriteHistory(now);
     this.rescan();
     this.timer = setInterval(() => {
@@ -141,8 +150,37 @@ export class Pressure {
 
   /** Looks at every table's tags again (after a tag or table change). */
   rescan(): void {
-    this.tagged = this.db.catalog.all().some((t) => hasPressureTags(t.tags));
+    const tables = this.db.catalog.all();
+    this.byId = new Map(tables.map((t) => [t.id, t]));
+    this.tagged = tables.some((t) => hasPressureTags(t.tags));
+    this.lagTagged = tables.some((t) => t.tags[TAG_LAG] !== undefined);
+    this.countSizes(tables);
     this.recompute();
+  }
+
+  /**
+   * Partitions also follow size (10 GB each): the sizes of throttled
+   * provisioned tables are counted in the background, one table at a time
+   * (data/table-stats caches a count for a hundred times as long as it took).
+   */
+  private countSizes(tables: readonly TableRecord[]): void {
+    if (this.counting || !this.on) return;
+    const throttled = tables.filter((t) => t.billingMode === 'PROVISIONED' && this.throttles(t));
+    if (throttled.length === 0) return;
+    this.counting = true;
+    void (async () => {
+      for (const t of throttled) {
+        const stats = await tableStats(this.db, t);
+        this.sizes.set(`${t.id}/0`, stats.sizeBytes);
+        for (const [id, index] of stats.indexes) this.sizes.set(`${t.id}/${id}`, index.sizeBytes);
+      }
+    })()
+      .catch((e: unknown) => {
+        if (this.timer !== undefined) this.log(`counting table sizes for throttling failed: ${e instanceof Error ? e.message : String(e)}`);
+      })
+      .finally(() => {
+        this.counting = false;
+      });
   }
 
   private recompute(): void {
@@ -271,7 +309,8 @@ export class Pressure {
     const targets = this.targets(operation, db, input);
     await this.injectFaults(operation, targets, input);
 
-    const throttled = targets.some((t) => this.throttles(t.table)) || (this.throttleOn && targets.length === 0);
+    // Requests naming no table up front (PartiQL batches and transactions) are charged what they consume.
+    const throttled = targets.some((t) => t.access !== 'none' && this.throttles(t.table)) || (this.throttleOn && targets.length === 0);
     let prepaid: Map<string, number> | undefined;
     let unprocessed: Record<string, unknown> | undefined;
     let runInput = input;
@@ -364,11 +403,11 @@ export class Pressure {
     }
     if (operation === 'GetRecords' && typeof input.ShardIterator === 'string') {
       const iterator = decodeShardIterator(input.ShardIterator);
-      const t = iterator === undefined ? undefined : db.catalog.all().find((r) => r.id === iterator.tableId);
+      const t = iterator === undefined ? undefined : (this.byId.get(iterator.tableId) ?? db.catalog.all().find((r) => r.id === iterator.tableId));
       if (t !== undefined) out.push({ table: t, index: undefined, access: 'read', consistent: false, hash: undefined });
       return out;
     }
-    if (table !== undefined) out.push({ table, index: undefined, access: 'read', consistent: true, hash: undefined });
+    if (table !== undefined) out.push({ table, index: undefined, access: 'none', consistent: true, hash: undefined });
     return out;
   }
 
@@ -478,7 +517,7 @@ export class Pressure {
     let refused: { refusal: Refusal; table: TableRecord } | undefined;
     for (const t of targets) {
       let refusal: Refusal | undefined;
-      if (this.throttles(t.table)) {
+      if (t.access !== 'none' && this.throttles(t.table)) {
         // A transactional item costs twice a plain one (two-phase commit).
         const units = (t.access === 'read' && !t.consistent ? 0.5 : 1) * (transaction ? 2 : 1);
         refusal = this.throttle.admit(t.table, t.index, t.access, units, t.hash);
@@ -599,8 +638,8 @@ export class Pressure {
   private recordedIds(targets: readonly Target[]): Set<number> | undefined {
     let ids: Set<number> | undefined;
     for (const t of targets) if (t.access === 'write' && this.lagOf(t.table) !== undefined) (ids ??= new Set()).add(t.table.id);
-    // A server-wide lag remembers every write, also those whose table the request does not name up front (PartiQL).
-    if (this.lag !== undefined && ids === undefined) ids = new Set();
+    // A lag remembers every write to a lagged table, also those whose table the request does not name up front (PartiQL).
+    if ((this.lag !== undefined || this.lagTagged) && ids === undefined) ids = new Set();
     return ids;
   }
 
@@ -626,7 +665,7 @@ export class Pressure {
           (key) => lagTables.size > 0 && lagTables.has(tableIdOf(key)),
           (key) => {
             const id = tableIdOf(key);
-            return id >= 0 && (recordTables.has(id) || (serverLag && this.lagById(db, id)));
+            return id >= 0 && (recordTables.has(id) || ((serverLag || this.lagTagged) && this.lagById(db, id)));
           },
           () => this.prng.between(lagOfRequest.minMs, lagOfRequest.maxMs),
         ),
@@ -637,7 +676,7 @@ export class Pressure {
 
   /** Whether writes of the table with this id lag (a server-wide lag, unless its tag says off). */
   private lagById(db: Database, id: number): boolean {
-    const t = db.catalog.all().find((r) => r.id === id);
+    const t = this.byId.get(id) ?? db.catalog.all().find((r) => r.id === id);
     return t === undefined ? this.lag !== undefined : this.lagOf(t) !== undefined;
   }
 

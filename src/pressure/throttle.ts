@@ -81,9 +81,12 @@ interface Draw {
   readonly refusal: Refusal;
 }
 
-/** The partitions DynamoDB would give a provisioned table of this throughput. */
-export function partitionCount(read: number, write: number): number {
-  return Math.max(1, Math.ceil(read / PARTITION_READ_UNITS), Math.ceil(write / PARTITION_WRITE_UNITS));
+/** DynamoDB splits a partition past this size. */
+export const PARTITION_BYTES = 10 * 1024 ** 3;
+
+/** The partitions DynamoDB would give a provisioned table of this throughput and size. */
+export function partitionCount(read: number, write: number, sizeBytes = 0): number {
+  return Math.max(1, Math.ceil(read / PARTITION_READ_UNITS), Math.ceil(write / PARTITION_WRITE_UNITS), Math.ceil(sizeBytes / PARTITION_BYTES));
 }
 
 export class Throttle {
@@ -94,6 +97,8 @@ export class Throttle {
     /** The share of capacity this process enforces: 1 / processes. */
     private readonly share: () => number,
     private readonly burstSeconds: () => number,
+    /** The table's (or index's) size in bytes as last counted; 0 when unknown. */
+    private readonly sizeOf: (table: TableRecord, index: IndexRecord | undefined) => number = () => 0,
   ) {}
 
   /** Forgets every bucket (the admin endpoint's reset, a changed share). */
@@ -132,7 +137,7 @@ export class Throttle {
     const burst = this.burstSeconds();
     const refusal: Refusal = { onDemand: false, index: index?.name, access, limit: 'ProvisionedThroughputExceeded' };
     out.push(this.draw(`${table.id}/${index?.id ?? 0}/${access}`, rate, burst, now, refusal));
-    const partitions = partitionCount(throughput.read, throughput.write);
+    const partitions = partitionCount(throughput.read, throughput.write, this.sizeOf(table, index));
     if (hash !== undefined && partitions > 1) {
       const partition = Math.floor((hash / 4294967296) * partitions);
       const cap = access === 'read' ? PARTITION_READ_UNITS : PARTITION_WRITE_UNITS;
