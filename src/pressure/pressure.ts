@@ -106,7 +106,8 @@ export class Pressure {
   private prng: Prng;
   /** Rules of `next=N`: how many firings each has left. */
   private readonly remaining = new WeakMap<FaultRule, number>();
-  private readonly perTable = new WeakMap<TableRecord, TableSettings>();
+  /** Each table's tags, parsed (with its rules' `next=N` counts in `remaining`); renewed by a reset. */
+  private perTable = new WeakMap<TableRecord, TableSettings>();
   private tagged = false;
   /** Some table has an openddb:lag-ms tag. */
   private lagTagged = false;
@@ -270,7 +271,9 @@ export class Pressure {
       this.prng = new Prng(this.seed);
       this.throttle.clear();
       this.history.clear();
+      // New rule objects: their `next=N` counts start again.
       this.faults = this.faults.map((r) => ({ ...r }));
+      this.perTable = new WeakMap();
     }
     if (this.lag === undefined && !this.tagged) this.history.clear();
     this.recompute();
