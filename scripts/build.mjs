@@ -44,7 +44,7 @@
  *   out rather than load and link a second native library at every start.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import os from 'node:os';
@@ -168,6 +168,9 @@ rmSync(path.join(dist, 'chunks'), { recursive: true, force: true });
 rmSync(cachePath, { force: true });
 writeAtomically(corePath, source);
 writeAtomically(binPath, readFileSync(path.join(root, 'scripts/openddb-bin.mjs')), 0o755);
+// The web console's files (src/console/serve-console reads them from here; the package ships dist/ only).
+rmSync(path.join(dist, 'console'), { recursive: true, force: true });
+cpSync(path.join(root, 'src/console/assets'), path.join(dist, 'console'), { recursive: true });
 
 try {
   const cache = await Promise.race([

@@ -399,6 +399,6 @@ describe('account reads', () => {
     await ddb.send(new CreateTableCommand(simple('cb_a')));
     const backups = await ddb.send(new DescribeContinuousBackupsCommand({ TableName: 'cb_a' }));
     assert.equal(backups.ContinuousBackupsDescription!.PointInTimeRecoveryDescription!.PointInTimeRecoveryStatus, 'DISABLED');
-    await expectError(ddb.send(new DescribeContinuousBackupsCommand({ TableName: 'cb_none' })), 'ResourceNotFoundException');
+    await expectError(ddb.send(new DescribeContinuousBackupsCommand({ TableName: 'cb_none' })), 'TableNotFoundException');
   });
 });

@@ -190,6 +190,7 @@ function validRequests(ctx: { arn: string; streamArn: string; shardId: string; i
     DescribeLimits: [{}],
     DescribeEndpoints: [{}],
     DescribeContinuousBackups: [{ TableName: T }],
+    UpdateContinuousBackups: [{ TableName: 'fuzz_update', PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true, RecoveryPeriodInDays: 7 } }],
     PutItem: [
       {
         TableName: T,

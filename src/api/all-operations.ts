@@ -12,7 +12,8 @@ import { updateTable } from './tables/update-table.js';
 import { tagResource, untagResource, listTagsOfResource } from './tables/tags.js';
 import { putResourcePolicy, getResourcePolicy, deleteResourcePolicy } from './tables/resource-policy.js';
 import { updateTimeToLive, describeTimeToLive } from './tables/time-to-live.js';
-import { describeLimits, describeEndpoints, describeContinuousBackups } from './tables/account-info.js';
+import { describeLimits, describeEndpoints } from './tables/account-info.js';
+import { describeContinuousBackups, updateContinuousBackups } from './backups/continuous-backups.js';
 import { putItem } from './items/put-item.js';
 import { getItem } from './items/get-item.js';
 import { deleteItem } from './items/delete-item.js';
@@ -48,6 +49,7 @@ export const allOperations: readonly Operation[] = [
   describeLimits,
   describeEndpoints,
   describeContinuousBackups,
+  updateContinuousBackups,
   putItem,
   getItem,
   deleteItem,

@@ -39,7 +39,7 @@ const NOT_YET_IMPLEMENTED = [
   'DisableKinesisStreamingDestination', 'EnableKinesisStreamingDestination', 'ExportTableToPointInTime',
   'ImportTable', 'ListBackups', 'ListContributorInsights', 'ListExports',
   'ListGlobalTables', 'ListImports', 'RestoreTableFromBackup',
-  'RestoreTableToPointInTime', 'UpdateContinuousBackups', 'UpdateContributorInsights', 'UpdateGlobalTable',
+  'RestoreTableToPointInTime', 'UpdateContributorInsights', 'UpdateGlobalTable',
   'UpdateGlobalTableSettings', 'UpdateKinesisStreamingDestination', 'UpdateTableReplicaAutoScaling',
 ];
 

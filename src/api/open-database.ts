@@ -2,7 +2,8 @@
  * @module api/open-database
  * Start-up wiring of the data plane (docs/architecture.md, "Layers"): opens a
  * Database over an engine with the hooks the data plane calls upward
- * through: transaction holds from txn/ and stream records from streams/.
+ * through: transaction holds from txn/, stream records from streams/ and
+ * point-in-time-recovery change-log records from backup/.
  * Everything that opens a Database for serving goes through here.
  */
 import type { StorageEngine } from '../storage/engine.js';
@@ -11,10 +12,12 @@ import type { DataPlaneHooks } from '../data/hooks.js';
 import { assertNotInTransaction } from '../txn/conflicts.js';
 import { streamRecord } from '../streams/change-log.js';
 import { backfillIndex } from '../data/index-backfill.js';
+import { changeLogRecord } from '../backup/change-log.js';
 
 export const dataPlaneHooks: DataPlaneHooks = {
   assertNotHeld: assertNotInTransaction,
   streamRecord,
+  changeLogRecord,
 };
 
 export async function openDatabase(engine: StorageEngine, options: Omit<DatabaseOptions, 'hooks'> = {}): Promise<Database> {

@@ -23,6 +23,8 @@
  *   0x00 0x15 <account> 0x00 <region> 0x00 <table name UTF-8> 0x00 <label>
  *                                                a stream's resource-based policy (api/tables/resource-policy),
  *                                                erased with the stream's entry
+ *   0x00 0x20 <account> 0x00 <region> 0x00 <table name UTF-8> 0x00 <backup id ASCII>
+ *                                                an on-demand or system backup's record (backup/backup-records)
  *   0x01 0x01 <op> 0x00 <token>                  a transaction's ClientRequestToken record (txn/client-tokens)
  *   0x01 0x02 <expiry u64> <record key>          the token sweeper's index, by expiry
  *   0x01 0x03 <slot u16>                         the last write transaction to change an item hashing to
@@ -35,6 +37,13 @@
  *                                                a stream's trim point: the highest sequence number trimmed
  *   0x20 <table id u32> <stream created ms u64> 0x01 <sequence number u64>
  *                                                stream records (streams/change-log), in sequence order
+ *   0x30 <table id u32> <PITR enabled ms u64> 0x00
+ *                                                a point-in-time-recovery log's trim point (as a stream's)
+ *   0x30 <table id u32> <PITR enabled ms u64> 0x01 <sequence number u64>
+ *                                                the PITR change log (backup/change-log): each item write's
+ *                                                key and previous image, in the write's own commit
+ *   0x31 <backup id ASCII> 0x00 <item key after 0x10 <table id>>
+ *                                                a backup's copy of an item (backup/backup-contents)
  *
  * A table's catalog name is (account, region, table name): regions (and
  * later accounts) never see each other's tables, and a scope's tables are
@@ -84,6 +93,10 @@ export const CATALOG_STREAM_POLICY_PREFIX = Uint8Array.of(0x00, 0x15);
 export const LEASE_PREFIX = Uint8Array.of(0x02, 0x01);
 const DATA = 0x10;
 const STREAMS = 0x20;
+/** Backup records (0x00 0x20 …), PITR change logs (0x30 …) and backup contents (0x31 …): backup/. */
+export const BACKUP_RECORD_PREFIX = Uint8Array.of(0x00, 0x20);
+export const CHANGE_LOG_PREFIX = Uint8Array.of(0x30);
+export const BACKUP_CONTENTS_PREFIX = Uint8Array.of(0x31);
 
 /** <prefix> <account> 0x00 <region> 0x00: what every key of one scope starts with. */
 function scoped(prefix: Uint8Array, scope: TableScope): Uint8Array {
@@ -130,6 +143,33 @@ export function streamCatalogKey(scope: TableScope, tableName: string, label: st
  */
 export function streamPolicyKey(scope: TableScope, tableName: string, label: string): Uint8Array {
   return concat([scoped(CATALOG_STREAM_POLICY_PREFIX, scope), Buffer.from(tableName, 'utf8'), Uint8Array.of(0), Buffer.from(label, 'utf8')]);
+}
+
+/** 0x00 0x20 <account> 0x00 <region> 0x00: every backup record of one scope. */
+export function backupScopePrefix(scope: TableScope): Uint8Array {
+  return scoped(BACKUP_RECORD_PREFIX, scope);
+}
+
+/** … <table name> 0x00: every backup record of tables of this name in one scope. */
+export function backupTablePrefix(scope: TableScope, tableName: string): Uint8Array {
+  return concat([backupScopePrefix(scope), Buffer.from(tableName, 'utf8'), Uint8Array.of(0)]);
+}
+
+/** A backup's record. Table names cannot contain 0x00, so names never run into backup ids. */
+export function backupRecordKey(scope: TableScope, tableName: string, backupId: string): Uint8Array {
+  return concat([backupTablePrefix(scope, tableName), Buffer.from(backupId, 'latin1')]);
+}
+
+/** 0x30 <table id> <enabled ms>: one PITR change log (a table's, from one enabling of PITR). Keys below it as a stream's. */
+export function changeLogPrefix(tableId: number, enabledMs: number): Uint8Array {
+  const k = streamPrefix(tableId, enabledMs);
+  k[0] = CHANGE_LOG_PREFIX[0]!;
+  return k;
+}
+
+/** 0x31 <backup id> 0x00: every item a backup holds. */
+export function backupContentsPrefix(backupId: string): Uint8Array {
+  return concat([BACKUP_CONTENTS_PREFIX, Buffer.from(backupId, 'latin1'), Uint8Array.of(0)]);
 }
 
 /** A lease's key: the prefix, then its name. */

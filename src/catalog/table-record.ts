@@ -71,6 +71,24 @@ export interface TimeToLiveSettings {
   readonly enabled: boolean;
 }
 
+export interface PointInTimeRecoverySettings {
+  readonly enabled: boolean;
+  /** Epoch ms of the UpdateContinuousBackups that enabled it: names the change log. */
+  readonly enabledAt?: number;
+  /** 1–35; DynamoDB's default 35. */
+  readonly recoveryPeriodInDays?: number;
+}
+
+export interface RestoreSettings {
+  readonly sourceBackupArn?: string;
+  readonly sourceTableArn?: string;
+  /** Epoch ms of the state restored. */
+  readonly restoreDateTime: number;
+  readonly inProgress: boolean;
+  /** The background job filling the table (backup/restore-job): its id. */
+  readonly jobId?: string;
+}
+
 /**
  * A table's definition. It carries its scope (catalog/table-scope): the
  * account and region it lives in, part of its catalog name and its ARN.
@@ -100,7 +118,14 @@ export interface TableRecord extends TableScope {
   /** The table's resource-based policy (PutResourcePolicy): the document as sent, and its revision id. */
   readonly resourcePolicy?: { readonly document: string; readonly revisionId: string };
   readonly ttl?: TimeToLiveSettings;
-  readonly pointInTimeRecovery?: { readonly enabled: boolean; readonly enabledAt?: number };
+  /**
+   * Point-in-time recovery (backup/): while enabled, every item write also
+   * writes a change-log record in its own commit, under a log named by
+   * `enabledAt` (catalog/key-space changeLogPrefix), kept `recoveryPeriodInDays`.
+   */
+  readonly pointInTimeRecovery?: PointInTimeRecoverySettings;
+  /** Set while RestoreTableFromBackup / RestoreTableToPointInTime fills the table, and after (DescribeTable's RestoreSummary). */
+  readonly restore?: RestoreSettings;
   /** The next index id to assign. */
   readonly nextIndexId: number;
 }

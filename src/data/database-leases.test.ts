@@ -20,6 +20,7 @@ function handle(engine: StorageEngine): StorageEngine {
     get: (key) => engine.get(key),
     getMany: (keys) => engine.getMany(keys),
     range: (start, end, options) => engine.range(start, end, options),
+    snapshot: () => engine.snapshot(),
     commit: (...args: Parameters<StorageEngine['commit']>) => engine.commit(...args),
     close: async () => {},
   };

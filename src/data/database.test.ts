@@ -10,7 +10,7 @@ import { Database } from './database.js';
 import type { DataPlaneHooks } from './hooks.js';
 import type { TableRecord } from '../catalog/table-record.js';
 
-const hooks: DataPlaneHooks = { assertNotHeld: () => {}, streamRecord: () => undefined };
+const hooks: DataPlaneHooks = { assertNotHeld: () => {}, streamRecord: () => undefined, changeLogRecord: () => undefined };
 
 function record(db: Database, id: number, name: string): TableRecord {
   return {

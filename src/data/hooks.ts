@@ -1,10 +1,12 @@
 /**
  * @module data/hooks
- * The two places where the data plane needs a feature built above it
+ * The places where the data plane needs a feature built above it
  * (docs/architecture.md, "Layers"): a plain write must refuse an item that
- * an in-flight transaction holds (txn/), and every item change of a table
+ * an in-flight transaction holds (txn/), every item change of a table
  * with an enabled stream carries its stream record in the same commit
- * (streams/), numbered by the engine in that commit. The data plane calls them through this interface; start-up
+ * (streams/), numbered by the engine in that commit, and every item change
+ * of a table with point-in-time recovery on carries its change-log record
+ * the same way (backup/). The data plane calls them through this interface; start-up
  * (api/open-database) wires the real implementations in, so imports still
  * point downward only.
  */
@@ -30,10 +32,17 @@ export interface DataPlaneHooks {
    * undefined when the table has no enabled stream or nothing changed.
    */
   streamRecord(db: Database, table: TableRecord, change: ItemChange): StreamRecordDraft | undefined;
+  /**
+   * The point-in-time-recovery change-log record of a write to the item at
+   * `storageKey`, whose stored bytes were `oldRaw` (undefined: absent), or
+   * undefined when the table's PITR is off (backup/change-log). Numbered
+   * by the engine in the write's commit, like a stream record.
+   */
+  changeLogRecord(db: Database, table: TableRecord, storageKey: Uint8Array, oldRaw: Uint8Array | undefined): StreamRecordDraft | undefined;
 }
 
 /**
- * A stream record waiting for its sequence number, which the storage engine
+ * A stream (or change-log) record waiting for its sequence number, which the storage engine
  * issues inside the commit that carries it (storage/engine.ts,
  * CommitOptions.sequence): numbers unique and in commit order across every
  * process sharing the store (docs/architecture.md, "Many processes").

@@ -51,6 +51,9 @@ class ProcessHandle implements StorageEngine {
     await (this.engine.commit as (...args: unknown[]) => Promise<void>)(writes, expectations, ...rest);
     for (const w of writes) this.written.push(w.key);
   }
+  snapshot() {
+    return this.engine.snapshot();
+  }
   async close() {}
 }
 

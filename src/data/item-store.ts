@@ -95,16 +95,21 @@ export function itemCommit(
     const record = db.hooks.streamRecord(db, table, { old, next, byService });
     if (record !== undefined) records.push(record);
   }
+  if (table.pointInTimeRecovery?.enabled === true) {
+    const record = db.hooks.changeLogRecord(db, table, storageKey, oldRaw);
+    if (record !== undefined) records.push(record);
+  }
   return { writes, expectation: { key: storageKey, value: oldRaw ?? null }, records };
 }
 
 /**
  * Whether a write that needs nothing back may skip reading the item it
- * replaces: only when no index entry and no stream record depend on the old
- * item (a stream record needs it for INSERT versus MODIFY and OldImage).
+ * replaces: only when no index entry, no stream record and no change-log
+ * record depend on the old item (a stream record needs it for INSERT versus
+ * MODIFY and OldImage; point-in-time recovery keeps the previous image).
  */
 export function canWriteBlind(table: TableRecord): boolean {
-  return allIndexes(table).length === 0 && !table.stream.enabled;
+  return allIndexes(table).length === 0 && !table.stream.enabled && table.pointInTimeRecovery?.enabled !== true;
 }
 
 /**

@@ -19,7 +19,7 @@
  * a remembered key's old value is read just before its commit, so two
  * commits of one key racing within a microtask may remember the older one.
  */
-import type { CommitOptions, KvEntry, KvExpectation, KvWrite, RangeOptions, StorageEngine } from '../storage/engine.js';
+import type { CommitOptions, KvEntry, KvExpectation, KvWrite, RangeOptions, StorageEngine, StorageSnapshot } from '../storage/engine.js';
 import { bytesToLatin1, compareBytes } from '../storage/byte-order.js';
 
 /** Items and index entries: 0x10 <table id u32> …; stream records: 0x20 <table id u32> … (catalog/key-space). */
@@ -209,6 +209,11 @@ export class LaggedEngine implements StorageEngine {
     await this.base.commit(writes, expectations, opts);
     const fresh = sequenced.filter((w) => this.records(w.key));
     if (remembered.length + fresh.length > 0) this.history.record(remembered.concat(fresh), before, this.delayMs());
+  }
+
+  /** A snapshot (backups, exports) is never lagged: it is the store's own. */
+  snapshot(): Promise<StorageSnapshot> {
+    return this.base.snapshot();
   }
 
   /** A request's view closes nothing: the database owns the engine. */

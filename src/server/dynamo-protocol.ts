@@ -83,7 +83,7 @@ export interface ProtocolContext {
   readonly log: (line: string) => void;
   /** Records each request's latency and outcome and logs errors and slow requests (server/request-observer). */
   readonly observer?: RequestObserver;
-  /** GET /metrics, /health, /health/ready (server/ops-endpoints). */
+  /** GET /metrics, /health, /health/ready, /console/ (server/ops-endpoints). */
   readonly ops?: OpsEndpoints;
   /** The identities of `--auth`: signatures are verified and policies applied (server/authenticate). Absent: anonymous. */
   readonly auth?: AuthSource;
@@ -204,7 +204,7 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
     return withHead(reply, 200, HEALTH_BODY, ['Content-Type', 'text/plain', 'x-amz-crc32', HEALTH_CRC]);
   }
   if (req.method === 'GET' && ctx.ops !== undefined) {
-    const answered = answerOpsEndpoint(req.url, ctx.ops, req.remoteAddress);
+    const answered = answerOpsEndpoint(req.url, ctx.ops, req.remoteAddress, headers);
     if (answered !== undefined) return answered;
   }
 

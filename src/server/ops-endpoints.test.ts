@@ -20,6 +20,18 @@ describe('answerOpsEndpoint', () => {
     assert.equal((await answerOpsEndpoint('/health', o)!).status, 200);
   });
 
+  it('serves the console only when the server gives it settings', async () => {
+    const without = ops(() => Promise.resolve(undefined));
+    assert.equal(answerOpsEndpoint('/console/', without), undefined);
+    const withConsole = { ...without, console: { region: 'us-east-1', auth: false } };
+    const page = await answerOpsEndpoint('/console/', withConsole, undefined, {})!;
+    assert.equal(page.status, 200);
+    assert.deepEqual(page.headers.slice(0, 2), ['Server', 'Server']);
+    assert.match(page.body.toString(), /<title>openddb console<\/title>/);
+    assert.equal((await answerOpsEndpoint('/console', withConsole)!).status, 308);
+    assert.equal(answerOpsEndpoint('/consoles', withConsole), undefined);
+  });
+
   it('is ready when storage answers, unavailable when it fails or hangs', async () => {
     const ready = await answerOpsEndpoint('/health/ready', ops(() => Promise.resolve(undefined)))!;
     assert.equal(ready.status, 200);

@@ -4,11 +4,13 @@
  * - `/metrics`: Prometheus text format (docs/metrics.md);
  * - `/health`: liveness, 200 while the process runs;
  * - `/health/ready`: readiness, 200 when storage answers a read within
- *   READY_TIMEOUT_MS, else 503.
+ *   READY_TIMEOUT_MS, else 503;
+ * - `/console/…`: the web console's files (console/serve-console).
  * `GET /` keeps DynamoDB's own health line (server/dynamo-protocol).
  */
 import { CONTENT_TYPE } from '../metrics/registry.js';
-import type { ProtocolResponse } from './dynamo-protocol.js';
+import type { ProtocolResponse, RequestHeaders } from './dynamo-protocol.js';
+import { answerConsole, type ConsoleSettings } from '../console/serve-console.js';
 
 /** How long readiness waits for storage before it says no. */
 export const READY_TIMEOUT_MS = 1000;
@@ -20,6 +22,8 @@ export interface OpsEndpoints {
   probeStorage(): Promise<unknown>;
   /** Seconds since start, for the health answers. */
   uptimeSeconds(): number;
+  /** What the web console's page needs to know of this server; absent: no console. */
+  readonly console?: ConsoleSettings;
   /**
    * Whether a client at this address may read /metrics; absent: everyone.
    * With `--auth`, only this machine may, unless `--public-metrics`: the
@@ -32,9 +36,13 @@ export interface OpsEndpoints {
 const JSON_TYPE = 'application/json';
 
 /** The answer to a GET of an operator's path, or undefined for any other path. */
-export function answerOpsEndpoint(url: string, ops: OpsEndpoints, remoteAddress?: string): Promise<ProtocolResponse> | undefined {
+export function answerOpsEndpoint(url: string, ops: OpsEndpoints, remoteAddress?: string, headers?: RequestHeaders): Promise<ProtocolResponse> | undefined {
   const q = url.indexOf('?');
   const path = q === -1 ? url : url.slice(0, q);
+  if (ops.console !== undefined && path.startsWith('/console')) {
+    const answer = answerConsole(path, ops.console, firstValue(headers?.['accept-encoding']), firstValue(headers?.['if-none-match']));
+    if (answer !== undefined) return Promise.resolve({ ...answer, headers: ['Server', 'Server', ...answer.headers] });
+  }
   switch (path) {
     case '/metrics':
       if (ops.metricsVisibleTo !== undefined && !ops.metricsVisibleTo(remoteAddress)) {
@@ -65,6 +73,10 @@ async function ready(ops: OpsEndpoints): Promise<ProtocolResponse> {
   const ms = Math.round((performance.now() - started) * 1000) / 1000;
   if (problem !== undefined) return json(503, { status: 'unavailable', storage: { ok: false, error: problem, ms } });
   return json(200, { status: 'ready', storage: { ok: true, ms } });
+}
+
+function firstValue(v: string | string[] | undefined): string | undefined {
+  return Array.isArray(v) ? v[0] : v;
 }
 
 function json(status: number, body: unknown): ProtocolResponse {

@@ -21,6 +21,7 @@ function racing(engine: MemoryEngine, interfere: { once?: () => Promise<void> })
     get: (k) => engine.get(k),
     getMany: (keys) => engine.getMany(keys),
     range: (a, b, o) => engine.range(a, b, o),
+    snapshot: () => engine.snapshot(),
     close: () => engine.close(),
     commit: async (writes, expectations, options) => {
       const once = interfere.once;

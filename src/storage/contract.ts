@@ -533,6 +533,101 @@ export function runContractSuite(
         assert.deepEqual(hexKeys(after), [hex(k('r2')), hex(k('r3'))]);
       }));
 
+    describe('snapshots', () => {
+      test('a snapshot reads the state of its creation, whatever commits after it', () =>
+        withEngine(async (engine) => {
+          await engine.commit([
+            { key: k('s1'), value: k('a') },
+            { key: k('s2'), value: k('b') },
+          ]);
+          const snapshot = await engine.snapshot();
+          try {
+            await engine.commit([
+              { key: k('s1'), value: null },
+              { key: k('s2'), value: k('B') },
+              { key: k('s3'), value: k('c') },
+            ]);
+            assert.equal(hex(await snapshot.get(k('s1'))), hex(k('a')));
+            assert.equal(hex(await snapshot.get(k('s3'))), undefined);
+            assert.deepEqual(hexEntries(await snapshot.range(k('s'), k('t'))), [
+              `${hex(k('s1'))}=${hex(k('a'))}`,
+              `${hex(k('s2'))}=${hex(k('b'))}`,
+            ]);
+            assert.deepEqual(hexKeys(await snapshot.range(k('s'), k('t'), { reverse: true, limit: 1 })), [hex(k('s2'))]);
+            assert.deepEqual(hexKeys(await snapshot.range(k('t'), k('s'))), []);
+            // The engine itself has moved on.
+            assert.deepEqual(hexKeys(await engine.range(k('s'), k('t'))), [hex(k('s2')), hex(k('s3'))]);
+          } finally {
+            await snapshot.release();
+          }
+          await snapshot.release();
+          await assert.rejects(snapshot.range(k('s'), k('t')));
+          await assert.rejects(snapshot.get(k('s1')));
+        }));
+
+      test('pages read from one snapshot over time are one consistent state under concurrent commits', () =>
+        withEngine(async (engine) => {
+          const accounts = Array.from({ length: 40 }, (_, i) => k(`acct-${String(i).padStart(2, '0')}`));
+          const encode = (n: number): Uint8Array => k(String(n));
+          const decode = (bytes: Uint8Array | undefined): number => Number(Buffer.from(bytes!).toString());
+          await engine.commit(accounts.map((key) => ({ key, value: encode(100) })));
+          const random = prng(11);
+          let stop = false;
+          let moved = 0;
+          const movers = Array.from({ length: 3 }, async () => {
+            while (!stop) {
+              await new Promise((resolve) => setImmediate(resolve));
+              const from = Math.floor(random() * 40);
+              const to = (from + 1 + Math.floor(random() * 39)) % 40;
+              const [a, b] = await engine.getMany([accounts[from]!, accounts[to]!]);
+              try {
+                await engine.commit(
+                  [
+                    { key: accounts[from]!, value: encode(decode(a) - 1) },
+                    { key: accounts[to]!, value: encode(decode(b) + 1) },
+                  ],
+                  [
+                    { key: accounts[from]!, value: a ?? null },
+                    { key: accounts[to]!, value: b ?? null },
+                  ],
+                );
+                moved++;
+              } catch (error) {
+                if (!(error instanceof CommitConflictError)) throw error;
+              }
+            }
+          });
+          try {
+            for (let round = 0; round < 5; round++) {
+              const snapshot = await engine.snapshot();
+              try {
+                // Five pages, with commits landing between them.
+                let sum = 0;
+                let seen = 0;
+                let after = k('acct-');
+                for (;;) {
+                  const page = await snapshot.range(after, k('acct.'), { limit: 8 });
+                  if (page.length === 0) break;
+                  for (const entry of page) sum += decode(entry.value);
+                  seen += page.length;
+                  after = Uint8Array.from([...page[page.length - 1]!.key, 0]);
+                  const before = moved;
+                  for (let i = 0; i < 50 && moved === before; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+                }
+                assert.equal(seen, 40);
+                assert.equal(sum, 4000);
+              } finally {
+                await snapshot.release();
+              }
+            }
+          } finally {
+            stop = true;
+            await Promise.all(movers);
+          }
+          assert.ok(moved > 0, 'the movers never committed');
+        }));
+    });
+
     test('a value read stays itself when later reads reuse the engine’s buffers', () =>
       withEngine(async (engine) => {
         await engine.commit([
@@ -904,6 +999,20 @@ export function runContractSuite(
           await withTwo(fn);
         });
       };
+
+      sharedTest('a snapshot sees what the other handle committed before it, and nothing after', async (a, b) => {
+        await b.get(k('snap'));
+        await a.commit([{ key: k('snap'), value: k('before') }]);
+        const snapshot = await b.snapshot();
+        try {
+          await a.commit([{ key: k('snap'), value: k('after') }, { key: k('snap2'), value: k('new') }]);
+          assert.equal(hex(await snapshot.get(k('snap'))), hex(k('before')));
+          assert.deepEqual(hexKeys(await snapshot.range(k('snap'), k('snaq'))), [hex(k('snap'))]);
+          assert.equal(hex(await b.get(k('snap'))), hex(k('after')));
+        } finally {
+          await snapshot.release();
+        }
+      });
 
       sharedTest('an acknowledged commit through one is read at once through the other', async (a, b) => {
         for (let i = 0; i < 20; i++) {

@@ -106,6 +106,22 @@ export class CommitConflictError extends Error {
   }
 }
 
+/**
+ * A consistent, long-lived view of the whole key space as it was when
+ * engine.snapshot() resolved: every read through it sees exactly the commits
+ * acknowledged before then, and none after, for as long as it is held
+ * (backups copy a table from one, point-in-time reads combine a table with
+ * its change log in one). Release it when done: an engine keeps old versions
+ * alive for it (LMDB pages, a PostgreSQL transaction, memory-engine nodes).
+ */
+export interface StorageSnapshot {
+  get(key: Uint8Array): Promise<Uint8Array | undefined>;
+  /** As StorageEngine.range, within the snapshot. */
+  range(start: Uint8Array, end: Uint8Array, options?: RangeOptions): Promise<KvEntry[]>;
+  /** Ends the snapshot; reads after it reject. Safe to call twice. */
+  release(): Promise<void>;
+}
+
 export interface StorageEngine {
   readonly capabilities: EngineCapabilities;
   /**
@@ -152,6 +168,12 @@ export interface StorageEngine {
     keys: readonly Uint8Array[],
     decide: (values: readonly (Uint8Array | undefined)[]) => CommitDecision<T>,
   ): Promise<T>;
+  /**
+   * A snapshot of the data as of now (see StorageSnapshot): it sees every
+   * commit acknowledged, by any handle or process, before the call, and
+   * nothing later. Used by backups and point-in-time reads (backup/).
+   */
+  snapshot(): Promise<StorageSnapshot>;
   /** Flushes and releases files; the engine is unusable afterwards. */
   close(): Promise<void>;
 }

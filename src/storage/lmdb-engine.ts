@@ -82,6 +82,7 @@ import type {
   KvWrite,
   RangeOptions,
   StorageEngine,
+  StorageSnapshot,
 } from './engine.js';
 import { LongKeyCodec } from './long-key-codec.js';
 import { checkedLimit } from './range-limit.js';
@@ -171,6 +172,7 @@ export class LmdbEngine implements StorageEngine {
   readonly #kv: Database<Uint8Array, Uint8Array>;
   readonly #codec: LongKeyCodec;
   readonly #pending = new Set<Promise<unknown>>();
+  readonly #snapshots = new Set<() => Promise<void>>();
   #closed = false;
 
   private constructor(path: string, environment: Environment) {
@@ -241,39 +243,86 @@ export class LmdbEngine implements StorageEngine {
     const limit = checkedLimit(options.limit);
     const reverse = options.reverse === true;
     if (limit === 0 || compareBytes(start, end) >= 0) return [];
-    const bounds = this.#codec.storedBounds(start, end);
     this.#root.resetReadTxn();
     const transaction = this.#kv.useReadTransaction();
     try {
-      // lmdb-js walks from `start` to `end`; in reverse, `start` is the high
-      // bound. Properties are only set when defined: lmdb-js tests `'start' in`.
-      const lmdbOptions: {
-        transaction: typeof transaction;
-        reverse?: boolean;
-        start?: Uint8Array;
-        end?: Uint8Array;
-        exclusiveStart?: boolean;
-        inclusiveEnd?: boolean;
-      } = { transaction };
-      if (reverse) {
-        lmdbOptions.reverse = true;
-        if (bounds.end !== undefined) {
-          lmdbOptions.start = bounds.end;
-          lmdbOptions.exclusiveStart = true;
-        }
-        // Without an explicit low bound lmdb-js stops before its default
-        // beginning key, which would drop the key 0x00.
-        lmdbOptions.end = bounds.start ?? SMALLEST_KEY;
-        lmdbOptions.inclusiveEnd = true;
-      } else {
-        lmdbOptions.start = bounds.start ?? SMALLEST_KEY;
-        if (bounds.end !== undefined) lmdbOptions.end = bounds.end;
-      }
-      const stored = this.#kv.getRange(lmdbOptions) as Iterable<{ key: Uint8Array; value: Uint8Array }>;
-      return this.#codec.collectRange(stored, start, end, reverse, limit);
+      return this.#rangeIn(transaction, start, end, reverse, limit);
     } finally {
       transaction.done();
     }
+  }
+
+  /** One read transaction held open: LMDB keeps its pages until it is done (a long one grows the file meanwhile). */
+  async snapshot(): Promise<StorageSnapshot> {
+    this.#assertOpen();
+    this.#root.resetReadTxn();
+    const transaction = this.#kv.useReadTransaction();
+    let open = true;
+    const release = async (): Promise<void> => {
+      if (!open) return;
+      open = false;
+      this.#snapshots.delete(release);
+      transaction.done();
+    };
+    this.#snapshots.add(release);
+    const live = (): void => {
+      if (!open) throw new Error('storage snapshot was released');
+      this.#assertOpen();
+    };
+    return {
+      get: async (key) => {
+        live();
+        assertKey(key, 'key');
+        const stored = this.#kv.get(this.#codec.storedKey(key), { transaction });
+        return stored === undefined ? undefined : this.#codec.valueFor(key, stored);
+      },
+      range: async (start, end, options = {}) => {
+        live();
+        if (!(start instanceof Uint8Array) || !(end instanceof Uint8Array)) {
+          throw new TypeError('range bounds must be Uint8Arrays');
+        }
+        const limit = checkedLimit(options.limit);
+        if (limit === 0 || compareBytes(start, end) >= 0) return [];
+        return this.#rangeIn(transaction, start, end, options.reverse === true, limit);
+      },
+      release,
+    };
+  }
+
+  #rangeIn(
+    transaction: ReturnType<Database<Uint8Array, Uint8Array>['useReadTransaction']>,
+    start: Uint8Array,
+    end: Uint8Array,
+    reverse: boolean,
+    limit: number,
+  ): KvEntry[] {
+    const bounds = this.#codec.storedBounds(start, end);
+    // lmdb-js walks from `start` to `end`; in reverse, `start` is the high
+    // bound. Properties are only set when defined: lmdb-js tests `'start' in`.
+    const lmdbOptions: {
+      transaction: typeof transaction;
+      reverse?: boolean;
+      start?: Uint8Array;
+      end?: Uint8Array;
+      exclusiveStart?: boolean;
+      inclusiveEnd?: boolean;
+    } = { transaction };
+    if (reverse) {
+      lmdbOptions.reverse = true;
+      if (bounds.end !== undefined) {
+        lmdbOptions.start = bounds.end;
+        lmdbOptions.exclusiveStart = true;
+      }
+      // Without an explicit low bound lmdb-js stops before its default
+      // beginning key, which would drop the key 0x00.
+      lmdbOptions.end = bounds.start ?? SMALLEST_KEY;
+      lmdbOptions.inclusiveEnd = true;
+    } else {
+      lmdbOptions.start = bounds.start ?? SMALLEST_KEY;
+      if (bounds.end !== undefined) lmdbOptions.end = bounds.end;
+    }
+    const stored = this.#kv.getRange(lmdbOptions) as Iterable<{ key: Uint8Array; value: Uint8Array }>;
+    return this.#codec.collectRange(stored, start, end, reverse, limit);
   }
 
   async commit(
@@ -462,6 +511,7 @@ export class LmdbEngine implements StorageEngine {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    for (const release of [...this.#snapshots]) await release();
     await Promise.allSettled([...this.#pending]);
     if (--this.#environment.handles > 0) return;
     environments.delete(this.#path);

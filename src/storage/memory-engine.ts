@@ -30,6 +30,7 @@ import type {
   KvWrite,
   RangeOptions,
   StorageEngine,
+  StorageSnapshot,
 } from './engine.js';
 import { checkedLimit } from './range-limit.js';
 import { checkedSequenceRequest, decodeSequenceCounter, encodeSequenceCounter, firstSequence } from './sequence-counter.js';
@@ -49,6 +50,30 @@ const treeKey = bytesToLatin1;
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
+}
+
+function rangeOf(tree: BTree<string, Stored>, start: Uint8Array, end: Uint8Array, options: RangeOptions): KvEntry[] {
+  if (!(start instanceof Uint8Array) || !(end instanceof Uint8Array)) {
+    throw new TypeError('range bounds must be Uint8Arrays');
+  }
+  const limit = checkedLimit(options.limit);
+  const out: KvEntry[] = [];
+  const low = treeKey(start);
+  const high = treeKey(end);
+  if (limit === 0 || low >= high) return out;
+  if (options.reverse) {
+    // skipHighest: `end` itself is excluded.
+    for (const [key, stored] of tree.entriesReversed(high, undefined, true)) {
+      if (key < low || out.length >= limit) break;
+      out.push({ key: pooledCopy(stored.key), value: pooledCopy(stored.value) });
+    }
+  } else {
+    for (const [key, stored] of tree.entries(low)) {
+      if (key >= high || out.length >= limit) break;
+      out.push({ key: pooledCopy(stored.key), value: pooledCopy(stored.value) });
+    }
+  }
+  return out;
 }
 
 export class MemoryEngine implements StorageEngine {
@@ -86,27 +111,33 @@ export class MemoryEngine implements StorageEngine {
 
   async range(start: Uint8Array, end: Uint8Array, options: RangeOptions = {}): Promise<KvEntry[]> {
     this.#assertOpen();
-    if (!(start instanceof Uint8Array) || !(end instanceof Uint8Array)) {
-      throw new TypeError('range bounds must be Uint8Arrays');
-    }
-    const limit = checkedLimit(options.limit);
-    const out: KvEntry[] = [];
-    const low = treeKey(start);
-    const high = treeKey(end);
-    if (limit === 0 || low >= high) return out;
-    if (options.reverse) {
-      // skipHighest: `end` itself is excluded.
-      for (const [key, stored] of this.#tree.entriesReversed(high, undefined, true)) {
-        if (key < low || out.length >= limit) break;
-        out.push({ key: pooledCopy(stored.key), value: pooledCopy(stored.value) });
-      }
-    } else {
-      for (const [key, stored] of this.#tree.entries(low)) {
-        if (key >= high || out.length >= limit) break;
-        out.push({ key: pooledCopy(stored.key), value: pooledCopy(stored.value) });
-      }
-    }
-    return out;
+    return rangeOf(this.#tree, start, end, options);
+  }
+
+  /**
+   * sorted-btree's clone() is O(1) copy-on-write: the snapshot shares every
+   * node with the live tree until a commit changes one, which then copies
+   * that node's path. Stored entries are never mutated in place (commits
+   * set new ones), so sharing them is safe.
+   */
+  async snapshot(): Promise<StorageSnapshot> {
+    this.#assertOpen();
+    let tree: BTree<string, Stored> | undefined = this.#tree.clone();
+    const live = (): BTree<string, Stored> => {
+      if (tree === undefined) throw new Error('storage snapshot was released');
+      return tree;
+    };
+    return {
+      get: async (key) => {
+        assertKey(key, 'key');
+        const stored = live().get(treeKey(key));
+        return stored === undefined ? undefined : pooledCopy(stored.value);
+      },
+      range: async (start, end, options = {}) => rangeOf(live(), start, end, options),
+      release: async () => {
+        tree = undefined;
+      },
+    };
   }
 
   async commit(

@@ -36,7 +36,16 @@ import pg from 'pg';
 import { assertEntries, assertKey, compareBytes } from './byte-order.js';
 import { checkedLimit } from './range-limit.js';
 import { CommitConflictError, SEQUENCE_COUNTER_KEY } from './engine.js';
-import type { CommitOptions, EngineCapabilities, KvEntry, KvExpectation, KvWrite, RangeOptions, StorageEngine } from './engine.js';
+import type {
+  CommitOptions,
+  EngineCapabilities,
+  KvEntry,
+  KvExpectation,
+  KvWrite,
+  RangeOptions,
+  StorageEngine,
+  StorageSnapshot,
+} from './engine.js';
 import { LongKeyCodec } from './long-key-codec.js';
 import { checkedSequenceRequest, decodeSequenceCounter, encodeSequenceCounter, firstSequence } from './sequence-counter.js';
 
@@ -113,6 +122,53 @@ export class PostgresEngine implements StorageEngine {
   }
 
   async range(start: Uint8Array, end: Uint8Array, options: RangeOptions = {}): Promise<KvEntry[]> {
+    return this.#range(undefined, start, end, options);
+  }
+
+  /**
+   * One REPEATABLE READ READ ONLY transaction on a connection of its own,
+   * held until release: PostgreSQL fixes its snapshot at the first
+   * statement, run here before resolving. It holds one pooled connection
+   * (and old row versions from VACUUM) while it lives.
+   */
+  async snapshot(): Promise<StorageSnapshot> {
+    if (this.#closed) throw new Error('storage engine is closed');
+    const client = await this.#pool.connect();
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await client.query('SELECT 1');
+    } catch (error) {
+      client.release(error instanceof Error ? error : true);
+      throw error;
+    }
+    let open = true;
+    const live = (): pg.PoolClient => {
+      if (!open) throw new Error('storage snapshot was released');
+      return client;
+    };
+    return {
+      get: async (key) => {
+        assertKey(key, 'key');
+        const result = await live().query<{ v: Buffer }>(this.#sql.get, [buf(this.#codec.storedKey(key))]);
+        const row = result.rows[0];
+        return row === undefined ? undefined : this.#codec.valueFor(key, bytes(row.v));
+      },
+      range: async (start, end, options = {}) => this.#range(live(), start, end, options),
+      release: async () => {
+        if (!open) return;
+        open = false;
+        try {
+          await client.query('COMMIT');
+          client.release();
+        } catch (error) {
+          client.release(error instanceof Error ? error : true);
+        }
+      },
+    };
+  }
+
+  /** A range read by the pool (one statement, one snapshot) or within a snapshot's transaction. */
+  async #range(client: pg.PoolClient | undefined, start: Uint8Array, end: Uint8Array, options: RangeOptions): Promise<KvEntry[]> {
     if (!(start instanceof Uint8Array) || !(end instanceof Uint8Array)) {
       throw new TypeError('range bounds must be Uint8Arrays');
     }
@@ -127,36 +183,45 @@ export class PostgresEngine implements StorageEngine {
       // The usual case: one statement. Only a run of long keys sharing one
       // stored prefix at the page's end could be cut short by LIMIT, and a
       // cut group would sort wrongly, so then the slow path reads it whole.
-      const rows = await this.#rangeRows(this.#pool, lo, hi, reverse, limit, null);
+      const rows = await this.#rangeRows(client ?? this.#pool, lo, hi, reverse, limit, null);
       const last = rows[rows.length - 1];
       if (rows.length < limit || last === undefined || last.k.length <= this.#codec.inlineLimit) {
         return this.#codec.collectRange(rows.map(toStored), start, end, reverse, limit);
       }
     }
-    return this.#rangeSlow(lo, hi, start, end, reverse, limit);
+    if (client !== undefined) return this.#rangePages(client, lo, hi, start, end, reverse, limit);
+    return inTransaction(this.#pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', (c) =>
+      this.#rangePages(c, lo, hi, start, end, reverse, limit),
+    );
   }
 
   /**
    * A range whose stored form may hold entries outside it (a bound longer
    * than the inline limit) or a group of long keys cut by a page's end:
-   * pages are read in one REPEATABLE READ snapshot until enough entries are
-   * collected and the last group is whole.
+   * pages are read in one REPEATABLE READ snapshot (the caller's
+   * transaction) until enough entries are collected and the last group is whole.
    */
-  async #rangeSlow(lo: Buffer, hi: Buffer | null, start: Uint8Array, end: Uint8Array, reverse: boolean, limit: number): Promise<KvEntry[]> {
-    return inTransaction(this.#pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', async (client) => {
-      const all: { key: Uint8Array; value: Uint8Array }[] = [];
-      const page = Number.isFinite(limit) ? Math.max(limit, 256) : Number.POSITIVE_INFINITY;
-      let after: Buffer | null = null;
-      for (;;) {
-        const rows = await this.#rangeRows(client, lo, hi, reverse, page, after);
-        for (const row of rows) all.push(toStored(row));
-        const last = rows[rows.length - 1];
-        if (rows.length < page || last === undefined) return this.#codec.collectRange(all, start, end, reverse, limit);
-        after = last.k;
-        const collected = this.#codec.collectRange(all, start, end, reverse, limit);
-        if (collected.length >= limit && last.k.length <= this.#codec.inlineLimit) return collected;
-      }
-    });
+  async #rangePages(
+    client: pg.PoolClient,
+    lo: Buffer,
+    hi: Buffer | null,
+    start: Uint8Array,
+    end: Uint8Array,
+    reverse: boolean,
+    limit: number,
+  ): Promise<KvEntry[]> {
+    const all: { key: Uint8Array; value: Uint8Array }[] = [];
+    const page = Number.isFinite(limit) ? Math.max(limit, 256) : Number.POSITIVE_INFINITY;
+    let after: Buffer | null = null;
+    for (;;) {
+      const rows = await this.#rangeRows(client, lo, hi, reverse, page, after);
+      for (const row of rows) all.push(toStored(row));
+      const last = rows[rows.length - 1];
+      if (rows.length < page || last === undefined) return this.#codec.collectRange(all, start, end, reverse, limit);
+      after = last.k;
+      const collected = this.#codec.collectRange(all, start, end, reverse, limit);
+      if (collected.length >= limit && last.k.length <= this.#codec.inlineLimit) return collected;
+    }
   }
 
   #rangeRows(

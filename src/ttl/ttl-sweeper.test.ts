@@ -108,6 +108,7 @@ describe('TTL sweeper', () => {
       capabilities: memory.capabilities,
       get: (key) => memory.get(key),
       getMany: (keys) => memory.getMany(keys),
+      snapshot: () => memory.snapshot(),
       commit: (writes, expectations) => memory.commit(writes, expectations),
       close: () => memory.close(),
       range: async (start, end, options) => {

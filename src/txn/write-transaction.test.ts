@@ -91,6 +91,7 @@ describe('write transactions', () => {
       capabilities: engine.capabilities,
       get: (key) => engine.get(key),
       range: (start, end, options) => engine.range(start, end, options),
+      snapshot: () => engine.snapshot(),
       commit: (writes, expectations) => engine.commit(writes, expectations),
       close: () => engine.close(),
       getMany: async (keys) => {

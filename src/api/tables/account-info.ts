@@ -1,11 +1,10 @@
 /**
  * @module api/tables/account-info
- * DescribeLimits, DescribeEndpoints and DescribeContinuousBackups: reads that
- * infrastructure tools (Terraform, CDK, SAM) make and that must not fail.
+ * DescribeLimits and DescribeEndpoints: reads that infrastructure tools
+ * (Terraform, CDK, SAM) make and that must not fail. (DescribeContinuousBackups
+ * is api/backups/continuous-backups.)
  */
-import { tableNameOrArn } from '../../validate/index.js';
 import { defineOperation } from '../operation.js';
-import { requireTableForControl } from '../../data/table-lookup.js';
 
 export const describeLimits = defineOperation<Record<string, never>>({
   name: 'DescribeLimits',
@@ -34,22 +33,5 @@ export const describeEndpoints = defineOperation<Record<string, never>>({
   async run({ host }) {
     // No Host (an HTTP/1.0 client): this machine is the best address there is.
     return { Endpoints: [{ Address: host ?? 'localhost', CachePeriodInMinutes: 1440 }] };
-  },
-});
-
-export const describeContinuousBackups = defineOperation<{ TableName: string }>({
-  name: 'DescribeContinuousBackups',
-  schema: { members: { TableName: tableNameOrArn({ required: true }) } },
-  async run({ db }, input) {
-    const table = requireTableForControl(db, input.TableName);
-    // Point-in-time recovery is not implemented yet, so it is truthfully off.
-    return {
-      ContinuousBackupsDescription: {
-        ContinuousBackupsStatus: 'ENABLED',
-        PointInTimeRecoveryDescription: {
-          PointInTimeRecoveryStatus: table.pointInTimeRecovery?.enabled ? 'ENABLED' : 'DISABLED',
-        },
-      },
-    };
   },
 });

@@ -15,6 +15,8 @@
 const REASONS: Readonly<Record<number, string>> = {
   100: 'Continue',
   200: 'OK',
+  304: 'Not Modified',
+  308: 'Permanent Redirect',
   400: 'Bad Request',
   403: 'Forbidden',
   404: 'Not Found',
