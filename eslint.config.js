@@ -25,11 +25,12 @@ const MAY_IMPORT = {
   partiql: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   streams: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   ttl: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
+  transfer: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   // Backups and point-in-time recovery (issue 14): a feature like streams.
   backup: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   // Throttling, lag, conflicts and faults on request (docs/pressure.md): wraps operations, below api.
   pressure: ['metrics', 'txn', 'streams', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
-  api: ['metrics', 'auth', 'txn', 'partiql', 'streams', 'ttl', 'backup', 'pressure', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
+  api: ['metrics', 'auth', 'txn', 'partiql', 'streams', 'ttl', 'backup', 'transfer', 'pressure', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
 };
 const ALL_FOLDERS = [...Object.keys(MAY_IMPORT), 'server'];
 const layerRules = Object.entries(MAY_IMPORT).map(([folder, allowed]) => {

@@ -28,7 +28,9 @@ const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./d
                      [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]
                      [--log-level error|warn|info|debug] [--slow-ms 1000]
                      [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]
-                     [--throttle] [--lag-ms MIN[-MAX]] [--txn-ms MIN[-MAX]] [--faults SPEC] [--seed N]   (docs/pressure.md)`;
+                     [--s3-endpoint URL | --export-dir DIR]
+                     [--throttle] [--lag-ms MIN[-MAX]] [--txn-ms MIN[-MAX]] [--faults SPEC] [--seed N]   (docs/pressure.md)
+       openddb export|import --help`;
 
 /** --workers above this is surely a typo (and would exhaust the machine). */
 const MAX_WORKERS = 256;
@@ -58,6 +60,10 @@ export async function main(argv: string[]): Promise<number> {
     process.stdout.write(`${USAGE}\n`);
     return command === undefined ? 2 : 0;
   }
+  if (command === 'export' || command === 'import') {
+    const { runTransferCommand } = await import('./transfer/cli.js');
+    return runTransferCommand(command, rest);
+  }
   if (command !== 'serve') {
     process.stderr.write(`openddb: unknown command '${command}'\n${USAGE}\n`);
     return 2;
@@ -85,6 +91,8 @@ export async function main(argv: string[]): Promise<number> {
         'tls-port': { type: 'string' },
         'public-metrics': { type: 'boolean', default: false },
         'max-connections': { type: 'string' },
+        's3-endpoint': { type: 'string' },
+        'export-dir': { type: 'string' },
         throttle: { type: 'boolean', default: false },
         'lag-ms': { type: 'string' },
         'txn-ms': { type: 'string' },
@@ -228,6 +236,8 @@ export async function main(argv: string[]): Promise<number> {
     ...(tls !== undefined ? { tls } : {}),
     ...(tlsPort !== undefined ? { tlsPort } : {}),
     ...(maxConnections !== undefined ? { maxConnections } : {}),
+    ...(values['s3-endpoint'] !== undefined ? { s3Endpoint: values['s3-endpoint'] } : {}),
+    ...(values['export-dir'] !== undefined ? { exportDir: values['export-dir'] } : {}),
     ...(Object.keys(pressure).length > 0 ? { pressure } : {}),
   };
   // Signals are listened for from before the start: one that arrives while

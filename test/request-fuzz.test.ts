@@ -11,7 +11,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { allOperations } from '../src/api/all-operations.js';
-import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
 type Path = readonly (string | number)[];
@@ -363,6 +363,41 @@ function validRequests(ctx: { arn: string; streamArn: string; shardId: string; i
       { StreamArn: ctx.streamArn, ShardId: ctx.shardId, ShardIteratorType: 'AFTER_SEQUENCE_NUMBER', SequenceNumber: ctx.sequence },
     ],
     GetRecords: [{ ShardIterator: ctx.iterator, Limit: 5 }],
+    // Export, import and bulk operations: the server has --export-dir (the buckets are empty folders).
+    ExportTableToPointInTime: [
+      { TableArn: ctx.arn, S3Bucket: 'fuzz-bucket', S3Prefix: 'p', ExportFormat: 'ION', ExportType: 'FULL_EXPORT', ClientToken: 'fuzz-export' },
+    ],
+    DescribeExport: [{ ExportArn: `${ctx.arn}/export/01234567890123-abcdef01` }],
+    ListExports: [{ TableArn: ctx.arn, MaxResults: 5 }],
+    ImportTable: [
+      {
+        S3BucketSource: { S3Bucket: 'fuzz-bucket', S3KeyPrefix: 'in/' },
+        InputFormat: 'CSV',
+        InputFormatOptions: { Csv: { Delimiter: ';', HeaderList: ['pk'] } },
+        InputCompressionType: 'NONE',
+        TableCreationParameters: {
+          TableName: 'fuzz_import',
+          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+          KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+          BillingMode: 'PAY_PER_REQUEST',
+        },
+      },
+    ],
+    DescribeImport: [{ ImportArn: `${ctx.arn}/import/01234567890123-abcdef01` }],
+    ListImports: [{ TableArn: ctx.arn, PageSize: 5 }],
+    StartBulkPutItems: [
+      {
+        TableName: T,
+        InputS3Configuration: { S3Bucket: 'fuzz-bucket', S3KeyPrefix: 'bulk/', InputFormat: 'DYNAMODB_JSON', InputCompressionType: 'GZIP' },
+        OutputS3Configuration: { S3Bucket: 'fuzz-bucket', S3KeyPrefix: 'out', OutputType: ['ERROR'] },
+        MaxWriteRequestUnits: 2048,
+        PerformanceTier: 'STANDARD',
+        ClientToken: 'fuzz-bulk',
+      },
+    ],
+    DescribeBulkOperation: [{ BulkOperationArn: `${ctx.arn}/bulk-operation/01234567890123-abcdef01` }],
+    ListBulkOperations: [{ MaxResults: 5 }],
+    CancelBulkOperation: [{ BulkOperationArn: `${ctx.arn}/bulk-operation/01234567890123-abcdef01` }],
   };
 }
 
@@ -373,8 +408,11 @@ describe('request-shape fuzzing of every operation', () => {
   let server: ServerProcess;
   let requests: Record<string, Json[]>;
 
+  let buckets: { path: string; remove(): void };
+
   before(async () => {
-    server = await startServerProcess();
+    buckets = tempDir('openddb-fuzz-buckets-');
+    server = await startServerProcess({ extraArgs: ['--export-dir', buckets.path] });
     const url = server.url;
     await call(url, DYNAMODB + 'CreateTable', {
       TableName: T,
@@ -417,6 +455,7 @@ describe('request-shape fuzzing of every operation', () => {
   });
   after(async () => {
     await server.stop();
+    buckets.remove();
   });
 
   it('has a valid request for every operation', () => {

@@ -31,6 +31,9 @@ import { listStreams } from './streams/list-streams.js';
 import { describeStream } from './streams/describe-stream.js';
 import { getShardIterator } from './streams/get-shard-iterator.js';
 import { getRecords } from './streams/get-records.js';
+import { exportTableToPointInTime, describeExport, listExports } from './transfer/exports.js';
+import { importTable, describeImport, listImports } from './transfer/imports.js';
+import { startBulkPutItems, describeBulkOperation, listBulkOperations, cancelBulkOperation } from './transfer/bulk-operations.js';
 
 export const allOperations: readonly Operation[] = [
   createTable,
@@ -63,6 +66,16 @@ export const allOperations: readonly Operation[] = [
   executeStatement,
   batchExecuteStatement,
   executeTransaction,
+  exportTableToPointInTime,
+  describeExport,
+  listExports,
+  importTable,
+  describeImport,
+  listImports,
+  startBulkPutItems,
+  describeBulkOperation,
+  listBulkOperations,
+  cancelBulkOperation,
   // DynamoDB Streams (target prefix DynamoDBStreams_20120810.)
   listStreams,
   describeStream,

@@ -282,6 +282,16 @@ function checksOf(db: Database, operation: string, input: Input): Check[] {
     case 'GetResourcePolicy':
     case 'DeleteResourcePolicy':
       return [{ action, resource: String(input.ResourceArn ?? '*'), keys: new Map() }];
+    // Export, import and bulk operations (api/transfer): the table, or the job's own ARN.
+    case 'ExportTableToPointInTime':
+      return [{ action, resource: typeof input.TableArn === 'string' ? tableArn(input.TableArn) : '*', keys: new Map() }];
+    case 'ImportTable':
+      return [{ action, resource: tableArn((input.TableCreationParameters as Input | undefined)?.TableName), keys: new Map() }];
+    case 'DescribeExport':
+    case 'DescribeImport':
+    case 'DescribeBulkOperation':
+    case 'CancelBulkOperation':
+      return [{ action, resource: String(input.ExportArn ?? input.ImportArn ?? input.BulkOperationArn ?? '*'), keys: new Map() }];
     default:
       return [{ action, resource: input.TableName === undefined ? '*' : tableArn(input.TableName), keys: common() }];
   }

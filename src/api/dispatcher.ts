@@ -34,11 +34,11 @@ const DYNAMODB = 'DynamoDB_20120810.';
 /** DynamoDB operations openddb does not implement yet: they answer with an error naming them. */
 const NOT_YET_IMPLEMENTED = [
   'CreateBackup', 'CreateGlobalTable', 'DeleteBackup', 'DescribeBackup',
-  'DescribeContributorInsights', 'DescribeExport', 'DescribeGlobalTable', 'DescribeGlobalTableSettings',
-  'DescribeImport', 'DescribeKinesisStreamingDestination', 'DescribeTableReplicaAutoScaling',
-  'DisableKinesisStreamingDestination', 'EnableKinesisStreamingDestination', 'ExportTableToPointInTime',
-  'ImportTable', 'ListBackups', 'ListContributorInsights', 'ListExports',
-  'ListGlobalTables', 'ListImports', 'RestoreTableFromBackup',
+  'DescribeContributorInsights', 'DescribeGlobalTable', 'DescribeGlobalTableSettings',
+  'DescribeKinesisStreamingDestination', 'DescribeTableReplicaAutoScaling',
+  'DisableKinesisStreamingDestination', 'EnableKinesisStreamingDestination',
+  'ListBackups', 'ListContributorInsights',
+  'ListGlobalTables', 'RestoreTableFromBackup',
   'RestoreTableToPointInTime', 'UpdateContributorInsights', 'UpdateGlobalTable',
   'UpdateGlobalTableSettings', 'UpdateKinesisStreamingDestination', 'UpdateTableReplicaAutoScaling',
 ];

@@ -44,6 +44,18 @@
  *                                                key and previous image, in the write's own commit
  *   0x31 <backup id ASCII> 0x00 <item key after 0x10 <table id>>
  *                                                a backup's copy of an item (backup/backup-contents)
+ *   0x00 0x30 <kind> <account> 0x00 <region> 0x00 <job id>
+ *                                                an export, import or bulk operation's record (transfer/jobs);
+ *                                                kind 'E', 'I' or 'B'; job ids begin with their start time, so
+ *                                                a scope's jobs of one kind are one range, oldest first
+ *   0x00 0x30 0x01 <kind> <account> 0x00 <region> 0x00 <client token>
+ *                                                the job a ClientToken started (idempotency, 8 hours)
+ *   0x00 0x30 0x02 <kind> <account> 0x00 <region> 0x00 <job id>
+ *                                                a job's cancellation request (CancelBulkOperation)
+ *   0x32 <kind> <account> 0x00 <region> 0x00 <job id>
+ *                                                an unfinished job's work state (its checkpoint); present
+ *                                                exactly while the job runs, so the job supervisor's scan of
+ *                                                0x32 is empty (one cheap read) when nothing is under way
  *
  * A table's catalog name is (account, region, table name): regions (and
  * later accounts) never see each other's tables, and a scope's tables are
@@ -359,3 +371,8 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
   }
   return out;
 }
+
+/** Export, import and bulk jobs (transfer/jobs): records, client tokens and cancellations. */
+export const TRANSFER_JOB_PREFIX = Uint8Array.of(0x00, 0x30);
+/** Unfinished jobs' work state (transfer/jobs). */
+export const TRANSFER_WORK_PREFIX = Uint8Array.of(0x32);

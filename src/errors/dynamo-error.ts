@@ -118,6 +118,12 @@ export const errors = {
   /** A stream position whose records the 24-hour retention has already removed. */
   trimmedDataAccess: (message = 'The data you are trying to access has been trimmed.') =>
     new DynamoError(`${DYNAMO}TrimmedDataAccessException`, message),
+  // Export, import and bulk operations (api/transfer).
+  exportNotFound: (message: string) => new DynamoError(`${DYNAMO}ExportNotFoundException`, message),
+  exportConflict: (message: string) => new DynamoError(`${DYNAMO}ExportConflictException`, message),
+  invalidExportTime: (message: string) => new DynamoError(`${DYNAMO}InvalidExportTimeException`, message),
+  importNotFound: (message: string) => new DynamoError(`${DYNAMO}ImportNotFoundException`, message),
+  importConflict: (message: string) => new DynamoError(`${DYNAMO}ImportConflictException`, message),
   internal: (message = 'Internal server error') => new DynamoError(`${DYNAMO}InternalServerError`, message, 500),
   /** An operation that is part of DynamoDB's API but not implemented by openddb yet. */
   notImplemented: (operation: string) =>

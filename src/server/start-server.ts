@@ -8,6 +8,8 @@
 import { fileURLToPath } from 'node:url';
 import type { Clock, Database } from '../data/database.js';
 import { openDatabase } from '../api/open-database.js';
+import { startTransfer } from '../transfer/service.js';
+import { readEntriesAsOf, restorableWindow } from '../backup/point-in-time.js';
 import { Dispatcher } from '../api/dispatcher.js';
 import { MEMORY_LOCATION, openEngine, openStorage } from '../storage/open-engine.js';
 import { startFastHttpServer } from './fast-http/fast-http-server.js';
@@ -106,6 +108,10 @@ export interface StartServerOptions {
    * `openddb:` tags and the admin endpoint can still turn them on.
    */
   readonly pressure?: PressureOptions;
+  /** Export, import and bulk operations use this S3-compatible endpoint's buckets (transfer/bucket). */
+  readonly s3Endpoint?: string;
+  /** Without s3Endpoint: they use this folder, one sub-folder per bucket. */
+  readonly exportDir?: string;
 }
 
 /** A client address on this machine. */
@@ -187,6 +193,15 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     startTokenSweeper(database);
     startBackfillSupervisor(database);
     startChangeLogTrimmer(database);
+    // Exports read a table as of an instant through backup's point-in-time reader.
+    startTransfer(
+      database,
+      {
+        ...(options.s3Endpoint !== undefined ? { s3Endpoint: options.s3Endpoint } : {}),
+        ...(options.exportDir !== undefined ? { exportDir: options.exportDir } : {}),
+      },
+      { restorableWindow, readEntriesAsOf },
+    );
   } catch (e) {
     await database.close();
     throw e;
