@@ -26,6 +26,8 @@ const MAY_IMPORT = {
   streams: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   ttl: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   transfer: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
+  // Command-line tools are DynamoDB API clients: SigV4 signing from auth, value types.
+  tools: ['auth', 'values', 'errors'],
   // Backups and point-in-time recovery (issue 14): a feature like streams.
   backup: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
   // Throttling, lag, conflicts and faults on request (docs/pressure.md): wraps operations, below api.

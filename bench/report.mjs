@@ -240,6 +240,38 @@ function workersScaling(cells, workloads, meta, startup) {
 }
 
 /** The markdown report. */
+/**
+ * openddb on PostgreSQL (issue 12): per cell, the CPU split between openddb
+ * and the database, and the statements (round trips) per operation.
+ */
+function onPostgres(cells) {
+  const pg = cells.filter((c) => c.status === 'ok' && c.roundTripsPerOp !== undefined);
+  if (pg.length === 0) return [];
+  return [
+    '## openddb on PostgreSQL: round trips and database CPU',
+    '',
+    'CPU per operation counts openddb and every PostgreSQL process (postmaster, backends, WAL writer) of the',
+    "bench's own cluster; round trips are the statements openddb sent (openddb_storage_round_trips_total),",
+    'background work (leases, sweeps) included.',
+    '',
+    table(
+      ['server', 'workload', 'c', 'ops/s', 'p50', 'p99', 'CPU µs/op (all)', 'of which PostgreSQL', 'round trips/op'],
+      pg.map((c) => [
+        c.server,
+        c.workload,
+        String(c.concurrency),
+        fmtInt(c.opsPerSec),
+        `${(c.p50Us / 1000).toFixed(2)} ms`,
+        `${(c.p99Us / 1000).toFixed(2)} ms`,
+        fmtNum(c.cpuUsPerOp, 0),
+        fmtNum(c.dbCpuUsPerOp, 0),
+        c.roundTripsPerOp.toFixed(2),
+      ]),
+    ),
+    '',
+  ];
+}
+
 export function toMarkdown(result, { baseline } = {}) {
   const { meta, cells, startup, scale, targets } = result;
   const out = [];
@@ -295,6 +327,7 @@ export function toMarkdown(result, { baseline } = {}) {
   const workloads = Object.keys(WORKLOADS).filter((w) => cells.some((c) => c.workload === w));
   out.push(...sideBySide(cells, workloads, startup));
   out.push(...workersScaling(cells, workloads, meta, startup));
+  out.push(...onPostgres(cells));
   for (const wl of workloads) {
     out.push(`## ${WORKLOADS[wl].title}`);
     out.push('');

@@ -6,6 +6,7 @@
  * the same load generator, measures the server's own CPU per operation, and
  * writes bench/results/<name>.md and .json. See bench/README.md.
  */
+import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -208,6 +209,42 @@ function config(o) {
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const log = (s) => process.stderr.write(`${s}\n`);
 
+/**
+ * The database statements a server has sent (openddb_storage_round_trips_total
+ * in /metrics; openddb on PostgreSQL only), summed over its worker
+ * processes: each scrape, on a fresh connection, reaches one worker, so it
+ * scrapes until every worker was seen. Undefined when the server has no such counter.
+ */
+async function roundTrips(srv) {
+  const perWorker = new Map();
+  for (let i = 0; i < 8 * (SERVERS[srv.name].workers ?? 1) && perWorker.size < (SERVERS[srv.name].workers ?? 1); i++) {
+    const text = await new Promise((resolve) => {
+      http
+        .get({ host: '127.0.0.1', port: srv.port, path: '/metrics', agent: false }, (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (d) => (body += d));
+          res.on('end', () => resolve(body));
+        })
+        .on('error', () => resolve(''));
+    });
+    for (const m of text.matchAll(/^openddb_storage_round_trips_total(\{[^}]*\})? (\d+)/gm)) perWorker.set(m[1] ?? '', Number(m[2]));
+  }
+  return perWorker.size === 0 ? undefined : [...perWorker.values()].reduce((a, b) => a + b, 0);
+}
+
+/** CPU of the server's process tree and, for openddb on PostgreSQL, of the database's (postmaster and backends). */
+function serverCpuSample(srv) {
+  return { server: cpuSample(srv.pid), db: srv.dbPid === undefined ? undefined : cpuSample(srv.dbPid) };
+}
+
+function serverCpuDelta(before, after) {
+  const cpu = cpuDelta(before.server, after.server);
+  if (before.db === undefined || after.db === undefined) return cpu;
+  const db = cpuDelta(before.db, after.db);
+  return { ...cpu, ns: cpu.ns + db.ns, dbNs: db.ns };
+}
+
 /** One measured cell: warm-up, then a timed run with server CPU sampled at both ends. */
 async function measureOnce(srv, requests, concurrency, durationMs, warmupMs) {
   if (warmupMs > 0) await runLoad({ port: srv.port, connections: concurrency, requests, durationMs: warmupMs });
@@ -215,24 +252,27 @@ async function measureOnce(srv, requests, concurrency, durationMs, warmupMs) {
   let after;
   let busy0;
   let busy1;
+  const trips0 = srv.dbPid === undefined ? undefined : await roundTrips(srv);
   const r = await runLoad({
     port: srv.port,
     connections: concurrency,
     requests,
     durationMs,
     onStart: () => {
-      before = cpuSample(srv.pid);
+      before = serverCpuSample(srv);
       busy0 = machineBusyNs();
     },
     onEnd: () => {
       busy1 = machineBusyNs();
-      after = cpuSample(srv.pid);
+      after = serverCpuSample(srv);
     },
   });
-  const cpu = cpuDelta(before, after);
+  const trips1 = trips0 === undefined ? undefined : await roundTrips(srv);
+  const cpu = serverCpuDelta(before, after);
   // What the rest of the machine (other processes, interrupts) used meanwhile, in cores.
   const otherShare = Math.max(0, (busy1 - busy0 - cpu.ns - r.clientCpuUs * 1000) / 1e6 / r.elapsedMs);
-  return { r, cpu, otherShare, processes: after.pids };
+  const trips = trips0 === undefined || trips1 === undefined ? undefined : trips1 - trips0;
+  return { r, cpu, otherShare, processes: after.server.pids + (after.db?.pids ?? 0), trips };
 }
 
 /** measureOnce, retried while other processes disturb it; keeps the least disturbed attempt. */
@@ -246,10 +286,13 @@ async function measure(srv, requests, concurrency, durationMs, warmupMs, retries
   return best;
 }
 
-function cellFrom(base, { r, cpu, otherShare, attempts, processes }, itemsPerOp) {
+function cellFrom(base, { r, cpu, otherShare, attempts, processes, trips }, itemsPerOp) {
   const cpuUs = cpu.ns / 1000;
   return {
     ...base,
+    // openddb on PostgreSQL: the database's part of cpuUsPerOp, and statements sent per operation.
+    ...(cpu.dbNs === undefined ? {} : { dbCpuUsPerOp: r.ok ? cpu.dbNs / 1000 / r.ok : NaN }),
+    ...(trips === undefined ? {} : { roundTripsPerOp: r.ok ? trips / r.ok : NaN }),
     status: r.ok > 0 ? 'ok' : 'failed',
     reason: r.ok > 0 ? undefined : r.firstError || 'no answers',
     opsPerSec: r.opsPerSec,
@@ -423,6 +466,7 @@ async function benchServer(name, cfg) {
         `  ${name.padEnd(13)} ${workload.padEnd(8)} c${String(c).padEnd(3)} ` +
           `${Math.round(cell.opsPerSec).toString().padStart(7)} ops/s  p99 ${(cell.p99Us / 1000).toFixed(2)} ms  ` +
           `${cell.cpuUsPerOp.toFixed(1)} µs CPU/op  (others ${cell.otherCpuShare.toFixed(2)} core)` +
+          (cell.roundTripsPerOp === undefined ? '' : `  ${cell.roundTripsPerOp.toFixed(2)} round trips/op, database ${cell.dbCpuUsPerOp.toFixed(1)} µs/op`) +
           `${cell.errorCount ? `  ${cell.errorCount} errors: ${cell.firstError.slice(0, 120)}` : ''}`,
       );
     }
@@ -468,10 +512,10 @@ async function scaleRun(name, cfg) {
       if (status === 200 && !/"UnprocessedItems"\s*:\s*\{\s*\}/.test(body.latin1Slice())) unprocessed++;
     },
     onStart: () => {
-      before = cpuSample(srv.pid);
+      before = serverCpuSample(srv);
     },
     onEnd: () => {
-      after = cpuSample(srv.pid);
+      after = serverCpuSample(srv);
     },
   });
   if (r.ok === 0) {
@@ -484,7 +528,7 @@ async function scaleRun(name, cfg) {
     itemsLoaded: loaded,
     loadSeconds: r.elapsedMs / 1000,
     itemsPerSec: (loaded * 1000) / r.elapsedMs,
-    cpuUsPerItem: cpuDelta(before, after).ns / 1000 / loaded,
+    cpuUsPerItem: serverCpuDelta(before, after).ns / 1000 / loaded,
     loadP99Us: r.latencyUs.p99,
     clientCpuShare: r.clientCpuUs / 1000 / r.elapsedMs,
   });
@@ -501,12 +545,14 @@ async function scaleRun(name, cfg) {
       const m = await measure(srv, requests, c, cfg.durationMs, Math.max(cfg.warmupMs, 500));
       rec[`${kind}${c}`] = m.r.opsPerSec;
       if (c === 64) rec[`${kind}P99Us`] = m.r.latencyUs.p99;
+      if (c === 1) rec[`${kind}P50UsC1`] = m.r.latencyUs.p50;
       if (m.r.errorCount) rec.notes.push(`${kind} c${c}: ${m.r.errorCount} errors (${m.r.firstError.slice(0, 80)})`);
     }
   }
   const mem = memory(srv.pid);
   Object.assign(rec, { rssMB: mem.rssMB, hwmMB: mem.hwmMB, anonMB: mem.anonMB, fileMB: mem.fileMB });
-  if (srv.dataDir) Object.assign(rec, diskUsage(srv.dataDir));
+  if (SERVERS[name].postgres) rec.notes.push('data in PostgreSQL: RSS and disk figures are openddb\'s alone; load CPU includes the database\'s');
+  else if (srv.dataDir) Object.assign(rec, diskUsage(srv.dataDir));
 
   if (SERVERS[name].durable) {
     // A crash, then a restart on the same files: time until ListTables answers.

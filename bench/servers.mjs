@@ -138,6 +138,13 @@ export const SERVERS = {
     unavailable: () => (findMoto() ? null : 'moto_server not on PATH'),
     command: (port) => [findMoto(), ['-H', '127.0.0.1', '-p', String(port)]],
   },
+  // openddb over PostgreSQL (issue 12): the bench starts a throw-away
+  // cluster on first use (test/helpers/postgres-cluster, from dist/, as
+  // scripts/with-postgres.mjs does); each start gets a schema named after
+  // its data directory, so a restart on the same directory sees its data.
+  // The cluster's CPU (postmaster and backends) counts as the server's.
+  'openddb-postgres': postgresServer(1),
+  'openddb-postgres-w2': postgresServer(2),
   ceiling: {
     label: 'ceiling: bare node:http + JSON',
     durable: false,
@@ -147,6 +154,54 @@ export const SERVERS = {
   },
 };
 export const SERVER_NAMES = Object.keys(SERVERS);
+
+/** The bench's PostgreSQL cluster: started by the first openddb-postgres server, stopped when the bench exits. */
+let postgres;
+
+async function postgresCluster() {
+  if (postgres === undefined) {
+    const { startPostgresCluster } = await import(path.join(REPO_DIR, 'dist/test/helpers/postgres-cluster.js'));
+    postgres = await startPostgresCluster();
+    process.on('exit', () => postgres.stop());
+  }
+  return postgres;
+}
+
+/** openddb serve --storage postgres://… with `processes` server processes (--workers above 1) on one database. */
+function postgresServer(processes) {
+  return {
+    label:
+      processes === 1
+        ? 'openddb on PostgreSQL (one server process; the database on this machine)'
+        : `openddb on PostgreSQL (serve --workers ${processes}: ${processes} server processes on one database)`,
+    durable: true,
+    transactions: true,
+    workers: processes > 1 ? processes : undefined,
+    postgres: true,
+    unavailable: () => {
+      if (!existsSync(OPENDDB_CLI)) return 'dist/openddb.mjs not found (npm run build)';
+      if (!existsSync(path.join(REPO_DIR, 'dist/test/helpers/postgres-cluster.js'))) return 'dist/test/helpers/postgres-cluster.js not found (npm run build)';
+      return null;
+    },
+    prepare: postgresCluster,
+    command: (port, dataDir) => {
+      const url = new URL(postgresDatabase());
+      url.searchParams.set('schema', `bench_${path.basename(dataDir).toLowerCase().replace(/[^a-z0-9_]/g, '_')}`);
+      return [
+        process.execPath,
+        [OPENDDB_CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--storage', url.toString(), ...(processes > 1 ? ['--workers', String(processes)] : [])],
+      ];
+    },
+    dbPid: () => postgres?.postmasterPid(),
+  };
+}
+
+let database;
+/** One database for the whole bench; servers differ by schema. */
+function postgresDatabase() {
+  database ??= postgres.createDatabase('openddb_bench');
+  return database;
+}
 
 const WORKERS_NAME = /^openddb-disk-w([1-9]\d{0,2})$/;
 
@@ -295,6 +350,7 @@ export async function startServer(name, { dataDir, readyTimeoutMs } = {}) {
   readyTimeoutMs ??= def.jvm ? 60_000 : 30_000;
   const why = def.unavailable();
   if (why) throw new Error(why);
+  await def.prepare?.();
   const port = await freePort();
   const dir = def.durable ? (dataDir ?? makeDataDir(name)) : undefined;
   const [cmd, args] = def.command(port, dir);
@@ -322,6 +378,8 @@ export async function startServer(name, { dataDir, readyTimeoutMs } = {}) {
   const handle = {
     name,
     pid: proc.pid,
+    /** The database server's main process, whose tree's CPU the server's cost includes (openddb-postgres). */
+    dbPid: def.dbPid?.(),
     port,
     dataDir: dir,
     proc,

@@ -28,9 +28,23 @@ const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./d
                      [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]
                      [--log-level error|warn|info|debug] [--slow-ms 1000]
                      [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]
-                     [--s3-endpoint URL | --export-dir DIR]
+                     [--s3-endpoint URL | --export-dir DIR] [--apply TEMPLATE]...
                      [--throttle] [--lag-ms MIN[-MAX]] [--txn-ms MIN[-MAX]] [--faults SPEC] [--seed N]   (docs/pressure.md)
-       openddb export|import --help`;
+       openddb export|import …                      start an export or import on a running server and follow it
+       openddb apply FILE... [--dry-run]            tables from CloudFormation/SAM/Terraform
+       openddb migrate --from SOURCE --to TABLE     copy PostgreSQL, SQLite, CSV, JSONL, Parquet or DynamoDB data in
+       openddb dump TABLE > FILE.jsonl | openddb load TABLE < FILE.jsonl
+       openddb cost                                 estimate the monthly DynamoDB bill of measured traffic
+       (each: --help for its options)`;
+
+/** The tools' subcommands (src/tools), loaded only when run. */
+const TOOLS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> = {
+  apply: async () => (await import('./tools/apply.js')).runApply,
+  migrate: async () => (await import('./tools/migrate.js')).runMigrate,
+  dump: async () => (await import('./tools/dump.js')).runDump,
+  load: async () => (await import('./tools/dump.js')).runLoad,
+  cost: async () => (await import('./tools/cost.js')).runCost,
+};
 
 /** --workers above this is surely a typo (and would exhaust the machine). */
 const MAX_WORKERS = 256;
@@ -64,6 +78,8 @@ export async function main(argv: string[]): Promise<number> {
     const { runTransferCommand } = await import('./transfer/cli.js');
     return runTransferCommand(command, rest);
   }
+  const tool = Object.hasOwn(TOOLS, command) ? TOOLS[command] : undefined;
+  if (tool !== undefined) return (await tool())(rest);
   if (command !== 'serve') {
     process.stderr.write(`openddb: unknown command '${command}'\n${USAGE}\n`);
     return 2;
@@ -93,6 +109,7 @@ export async function main(argv: string[]): Promise<number> {
         'max-connections': { type: 'string' },
         's3-endpoint': { type: 'string' },
         'export-dir': { type: 'string' },
+        apply: { type: 'string', multiple: true },
         throttle: { type: 'boolean', default: false },
         'lag-ms': { type: 'string' },
         'txn-ms': { type: 'string' },
@@ -268,6 +285,16 @@ export async function main(argv: string[]): Promise<number> {
       process.stderr.write(`openddb: ${err.message}\n`);
     }
     return 1;
+  }
+  if (values.apply !== undefined && !stopRequested) {
+    // Tables from templates before the server says it is ready, so a test suite gets them in one step.
+    const { applyAtStart } = await import('./tools/apply.js');
+    const message = await applyAtStart(server.url, values.apply, values.region);
+    if (message !== undefined) {
+      process.stderr.write(`openddb: --apply: ${message}\n`);
+      await server.close();
+      return 1;
+    }
   }
   const where = inMemory
     ? 'in-memory store (nothing is kept on exit)'

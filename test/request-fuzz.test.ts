@@ -113,6 +113,25 @@ function validRequests(ctx: { arn: string; streamArn: string; shardId: string; i
   return {
     CreateTable: [
       {
+        TableName: 'fuzz_created_vectors',
+        AttributeDefinitions: [
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'cat', AttributeType: 'N' },
+        ],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        BillingMode: 'PAY_PER_REQUEST',
+        VectorIndexes: [
+          {
+            IndexName: 'vidx',
+            VectorAttribute: { AttributeName: 'v' },
+            Dimensions: 8,
+            DistanceFunction: 'EUCLIDEAN',
+            Projection: { ProjectionType: 'ALL' },
+            SearchSchema: [{ AttributeName: 'cat', SearchSchemaElementType: 'HASH' }],
+          },
+        ],
+      },
+      {
         TableName: 'fuzz_created',
         AttributeDefinitions: [
           { AttributeName: 'pk', AttributeType: 'S' },
@@ -152,7 +171,36 @@ function validRequests(ctx: { arn: string; streamArn: string; shardId: string; i
     DescribeTable: [{ TableName: T }],
     ListTables: [{ ExclusiveStartTableName: 'abc', Limit: 5 }],
     DeleteTable: [{ TableName: 'fuzz_missing' }],
+    SearchVectors: [
+      {
+        TableName: 'fuzz_vectors',
+        IndexName: 'vidx',
+        SearchVector: [{ N: '1' }, { N: '0.5' }],
+        TopK: 3,
+        SearchConditionExpression: '#c = :c AND color = :r',
+        ExpressionAttributeNames: { '#c': 'cat' },
+        ExpressionAttributeValues: { ':c': { S: 'a' }, ':r': { S: 'red' } },
+        ProjectionExpression: 'pk, v',
+        ReturnConsumedCapacity: 'TOTAL',
+      },
+    ],
     UpdateTable: [
+      {
+        TableName: 'fuzz_vectors',
+        AttributeDefinitions: [{ AttributeName: 'color', AttributeType: 'S' }],
+        VectorIndexUpdates: [
+          {
+            Create: {
+              IndexName: 'vidx2',
+              VectorAttribute: { AttributeName: 'w' },
+              Dimensions: 3,
+              DistanceFunction: 'DOT_PRODUCT',
+              Projection: { ProjectionType: 'KEYS_ONLY' },
+              SearchSchema: [{ AttributeName: 'color', SearchSchemaElementType: 'INLINE_FILTER' }],
+            },
+          },
+        ],
+      },
       {
         TableName: 'fuzz_update',
         AttributeDefinitions: [{ AttributeName: 'x', AttributeType: 'S' }],
@@ -439,6 +487,30 @@ describe('request-shape fuzzing of every operation', () => {
       GlobalSecondaryIndexes: [{ IndexName: 'gi0', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
       BillingMode: 'PAY_PER_REQUEST',
     });
+    await call(url, DYNAMODB + 'CreateTable', {
+      TableName: 'fuzz_vectors',
+      AttributeDefinitions: [
+        { AttributeName: 'pk', AttributeType: 'S' },
+        { AttributeName: 'cat', AttributeType: 'S' },
+        { AttributeName: 'color', AttributeType: 'S' },
+      ],
+      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+      BillingMode: 'PAY_PER_REQUEST',
+      VectorIndexes: [
+        {
+          IndexName: 'vidx',
+          VectorAttribute: { AttributeName: 'v' },
+          Dimensions: 2,
+          DistanceFunction: 'COSINE',
+          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['title'] },
+          SearchSchema: [
+            { AttributeName: 'cat', SearchSchemaElementType: 'HASH' },
+            { AttributeName: 'color', SearchSchemaElementType: 'INLINE_FILTER' },
+          ],
+        },
+      ],
+    });
+    await call(url, DYNAMODB + 'PutItem', { TableName: 'fuzz_vectors', Item: { pk: { S: 'p' }, cat: { S: 'a' }, color: { S: 'red' }, v: { L: [{ N: '1' }, { N: '1' }] } } });
     await call(url, DYNAMODB + 'PutItem', { TableName: T, Item: fullItem });
     const described = await call(url, DYNAMODB + 'DescribeTable', { TableName: T });
     const streamArn = described.Table.LatestStreamArn as string;

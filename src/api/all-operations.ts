@@ -20,6 +20,7 @@ import { deleteItem } from './items/delete-item.js';
 import { updateItem } from './items/update-item.js';
 import { query } from './reads/query.js';
 import { scan } from './reads/scan.js';
+import { searchVectorsOperation } from './reads/search-vectors.js';
 import { batchGetItem } from './items/batch-get-item.js';
 import { batchWriteItem } from './items/batch-write-item.js';
 import { transactWriteItems } from './transactions/transact-write-items.js';
@@ -59,6 +60,7 @@ export const allOperations: readonly Operation[] = [
   updateItem,
   query,
   scan,
+  searchVectorsOperation,
   batchGetItem,
   batchWriteItem,
   transactWriteItems,

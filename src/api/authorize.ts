@@ -282,6 +282,9 @@ function checksOf(db: Database, operation: string, input: Input): Check[] {
     case 'GetResourcePolicy':
     case 'DeleteResourcePolicy':
       return [{ action, resource: String(input.ResourceArn ?? '*'), keys: new Map() }];
+    case 'SearchVectors':
+      // Granted on the vector index's ARN (VectorSearchWorkingWith, "Before you begin").
+      return [{ action, resource: `${tableArn(input.TableName)}/index/${String(input.IndexName)}`, keys: common() }];
     // Export, import and bulk operations (api/transfer): the table, or the job's own ARN.
     case 'ExportTableToPointInTime':
       return [{ action, resource: typeof input.TableArn === 'string' ? tableArn(input.TableArn) : '*', keys: new Map() }];

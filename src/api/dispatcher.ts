@@ -3,11 +3,12 @@
  * The dispatch table from protocol target to operation, and the one place
  * where a request's checks run in DynamoDB's order.
  */
-import { errors } from '../errors/index.js';
+import { DynamoError, errors } from '../errors/index.js';
 import { checkConstraints, checkTypes } from '../validate/index.js';
 import type { Database } from '../data/database.js';
 import { isValidRegion } from '../catalog/table-scope.js';
 import type { Operation } from './operation.js';
+import { StaleFenceError, type FencedEngine } from '../storage/engine.js';
 import { authorize, type Principal } from './authorize.js';
 import type { Pressure } from '../pressure/pressure.js';
 
@@ -56,6 +57,13 @@ function targetAccount(input: unknown, principal: Principal | undefined): string
   return account ?? principal.account;
 }
 
+/**
+ * Operations that may run on a fenced engine view and be run again when the
+ * fence trips: each reads, or commits once as its last storage step, so a
+ * tripped fence has written nothing (StaleFenceError rejects a commit whole).
+ */
+const FENCED_OPERATIONS = new Set(['GetItem', 'PutItem', 'UpdateItem', 'DeleteItem', 'Query', 'Scan', 'BatchGetItem', 'TransactGetItems']);
+
 export class Dispatcher {
   private readonly table = new Map<string, Operation>();
 
@@ -87,26 +95,82 @@ export class Dispatcher {
     const input = checkTypes(rawInput, op.schema);
     op.precheck?.(input);
     checkConstraints(input, op.schema);
+    // On an engine whose reads are round trips (PostgreSQL), an item
+    // operation skips the catalog check and runs on a view of the engine
+    // fenced by the catalog's version: its own statements check it, so
+    // GetItem and PutItem cost one round trip (storage engine.fenced). A
+    // stale cache trips the fence before anything is written: refresh, and
+    // run it again the usual way.
+    const fenced =
+      this.db.engine.fenced !== undefined && op.service === undefined && FENCED_OPERATIONS.has(op.name) && this.inDefaultScope(input, origin)
+        ? this.fenced()
+        : undefined;
+    if (fenced !== undefined) {
+      try {
+        return await this.runChecked(fenced.db, op, input, requestId, origin);
+      } catch (error) {
+        // A write that landed is never run again, whatever failed after it.
+        if (fenced.engine.committed()) throw error;
+        // A request refused from the cache alone (a table or index it does
+        // not know, a key that does not fit the cached schema) sent no
+        // statement, so no fence checked it: unless the cache proves current
+        // now, run it again. A refusal writes nothing, so that is safe.
+        if (!(error instanceof StaleFenceError) && !(error instanceof DynamoError && error.statusCode < 500)) throw error;
+        if (!(error instanceof StaleFenceError)) {
+          const stale = this.db.catalog.refresh();
+          if (stale !== undefined) await stale;
+          if (this.db.catalog.fence()?.value === fenced.version) throw error;
+        }
+      }
+    }
     // Another process may have changed a table since the last request
     // (catalog/catalog refresh: about a microsecond when nothing changed).
     const stale = this.db.catalog.refresh();
     if (stale !== undefined) await stale;
+    return this.runChecked(this.db, op, input, requestId, origin);
+  }
+
+  /**
+   * For one request: the root database on a view of its engine fenced by
+   * the catalog's version (the bytes' object identifies it), or undefined
+   * while the catalog reloads. One per request, as the view remembers
+   * whether the request's write landed.
+   */
+  private fenced(): { readonly version: Uint8Array | null; readonly engine: FencedEngine; readonly db: Database } | undefined {
+    const fence = this.db.catalog.fence();
+    if (fence === undefined) return undefined;
+    const engine = this.db.engine.fenced!(fence.key, fence.value);
+    // A view whose prototype is the database (as Database.inScope's views are), with the fenced engine.
+    return { version: fence.value, engine, db: Object.create(this.db, { engine: { value: engine } }) as Database };
+  }
+
+  /** Whether the request's tables are the root database's scope (a fenced view is of that scope only). */
+  private inDefaultScope(input: unknown, origin: RequestOrigin): boolean {
+    if (origin.region === undefined && origin.principal === undefined) return true;
+    const account = targetAccount(input, origin.principal) ?? this.db.accountId;
+    return account === this.db.accountId && (origin.region ?? this.db.region) === this.db.region;
+  }
+
+  private runChecked(root: Database, op: Operation, input: unknown, requestId: string, origin: RequestOrigin): Promise<unknown> {
     // Tables live in an account and a region: the request sees its own (catalog/table-scope).
     const principal = origin.principal;
     const db =
       origin.region === undefined && principal === undefined
-        ? this.db
-        : this.db.inScope({ account: targetAccount(input, principal) ?? this.db.accountId, region: origin.region ?? this.db.region });
+        ? root
+        : root.inScope({ account: targetAccount(input, principal) ?? this.db.accountId, region: origin.region ?? this.db.region });
+    const pressure = this.pressure;
+    // Throttling, lag, contention and faults (pressure/): one flag read while every mode is off.
+    const run =
+      pressure !== undefined && pressure.on
+        ? () =>
+            pressure.run(op.name, db, input as Record<string, unknown>, (view, admitted) =>
+              op.run(origin.host === undefined ? { db: view, requestId } : { db: view, requestId, host: origin.host }, admitted),
+            )
+        : () => op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
     if (principal !== undefined) {
       const judged = authorize(db, principal, op.name, input as Record<string, unknown>, origin.sourceIp, origin.secure ?? false);
-      if (judged !== undefined) await judged;
+      if (judged !== undefined) return judged.then(run);
     }
-    const pressure = this.pressure;
-    if (pressure !== undefined && pressure.on) {
-      return pressure.run(op.name, db, input as Record<string, unknown>, (view, admitted) =>
-        op.run(origin.host === undefined ? { db: view, requestId } : { db: view, requestId, host: origin.host }, admitted),
-      );
-    }
-    return op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
+    return run();
   }
 }

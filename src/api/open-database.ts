@@ -35,7 +35,7 @@ function resumeBackfills(db: Database): void {
   for (const table of db.catalog.all()) {
     // The backfill finds its table by name, so it runs in the table's own scope.
     const scoped = db.inScope({ account: table.account, region: table.region });
-    for (const index of table.globalIndexes) {
+    for (const index of [...table.globalIndexes, ...(table.vectorIndexes ?? [])]) {
       if (index.status !== 'CREATING') continue;
       db.runInBackground(`backfill of index ${index.id} on ${table.name}`, () => backfillIndex(scoped, table.name, index.id));
     }

@@ -99,6 +99,18 @@ export class Catalog {
     return this.refreshSlowly();
   }
 
+  /**
+   * The fence that proves the cache current (storage engine.fenced): the
+   * version key and the version the cache was loaded at; undefined while a
+   * reload is under way. On an engine whose reads are round trips
+   * (PostgreSQL), a request can skip refresh() and run on a view fenced by
+   * this instead: its statements check the version as they go, and a
+   * StaleFenceError means refresh and run it again (api/dispatcher).
+   */
+  fence(): { readonly key: Uint8Array; readonly value: Uint8Array | null } | undefined {
+    return this.shared && this.reloading === undefined ? { key: CATALOG_VERSION_KEY, value: this.version } : undefined;
+  }
+
   private async refreshSlowly(): Promise<void> {
     for (;;) {
       // A reload already under way may have read the store before the change

@@ -56,6 +56,12 @@
  *                                                an unfinished job's work state (its checkpoint); present
  *                                                exactly while the job runs, so the job supervisor's scan of
  *                                                0x32 is empty (one cheap read) when nothing is under way
+ *   0x40 <table id u32> <index id u8> 0x00        a vector index's change-log trim point: the highest
+ *                                                sequence number trimmed (data/vector-search)
+ *   0x40 <table id u32> <index id u8> 0x01 <sequence number u64>
+ *                                                a vector index's change log: which entries a commit changed,
+ *                                                numbered by the engine in that commit, so a process's
+ *                                                in-memory search structure can catch up with other writers
  *
  * A table's catalog name is (account, region, table name): regions (and
  * later accounts) never see each other's tables, and a scope's tables are
@@ -109,6 +115,7 @@ const STREAMS = 0x20;
 export const BACKUP_RECORD_PREFIX = Uint8Array.of(0x00, 0x20);
 export const CHANGE_LOG_PREFIX = Uint8Array.of(0x30);
 export const BACKUP_CONTENTS_PREFIX = Uint8Array.of(0x31);
+const VECTOR_LOGS = 0x40;
 
 /** <prefix> <account> 0x00 <region> 0x00: what every key of one scope starts with. */
 function scoped(prefix: Uint8Array, scope: TableScope): Uint8Array {
@@ -216,6 +223,20 @@ export function streamRecordKey(prefix: Uint8Array, sequence: bigint): Uint8Arra
 /** The sequence number of a stream record key. */
 export function streamRecordSequence(key: Uint8Array): bigint {
   return new DataView(key.buffer, key.byteOffset, key.byteLength).getBigUint64(key.byteLength - 8);
+}
+
+/** 0x40 <table id> <index id>: a vector index's change log and its trim point (vectorLogKey, streamTrimKey). */
+export function vectorLogPrefix(tableId: number, indexId: number): Uint8Array {
+  const k = new Uint8Array(6);
+  k[0] = VECTOR_LOGS;
+  writeUint32(k, 1, tableId);
+  k[5] = indexId;
+  return k;
+}
+
+/** 0x40 <table id>: every vector change log of one table (erased with the table). */
+export function vectorLogTablePrefix(tableId: number): Uint8Array {
+  return vectorLogPrefix(tableId, 0).subarray(0, 5);
 }
 
 /** 0x10 <table id> <index id>: the start of one index's (or the table's) entries. */

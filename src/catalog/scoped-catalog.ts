@@ -24,6 +24,11 @@ export class ScopedCatalog {
     return this.catalog.refresh();
   }
 
+  /** The shared cache's fence (catalog/catalog fence): undefined while it reloads. */
+  fence(): { readonly key: Uint8Array; readonly value: Uint8Array | null } | undefined {
+    return this.catalog.fence();
+  }
+
   get(name: string): TableRecord | undefined {
     return this.catalog.get(this.scope, name);
   }

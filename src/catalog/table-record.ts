@@ -128,7 +128,38 @@ export interface TableRecord extends TableScope {
   readonly restore?: RestoreSettings;
   /** The next index id to assign. */
   readonly nextIndexId: number;
+  /**
+   * Vector indexes (CreateTable/UpdateTable VectorIndexes). Optional so
+   * that catalogs written before vector indexes existed load unchanged.
+   * Their ids come from the same nextIndexId as the secondary indexes.
+   */
+  readonly vectorIndexes?: readonly VectorIndexRecord[];
 }
+
+export type DistanceFunction = 'COSINE' | 'EUCLIDEAN' | 'DOT_PRODUCT';
+
+/** A vector index: similarity search over one attribute holding a list of numbers. */
+export interface VectorIndexRecord {
+  readonly id: number;
+  readonly name: string;
+  readonly vectorAttribute: string;
+  readonly dimensions: number;
+  readonly distance: DistanceFunction;
+  /** The SearchSchema's HASH attribute (the vector index partition key), if any. */
+  readonly hash?: string;
+  /** The SearchSchema's INLINE_FILTER attributes, in the order given. */
+  readonly filters: readonly string[];
+  readonly projection: Projection;
+  readonly status: IndexStatus;
+  readonly backfilling?: boolean;
+}
+
+/** The table's vector indexes (none for a catalog entry older than them). */
+export function vectorIndexes(table: TableRecord): readonly VectorIndexRecord[] {
+  return table.vectorIndexes ?? NO_VECTOR_INDEXES;
+}
+
+const NO_VECTOR_INDEXES: readonly VectorIndexRecord[] = [];
 
 /** Every HASH attribute of a key schema, in order. */
 export function hashAttributes(keys: KeySchema): readonly string[] {

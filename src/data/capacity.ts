@@ -23,6 +23,8 @@ export interface CapacityParts {
   readonly table: number;
   readonly localIndexes?: Readonly<Record<string, number>>;
   readonly globalIndexes?: Readonly<Record<string, number>>;
+  /** Vector indexes: bytes written to each (VectorWriteRequestBytes), not capacity units. */
+  readonly vectorIndexes?: Readonly<Record<string, number>>;
 }
 
 /**
@@ -64,6 +66,11 @@ export function consumedCapacity(
     if (parts.globalIndexes && Object.keys(parts.globalIndexes).length > 0) {
       out.GlobalSecondaryIndexes = Object.fromEntries(
         Object.entries(parts.globalIndexes).map(([k, v]) => [k, { CapacityUnits: v }]),
+      );
+    }
+    if (parts.vectorIndexes && Object.keys(parts.vectorIndexes).length > 0) {
+      out.VectorIndexes = Object.fromEntries(
+        Object.entries(parts.vectorIndexes).map(([k, v]) => [k, { VectorWriteRequestBytes: v }]),
       );
     }
   }

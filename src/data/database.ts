@@ -25,7 +25,7 @@ import type { StorageEngine } from '../storage/engine.js';
 import { Catalog } from '../catalog/catalog.js';
 import { ScopedCatalog } from '../catalog/scoped-catalog.js';
 import { scopeKey, type TableScope } from '../catalog/table-scope.js';
-import { CATALOG_DROPPED_PREFIX, successor, tablePrefix } from '../catalog/key-space.js';
+import { CATALOG_DROPPED_PREFIX, successor, tablePrefix, vectorLogTablePrefix } from '../catalog/key-space.js';
 import { Leases, type HeldLease } from './leases.js';
 import type { DataPlaneHooks } from './hooks.js';
 import { NO_METER, type UsageMeter } from '../metrics/server-metrics.js';
@@ -227,13 +227,15 @@ export class Database {
       const marker = dropped[0];
       if (marker === undefined || this.closed) return;
       const tableId = new DataView(marker.key.buffer, marker.key.byteOffset).getUint32(2);
-      const start = tablePrefix(tableId);
-      const end = successor(start);
-      for (;;) {
-        if (this.closed || !(await owned())) return;
-        const batch = await this.engine.range(start, end, { limit: ERASE_BATCH });
-        if (batch.length === 0) break;
-        await this.engine.commit(batch.map((e) => ({ key: e.key, value: null })));
+      // The table's items and index entries, then its vector indexes' change logs.
+      for (const start of [tablePrefix(tableId), vectorLogTablePrefix(tableId)]) {
+        const end = successor(start);
+        for (;;) {
+          if (this.closed || !(await owned())) return;
+          const batch = await this.engine.range(start, end, { limit: ERASE_BATCH });
+          if (batch.length === 0) break;
+          await this.engine.commit(batch.map((e) => ({ key: e.key, value: null })));
+        }
       }
       await this.engine.commit([{ key: marker.key, value: null }]);
     }

@@ -16,12 +16,38 @@
  * the owner is a dead process on this machine, else when it expires) and
  * continues after the recorded key. The commit that makes the index ACTIVE
  * deletes the lease, so an index never stays CREATING while any server runs.
+ *
+ * Vector indexes (UpdateTable VectorIndexUpdates) are backfilled the same
+ * way; their entries come from indexes/vector-entries, which leaves out an
+ * item whose vector is not one the index can take instead of refusing it.
  */
 import { CommitConflictError, type KvWrite } from '../storage/engine.js';
 import type { Database } from './database.js';
 import type { HeldLease } from './leases.js';
 import { concat, indexPrefix, successor } from '../catalog/key-space.js';
 import { indexWrites } from '../indexes/index-entries.js';
+import { vectorIndexWrites } from '../indexes/vector-entries.js';
+import type { IndexRecord, TableRecord, VectorIndexRecord } from '../catalog/table-record.js';
+import { vectorIndexes } from '../catalog/table-record.js';
+
+/** The index a backfill builds: a global secondary index or a vector index, by id. */
+type Target = { readonly kind: 'global'; readonly index: IndexRecord } | { readonly kind: 'vector'; readonly index: VectorIndexRecord };
+
+function targetOf(table: TableRecord | undefined, indexId: number): Target | undefined {
+  if (table === undefined) return undefined;
+  const global = table.globalIndexes.find((g) => g.id === indexId);
+  if (global !== undefined) return { kind: 'global', index: global };
+  const vector = vectorIndexes(table).find((v) => v.id === indexId);
+  return vector === undefined ? undefined : { kind: 'vector', index: vector };
+}
+
+/** `table` with index `indexId` changed by `change`, whichever kind it is. */
+function withIndex(table: TableRecord, indexId: number, change: <T extends IndexRecord | VectorIndexRecord>(index: T) => T): TableRecord {
+  if (table.globalIndexes.some((g) => g.id === indexId)) {
+    return { ...table, globalIndexes: table.globalIndexes.map((g) => (g.id === indexId ? change(g) : g)) };
+  }
+  return { ...table, vectorIndexes: vectorIndexes(table).map((v) => (v.id === indexId ? change(v) : v)) };
+}
 import { decodeItem } from './item-store.js';
 import { tableStats } from './table-stats.js';
 
@@ -83,7 +109,7 @@ async function runBackfill(db: Database, tableName: string, tableId: number, ind
   let from = progress === undefined ? indexPrefix(tableId, 0) : concat([Buffer.from(progress, 'hex'), Uint8Array.of(0)]);
   // OnlineIndexPercentageProgress: items walked over the table's (cached) item count.
   const first = db.catalog.get(tableName);
-  const indexName = first?.globalIndexes.find((g) => g.id === indexId)?.name ?? '';
+  const indexName = targetOf(first, indexId)?.index.name ?? '';
   const total = first === undefined ? 0 : (await tableStats(db, first)).itemCount;
   let done = 0;
   db.meter.backfillProgress(tableName, indexName, 0);
@@ -91,8 +117,8 @@ async function runBackfill(db: Database, tableName: string, tableId: number, ind
     // Another process may have changed or deleted the table meanwhile.
     await db.catalog.refresh();
     const table = db.catalog.get(tableName);
-    const index = table?.globalIndexes.find((g) => g.id === indexId);
-    if (table === undefined || table.id !== tableId || index === undefined) {
+    const target = targetOf(table, indexId);
+    if (table === undefined || table.id !== tableId || target === undefined) {
       await db.leases.release(lease);
       return;
     }
@@ -100,7 +126,11 @@ async function runBackfill(db: Database, tableName: string, tableId: number, ind
     const page = await db.engine.range(from, end, { limit: PAGE });
     if (page.length === 0) break;
     const writes: KvWrite[] = [];
-    for (const entry of page) writes.push(...indexWrites(table, [index], undefined, decodeItem(entry.value)));
+    for (const entry of page) {
+      const item = decodeItem(entry.value);
+      // No change-log records: a vector index is not searched before it is ACTIVE, and its search structures are built after.
+      writes.push(...(target.kind === 'global' ? indexWrites(table, [target.index], undefined, item) : vectorIndexWrites(table, undefined, item, [target.index]).writes));
+    }
     const last = page[page.length - 1]!.key;
     let renewed;
     try {
@@ -123,18 +153,14 @@ async function runBackfill(db: Database, tableName: string, tableId: number, ind
   }
   for (;;) {
     const table = db.catalog.get(tableName);
-    if (table === undefined || table.id !== tableId || !table.globalIndexes.some((g) => g.id === indexId)) {
+    if (table === undefined || table.id !== tableId || targetOf(table, indexId) === undefined) {
       await db.leases.release(lease);
       return;
     }
-    const next = {
-      ...table,
-      globalIndexes: table.globalIndexes.map((g) => {
-        if (g.id !== indexId) return g;
-        const { backfilling: _b, ...rest } = g;
-        return { ...rest, status: 'ACTIVE' as const };
-      }),
-    };
+    const next = withIndex(table, indexId, (g) => {
+      const { backfilling: _b, ...rest } = g;
+      return { ...rest, status: 'ACTIVE' as const } as typeof g;
+    });
     if (await db.catalog.replace(table, next, [{ key: lease.key, value: null }])) {
       db.meter.backfillProgress(tableName, indexName, 100);
       return;
@@ -146,13 +172,10 @@ async function runBackfill(db: Database, tableName: string, tableId: number, ind
 async function setBackfilling(db: Database, tableName: string, tableId: number, indexId: number): Promise<boolean> {
   for (;;) {
     const table = db.catalog.get(tableName);
-    const index = table?.globalIndexes.find((g) => g.id === indexId);
+    const index = targetOf(table, indexId)?.index;
     if (table === undefined || table.id !== tableId || index === undefined || index.status !== 'CREATING') return false;
     if (index.backfilling === true) return true;
-    const next = {
-      ...table,
-      globalIndexes: table.globalIndexes.map((g) => (g.id === indexId ? { ...g, backfilling: true } : g)),
-    };
+    const next = withIndex(table, indexId, (g) => ({ ...g, backfilling: true }));
     if (await db.catalog.replace(table, next)) return true;
   }
 }
@@ -166,7 +189,7 @@ export function startBackfillSupervisor(db: Database, intervalMs = BACKFILL_SUPE
   db.runPeriodically('resuming index backfills', intervalMs, async () => {
     // Every scope's tables (account, region): the backfill runs in its table's own scope.
     for (const table of db.catalog.all()) {
-      for (const index of table.globalIndexes) {
+      for (const index of [...table.globalIndexes, ...vectorIndexes(table)]) {
         if (index.status !== 'CREATING' || running.get(db.root)?.has(backfillLeaseName(table.id, index.id))) continue;
         const record = await db.leases.read(backfillLeaseName(table.id, index.id));
         if (record !== undefined && !db.leases.isMine(record) && !db.leases.isFree(record)) continue;

@@ -19,8 +19,10 @@ import type { Database } from './database.js';
 import { streamRecordsOption } from './hooks.js';
 import type { StreamRecordDraft } from './hooks.js';
 import type { TableRecord } from '../catalog/table-record.js';
-import { allIndexes } from '../catalog/table-record.js';
+import { allIndexes, vectorIndexes } from '../catalog/table-record.js';
 import { indexWrites, itemKey } from '../indexes/index-entries.js';
+import { checkVectorValues, vectorIndexWrites } from '../indexes/vector-entries.js';
+import { vectorLogDraft } from './vector-log.js';
 import type { Item } from '../values/types.js';
 
 const decoder = new TextDecoder();
@@ -99,6 +101,14 @@ export function itemCommit(
     const record = db.hooks.changeLogRecord(db, table, storageKey, oldRaw);
     if (record !== undefined) records.push(record);
   }
+  if (table.vectorIndexes !== undefined && table.vectorIndexes.length > 0) {
+    // Refused here, in the one place every item write passes (PutItem also checks earlier, before its condition).
+    if (next !== undefined) checkVectorValues(table, old, next);
+    const vector = vectorIndexWrites(table, old, next);
+    for (const write of vector.writes) writes.push(write);
+    // Numbered by the engine like stream records, so other processes' search structures can catch up (data/vector-log).
+    for (const log of vector.logs) records.push(vectorLogDraft(db, table, log));
+  }
   return { writes, expectation: { key: storageKey, value: oldRaw ?? null }, records };
 }
 
@@ -109,7 +119,9 @@ export function itemCommit(
  * MODIFY and OldImage; point-in-time recovery keeps the previous image).
  */
 export function canWriteBlind(table: TableRecord): boolean {
-  return allIndexes(table).length === 0 && !table.stream.enabled && table.pointInTimeRecovery?.enabled !== true;
+  return (
+    allIndexes(table).length === 0 && !table.stream.enabled && table.pointInTimeRecovery?.enabled !== true && vectorIndexes(table).length === 0
+  );
 }
 
 /**

@@ -10,6 +10,7 @@ import { errors } from '../errors/index.js';
 import { checkConditionalOperator, checkExpressionParameters } from '../expr/index.js';
 import type { Database } from './database.js';
 import { checkIndexKeyTypes } from '../indexes/index-entries.js';
+import { checkVectorValues } from '../indexes/vector-entries.js';
 import { itemSize, MAX_ITEM_SIZE } from '../values/index.js';
 import type { Item } from '../values/types.js';
 import { allOldOrNone, checkCondition, writeCondition, type ConditionalWriteRequest, type ItemAction } from './item-action.js';
@@ -33,6 +34,7 @@ export function planPut(db: Database, input: PutRequest): ItemAction {
     // Global indexes first: the order in which DynamoDB reports a mismatch.
     checkIndexKeyTypes(table, item, [...table.globalIndexes, ...table.localIndexes]);
   }
+  if (table.vectorIndexes !== undefined && table.vectorIndexes.length > 0) checkVectorValues(table, undefined, item);
 
   const returnOnFailure = input.ReturnValuesOnConditionCheckFailure === 'ALL_OLD';
   return {

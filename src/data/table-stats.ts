@@ -65,7 +65,9 @@ async function count(db: Database, table: TableRecord, per: PerDatabase): Promis
   const started = performance.now();
   const base = await countRange(db, indexPrefix(table.id, 0));
   const indexes = new Map<number, { itemCount: number; sizeBytes: number }>();
-  for (const index of allIndexes(table)) indexes.set(index.id, await countRange(db, indexPrefix(table.id, index.id)));
+  for (const index of [...allIndexes(table), ...(table.vectorIndexes ?? [])]) {
+    indexes.set(index.id, await countRange(db, indexPrefix(table.id, index.id)));
+  }
   const stats: TableStats = { itemCount: base.itemCount, sizeBytes: base.sizeBytes, indexes };
   const cost = performance.now() - started;
   per.counts.set(table.id, {

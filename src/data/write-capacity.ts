@@ -13,6 +13,23 @@ import type { Item } from '../values/types.js';
 import type { CapacityParts } from './capacity.js';
 import { writeUnits } from './capacity.js';
 import { bytesEqual } from '../storage/byte-order.js';
+import { vectorIndexWrites } from '../indexes/vector-entries.js';
+
+/**
+ * The bytes a write replicates into each vector index whose entry it
+ * changes (VectorWriteRequestBytes, VectorSearchMonitoring): the entry's key
+ * and value written, or the key deleted; a write that leaves the entry as it
+ * was costs nothing there.
+ */
+function vectorBytes(table: TableRecord, old: Item | undefined, next: Item | undefined): Record<string, number> | undefined {
+  let out: Record<string, number> | undefined;
+  for (const index of table.vectorIndexes ?? []) {
+    let bytes = 0;
+    for (const write of vectorIndexWrites(table, old, next, [index]).writes) bytes += write.key.length + (write.value?.length ?? 0);
+    if (bytes > 0) (out ??= {})[index.name] = bytes;
+  }
+  return out;
+}
 
 function indexUnits(table: TableRecord, index: IndexRecord, old: Item | undefined, next: Item | undefined): number {
   const oldKey = old && indexEntryKey(table, index, old);
@@ -28,8 +45,11 @@ function indexUnits(table: TableRecord, index: IndexRecord, old: Item | undefine
 /** The capacity one write of `key`'s item from `old` to `next` consumes (either may be absent). */
 export function writeCapacity(table: TableRecord, old: Item | undefined, next: Item | undefined): CapacityParts {
   const tableUnits = writeUnits(Math.max(old ? itemSize(old) : 0, next ? itemSize(next) : 0));
+  const vectors = table.vectorIndexes === undefined ? undefined : vectorBytes(table, old, next);
   // Most tables have no index: every write's units are counted (the metrics), so skip the empty maps.
-  if (table.localIndexes.length === 0 && table.globalIndexes.length === 0) return { table: tableUnits };
+  if (table.localIndexes.length === 0 && table.globalIndexes.length === 0) {
+    return vectors === undefined ? { table: tableUnits } : { table: tableUnits, vectorIndexes: vectors };
+  }
   const localIndexes: Record<string, number> = {};
   const globalIndexes: Record<string, number> = {};
   for (const index of [...table.localIndexes, ...table.globalIndexes]) {
@@ -38,7 +58,7 @@ export function writeCapacity(table: TableRecord, old: Item | undefined, next: I
     if (isLocal(table, index)) localIndexes[index.name] = units;
     else globalIndexes[index.name] = units;
   }
-  return { table: tableUnits, localIndexes, globalIndexes };
+  return { table: tableUnits, localIndexes, globalIndexes, ...(vectors === undefined ? {} : { vectorIndexes: vectors }) };
 }
 
 /** Adds capacity parts together (a batch's writes to one table). */
@@ -52,5 +72,6 @@ export function addCapacity(a: CapacityParts, b: CapacityParts): CapacityParts {
     table: a.table + b.table,
     localIndexes: merge(a.localIndexes, b.localIndexes),
     globalIndexes: merge(a.globalIndexes, b.globalIndexes),
+    ...(a.vectorIndexes === undefined && b.vectorIndexes === undefined ? {} : { vectorIndexes: merge(a.vectorIndexes, b.vectorIndexes) }),
   };
 }

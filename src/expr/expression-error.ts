@@ -12,6 +12,7 @@ export type ExpressionName =
   | 'ConditionExpression'
   | 'FilterExpression'
   | 'KeyConditionExpression'
+  | 'SearchConditionExpression'
   | 'UpdateExpression'
   | 'ProjectionExpression';
 

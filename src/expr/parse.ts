@@ -38,7 +38,7 @@ export const MAX_EXPRESSION_BYTES = 4096;
 /** DynamoDB's limit on operators and functions in one expression. */
 export const MAX_OPERATORS = 300;
 
-export type ConditionExpressionName = 'ConditionExpression' | 'FilterExpression' | 'KeyConditionExpression';
+export type ConditionExpressionName = 'ConditionExpression' | 'FilterExpression' | 'KeyConditionExpression' | 'SearchConditionExpression';
 
 type Parsed = ConditionNode | UpdateNode | ProjectionNode;
 

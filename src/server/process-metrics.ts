@@ -62,13 +62,35 @@ export function registerProcessMetrics(metrics: ServerMetrics, sources: ProcessM
 
   // Timing each commit: one clock read before, one when it settles.
   const engine = sources.engine;
-  const commit = engine.commit.bind(engine);
-  engine.commit = (writes, expectations, options) => {
+  const timed = (commit: StorageEngine['commit']): StorageEngine['commit'] => (writes, expectations, options) => {
     const started = performance.now();
     const done = commit(writes, expectations, options);
     const observe = () => commits.observe((performance.now() - started) / 1000);
     done.then(observe, observe);
     return done;
   };
+  engine.commit = timed(engine.commit.bind(engine));
+  // A fenced view's commits (api/dispatcher on PostgreSQL) are commits too.
+  const fenced = engine.fenced?.bind(engine);
+  if (fenced !== undefined) {
+    engine.fenced = (key, value) => {
+      const view = fenced(key, value);
+      view.commit = timed(view.commit.bind(view));
+      return view;
+    };
+  }
+  // A networked engine counts its statements: round trips to the database.
+  const roundTrips = engine.roundTrips?.bind(engine);
+  if (roundTrips !== undefined) {
+    const counter = metrics.registry
+      .counter('openddb_storage_round_trips_total', 'Statements sent to the database (PostgreSQL), each one round trip')
+      .series();
+    let reported = 0;
+    metrics.registry.onCollect(() => {
+      const now = roundTrips();
+      counter.inc(now - reported);
+      reported = now;
+    });
+  }
   return () => loop.disable();
 }

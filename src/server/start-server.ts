@@ -17,6 +17,7 @@ import { startStreams } from '../streams/stream-trimmer.js';
 import { startTtlSweeper } from '../ttl/ttl-sweeper.js';
 import { startTokenSweeper } from '../txn/client-tokens.js';
 import { startBackfillSupervisor } from '../data/index-backfill.js';
+import { startVectorLogTrimmer } from '../data/vector-log.js';
 import { startChangeLogTrimmer } from '../backup/change-log-trimmer.js';
 import type { RunningCluster } from './cluster.js';
 
@@ -192,6 +193,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     startTtlSweeper(database, options.ttlIntervalMs);
     startTokenSweeper(database);
     startBackfillSupervisor(database);
+    startVectorLogTrimmer(database);
     startChangeLogTrimmer(database);
     // Exports read a table as of an instant through backup's point-in-time reader.
     startTransfer(

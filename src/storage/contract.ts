@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import type { ChildEngineSpec } from './contract-child.js';
 import { createRace, increments, keyedIncrements, prefixEnd, recordSequence, sequenceWriter, tailRecords } from './contract-workloads.js';
-import { CommitConflictError, SEQUENCE_COUNTER_KEY } from './engine.js';
+import { CommitConflictError, SEQUENCE_COUNTER_KEY, StaleFenceError } from './engine.js';
 import type { KvEntry, StorageEngine } from './engine.js';
 
 export interface ContractSuiteOptions {
@@ -958,6 +958,102 @@ export function runContractSuite(
       inCommit('concurrent increments of one key, decided in the commit after a lost race, lose nothing', async (engine) => {
         await keyedIncrements(engine, k('hot'), 32, 10);
         assert.equal(Buffer.from((await engine.get(k('hot')))!).toString(), '320');
+      });
+    });
+
+    describe('fenced: every statement also checks one key', () => {
+      const fencedTest = (title: string, fn: (engine: StorageEngine & Required<Pick<StorageEngine, 'fenced'>>) => Promise<void>): void => {
+        test(title, (t) =>
+          withEngine(async (engine) => {
+            if (engine.fenced === undefined) {
+              t.skip(`${name} has no fenced view: its reads are local, so a cache is checked with getSync instead`);
+              return;
+            }
+            await fn(engine as StorageEngine & Required<Pick<StorageEngine, 'fenced'>>);
+          }),
+        );
+      };
+
+      fencedTest('a holding fence changes nothing; a tripped one rejects every kind of statement and writes nothing', async (engine) => {
+        await engine.commit([
+          { key: k('fence'), value: k('v1') },
+          { key: k('a'), value: k('1') },
+        ]);
+        const holding = engine.fenced(k('fence'), k('v1'));
+        assert.equal(hex(await holding.get(k('a'))), hex(k('1')));
+        assert.deepEqual((await holding.getMany([k('a'), k('b')])).map(hex), [hex(k('1')), undefined]);
+        assert.deepEqual(hexKeys(await holding.range(k('a'), k('z'))), [hex(k('a')), hex(k('fence'))]);
+        assert.deepEqual(hexKeys(await holding.range(k('a'), k('z'), { reverse: true, limit: 1 })), [hex(k('fence'))]);
+        assert.deepEqual(await holding.range(k('x'), k('y')), []);
+        await holding.commit([{ key: k('b'), value: k('2') }], [{ key: k('a'), value: k('1') }]);
+        await assert.rejects(holding.commit([{ key: k('b'), value: k('3') }], [{ key: k('a'), value: k('0') }]), CommitConflictError);
+        await holding.commit([{ key: k('s'), value: k('x') }], [], { sequence: { count: 1, floor: 0n, writes: () => [] } });
+        if (holding.readAndCommit !== undefined) {
+          assert.equal(await holding.readAndCommit([k('a')], (values) => ({ writes: [{ key: k('c'), value: k('3') }], result: hex(values[0]) })), hex(k('1')));
+        }
+        const absent = engine.fenced(k('no such key'), null);
+        assert.equal(hex(await absent.get(k('a'))), hex(k('1')));
+        assert.equal(absent.committed(), false);
+        // A view whose commit landed is done checking: its request must not be run again.
+        assert.equal(holding.committed(), true);
+
+        // Another writer changes the fence key: every statement of a view made before trips.
+        const stale = engine.fenced(k('fence'), k('v1'));
+        await engine.commit([{ key: k('fence'), value: k('v2') }]);
+        assert.equal(hex(await holding.get(k('a'))), hex(k('1')));
+        await assert.rejects(stale.get(k('a')), StaleFenceError);
+        await assert.rejects(stale.get(k('fence')), StaleFenceError);
+        await assert.rejects(stale.getMany([]), StaleFenceError);
+        await assert.rejects(stale.range(k('a'), k('z')), StaleFenceError);
+        await assert.rejects(stale.range(k('x'), k('y')), StaleFenceError);
+        await assert.rejects(stale.commit([{ key: k('d'), value: k('4') }]), StaleFenceError);
+        await assert.rejects(
+          stale.commit([{ key: k('d'), value: k('4') }], [], { sequence: { count: 1, floor: 0n, writes: () => [{ key: k('e'), value: k('5') }] } }),
+          StaleFenceError,
+        );
+        if (stale.readAndCommit !== undefined) {
+          await assert.rejects(stale.readAndCommit([k('a')], () => ({ writes: [{ key: k('d'), value: k('4') }], result: undefined })), StaleFenceError);
+        }
+        assert.equal(stale.committed(), false);
+        await assert.rejects(engine.fenced(k('fence'), null).get(k('a')), StaleFenceError);
+        assert.equal(await engine.get(k('d')), undefined);
+        assert.equal(await engine.get(k('e')), undefined);
+        // A view at the new value works.
+        assert.equal(hex(await engine.fenced(k('fence'), k('v2')).get(k('b'))), hex(k('2')));
+      });
+
+      fencedTest('fenced commits racing changes of the fence key: each lands or trips, none hangs, every acknowledged one is stored', async (engine) => {
+        await engine.commit([{ key: k('fence'), value: k('0') }]);
+        let version = 0;
+        const landed: string[] = [];
+        const writers = Array.from({ length: 8 }, async (_, w) => {
+          for (let i = 0; i < 40; i++) {
+            const seen = String(version);
+            try {
+              // Writes the version it was fenced on: must still be current at the commit.
+              await engine.fenced(k('fence'), k(seen)).commit([{ key: k(`w${w}-${i}`), value: k(seen) }]);
+              landed.push(`${w}-${i}`);
+            } catch (error) {
+              if (!(error instanceof StaleFenceError)) throw error;
+            }
+          }
+        });
+        const bumper = (async () => {
+          for (let i = 1; i <= 20; i++) {
+            await engine.commit([
+              { key: k('fence'), value: k(String(i)) },
+              { key: k(`bump${String(i).padStart(2, '0')}`), value: k(String(i)) },
+            ]);
+            version = i;
+            await new Promise((resolve) => setTimeout(resolve, 1));
+          }
+        })();
+        await Promise.all([...writers, bumper]);
+        assert.ok(landed.length > 0);
+        for (const id of landed) {
+          const value = await engine.get(k(`w${id}`));
+          assert.ok(value !== undefined, `acknowledged fenced write ${id} is missing`);
+        }
       });
     });
 

@@ -107,6 +107,17 @@ export class CommitConflictError extends Error {
 }
 
 /**
+ * Rejected by a fenced view's statement (StorageEngine.fenced) when the
+ * fence key no longer holds the expected bytes; nothing was written.
+ */
+export class StaleFenceError extends Error {
+  constructor() {
+    super('the fence key changed: what the caller cached is stale');
+    this.name = 'StaleFenceError';
+  }
+}
+
+/**
  * A consistent, long-lived view of the whole key space as it was when
  * engine.snapshot() resolved: every read through it sees exactly the commits
  * acknowledged before then, and none after, for as long as it is held
@@ -120,6 +131,12 @@ export interface StorageSnapshot {
   range(start: Uint8Array, end: Uint8Array, options?: RangeOptions): Promise<KvEntry[]>;
   /** Ends the snapshot; reads after it reject. Safe to call twice. */
   release(): Promise<void>;
+}
+
+/** A fenced view (StorageEngine.fenced), one per request. */
+export interface FencedEngine extends StorageEngine {
+  /** Whether a commit (or readAndCommit) through this view has landed: then the request must not be run again. */
+  committed(): boolean;
 }
 
 export interface StorageEngine {
@@ -168,6 +185,22 @@ export interface StorageEngine {
     keys: readonly Uint8Array[],
     decide: (values: readonly (Uint8Array | undefined)[]) => CommitDecision<T>,
   ): Promise<T>;
+  /**
+   * A view of this engine whose every statement also checks, inside the
+   * same statement (one snapshot; for a commit, under a lock that a commit
+   * writing the fence key waits for), that `key` still holds `value` (null:
+   * is absent), and otherwise rejects with StaleFenceError, writing nothing.
+   * For an engine whose every read is a network round trip (PostgreSQL), so
+   * that a cache validated by one key (the catalog's version) costs no round
+   * trip of its own: the caller works from its cache and starts again when
+   * the fence trips. Engines with local reads leave it out (getSync is
+   * cheaper). The view's close() rejects: close the engine. Once a commit
+   * through the view has landed, its later statements are not fenced (the
+   * commit was checked; a caller must never run a landed write again).
+   */
+  fenced?(key: Uint8Array, value: Uint8Array | null): FencedEngine;
+  /** Statements sent to a database server since open, each one round trip (networked engines: PostgreSQL); for metrics and the bench. */
+  roundTrips?(): number;
   /**
    * A snapshot of the data as of now (see StorageSnapshot): it sees every
    * commit acknowledged, by any handle or process, before the call, and

@@ -97,6 +97,55 @@ describe('postgres engine', { skip: unavailable }, () => {
     }
   });
 
+  test('round trips: a get, a fenced get, a range and a fenced commit are one statement each; the count is exposed', async () => {
+    const engine = await PostgresEngine.open({ connectionString: url, schema: 'trips', poolSize: 4 });
+    try {
+      const fence = Uint8Array.of(0, 5);
+      await engine.commit([
+        { key: fence, value: Uint8Array.of(1) },
+        { key: Uint8Array.of(7), value: Uint8Array.of(7) },
+      ]);
+      const view = engine.fenced(fence, Uint8Array.of(1));
+      const trips = async (work: () => Promise<unknown>): Promise<number> => {
+        const before = engine.roundTrips();
+        await work();
+        return engine.roundTrips() - before;
+      };
+      assert.equal(await trips(() => engine.get(Uint8Array.of(7))), 1);
+      assert.equal(await trips(() => view.get(Uint8Array.of(7))), 1);
+      assert.equal(await trips(() => view.range(Uint8Array.of(7), Uint8Array.of(8))), 1);
+      assert.equal(await trips(() => view.commit([{ key: Uint8Array.of(8), value: Uint8Array.of(8) }])), 1);
+      assert.equal(await trips(() => view.commit([{ key: Uint8Array.of(8), value: Uint8Array.of(9) }], [{ key: Uint8Array.of(8), value: Uint8Array.of(8) }])), 1);
+      // A decision under the read keys' locks writing only those keys: BEGIN, lock and read, write, COMMIT.
+      assert.equal(await trips(() => engine.readAndCommit([Uint8Array.of(8)], () => ({ writes: [{ key: Uint8Array.of(8), value: Uint8Array.of(1) }], result: 0 }))), 4);
+    } finally {
+      await engine.close();
+    }
+  });
+
+  test('readAndCommit writing keys another commit holds: tries, rolls back, takes them in order, and lands', async () => {
+    const engine = await PostgresEngine.open({ connectionString: url, schema: 'relock', poolSize: 8 });
+    try {
+      const hot = Uint8Array.of(1);
+      const others = Array.from({ length: 6 }, (_, i) => Uint8Array.of(2, i));
+      // Each decision writes the hot key and one other key that plain commits write meanwhile.
+      const deciders = Array.from({ length: 30 }, (_, i) =>
+        engine.readAndCommit([hot], (values) => {
+          const n = values[0] === undefined ? 0 : values[0][0]!;
+          return { writes: [{ key: hot, value: Uint8Array.of(n + 1) }, { key: others[i % others.length]!, value: Uint8Array.of(i) }], result: n };
+        }),
+      );
+      const writers = Array.from({ length: 60 }, (_, i) => engine.commit([{ key: others[i % others.length]!, value: Uint8Array.of(100 + (i % 100)) }]));
+      const seen = await Promise.all(deciders);
+      await Promise.all(writers);
+      // Every decision saw a distinct count: none lost to another.
+      assert.deepEqual([...seen].sort((x, y) => x - y), Array.from({ length: 30 }, (_, i) => i));
+      assert.equal((await engine.get(hot))?.[0], 30);
+    } finally {
+      await engine.close();
+    }
+  });
+
   test('a schema written by a newer openddb is refused', async () => {
     const engine = await PostgresEngine.open({ connectionString: url, schema: 'future' });
     await engine.close();

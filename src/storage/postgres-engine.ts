@@ -35,8 +35,9 @@
 import pg from 'pg';
 import { assertEntries, assertKey, compareBytes } from './byte-order.js';
 import { checkedLimit } from './range-limit.js';
-import { CommitConflictError, SEQUENCE_COUNTER_KEY } from './engine.js';
+import { CommitConflictError, SEQUENCE_COUNTER_KEY, StaleFenceError } from './engine.js';
 import type {
+  CommitDecision,
   CommitOptions,
   EngineCapabilities,
   KvEntry,
@@ -45,6 +46,7 @@ import type {
   RangeOptions,
   StorageEngine,
   StorageSnapshot,
+  FencedEngine,
 } from './engine.js';
 import { LongKeyCodec } from './long-key-codec.js';
 import { checkedSequenceRequest, decodeSequenceCounter, encodeSequenceCounter, firstSequence } from './sequence-counter.js';
@@ -53,7 +55,7 @@ import { checkedSequenceRequest, decodeSequenceCounter, encodeSequenceCounter, f
 export const MAX_STORED_KEY = 2_000;
 
 /** Bump on any incompatible change of the tables or functions below; a newer openddb migrates or refuses. */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
 
 export interface PostgresEngineOptions {
   /** A libpq connection string (`postgres://user:pass@host:5432/db`); PG* environment variables fill the rest. */
@@ -69,12 +71,22 @@ export interface PostgresEngineOptions {
 /** A schema name we can splice into SQL: lower-case letters, digits and underscores. */
 const SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,62}$/;
 
+/** A fence in stored form (StorageEngine.fenced); undefined = unfenced. */
+interface Fence {
+  readonly key: Buffer;
+  readonly value: Buffer | null;
+}
+
+/** What a commit function answers: the failed expectation's index, -1 for none, -2 when the fence tripped. */
+const FENCE_TRIPPED = -2;
+
 export class PostgresEngine implements StorageEngine {
   readonly capabilities: EngineCapabilities = { durable: true, sharedAcrossProcesses: true };
   readonly #pool: pg.Pool;
   readonly #codec: LongKeyCodec;
   readonly #sql: Statements;
   #closed = false;
+  #statements = 0;
 
   private constructor(pool: pg.Pool, codec: LongKeyCodec, sql: Statements) {
     this.#pool = pool;
@@ -101,28 +113,31 @@ export class PostgresEngine implements StorageEngine {
     return new PostgresEngine(pool, new LongKeyCodec(options.maxStoredKeyBytes ?? MAX_STORED_KEY), statements(schema));
   }
 
-  async get(key: Uint8Array): Promise<Uint8Array | undefined> {
-    assertKey(key, 'key');
-    const result = await this.#pool.query<{ v: Buffer }>(this.#sql.get, [buf(this.#codec.storedKey(key))]);
-    const row = result.rows[0];
-    return row === undefined ? undefined : this.#codec.valueFor(key, bytes(row.v));
+  /**
+   * Statements sent to the database since open — each one round trip (BEGIN
+   * and COMMIT of an explicit transaction included). Metrics publish it
+   * (openddb_storage_round_trips_total), so the bench can report round
+   * trips per operation.
+   */
+  roundTrips(): number {
+    return this.#statements;
   }
 
-  async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
-    keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
-    if (keys.length === 0) return [];
-    const stored = keys.map((key) => buf(this.#codec.storedKey(key)));
-    const result = await this.#pool.query<{ k: Buffer; v: Buffer }>(this.#sql.getMany, [stored]);
-    const found = new Map<string, Uint8Array>();
-    for (const row of result.rows) found.set(row.k.toString('latin1'), bytes(row.v));
-    return keys.map((key, i) => {
-      const value = found.get(stored[i]!.toString('latin1'));
-      return value === undefined ? undefined : this.#codec.valueFor(key, value);
-    });
+  #query<R extends pg.QueryResultRow>(on: pg.Pool | pg.PoolClient, text: string, values?: unknown[]): Promise<pg.QueryResult<R>> {
+    this.#statements++;
+    return on.query<R>(text, values);
   }
 
-  async range(start: Uint8Array, end: Uint8Array, options: RangeOptions = {}): Promise<KvEntry[]> {
-    return this.#range(undefined, start, end, options);
+  get(key: Uint8Array): Promise<Uint8Array | undefined> {
+    return this.#get(key, undefined);
+  }
+
+  getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    return this.#getMany(keys, undefined);
+  }
+
+  range(start: Uint8Array, end: Uint8Array, options: RangeOptions = {}): Promise<KvEntry[]> {
+    return this.#range(start, end, options, undefined);
   }
 
   /**
@@ -135,8 +150,8 @@ export class PostgresEngine implements StorageEngine {
     if (this.#closed) throw new Error('storage engine is closed');
     const client = await this.#pool.connect();
     try {
-      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
-      await client.query('SELECT 1');
+      await this.#query(client, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      await this.#query(client, 'SELECT 1');
     } catch (error) {
       client.release(error instanceof Error ? error : true);
       throw error;
@@ -149,16 +164,16 @@ export class PostgresEngine implements StorageEngine {
     return {
       get: async (key) => {
         assertKey(key, 'key');
-        const result = await live().query<{ v: Buffer }>(this.#sql.get, [buf(this.#codec.storedKey(key))]);
+        const result = await this.#query<{ v: Buffer }>(live(), this.#sql.get, [buf(this.#codec.storedKey(key))]);
         const row = result.rows[0];
         return row === undefined ? undefined : this.#codec.valueFor(key, bytes(row.v));
       },
-      range: async (start, end, options = {}) => this.#range(live(), start, end, options),
+      range: async (start, end, options = {}) => this.#range(start, end, options, undefined, live()),
       release: async () => {
         if (!open) return;
         open = false;
         try {
-          await client.query('COMMIT');
+          await this.#query(client, 'COMMIT');
           client.release();
         } catch (error) {
           client.release(error instanceof Error ? error : true);
@@ -167,14 +182,87 @@ export class PostgresEngine implements StorageEngine {
     };
   }
 
-  /** A range read by the pool (one statement, one snapshot) or within a snapshot's transaction. */
-  async #range(client: pg.PoolClient | undefined, start: Uint8Array, end: Uint8Array, options: RangeOptions): Promise<KvEntry[]> {
+  commit(writes: readonly KvWrite[], expectations: readonly KvExpectation[] = [], options: CommitOptions = {}): Promise<void> {
+    return this.#commit(writes, expectations, options, undefined);
+  }
+
+  readAndCommit<T>(keys: readonly Uint8Array[], decide: (values: readonly (Uint8Array | undefined)[]) => CommitDecision<T>): Promise<T> {
+    return this.#readAndCommit(keys, decide, undefined);
+  }
+
+  /**
+   * The fence rides on the statement each call sends anyway (a second key
+   * in a get, a joined scalar in a range, two more arguments of a commit
+   * function), so a fenced request costs no extra round trip: a GetItem is
+   * one statement, a blind PutItem one.
+   */
+  fenced(key: Uint8Array, value: Uint8Array | null): FencedEngine {
+    assertKey(key, 'fence key');
+    // Cleared once a commit lands: what follows in the request is not fenced (FencedEngine).
+    let fence: Fence | undefined = {
+      key: copy(this.#codec.storedKey(key)),
+      value: value === null ? null : copy(this.#codec.storedValue(key, value)),
+    };
+    const landed = <T>(result: T): T => {
+      fence = undefined;
+      return result;
+    };
+    return {
+      capabilities: this.capabilities,
+      get: (k) => this.#get(k, fence),
+      getMany: (ks) => this.#getMany(ks, fence),
+      range: (start, end, options = {}) => this.#range(start, end, options, fence),
+      commit: (writes, expectations = [], options = {}) => this.#commit(writes, expectations, options, fence).then(landed),
+      readAndCommit: (ks, decide) => this.#readAndCommit(ks, decide, fence).then(landed),
+      // A snapshot is a whole-store view for backups, not a cached-catalog request: unfenced.
+      snapshot: () => this.snapshot(),
+      committed: () => fence === undefined,
+      close: () => Promise.reject(new Error('close the engine, not a fenced view of it')),
+    };
+  }
+
+  async #get(key: Uint8Array, fence: Fence | undefined): Promise<Uint8Array | undefined> {
+    assertKey(key, 'key');
+    const stored = buf(this.#codec.storedKey(key));
+    if (fence === undefined) {
+      const result = await this.#query<{ v: Buffer }>(this.#pool, this.#sql.get, [stored]);
+      const row = result.rows[0];
+      return row === undefined ? undefined : this.#codec.valueFor(key, bytes(row.v));
+    }
+    const rows = (await this.#query<{ k: Buffer; v: Buffer }>(this.#pool, this.#sql.getMany, [[stored, fence.key]])).rows;
+    checkFence(fence, rows);
+    const row = rows.find((r) => r.k.equals(stored));
+    return row === undefined ? undefined : this.#codec.valueFor(key, bytes(row.v));
+  }
+
+  async #getMany(keys: readonly Uint8Array[], fence: Fence | undefined): Promise<(Uint8Array | undefined)[]> {
+    keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
+    if (keys.length === 0 && fence === undefined) return [];
+    const stored = keys.map((key) => buf(this.#codec.storedKey(key)));
+    const result = await this.#query<{ k: Buffer; v: Buffer }>(this.#pool, this.#sql.getMany, [
+      fence === undefined ? stored : [...stored, fence.key],
+    ]);
+    if (fence !== undefined) checkFence(fence, result.rows);
+    const found = new Map<string, Uint8Array>();
+    for (const row of result.rows) found.set(row.k.toString('latin1'), bytes(row.v));
+    return keys.map((key, i) => {
+      const value = found.get(stored[i]!.toString('latin1'));
+      return value === undefined ? undefined : this.#codec.valueFor(key, value);
+    });
+  }
+
+  /** A range read by the pool (one statement, one snapshot) or within a snapshot's transaction (`client`). */
+  async #range(start: Uint8Array, end: Uint8Array, options: RangeOptions, fence: Fence | undefined, client?: pg.PoolClient): Promise<KvEntry[]> {
     if (!(start instanceof Uint8Array) || !(end instanceof Uint8Array)) {
       throw new TypeError('range bounds must be Uint8Arrays');
     }
     const reverse = options.reverse ?? false;
     const limit = checkedLimit(options.limit);
-    if (limit <= 0 || compareBytes(start, end) >= 0) return [];
+    if (limit <= 0 || compareBytes(start, end) >= 0) {
+      // Nothing to read, but a fenced caller still learns whether its cache is stale.
+      if (fence !== undefined) await this.#getMany([], fence);
+      return [];
+    }
     const bounds = this.#codec.storedBounds(start, end);
     const lo = buf(bounds.start ?? new Uint8Array(0));
     const hi = bounds.end === undefined ? null : buf(bounds.end);
@@ -183,16 +271,14 @@ export class PostgresEngine implements StorageEngine {
       // The usual case: one statement. Only a run of long keys sharing one
       // stored prefix at the page's end could be cut short by LIMIT, and a
       // cut group would sort wrongly, so then the slow path reads it whole.
-      const rows = await this.#rangeRows(client ?? this.#pool, lo, hi, reverse, limit, null);
+      const rows = await this.#rangeRows(client ?? this.#pool, lo, hi, reverse, limit, null, fence);
       const last = rows[rows.length - 1];
       if (rows.length < limit || last === undefined || last.k.length <= this.#codec.inlineLimit) {
         return this.#codec.collectRange(rows.map(toStored), start, end, reverse, limit);
       }
     }
-    if (client !== undefined) return this.#rangePages(client, lo, hi, start, end, reverse, limit);
-    return inTransaction(this.#pool, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', (c) =>
-      this.#rangePages(c, lo, hi, start, end, reverse, limit),
-    );
+    if (client !== undefined) return this.#rangePages(client, lo, hi, start, end, reverse, limit, fence);
+    return this.#inTransaction('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY', (c) => this.#rangePages(c, lo, hi, start, end, reverse, limit, fence));
   }
 
   /**
@@ -209,12 +295,14 @@ export class PostgresEngine implements StorageEngine {
     end: Uint8Array,
     reverse: boolean,
     limit: number,
+    fence: Fence | undefined,
   ): Promise<KvEntry[]> {
     const all: { key: Uint8Array; value: Uint8Array }[] = [];
     const page = Number.isFinite(limit) ? Math.max(limit, 256) : Number.POSITIVE_INFINITY;
     let after: Buffer | null = null;
     for (;;) {
-      const rows = await this.#rangeRows(client, lo, hi, reverse, page, after);
+      // The fence rides on the first page: the whole transaction reads that snapshot.
+      const rows = await this.#rangeRows(client, lo, hi, reverse, page, after, after === null ? fence : undefined);
       for (const row of rows) all.push(toStored(row));
       const last = rows[rows.length - 1];
       if (rows.length < page || last === undefined) return this.#codec.collectRange(all, start, end, reverse, limit);
@@ -224,23 +312,33 @@ export class PostgresEngine implements StorageEngine {
     }
   }
 
-  #rangeRows(
+  async #rangeRows(
     queryable: pg.Pool | pg.PoolClient,
     lo: Buffer,
     hi: Buffer | null,
     reverse: boolean,
     limit: number,
     after: Buffer | null,
+    fence: Fence | undefined,
   ): Promise<{ k: Buffer; v: Buffer }[]> {
-    const text = reverse ? this.#sql.rangeDown : this.#sql.rangeUp;
-    const values = [lo, hi, Number.isFinite(limit) ? limit : null, after];
-    return queryable.query<{ k: Buffer; v: Buffer }>(text, values).then((r) => r.rows);
+    const values: unknown[] = [lo, hi, Number.isFinite(limit) ? limit : null, after];
+    if (fence === undefined) {
+      const text = reverse ? this.#sql.rangeDown : this.#sql.rangeUp;
+      return (await this.#query<{ k: Buffer; v: Buffer }>(queryable, text, values)).rows;
+    }
+    // One row per entry, each carrying the fence key's value; one row with no entry when the range is empty.
+    const text = reverse ? this.#sql.fencedRangeDown : this.#sql.fencedRangeUp;
+    const rows = (await this.#query<{ fv: Buffer | null; k: Buffer | null; v: Buffer | null }>(queryable, text, [...values, fence.key])).rows;
+    const current = rows[0]?.fv ?? null;
+    if (!sameBytes(current, fence.value)) throw new StaleFenceError();
+    return rows.filter((r): r is { fv: Buffer | null; k: Buffer; v: Buffer } => r.k !== null);
   }
 
-  async commit(
+  async #commit(
     writes: readonly KvWrite[],
-    expectations: readonly KvExpectation[] = [],
-    options: CommitOptions = {},
+    expectations: readonly KvExpectation[],
+    options: CommitOptions,
+    fence: Fence | undefined,
   ): Promise<void> {
     if (this.#closed) throw new Error('storage engine is closed');
     assertEntries(writes, 'writes');
@@ -252,30 +350,121 @@ export class PostgresEngine implements StorageEngine {
     for (const write of writes) batch.add(write);
     const expectKeys = expectations.map((e) => copy(this.#codec.storedKey(e.key)));
     const expectValues = expectations.map((e) => (e.value === null ? null : copy(this.#codec.storedValue(e.key, e.value))));
+    const fenceArgs = [fence?.key ?? null, fence?.value ?? null];
     if (sequence === undefined) {
-      const result = await this.#pool.query<{ failed: number }>(this.#sql.commit, [expectKeys, expectValues, ...batch.columns()]);
-      const failed = result.rows[0]?.failed ?? -1;
-      if (failed >= 0) throw new CommitConflictError(failed);
+      const result = await this.#query<{ failed: number }>(this.#pool, this.#sql.commit, [...fenceArgs, expectKeys, expectValues, ...batch.columns()]);
+      failedCommit(result.rows[0]?.failed ?? -1);
       return;
     }
     const counterKey = copy(SEQUENCE_COUNTER_KEY);
-    await inTransaction(this.#pool, 'BEGIN', async (client) => {
-      const begun = await client.query<{ failed: number; counter: Buffer | null }>(this.#sql.sequencedBegin, [
+    await this.#inTransaction('BEGIN', async (client) => {
+      const begun = await this.#query<{ failed: number; counter: Buffer | null }>(client, this.#sql.sequencedBegin, [
+        ...fenceArgs,
         expectKeys,
         expectValues,
         [...batch.columns()[0], counterKey],
         counterKey,
       ]);
-      const failed = begun.rows[0]?.failed ?? -1;
-      if (failed >= 0) throw new CommitConflictError(failed);
+      failedCommit(begun.rows[0]?.failed ?? -1);
       const counter = begun.rows[0]?.counter;
       const first = firstSequence(decodeSequenceCounter(counter == null ? undefined : bytes(counter)), sequence);
       const more = sequence.writes(first);
       assertEntries(more, 'sequence writes');
       for (const write of more) batch.add(write);
       batch.add({ key: SEQUENCE_COUNTER_KEY, value: encodeSequenceCounter(first + BigInt(sequence.count) - 1n) });
-      await client.query(this.#sql.applyWrites, batch.columns());
+      await this.#query(client, this.#sql.applyWrites, batch.columns());
     });
+  }
+
+  /**
+   * Decides a commit from `keys`' values while holding their locks, so the
+   * decision cannot lose a race: compare-and-set's way out after a lost
+   * optimistic try on a hot key (without it, N writers of one key retry
+   * O(N²) times). One explicit transaction: lock the keys (plus any learnt
+   * below) in ascending hash order and read them (lock_and_read), decide,
+   * then lock what the decision writes that is not locked yet. That second
+   * lock is only tried (pg_try_advisory_xact_lock): taken out of order, a
+   * wait could close a cycle with a commit that holds it and wants ours, so
+   * a refusal rolls back and starts again with those keys among the first,
+   * ordered ones. The sequence counter is one of them when the decision asks
+   * for numbers, read after its lock as in commit().
+   */
+  async #readAndCommit<T>(
+    keys: readonly Uint8Array[],
+    decide: (values: readonly (Uint8Array | undefined)[]) => CommitDecision<T>,
+    fence: Fence | undefined,
+  ): Promise<T> {
+    if (this.#closed) throw new Error('storage engine is closed');
+    keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
+    const copies = keys.map((key) => Uint8Array.from(key));
+    const stored = copies.map((key) => copy(this.#codec.storedKey(key)));
+    const counterKey = copy(SEQUENCE_COUNTER_KEY);
+    const extra = new Map<string, Buffer>();
+    for (;;) {
+      const outcome = await this.#inTransaction(
+        'BEGIN',
+        async (client): Promise<{ done: T } | { relock: Buffer[] }> => {
+          const read = await this.#query<{ stale: boolean; value: Buffer | null }>(client, this.#sql.lockAndRead, [
+            fence?.key ?? null,
+            fence?.value ?? null,
+            [...stored, ...extra.values()],
+            stored,
+          ]);
+          if (read.rows[0]?.stale === true) throw new StaleFenceError();
+          const values = read.rows.map((row, i) => (row.value === null ? undefined : this.#codec.valueFor(copies[i]!, bytes(row.value))));
+          const decision = decide(values);
+          assertEntries(decision.writes, 'writes');
+          const sequence = checkedSequenceRequest(decision.options?.sequence);
+          const batch = new WriteBatch(this.#codec);
+          for (const write of decision.writes) batch.add(write);
+          // Keys held already need no second lock: a plain update of the keys it read takes no extra round trip.
+          const held = new Set([...stored, ...extra.values()].map((key) => key.toString('latin1')));
+          const more = (sequence === undefined ? batch.columns()[0] : [...batch.columns()[0], counterKey]).filter(
+            (key) => !held.has(key.toString('latin1')),
+          );
+          if (more.length > 0) {
+            const locked = await this.#query<{ ok: boolean }>(client, this.#sql.tryLock, [more]);
+            if (locked.rows[0]?.ok !== true) return { relock: more };
+          }
+          if (sequence !== undefined) {
+            const counter = (await this.#query<{ v: Buffer }>(client, this.#sql.get, [counterKey])).rows[0]?.v;
+            const first = firstSequence(decodeSequenceCounter(counter === undefined ? undefined : bytes(counter)), sequence);
+            const sequenced = sequence.writes(first);
+            assertEntries(sequenced, 'sequence writes');
+            for (const write of sequenced) batch.add(write);
+            batch.add({ key: SEQUENCE_COUNTER_KEY, value: encodeSequenceCounter(first + BigInt(sequence.count) - 1n) });
+          }
+          const [writeKeys, writeValues] = batch.columns();
+          if (writeKeys.length > 0) await this.#query(client, this.#sql.applyWrites, [writeKeys, writeValues]);
+          return { done: decision.result };
+        },
+        (outcome) => 'relock' in outcome,
+      );
+      if ('done' in outcome) return outcome.done;
+      for (const key of outcome.relock) extra.set(key.toString('latin1'), key);
+    }
+  }
+
+  /**
+   * Runs `body` in one transaction on one pooled connection, opened with
+   * `begin` (e.g. 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'):
+   * committed when it resolves, rolled back when it throws or when
+   * `rollBackOn` says so of its result, and the connection always returned
+   * to the pool.
+   */
+  async #inTransaction<T>(begin: string, body: (client: pg.PoolClient) => Promise<T>, rollBackOn: (result: T) => boolean = () => false): Promise<T> {
+    const client = await this.#pool.connect();
+    try {
+      await this.#query(client, begin);
+      const result = await body(client);
+      await this.#query(client, rollBackOn(result) ? 'ROLLBACK' : 'COMMIT');
+      return result;
+    } catch (error) {
+      await this.#query(client, 'ROLLBACK').catch(() => {});
+      throw error;
+    } finally {
+      client.release();
+    }
   }
 
   async close(): Promise<void> {
@@ -315,26 +504,40 @@ interface Statements {
   readonly getMany: string;
   readonly rangeUp: string;
   readonly rangeDown: string;
+  readonly fencedRangeUp: string;
+  readonly fencedRangeDown: string;
   readonly commit: string;
   readonly sequencedBegin: string;
   readonly applyWrites: string;
+  readonly lockAndRead: string;
+  readonly tryLock: string;
 }
 
 function statements(schema: string): Statements {
   const kv = `${schema}.kv`;
+  // $3 NULL = no limit; $4 continues after a key (the slow path's pages).
+  const up = `SELECT k, v FROM ${kv} WHERE k >= $1 AND ($2::bytea IS NULL OR k < $2) AND ($4::bytea IS NULL OR k > $4) ORDER BY k LIMIT $3`;
+  const down = `SELECT k, v FROM ${kv} WHERE k >= $1 AND ($2::bytea IS NULL OR k < $2) AND ($4::bytea IS NULL OR k < $4) ORDER BY k DESC LIMIT $3`;
+  // The fence key's value ($5) as a scalar beside every entry: one snapshot, and one row (k NULL) when the range is empty.
+  const fenced = (range: string, order: string) =>
+    `SELECT f.fv, r.k, r.v FROM (SELECT (SELECT v FROM ${kv} WHERE k = $5::bytea) AS fv) AS f ` +
+    `LEFT JOIN LATERAL (${range}) AS r ON true ORDER BY r.k ${order}`;
   return {
     get: `SELECT v FROM ${kv} WHERE k = $1`,
     getMany: `SELECT k, v FROM ${kv} WHERE k = ANY($1::bytea[])`,
-    // $3 NULL = no limit; $4 continues after a key (the slow path's pages).
-    rangeUp:
-      `SELECT k, v FROM ${kv} WHERE k >= $1 AND ($2::bytea IS NULL OR k < $2) AND ($4::bytea IS NULL OR k > $4) ` +
-      `ORDER BY k LIMIT $3`,
-    rangeDown:
-      `SELECT k, v FROM ${kv} WHERE k >= $1 AND ($2::bytea IS NULL OR k < $2) AND ($4::bytea IS NULL OR k < $4) ` +
-      `ORDER BY k DESC LIMIT $3`,
-    commit: `SELECT ${schema}.commit_batch($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea[]) AS failed`,
-    sequencedBegin: `SELECT failed, counter FROM ${schema}.sequenced_begin($1::bytea[], $2::bytea[], $3::bytea[], $4::bytea)`,
+    rangeUp: up,
+    rangeDown: down,
+    fencedRangeUp: fenced(up, 'ASC'),
+    fencedRangeDown: fenced(down, 'DESC'),
+    // $1, $2: the fence key and value (both NULL: no fence).
+    commit: `SELECT ${schema}.fenced_commit($1::bytea, $2::bytea, $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[]) AS failed`,
+    sequencedBegin: `SELECT failed, counter FROM ${schema}.fenced_sequenced_begin($1::bytea, $2::bytea, $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea)`,
     applyWrites: `SELECT ${schema}.apply_writes($1::bytea[], $2::bytea[])`,
+    lockAndRead: `SELECT stale, value FROM ${schema}.fenced_lock_and_read($1::bytea, $2::bytea, $3::bytea[], $4::bytea[])`,
+    // Each key's lock only if free now (see readAndCommit); locks this transaction holds already count as free.
+    tryLock:
+      `SELECT coalesce(bool_and(pg_try_advisory_xact_lock(hashtextextended(encode(key, 'base64'), 0))), true) AS ok ` +
+      `FROM unnest($1::bytea[]) AS key`,
   };
 }
 
@@ -348,6 +551,12 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
     const sync = await client.query<{ synchronous_commit: string }>('SHOW synchronous_commit');
     if (sync.rows[0]?.synchronous_commit === 'off') {
       throw new Error('PostgreSQL has synchronous_commit = off: openddb acknowledges a write only once it is durable; turn it on');
+    }
+    // CockroachDB speaks the protocol, but its advisory locks are missing or
+    // no-op stubs: commits would not be serialized (docs/postgres-family.md).
+    const server = await client.query<{ version: string }>('SELECT version() AS version');
+    if (/cockroachdb/i.test(server.rows[0]?.version ?? '')) {
+      throw new Error("openddb's PostgreSQL engine needs PostgreSQL's advisory locks, which CockroachDB does not implement (docs/postgres-family.md)");
     }
     await client.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`openddb schema ${schema}`]);
     await client.query(`CREATE SCHEMA IF NOT EXISTS ${schema}`);
@@ -371,12 +580,7 @@ async function migrate(pool: pg.Pool, schema: string): Promise<void> {
   });
 }
 
-/**
- * Runs `body` in one transaction on one pooled connection, opened with
- * `begin` (e.g. 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'):
- * committed when it resolves, rolled back when it throws, and the
- * connection always returned to the pool.
- */
+/** Runs `body` in one transaction on one pooled connection: committed when it resolves, rolled back when it throws. */
 async function inTransaction<T>(pool: pg.Pool, begin: string, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
   const client = await pool.connect();
   try {
@@ -400,6 +604,18 @@ async function inTransaction<T>(pool: pg.Pool, begin: string, body: (client: pg.
  * writes. commit_batch is both, as one statement and so one transaction.
  * sequenced_begin also returns the sequence counter's value, read under its
  * lock (the caller includes the counter key among the keys to lock).
+ *
+ * Schema version 2 added the fenced_ forms, which take a fence (key and
+ * expected value; both NULL for none) first: fenced_lock_and_check takes
+ * the fence key's lock SHARED in the same ascending order (a commit that
+ * writes the key — a catalog change — takes it exclusively, so it waits
+ * for the fenced commits under way and they for it), then answers -2 if the
+ * fence key no longer holds its value. fenced_commit and
+ * fenced_sequenced_begin are commit_batch and sequenced_begin over it;
+ * fenced_lock_and_read(fence, keys to lock, keys to read) locks, then
+ * returns the read keys' values in order (NULL = absent) for
+ * readAndCommit, or one row with stale = true. The version 1 functions stay,
+ * so an older openddb still running on the schema keeps working.
  */
 function commitFunctions(schema: string): string[] {
   return [
@@ -460,7 +676,102 @@ BEGIN
   RETURN NEXT;
 END
 $fn$`,
+    // Every read below is a statement of its own after the locks, so its
+    // snapshot (READ COMMITTED: one per statement) includes every commit
+    // that held them.
+    `
+CREATE OR REPLACE FUNCTION ${schema}.fenced_lock_and_check(fk bytea, fv bytea, ek bytea[], ev bytea[], lk bytea[]) RETURNS integer
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  lock_id bigint;
+  exclusive boolean;
+  current_value bytea;
+BEGIN
+  FOR lock_id, exclusive IN
+    SELECT h, bool_or(x) FROM (
+      SELECT hashtextextended(encode(key, 'base64'), 0) AS h, true AS x FROM unnest(ek || lk) AS key
+      UNION ALL
+      SELECT hashtextextended(encode(fk, 'base64'), 0), false WHERE fk IS NOT NULL
+    ) AS wanted GROUP BY h ORDER BY h
+  LOOP
+    IF exclusive THEN
+      PERFORM pg_advisory_xact_lock(lock_id);
+    ELSE
+      PERFORM pg_advisory_xact_lock_shared(lock_id);
+    END IF;
+  END LOOP;
+  IF fk IS NOT NULL THEN
+    SELECT v INTO current_value FROM ${schema}.kv WHERE k = fk;
+    IF (FOUND AND (fv IS NULL OR current_value <> fv)) OR (NOT FOUND AND fv IS NOT NULL) THEN
+      RETURN -2;
+    END IF;
+  END IF;
+  FOR i IN 1 .. coalesce(array_length(ek, 1), 0) LOOP
+    SELECT v INTO current_value FROM ${schema}.kv WHERE k = ek[i];
+    IF ev[i] IS NULL THEN
+      IF FOUND THEN RETURN i - 1; END IF;
+    ELSIF NOT FOUND OR current_value <> ev[i] THEN
+      RETURN i - 1;
+    END IF;
+  END LOOP;
+  RETURN -1;
+END
+$fn$`,
+    `
+CREATE OR REPLACE FUNCTION ${schema}.fenced_commit(fk bytea, fv bytea, ek bytea[], ev bytea[], wk bytea[], wv bytea[]) RETURNS integer
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  failed integer;
+BEGIN
+  failed := ${schema}.fenced_lock_and_check(fk, fv, ek, ev, wk);
+  IF failed <> -1 THEN RETURN failed; END IF;
+  PERFORM ${schema}.apply_writes(wk, wv);
+  RETURN -1;
+END
+$fn$`,
+    `
+CREATE OR REPLACE FUNCTION ${schema}.fenced_sequenced_begin(fk bytea, fv bytea, ek bytea[], ev bytea[], lk bytea[], ck bytea)
+RETURNS TABLE (failed integer, counter bytea)
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  failed := ${schema}.fenced_lock_and_check(fk, fv, ek, ev, lk);
+  counter := NULL;
+  IF failed = -1 THEN
+    SELECT v INTO counter FROM ${schema}.kv WHERE k = ck;
+  END IF;
+  RETURN NEXT;
+END
+$fn$`,
+    `
+CREATE OR REPLACE FUNCTION ${schema}.fenced_lock_and_read(fk bytea, fv bytea, lk bytea[], rk bytea[]) RETURNS TABLE (stale boolean, value bytea)
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  IF ${schema}.fenced_lock_and_check(fk, fv, '{}'::bytea[], '{}'::bytea[], lk) = -2 THEN
+    stale := true;
+    value := NULL;
+    RETURN NEXT;
+    RETURN;
+  END IF;
+  RETURN QUERY SELECT false, kv.v FROM unnest(rk) WITH ORDINALITY AS r(k, n) LEFT JOIN ${schema}.kv AS kv ON kv.k = r.k ORDER BY r.n;
+END
+$fn$`,
   ];
+}
+
+/** Rejects with StaleFenceError unless the rows (k, v) hold the fence key with its expected value (or lack it, when absent is expected). */
+function checkFence(fence: Fence, rows: readonly { k: Buffer; v: Buffer }[]): void {
+  const row = rows.find((r) => r.k.equals(fence.key));
+  if (!sameBytes(row === undefined ? null : row.v, fence.value)) throw new StaleFenceError();
+}
+
+function sameBytes(a: Buffer | null, b: Buffer | null): boolean {
+  return a === null || b === null ? a === b : a.equals(b);
+}
+
+/** Throws what a commit function's answer means: -1 committed, -2 the fence tripped, else the failed expectation's index. */
+function failedCommit(failed: number): void {
+  if (failed === FENCE_TRIPPED) throw new StaleFenceError();
+  if (failed >= 0) throw new CommitConflictError(failed);
 }
 
 function buf(bytes: Uint8Array): Buffer {

@@ -10,8 +10,9 @@
  * tests then skip with the reason, except under CI (CI=true), where that is
  * a failure — CI installs PostgreSQL (.ci/run).
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
+import { chownSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +24,11 @@ export interface PostgresCluster {
   createDatabase(name: string): string;
   /** Stops the server at once (as a crash would: no checkpoint) and starts it again on the same port. */
   restart(): void;
+  /** restart() without blocking this process: requests keep flowing while the server is down. */
+  restartInBackground(): Promise<void>;
   stop(): void;
+  /** The server's main process (postmaster; its children are the backends), for CPU accounting; undefined when external. */
+  postmasterPid(): number | undefined;
 }
 
 /** Where initdb and pg_ctl are: $PATH, else Debian's versioned directories, newest first. */
@@ -73,7 +78,9 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
       restart: () => {
         throw new Error('cannot restart an external PostgreSQL (OPENDDB_TEST_POSTGRES)');
       },
+      restartInBackground: () => Promise.reject(new Error('cannot restart an external PostgreSQL (OPENDDB_TEST_POSTGRES)')),
       stop: () => {},
+      postmasterPid: () => undefined,
     };
   }
   const why = postgresUnavailable();
@@ -89,19 +96,24 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
   if (asRoot) chownSync(dir, 65534, 65534);
   const data = join(dir, 'data');
   const port = await freePort();
-  const start = (): void =>
-    run('pg_ctl', [
-      '-D',
-      data,
-      '-l',
-      join(dir, 'server.log'),
-      '-w',
-      '-t',
-      '60',
-      '-o',
-      `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=200 -c fsync=on -c synchronous_commit=on`,
-      'start',
-    ]);
+  const runInBackground = async (cmd: string, args: string[]): Promise<void> => {
+    const full = join(bin, cmd);
+    if (asRoot) await promisify(execFile)('runuser', ['-u', 'nobody', '--', full, ...args], { cwd: dir });
+    else await promisify(execFile)(full, args, { cwd: dir });
+  };
+  const startArgs = (): string[] => [
+    '-D',
+    data,
+    '-l',
+    join(dir, 'server.log'),
+    '-w',
+    '-t',
+    '60',
+    '-o',
+    `-c listen_addresses=127.0.0.1 -p ${port} -k ${dir} -c max_connections=200 -c fsync=on -c synchronous_commit=on`,
+    'start',
+  ];
+  const start = (): void => run('pg_ctl', startArgs());
   try {
     run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '--no-sync', '-E', 'UTF8', '--locale=C']);
     start();
@@ -120,6 +132,17 @@ export async function startPostgresCluster(): Promise<PostgresCluster> {
     restart: () => {
       run('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
       start();
+    },
+    postmasterPid: () => {
+      try {
+        return Number(readFileSync(join(data, 'postmaster.pid'), 'utf8').split('\n', 1)[0]);
+      } catch {
+        return undefined;
+      }
+    },
+    restartInBackground: async () => {
+      await runInBackground('pg_ctl', ['-D', data, '-m', 'immediate', '-w', 'stop']);
+      await runInBackground('pg_ctl', startArgs());
     },
     stop: () => {
       if (stopped) return;

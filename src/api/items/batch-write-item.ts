@@ -14,6 +14,7 @@ import { errors } from '../../errors/index.js';
 import type { Database } from '../../data/database.js';
 import type { TableRecord } from '../../catalog/table-record.js';
 import { checkIndexKeyTypes, itemKey, keyOf } from '../../indexes/index-entries.js';
+import { checkVectorValues } from '../../indexes/vector-entries.js';
 import { item, returnConsumedCapacity, returnItemCollectionMetrics } from '../item-schemas.js';
 import { list, map, renderJava, struct, tableNameOrArn } from '../../validate/index.js';
 import { MAX_ITEM_SIZE, itemSize, validateKeyValue } from '../../values/index.js';
@@ -146,6 +147,7 @@ export const batchWriteItem = defineOperation<BatchWriteItemInput>({
           const putItem = request.PutRequest.Item;
           checkPutKey(table, putItem);
           if (indexes.length > 0) checkIndexKeyTypes(table, putItem, indexes);
+          if (table.vectorIndexes !== undefined && table.vectorIndexes.length > 0) checkVectorValues(table, undefined, putItem);
           const key = keyOf(table, putItem);
           write = { table, key, storageKey: itemKey(table, key), item: putItem };
         } else {

@@ -30,6 +30,8 @@ import { checkDistinctAttributeDefinitions } from './table-schemas.js';
 import { streamLabel } from '../../streams/stream-label.js';
 import { streamCatalogWrites, uniqueStreamLabel } from '../../streams/stream-catalog.js';
 import { checkResourcePolicy } from './resource-policy.js';
+import type { VectorIndexRecord } from '../../catalog/table-record.js';
+import { checkVectorIndex, checkVectorIndexCount, vectorIndexShape, type VectorIndexInput } from './vector-indexes.js';
 
 export interface KeySchemaElementInput {
   AttributeName: string;
@@ -63,6 +65,7 @@ interface CreateTableInput {
   ResourcePolicy?: string;
   TableClass?: 'STANDARD' | 'STANDARD_INFREQUENT_ACCESS';
   DeletionProtectionEnabled?: boolean;
+  VectorIndexes?: VectorIndexInput[];
 }
 
 const INVALID = 'One or more parameter values were invalid: ';
@@ -107,6 +110,7 @@ export const createTable = defineOperation<CreateTableInput>({
       OnDemandThroughput: onDemandThroughput,
       ResourcePolicy: str(),
       WarmThroughput: struct({ ReadUnitsPerSecond: { type: 'long' }, WriteUnitsPerSecond: { type: 'long' } }),
+      VectorIndexes: list(vectorIndexShape),
     },
   },
   precheck(input) {
@@ -181,9 +185,20 @@ export const createTable = defineOperation<CreateTableInput>({
         throw errors.validation(`${INVALID}GlobalSecondaryIndex count exceeds the per-table limit of 20`);
       }
     }
+    const vectorIndexes: VectorIndexRecord[] = [];
+    if (input.VectorIndexes !== undefined) {
+      if (input.VectorIndexes.length === 0) throw errors.validation(`${INVALID}List of VectorIndexes is empty`);
+      for (const index of input.VectorIndexes) {
+        const checked = checkVectorIndex(index, { billingMode, tableKeys, definitions, names: indexNames, others: vectorIndexes });
+        if (checked.hash !== undefined) used.add(checked.hash);
+        for (const name of checked.filters) used.add(name);
+        vectorIndexes.push({ ...checked, id: nextIndexId++, status: 'ACTIVE' });
+      }
+      checkVectorIndexCount(vectorIndexes.length);
+    }
     // Every attribute definition must be used by a key of the table or an index.
     if ([...definitions.keys()].some((name) => !used.has(name))) {
-      if (localIndexes.length === 0 && globalIndexes.length === 0) {
+      if (localIndexes.length === 0 && globalIndexes.length === 0 && vectorIndexes.length === 0) {
         throw errors.validation(
           `${INVALID}Number of attributes in KeySchema does not exactly match number of attributes defined in AttributeDefinitions`,
         );
@@ -237,6 +252,7 @@ export const createTable = defineOperation<CreateTableInput>({
       tags,
       ...(input.ResourcePolicy !== undefined ? { resourcePolicy: { document: input.ResourcePolicy, revisionId: String(now) } } : {}),
       nextIndexId,
+      ...(vectorIndexes.length > 0 ? { vectorIndexes } : {}),
     };
     // The stream's catalog entry commits with the table (streams/stream-catalog).
     if (!(await db.catalog.create(record, streamCatalogWrites(undefined, record, now)))) {
@@ -248,6 +264,7 @@ export const createTable = defineOperation<CreateTableInput>({
       ...record,
       status: 'CREATING',
       globalIndexes: record.globalIndexes.map((g) => ({ ...g, status: 'CREATING' as const })),
+      ...(record.vectorIndexes ? { vectorIndexes: record.vectorIndexes.map((v) => ({ ...v, status: 'CREATING' as const })) } : {}),
     });
     return { TableDescription: description };
   },

@@ -6,6 +6,7 @@
 import type { Database } from '../../data/database.js';
 import type { IndexRecord, KeySchema, TableRecord, Throughput } from '../../catalog/table-record.js';
 import type { TableStats } from '../../data/table-stats.js';
+import { describeVectorIndexes } from './vector-indexes.js';
 
 
 const seconds = (ms: number) => ms / 1000;
@@ -45,7 +46,10 @@ function projection(index: IndexRecord): Record<string, unknown> {
  * (ack-api-quirks DDB-TABLE-148, observed on AWS).
  */
 function tableStatus(table: TableRecord): string {
-  if (table.status === 'ACTIVE' && table.globalIndexes.some((g) => g.status === 'CREATING' && g.backfilling === false)) {
+  if (
+    table.status === 'ACTIVE' &&
+    [...table.globalIndexes, ...(table.vectorIndexes ?? [])].some((g) => g.status === 'CREATING' && g.backfilling === false)
+  ) {
     return 'UPDATING';
   }
   return table.status;
@@ -104,6 +108,8 @@ export function describeTable(db: Database, table: TableRecord, stats?: TableSta
       return g;
     });
   }
+  const vectors = describeVectorIndexes(db, table, stats);
+  if (vectors !== undefined) desc.VectorIndexes = vectors;
   if (table.stream.enabled || table.stream.label !== undefined) {
     if (table.stream.enabled) {
       desc.StreamSpecification = { StreamEnabled: true, StreamViewType: table.stream.viewType };

@@ -37,6 +37,17 @@ import {
   type ThroughputInput,
 } from './create-table.js';
 import { backfillIndex } from '../../data/index-backfill.js';
+import type { VectorIndexRecord } from '../../catalog/table-record.js';
+import { vectorIndexes } from '../../catalog/table-record.js';
+import {
+  checkBillingForVectors,
+  checkVectorIndex,
+  checkVectorIndexCount,
+  vectorIndexUpdateShape,
+  vectorSchemaAttributes,
+  type VectorIndexInput,
+} from './vector-indexes.js';
+import { eraseVectorIndex } from '../../data/vector-log.js';
 import { streamCatalogWrites, uniqueStreamLabel } from '../../streams/stream-catalog.js';
 
 interface UpdateTableInput {
@@ -56,6 +67,7 @@ interface UpdateTableInput {
   ReplicaUpdates?: unknown[];
   OnDemandThroughput?: unknown;
   WarmThroughput?: unknown;
+  VectorIndexUpdates?: { Create?: VectorIndexInput; Delete?: { IndexName: string } }[];
 }
 
 const INVALID = 'One or more parameter values were invalid: ';
@@ -88,6 +100,7 @@ export const updateTable = defineOperation<UpdateTableInput>({
       DeletionProtectionEnabled: bool(),
       OnDemandThroughput: onDemandThroughput,
       WarmThroughput: struct({}),
+      VectorIndexUpdates: list(vectorIndexUpdateShape),
     },
   },
   precheck: requireTableNameParameter,
@@ -107,8 +120,11 @@ export const updateTable = defineOperation<UpdateTableInput>({
       // Stream catalog entries opened or closed commit with the table change (streams/stream-catalog).
       if (await db.catalog.replace(table, next, streamCatalogWrites(table, next, db.clock.now()))) {
         for (const index of planned.newIndexes) startBackfill(db, next.name, index.id);
+        for (const index of planned.deletedVectorIndexes) {
+          db.runInBackground(`erasing vector index ${index.name}`, () => eraseVectorIndex(db, table.id, index.id));
+        }
         const stats = await tableStats(db, next);
-        return { TableDescription: describeTable(db, withDeletedIndexes(next, planned.deletedIndexes), stats) };
+        return { TableDescription: describeTable(db, withDeletedIndexes(next, planned.deletedIndexes, planned.deletedVectorIndexes), stats) };
       }
     }
   },
@@ -126,7 +142,9 @@ const NOTHING_TO_UPDATE =
   'DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required';
 
 function checkSomethingToUpdate(input: UpdateTableInput): void {
-  const indexUpdates = input.GlobalSecondaryIndexUpdates !== undefined && input.GlobalSecondaryIndexUpdates.length > 0;
+  const indexUpdates =
+    (input.GlobalSecondaryIndexUpdates !== undefined && input.GlobalSecondaryIndexUpdates.length > 0) ||
+    (input.VectorIndexUpdates !== undefined && input.VectorIndexUpdates.length > 0);
   const other =
     input.ProvisionedThroughput !== undefined ||
     input.BillingMode !== undefined ||
@@ -142,6 +160,7 @@ function checkSomethingToUpdate(input: UpdateTableInput): void {
   if (input.GlobalSecondaryIndexUpdates?.length === 0) {
     throw errors.validation(`${INVALID}List of GlobalSecondaryIndexUpdates is empty`);
   }
+  if (input.VectorIndexUpdates?.length === 0) throw errors.validation(`${INVALID}List of VectorIndexUpdates is empty`);
 }
 
 /**
@@ -170,6 +189,12 @@ function checkIndexUpdateShapes(input: UpdateTableInput): void {
     }
     names.add(name);
   }
+  for (const update of input.VectorIndexUpdates ?? []) {
+    const actions = update == null ? [] : [update.Create, update.Delete].filter((a) => a != null);
+    if (actions.length !== 1) {
+      throw errors.validation(`${INVALID}Exactly one of VectorIndexUpdate.Create, VectorIndexUpdate.Delete must be specified`);
+    }
+  }
 }
 
 /**
@@ -179,22 +204,30 @@ function checkIndexUpdateShapes(input: UpdateTableInput): void {
  * ack-api-quirks DDB-TABLE-159). Update actions are not limited.
  */
 function checkOnlineIndexLimit(table: TableRecord, input: UpdateTableInput): void {
-  const changes = (input.GlobalSecondaryIndexUpdates ?? []).filter((u) => u.Create !== undefined || u.Delete !== undefined);
+  // A vector index created or deleted is an online index action too.
+  const changes = [...(input.GlobalSecondaryIndexUpdates ?? []), ...(input.VectorIndexUpdates ?? [])].filter(
+    (u) => u.Create !== undefined || u.Delete !== undefined,
+  );
   if (changes.length === 0) return;
   const named = new Set(changes.map((u) => (u.Create ?? u.Delete)!.IndexName));
-  const busy = table.globalIndexes.some((g) => (g.status === 'CREATING' || g.status === 'DELETING') && !named.has(g.name));
+  const busy = [...table.globalIndexes, ...vectorIndexes(table)].some(
+    (g) => (g.status === 'CREATING' || g.status === 'DELETING') && !named.has(g.name),
+  );
   if (changes.length > 1 || busy) {
     throw errors.limitExceeded('Subscriber limit exceeded: Only 1 online index can be created or deleted simultaneously per table');
   }
 }
 
 /** The answer to a request that deleted an index lists it as DELETING, with the table UPDATING. */
-function withDeletedIndexes(next: TableRecord, deleted: readonly IndexRecord[]): TableRecord {
-  if (deleted.length === 0) return next;
+function withDeletedIndexes(next: TableRecord, deleted: readonly IndexRecord[], deletedVectors: readonly VectorIndexRecord[]): TableRecord {
+  if (deleted.length === 0 && deletedVectors.length === 0) return next;
   return {
     ...next,
     status: 'UPDATING',
     globalIndexes: [...next.globalIndexes, ...deleted.map((g) => ({ ...g, status: 'DELETING' as const }))],
+    ...(deletedVectors.length === 0
+      ? {}
+      : { vectorIndexes: [...vectorIndexes(next), ...deletedVectors.map((v) => ({ ...v, status: 'DELETING' as const }))] }),
   };
 }
 
@@ -233,11 +266,12 @@ function plan(
   db: Database,
   table: TableRecord,
   input: UpdateTableInput,
-): { next: TableRecord; newIndexes: IndexRecord[]; deletedIndexes: IndexRecord[] } {
+): { next: TableRecord; newIndexes: { id: number }[]; deletedIndexes: IndexRecord[]; deletedVectorIndexes: VectorIndexRecord[] } {
   const now = db.clock.now();
   let next: TableRecord = table;
-  const newIndexes: IndexRecord[] = [];
+  const newIndexes: { id: number }[] = [];
   const deletedIndexes: IndexRecord[] = [];
+  const deletedVectorIndexes: VectorIndexRecord[] = [];
 
   const billingMode = input.BillingMode ?? table.billingMode;
   if (input.BillingMode === 'PAY_PER_REQUEST') {
@@ -256,6 +290,7 @@ function plan(
       };
     }
   } else if (input.BillingMode === 'PROVISIONED' && table.billingMode === 'PAY_PER_REQUEST') {
+    if (vectorIndexes(table).length > 0) checkBillingForVectors('PROVISIONED');
     if (input.ProvisionedThroughput === undefined) {
       throw errors.validation(
         `${INVALID}ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED`,
@@ -376,7 +411,7 @@ function plan(
       throw errors.limitExceeded(`${INVALID}GlobalSecondaryIndex count exceeds the per-table limit of 20`);
     }
     // Only attributes still used by some key stay defined.
-    const used = new Set<string>([table.keySchema.hash]);
+    const used = new Set<string>([table.keySchema.hash, ...vectorSchemaAttributes(vectorIndexes(table))]);
     if (table.keySchema.range) used.add(table.keySchema.range);
     for (const index of [...table.localIndexes, ...globalIndexes]) {
       for (const name of keyAttributes(index.keySchema)) used.add(name);
@@ -384,7 +419,52 @@ function plan(
     const attributeDefinitions = Object.fromEntries(Object.entries(definitions).filter(([name]) => used.has(name)));
     next = { ...next, globalIndexes, attributeDefinitions, nextIndexId };
   }
-  return { next, newIndexes, deletedIndexes };
+
+  if (input.VectorIndexUpdates !== undefined) {
+    checkDistinctAttributeDefinitions(input.AttributeDefinitions ?? []);
+    // As for a GSI, a new index's SearchSchema attributes must be in this request's definitions.
+    const requested = new Map<string, KeyType>();
+    for (const d of input.AttributeDefinitions ?? []) requested.set(d.AttributeName, d.AttributeType);
+    let vectors = [...vectorIndexes(next)];
+    let nextIndexId = next.nextIndexId;
+    const names = new Set<string>([...next.localIndexes, ...next.globalIndexes, ...vectors].map((i) => i.name));
+    for (const update of input.VectorIndexUpdates) {
+      if (update.Create !== undefined) {
+        const create = update.Create;
+        for (const element of create.SearchSchema ?? []) {
+          const existing = next.attributeDefinitions[element.AttributeName];
+          const wanted = requested.get(element.AttributeName);
+          if (existing !== undefined && wanted !== undefined && existing !== wanted) {
+            throw errors.validation(
+              `${INVALID}Attributes cannot be redefined. Please check that your attribute has the same type as previously defined. ` +
+                `Attribute: ${element.AttributeName} Existing type: ${existing} New type: ${wanted}`,
+            );
+          }
+        }
+        const checked = checkVectorIndex(create, { billingMode, tableKeys: table.keySchema, definitions: requested, names, others: vectors });
+        const index: VectorIndexRecord = { ...checked, id: nextIndexId++, status: 'CREATING', backfilling: false };
+        vectors.push(index);
+        newIndexes.push(index);
+      } else if (update.Delete !== undefined) {
+        const name = update.Delete.IndexName;
+        const deleted = vectors.find((v) => v.name === name);
+        if (deleted === undefined) throw errors.resourceNotFound(`Requested resource not found: Index: ${name} not found`);
+        deletedVectorIndexes.push(deleted);
+        vectors = vectors.filter((v) => v !== deleted);
+      }
+    }
+    checkVectorIndexCount(vectors.length);
+    const definitions: Record<string, KeyType> = { ...Object.fromEntries(requested), ...next.attributeDefinitions };
+    const used = new Set<string>([table.keySchema.hash, ...vectorSchemaAttributes(vectors)]);
+    if (table.keySchema.range) used.add(table.keySchema.range);
+    for (const index of [...next.localIndexes, ...next.globalIndexes]) {
+      for (const name of keyAttributes(index.keySchema)) used.add(name);
+    }
+    const attributeDefinitions = Object.fromEntries(Object.entries(definitions).filter(([name]) => used.has(name)));
+    const { vectorIndexes: _old, ...rest } = next;
+    next = { ...rest, attributeDefinitions, nextIndexId, ...(vectors.length > 0 ? { vectorIndexes: vectors } : {}) };
+  }
+  return { next, newIndexes, deletedIndexes, deletedVectorIndexes };
 }
 
 function changeThroughput(current: Throughput, requested: ThroughputInput, now: number): Throughput {
