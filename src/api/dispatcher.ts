@@ -102,7 +102,9 @@ export class Dispatcher {
     // stale cache trips the fence before anything is written: refresh, and
     // run it again the usual way.
     const fenced =
-      this.db.engine.fenced !== undefined && op.service === undefined && FENCED_OPERATIONS.has(op.name) && this.inDefaultScope(input, origin)
+      this.db.engine.fenced !== undefined && op.service === undefined && FENCED_OPERATIONS.has(op.name) && this.inDefaultScope(input, origin) &&
+      // The pressure modes run a request on views of their own (pressure/): not on the fenced path.
+      this.pressure?.on !== true
         ? this.fenced()
         : undefined;
     if (fenced !== undefined) {
