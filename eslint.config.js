@@ -30,7 +30,9 @@ const MAY_IMPORT = {
   tools: ['auth', 'values', 'errors'],
   // Backups and point-in-time recovery (issue 14): a feature like streams.
   backup: ['metrics', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
-  api: ['metrics', 'auth', 'txn', 'partiql', 'streams', 'ttl', 'backup', 'transfer', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
+  // Throttling, lag, conflicts and faults on request (docs/pressure.md): wraps operations, below api.
+  pressure: ['metrics', 'txn', 'streams', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
+  api: ['metrics', 'auth', 'txn', 'partiql', 'streams', 'ttl', 'backup', 'transfer', 'pressure', 'data', 'validate', 'expr', 'indexes', 'catalog', 'storage', 'values', 'errors'],
 };
 const ALL_FOLDERS = [...Object.keys(MAY_IMPORT), 'server'];
 const layerRules = Object.entries(MAY_IMPORT).map(([folder, allowed]) => {

@@ -2,7 +2,8 @@
  * @module cli
  * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
  *                [--workers 1|N|auto] [--ttl-interval-ms 1000] [--http node|fast] [--log-level warn] [--slow-ms 1000]
- *                [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]`
+ *                [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]
+ *                [--throttle] [--lag-ms MIN[-MAX]] [--txn-ms MIN[-MAX]] [--faults SPEC] [--seed N]`
  *
  * The `openddb` bin (dist/openddb.mjs, made by scripts/build.mjs) loads this
  * module bundled, through V8's code cache, and calls runCli. With
@@ -18,6 +19,7 @@ import { readFileSync } from 'node:fs';
 import { startServer } from './server/start-server.js';
 import { MEMORY_LOCATION } from './storage/open-engine.js';
 import { LOG_LEVELS, type LogLevel } from './server/request-observer.js';
+import { parseFaults, parseLag } from './pressure/settings.js';
 
 // For scripts/build.mjs, which starts servers from the bundle to fill its code cache.
 export { startServer };
@@ -27,6 +29,7 @@ const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./d
                      [--log-level error|warn|info|debug] [--slow-ms 1000]
                      [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]
                      [--s3-endpoint URL | --export-dir DIR] [--apply TEMPLATE]...
+                     [--throttle] [--lag-ms MIN[-MAX]] [--txn-ms MIN[-MAX]] [--faults SPEC] [--seed N]   (docs/pressure.md)
        openddb export|import …                      start an export or import on a running server and follow it
        openddb apply FILE... [--dry-run]            tables from CloudFormation/SAM/Terraform
        openddb migrate --from SOURCE --to TABLE     copy PostgreSQL, SQLite, CSV, JSONL, Parquet or DynamoDB data in
@@ -112,6 +115,11 @@ export async function main(argv: string[]): Promise<number> {
         's3-endpoint': { type: 'string' },
         'export-dir': { type: 'string' },
         apply: { type: 'string', multiple: true },
+        throttle: { type: 'boolean', default: false },
+        'lag-ms': { type: 'string' },
+        'txn-ms': { type: 'string' },
+        faults: { type: 'string' },
+        seed: { type: 'string' },
       },
       strict: true,
     }));
@@ -207,6 +215,34 @@ export async function main(argv: string[]): Promise<number> {
     process.stderr.write(`openddb: --max-connections must be a whole number, at least 1, not '${values['max-connections']}'\n`);
     return 2;
   }
+  // The pressure modes (docs/pressure.md): all off unless asked for.
+  const lag = values['lag-ms'] === undefined ? undefined : parseLag(values['lag-ms']);
+  if (typeof lag === 'string') {
+    process.stderr.write(`openddb: --lag-ms: ${lag}\n`);
+    return 2;
+  }
+  const txnMs = values['txn-ms'] === undefined ? undefined : parseLag(values['txn-ms']);
+  if (typeof txnMs === 'string') {
+    process.stderr.write(`openddb: --txn-ms: ${txnMs}\n`);
+    return 2;
+  }
+  const faults = values.faults === undefined ? undefined : parseFaults(values.faults);
+  if (typeof faults === 'string') {
+    process.stderr.write(`openddb: --faults: ${faults}\n`);
+    return 2;
+  }
+  const seed = values.seed === undefined ? undefined : Number(values.seed);
+  if (seed !== undefined && (!/^[0-9]+$/.test(values.seed!) || !Number.isSafeInteger(seed))) {
+    process.stderr.write(`openddb: --seed must be a whole number, not '${values.seed}'\n`);
+    return 2;
+  }
+  const pressure = {
+    ...(values.throttle ? { throttle: true } : {}),
+    ...(lag !== undefined && lag.maxMs > 0 ? { lag } : {}),
+    ...(txnMs !== undefined && txnMs.maxMs > 0 ? { txnMs } : {}),
+    ...(faults !== undefined && faults.length > 0 ? { faults } : {}),
+    ...(seed !== undefined ? { seed } : {}),
+  };
   const options = {
     host: values.host,
     port,
@@ -224,6 +260,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(maxConnections !== undefined ? { maxConnections } : {}),
     ...(values['s3-endpoint'] !== undefined ? { s3Endpoint: values['s3-endpoint'] } : {}),
     ...(values['export-dir'] !== undefined ? { exportDir: values['export-dir'] } : {}),
+    ...(Object.keys(pressure).length > 0 ? { pressure } : {}),
   };
   // Signals are listened for from before the start: one that arrives while
   // the server starts (or just after it says it listens: a loaded machine

@@ -10,6 +10,7 @@ import { isValidRegion } from '../catalog/table-scope.js';
 import type { Operation } from './operation.js';
 import { StaleFenceError, type FencedEngine } from '../storage/engine.js';
 import { authorize, type Principal } from './authorize.js';
+import type { Pressure } from '../pressure/pressure.js';
 
 /** What the HTTP edge learned about a request beyond its body. */
 export interface RequestOrigin {
@@ -69,6 +70,8 @@ export class Dispatcher {
   constructor(
     private readonly db: Database,
     operations: readonly Operation[],
+    /** Throttling, lag, conflicts and faults on request (pressure/); absent or off: requests run as they are. */
+    private readonly pressure?: Pressure,
   ) {
     for (const name of NOT_YET_IMPLEMENTED) {
       this.table.set(DYNAMODB + name, {
@@ -99,7 +102,9 @@ export class Dispatcher {
     // stale cache trips the fence before anything is written: refresh, and
     // run it again the usual way.
     const fenced =
-      this.db.engine.fenced !== undefined && op.service === undefined && FENCED_OPERATIONS.has(op.name) && this.inDefaultScope(input, origin)
+      this.db.engine.fenced !== undefined && op.service === undefined && FENCED_OPERATIONS.has(op.name) && this.inDefaultScope(input, origin) &&
+      // The pressure modes run a request on views of their own (pressure/): not on the fenced path.
+      this.pressure?.on !== true
         ? this.fenced()
         : undefined;
     if (fenced !== undefined) {
@@ -155,7 +160,15 @@ export class Dispatcher {
       principal === undefined && (origin.region === undefined || origin.region === this.db.region)
         ? root
         : root.inScope({ account: targetAccount(input, principal) ?? this.db.accountId, region: origin.region ?? this.db.region });
-    const run = () => op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
+    const pressure = this.pressure;
+    // Throttling, lag, contention and faults (pressure/): one flag read while every mode is off.
+    const run =
+      pressure !== undefined && pressure.on
+        ? () =>
+            pressure.run(op.name, db, input as Record<string, unknown>, (view, admitted) =>
+              op.run(origin.host === undefined ? { db: view, requestId } : { db: view, requestId, host: origin.host }, admitted),
+            )
+        : () => op.run(origin.host === undefined ? { db, requestId } : { db, requestId, host: origin.host }, input);
     if (principal !== undefined) {
       const judged = authorize(db, principal, op.name, input as Record<string, unknown>, origin.sourceIp, origin.secure ?? false);
       if (judged !== undefined) return judged.then(run);

@@ -27,6 +27,8 @@ import type { Dispatcher } from '../api/dispatcher.js';
 import { RawJson } from '../data/raw-json.js';
 import type { RequestObserver } from './request-observer.js';
 import { answerOpsEndpoint, type OpsEndpoints } from './ops-endpoints.js';
+import { DropConnection, type Pressure } from '../pressure/pressure.js';
+import { ADMIN_PREFIX, answerAdmin } from './admin-endpoint.js';
 
 /**
  * DynamoDB's largest request (BatchWriteItem) is 16 MB of items plus JSON
@@ -72,6 +74,8 @@ export interface ProtocolResponse {
    */
   readonly headers: readonly string[];
   readonly body: Buffer;
+  /** Send nothing: close the connection at once (fault injection's dropped connection and timeout; pressure/). */
+  readonly drop?: boolean;
 }
 
 export interface ProtocolContext {
@@ -85,9 +89,12 @@ export interface ProtocolContext {
   readonly auth?: AuthSource;
   /** This front end serves TLS. */
   readonly secure?: boolean;
+  /** The pressure modes, for the admin endpoint (server/admin-endpoint). */
+  readonly pressure?: Pressure;
 }
 
 const EMPTY = Buffer.alloc(0);
+const DROPPED: ProtocolResponse = { status: 0, headers: [], body: EMPTY, drop: true };
 const HEALTH_BODY = Buffer.from('healthy: dynamodb.us-east-1.amazonaws.com ', 'latin1');
 const HEALTH_CRC = String(zlib.crc32(HEALTH_BODY));
 const UNKNOWN_BODY = Buffer.from('<UnknownOperationException/>\n', 'latin1');
@@ -201,6 +208,8 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
     if (answered !== undefined) return answered;
   }
 
+  if (req.url.startsWith(ADMIN_PREFIX)) return answerAdmin(req, ctx.pressure, ctx.auth);
+
   const raw = req.body;
   const contentType = (header(headers, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
   const jsonContentType = contentType === 'application/x-amz-json-1.0' || contentType === 'application/json';
@@ -279,6 +288,7 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
     result = await ctx.dispatcher.run(operation, input, requestId, origin);
   } catch (e) {
     if (e instanceof DynamoError) return errorResponse(reply, e);
+    if (e instanceof DropConnection) return DROPPED;
     if (reply.observer !== undefined) reply.observer.crashed(operation.name, input, e, started, requestId);
     else ctx.log(`request ${requestId} failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}`);
     return jsonResponse(reply, 500, Buffer.from(JSON.stringify(errors.internal().toBody()), 'utf8'));

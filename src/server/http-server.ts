@@ -158,6 +158,10 @@ function hostIsValid(req: http.IncomingMessage): boolean {
 }
 
 function write(res: http.ServerResponse, out: ProtocolResponse): void {
+  if (out.drop === true) {
+    res.socket?.destroy();
+    return;
+  }
   // One writeHead with the whole header list: fewer header-map operations per request.
   res.writeHead(out.status, out.headers as string[]);
   res.end(out.body);

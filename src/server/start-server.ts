@@ -28,6 +28,8 @@ import type { TlsFiles } from './http-server.js';
 import { ServerMetrics } from '../metrics/server-metrics.js';
 import { RequestObserver, type LogLevel } from './request-observer.js';
 import { registerProcessMetrics } from './process-metrics.js';
+import { Pressure, type PressureOptions } from '../pressure/pressure.js';
+import type { Operation } from '../api/operation.js';
 
 export interface StartServerOptions {
   /** Default 127.0.0.1. */
@@ -102,6 +104,12 @@ export interface StartServerOptions {
   readonly publicMetrics?: boolean;
   /** At most this many open connections; more are closed as they arrive. Default: no limit. */
   readonly maxConnections?: number;
+  /**
+   * Throttling, lag, conflicts and faults (`--throttle`, `--lag-ms`,
+   * `--faults`, `--seed`; docs/pressure.md). Default: every mode off; tables'
+   * `openddb:` tags and the admin endpoint can still turn them on.
+   */
+  readonly pressure?: PressureOptions;
   /** Export, import and bulk operations use this S3-compatible endpoint's buckets (transfer/bucket). */
   readonly s3Endpoint?: string;
   /** Without s3Endpoint: they use this folder, one sub-folder per bucket. */
@@ -205,8 +213,9 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   let http;
   let secureHttp: Awaited<ReturnType<typeof startFastHttpServer>> | undefined;
   let stopProcessMetrics = () => {};
+  const pressure = new Pressure(database, options.pressure, log);
   try {
-    const dispatcher = new Dispatcher(database, (await loadingOperations).allOperations);
+    const dispatcher = new Dispatcher(database, rescanningTags((await loadingOperations).allOperations, pressure), pressure);
     // node:http's front end is the non-default one: load it only when chosen.
     const start = options.http === 'node' ? (await import('./http-server.js')).startHttpServer : startFastHttpServer;
     const observer = new RequestObserver({
@@ -224,6 +233,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
       log,
       observer,
       ...(auth !== undefined ? { auth } : {}),
+      pressure,
       ...(options.maxConnections !== undefined ? { maxConnections: options.maxConnections } : {}),
       ops: {
         metrics: () => metrics.registry.render(),
@@ -257,6 +267,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     });
   } catch (e) {
     auth?.close?.();
+    pressure.close();
     await database.close();
     throw e;
   }
@@ -270,6 +281,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
     close: () =>
       (closing ??= (async () => {
         auth?.close?.();
+        pressure.close();
         stopProcessMetrics();
         await Promise.all([http.close(), secureHttp?.close()]);
         await database.close();
@@ -287,10 +299,32 @@ async function startWorkers(options: StartServerOptions, workers: number, log: (
   if (options.clock !== undefined) throw new Error('a custom clock cannot be shared with worker processes: use one worker');
   const { clock: _clock, log: _log, workers: _workers, inMemory: _inMemory, workerScript, ...server } = options;
   const { startCluster } = await import('./cluster.js');
+  // Each worker enforces its share of every table's capacity (docs/pressure.md).
+  const shared = { ...server, pressure: { ...options.pressure, processes: options.pressure?.processes ?? workers } };
   return startCluster({
     workers,
-    server: options.storage !== undefined ? server : { ...server, dataDir: options.dataDir ?? './data' },
+    server: options.storage !== undefined ? shared : { ...shared, dataDir: options.dataDir ?? './data' },
     exec: workerScript ?? fileURLToPath(new URL('./cluster-worker.js', import.meta.url)),
     log,
   });
+}
+
+/** Operations that change tables' tags: the pressure modes look at the tags again after each (pressure/pressure rescan). */
+const TAGGING = new Set(['CreateTable', 'DeleteTable', 'UpdateTable', 'TagResource', 'UntagResource']);
+
+function rescanningTags(operations: readonly Operation[], pressure: Pressure): Operation[] {
+  return operations.map((op) =>
+    TAGGING.has(op.name) && op.service === undefined
+      ? {
+          ...op,
+          run: async (ctx, input) => {
+            try {
+              return await op.run(ctx, input);
+            } finally {
+              pressure.rescan();
+            }
+          },
+        }
+      : op,
+  );
 }

@@ -282,6 +282,10 @@ export class Connection {
 
   private fill(slot: Slot, response: ProtocolResponse): void {
     if (this.closed) return;
+    if (response.drop === true) {
+      this.socket.destroy();
+      return;
+    }
     // Shutting down: the last response owed announces the close.
     if (this.shuttingDown && this.queue[this.queue.length - 1] === slot) slot.close = true;
     slot.bytes = encodeResponse(response.status, response.headers, response.body, {

@@ -1,0 +1,77 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { TableRecord } from '../catalog/table-record.js';
+import { partitionCount, Throttle } from './throttle.js';
+
+function table(read: number, write: number, billing: 'PROVISIONED' | 'PAY_PER_REQUEST' = 'PROVISIONED'): TableRecord {
+  return {
+    id: 1,
+    name: 't',
+    account: '123456789012',
+    region: 'us-east-1',
+    billingMode: billing,
+    throughput: { read, write, decreasesToday: 0 },
+    globalIndexes: [],
+    localIndexes: [],
+  } as unknown as TableRecord;
+}
+
+test('a new bucket holds one second; it refills at the rate, up to the burst', () => {
+  let now = 0;
+  const t = new Throttle(() => now, () => 1, () => 300);
+  const tbl = table(10, 5);
+  for (let i = 0; i < 5; i++) assert.equal(t.take(tbl, undefined, 'write', 1), undefined);
+  assert.equal(t.take(tbl, undefined, 'write', 1)?.limit, 'ProvisionedThroughputExceeded');
+  now += 1000;
+  for (let i = 0; i < 5; i++) assert.equal(t.take(tbl, undefined, 'write', 1), undefined);
+  assert.notEqual(t.take(tbl, undefined, 'write', 1), undefined);
+  // Ten idle minutes bank at most 300 s of capacity (1,500 units).
+  now += 600_000;
+  let taken = 0;
+  while (t.take(tbl, undefined, 'write', 1) === undefined) taken++;
+  assert.equal(taken, 1500);
+});
+
+test('consumption past the balance is debt that later requests wait out', () => {
+  let now = 0;
+  const t = new Throttle(() => now, () => 1, () => 300);
+  const tbl = table(4, 1);
+  assert.equal(t.admit(tbl, undefined, 'read', 1), undefined);
+  t.charge(tbl, undefined, 'read', 12);
+  now += 1000;
+  assert.notEqual(t.admit(tbl, undefined, 'read', 0.5), undefined);
+  now += 2000;
+  assert.equal(t.admit(tbl, undefined, 'read', 0.5), undefined);
+});
+
+test('each process enforces its share', () => {
+  const t = new Throttle(() => 0, () => 1 / 2, () => 300);
+  const tbl = table(10, 10);
+  let taken = 0;
+  while (t.take(tbl, undefined, 'read', 1) === undefined) taken++;
+  assert.equal(taken, 5);
+});
+
+test('partitions: 3,000 RCU and 1,000 WCU each; a hot key is held to its partition', () => {
+  assert.equal(partitionCount(100, 100), 1);
+  assert.equal(partitionCount(6000, 100), 2);
+  assert.equal(partitionCount(100, 2500), 3);
+  const t = new Throttle(() => 0, () => 1, () => 300);
+  const tbl = table(100, 3000);
+  let taken = 0;
+  while (t.take(tbl, undefined, 'write', 1, 0x10) === undefined) taken++;
+  assert.equal(taken, 1000);
+  // Another partition's key still has its share.
+  assert.equal(t.take(tbl, undefined, 'write', 1, 0xf0000000), undefined);
+});
+
+test('on demand: a key is limited to 1,000 WCU; the refusal names the key range', () => {
+  const t = new Throttle(() => 0, () => 1, () => 300);
+  const tbl = table(0, 0, 'PAY_PER_REQUEST');
+  let taken = 0;
+  let refusal;
+  while ((refusal = t.take(tbl, undefined, 'write', 1, 42)) === undefined) taken++;
+  assert.equal(taken, 1000);
+  assert.deepEqual(refusal, { onDemand: true, index: undefined, access: 'write', limit: 'KeyRangeThroughputExceeded' });
+  assert.equal(t.take(tbl, undefined, 'write', 1, 43), undefined);
+});

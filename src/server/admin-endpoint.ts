@@ -1,0 +1,54 @@
+/**
+ * @module server/admin-endpoint
+ * The pressure modes' run-time switch (docs/pressure.md): `GET
+ * /openddb/admin/pressure` answers the settings as JSON; `POST` with a JSON
+ * object changes them (pressure/pressure `configure`) and answers the new
+ * settings, or 400 with `{"error": …}` changing nothing. Only clients on
+ * this machine (a loopback peer address) may call it, and with `--auth`
+ * only with a request signed by an identity of the credentials file. With
+ * `--workers N` a request reaches one worker: see docs/pressure.md.
+ */
+import type { Pressure } from '../pressure/pressure.js';
+import type { ProtocolRequest, ProtocolResponse } from './dynamo-protocol.js';
+import { authenticate, type AuthSource } from './authenticate.js';
+import { DynamoError } from '../errors/index.js';
+
+export const ADMIN_PREFIX = '/openddb/admin/';
+const PRESSURE_PATH = '/openddb/admin/pressure';
+
+function loopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  return address === '::1' || /^(::ffff:)?127\./.test(address);
+}
+
+export function answerAdmin(req: ProtocolRequest, pressure: Pressure | undefined, auth: AuthSource | undefined): ProtocolResponse {
+  const q = req.url.indexOf('?');
+  const path = q === -1 ? req.url : req.url.slice(0, q);
+  if (path !== PRESSURE_PATH || pressure === undefined) return json(404, { error: `no admin endpoint at ${path}` });
+  if (!loopback(req.remoteAddress)) return json(403, { error: 'the admin endpoint answers clients on this machine only' });
+  if (auth !== undefined) {
+    const verified = authenticate(req, auth);
+    if (verified instanceof DynamoError) return json(403, { error: `with --auth the admin endpoint needs a signed request: ${verified.message}` });
+  }
+  if (req.method === 'GET') return json(200, pressure.describe());
+  if (req.method !== 'POST') return json(405, { error: 'GET or POST' });
+  let patch: unknown;
+  try {
+    patch = JSON.parse(req.body.toString('utf8'));
+  } catch {
+    return json(400, { error: 'the body must be a JSON object' });
+  }
+  if (patch === null || typeof patch !== 'object' || Array.isArray(patch)) return json(400, { error: 'the body must be a JSON object' });
+  const problem = pressure.configure(patch as Record<string, unknown>);
+  if (problem !== undefined) return json(400, { error: problem });
+  return json(200, pressure.describe());
+}
+
+function json(status: number, body: unknown): ProtocolResponse {
+  const bytes = Buffer.from(JSON.stringify(body), 'utf8');
+  return {
+    status,
+    headers: ['Server', 'Server', 'Content-Type', 'application/json', 'Cache-Control', 'no-store', 'Content-Length', String(bytes.length)],
+    body: bytes,
+  };
+}
