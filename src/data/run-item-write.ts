@@ -30,9 +30,17 @@ export interface WriteResponseOptions {
 export function writeCost(table: TableRecord, outcome: WriteOutcome): CapacityParts {
   // Items whose stored JSON fits in 1 KB are at most 1 KB by DynamoDB's
   // measure: one unit, without measuring them (see WriteOutcome.storedBytes).
-  // Index entries have capacity of their own, so only for a table without indexes.
+  // Index entries (vector ones too) have capacity of their own, so only for a table without indexes.
   const bound = outcome.storedBytes;
-  if (bound !== undefined && bound <= 1024 && table.localIndexes.length === 0 && table.globalIndexes.length === 0) return ONE_UNIT;
+  if (
+    bound !== undefined &&
+    bound <= 1024 &&
+    table.localIndexes.length === 0 &&
+    table.globalIndexes.length === 0 &&
+    (table.vectorIndexes === undefined || table.vectorIndexes.length === 0)
+  ) {
+    return ONE_UNIT;
+  }
   if (!outcome.written) return { table: writeUnits(outcome.old === undefined ? 0 : itemSize(outcome.old)) };
   return writeCapacity(table, outcome.old, outcome.next);
 }
