@@ -82,23 +82,25 @@ async function scanAll(c: DynamoDBClient, table: string): Promise<Record<string,
 
 const ITEMS = 1234;
 
+/** The source table and the imported copy: one key schema, one GSI. */
+const TABLE = {
+  AttributeDefinitions: [
+    { AttributeName: 'pk', AttributeType: 'S' as const },
+    { AttributeName: 'sk', AttributeType: 'N' as const },
+    { AttributeName: 'g', AttributeType: 'S' as const },
+  ],
+  KeySchema: [
+    { AttributeName: 'pk', KeyType: 'HASH' as const },
+    { AttributeName: 'sk', KeyType: 'RANGE' as const },
+  ],
+  GlobalSecondaryIndexes: [{ IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' as const }], Projection: { ProjectionType: 'ALL' as const } }],
+  BillingMode: 'PAY_PER_REQUEST' as const,
+};
+
 async function roundTrip(server: RunningServer, bucket: string, format: 'DYNAMODB_JSON' | 'ION', source: string, target: string) {
   const c = client(server.url);
   await c.send(
-    new CreateTableCommand({
-      TableName: source,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-        { AttributeName: 'g', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [{ IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
+    new CreateTableCommand({ TableName: source, ...TABLE }),
   );
   for (let i = 0; i < ITEMS; i += 25) {
     const batch = [];
@@ -130,20 +132,7 @@ async function roundTrip(server: RunningServer, bucket: string, format: 'DYNAMOD
       S3BucketSource: { S3Bucket: bucket, S3KeyPrefix: `exports/AWSDynamoDB/${exportId}/data/` },
       InputFormat: format,
       InputCompressionType: 'GZIP',
-      TableCreationParameters: {
-        TableName: target,
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'N' },
-          { AttributeName: 'g', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: [{ IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
-        BillingMode: 'PAY_PER_REQUEST',
-      },
+      TableCreationParameters: { TableName: target, ...TABLE },
     }),
   );
   const importDone = await until(
