@@ -31,6 +31,7 @@ import {
   type AttributeValue,
 } from '@aws-sdk/client-dynamodb';
 import { startServer, type RunningServer } from '../server/start-server.js';
+import { hashKeyTable } from '../../test/helpers/tables.js';
 
 const ACCOUNT = '123456789012';
 
@@ -201,12 +202,7 @@ describe('ExportTableToPointInTime: idempotency and errors', () => {
     server = await startServer({ inMemory: true, port: 0, exportDir: dir, log: () => {} });
     const c = client(server.url);
     await c.send(
-      new CreateTableCommand({
-        TableName: 'errs',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
+      new CreateTableCommand(hashKeyTable('errs')),
     );
     await enablePitr(server, 'errs');
   });
@@ -271,12 +267,7 @@ describe('ExportTableToPointInTime: idempotency and errors', () => {
   test('an export of a past instant is the table as it was then; an incremental export holds what changed', async () => {
     const c = client(server.url);
     await c.send(
-      new CreateTableCommand({
-        TableName: 'pitr_src',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
+      new CreateTableCommand(hashKeyTable('pitr_src')),
     );
     await enablePitr(server, 'pitr_src');
     for (const k of ['a', 'b', 'c']) await c.send(new PutItemCommand({ TableName: 'pitr_src', Item: { pk: { S: k }, v: { N: '1' } } }));
@@ -369,12 +360,7 @@ describe('export → import round trip, S3-compatible endpoint (s3rver)', () => 
   test('a bucket that does not exist fails the export with S3NoSuchBucket', async () => {
     const c = client(server.url);
     await c.send(
-      new CreateTableCommand({
-        TableName: 'nobucket',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
+      new CreateTableCommand(hashKeyTable('nobucket')),
     );
     await enablePitr(server, 'nobucket');
     const e = await c.send(new ExportTableToPointInTimeCommand({ TableArn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/nobucket`, S3Bucket: 'missing-bucket' }));
