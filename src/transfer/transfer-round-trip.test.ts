@@ -201,9 +201,7 @@ describe('ExportTableToPointInTime: idempotency and errors', () => {
     dir = mkdtempSync(join(tmpdir(), 'openddb-export-errors-'));
     server = await startServer({ inMemory: true, port: 0, exportDir: dir, log: () => {} });
     const c = client(server.url);
-    await c.send(
-      new CreateTableCommand(hashKeyTable('errs')),
-    );
+    await c.send(new CreateTableCommand(hashKeyTable('errs')));
     await enablePitr(server, 'errs');
   });
   after(async () => {
@@ -266,9 +264,7 @@ describe('ExportTableToPointInTime: idempotency and errors', () => {
 
   test('an export of a past instant is the table as it was then; an incremental export holds what changed', async () => {
     const c = client(server.url);
-    await c.send(
-      new CreateTableCommand(hashKeyTable('pitr_src')),
-    );
+    await c.send(new CreateTableCommand(hashKeyTable('pitr_src')));
     await enablePitr(server, 'pitr_src');
     for (const k of ['a', 'b', 'c']) await c.send(new PutItemCommand({ TableName: 'pitr_src', Item: { pk: { S: k }, v: { N: '1' } } }));
     await new Promise((r) => setTimeout(r, 1100));
@@ -359,9 +355,7 @@ describe('export → import round trip, S3-compatible endpoint (s3rver)', () => 
 
   test('a bucket that does not exist fails the export with S3NoSuchBucket', async () => {
     const c = client(server.url);
-    await c.send(
-      new CreateTableCommand(hashKeyTable('nobucket')),
-    );
+    await c.send(new CreateTableCommand(hashKeyTable('nobucket')));
     await enablePitr(server, 'nobucket');
     const e = await c.send(new ExportTableToPointInTimeCommand({ TableArn: `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/nobucket`, S3Bucket: 'missing-bucket' }));
     const d = await until(
