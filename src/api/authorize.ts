@@ -24,7 +24,7 @@ import { errors } from '../errors/index.js';
 import { evaluate, parsePolicy, type Policy } from '../auth/policy.js';
 import type { Database } from '../data/database.js';
 import { parseTableArn } from '../data/table-lookup.js';
-import { streamPolicyKey } from '../catalog/key-space.js';
+import { readStreamPolicy } from '../streams/stream-catalog.js';
 import { parseStatement } from '../partiql/parser.js';
 import type { KeySchema, TableRecord } from '../catalog/table-record.js';
 import { parseUpdate } from '../expr/index.js';
@@ -145,12 +145,9 @@ function ownStream(db: Database, resource: string): { table: string; label: stri
   return label === undefined ? undefined : { table: arn.table, label };
 }
 
-const decoder = new TextDecoder();
-
-/** A stream's resource-based policy (api/tables/resource-policy keeps it at its own key). */
+/** A stream's resource-based policy (api/tables/resource-policy puts it). */
 async function streamPolicyOf(db: Database, stream: { table: string; label: string }): Promise<Policy | undefined> {
-  const raw = await db.engine.get(streamPolicyKey(db.scope, stream.table, stream.label));
-  return raw === undefined ? undefined : parsedPolicy((JSON.parse(decoder.decode(raw)) as { document: string }).document);
+  return parsedPolicy((await readStreamPolicy(db.engine, db.scope, stream.table, stream.label)).policy?.document);
 }
 
 /**

@@ -18,6 +18,7 @@ import {
   streamCatalogKey,
   streamCatalogScopePrefix,
   streamCatalogTablePrefix,
+  streamPolicyKey,
   streamPrefix,
   successor,
 } from '../catalog/key-space.js';
@@ -168,4 +169,29 @@ export async function uniqueStreamLabel(db: Database, tableName: string, label: 
   const last = latest[0] === undefined ? undefined : decodeStreamEntry(latest[0].value).label;
   if (last === undefined || label > last) return label;
   return streamLabel(labelMs(last) + 1);
+}
+
+/** A stream's resource-based policy as stored (api/tables/resource-policy writes it). */
+export interface StreamPolicy {
+  readonly document: string;
+  readonly revisionId: string;
+}
+
+/**
+ * A stream's resource-based policy (catalog/key-space streamPolicyKey), with
+ * the stored bytes a commit changing it expects unchanged.
+ */
+export async function readStreamPolicy(
+  engine: StorageEngine,
+  scope: TableScope,
+  tableName: string,
+  label: string,
+): Promise<{ key: Uint8Array; raw: Uint8Array | undefined; policy: StreamPolicy | undefined }> {
+  const key = streamPolicyKey(scope, tableName, label);
+  const raw = await engine.get(key);
+  return { key, raw, policy: raw === undefined ? undefined : (JSON.parse(decoder.decode(raw)) as StreamPolicy) };
+}
+
+export function encodeStreamPolicy(policy: StreamPolicy): Uint8Array {
+  return encoder.encode(JSON.stringify(policy));
 }

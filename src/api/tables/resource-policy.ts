@@ -21,9 +21,8 @@ import type { TableRecord } from '../../catalog/table-record.js';
 import { parseTableArn } from '../../data/table-lookup.js';
 import { parsePolicy, PolicyError } from '../../auth/policy.js';
 import { defineOperation } from '../operation.js';
-import { streamPolicyKey } from '../../catalog/key-space.js';
 import { compareAndSet } from '../../storage/compare-and-set.js';
-import { readStreamEntry } from '../../streams/stream-catalog.js';
+import { encodeStreamPolicy, readStreamEntry, readStreamPolicy, type StreamPolicy } from '../../streams/stream-catalog.js';
 
 /** DynamoDB's limit on a policy document, whitespace included. */
 const MAX_POLICY_BYTES = 20 * 1024;
@@ -56,20 +55,10 @@ function tableOf(db: Database, arn: string, target: Target): TableRecord {
   return table;
 }
 
-interface StoredPolicy {
-  readonly document: string;
-  readonly revisionId: string;
-}
-
-const encoder = new TextEncoder();
-const decoder = new TextDecoder();
-
 /** A stream's policy as stored, with the raw bytes a commit expects unchanged; the stream must be listed. */
-async function streamPolicyOf(db: Database, arn: string, target: Target): Promise<{ key: Uint8Array; raw: Uint8Array | undefined; policy: StoredPolicy | undefined }> {
+async function streamPolicyOf(db: Database, arn: string, target: Target): ReturnType<typeof readStreamPolicy> {
   if ((await readStreamEntry(db.engine, db.scope, target.table, target.stream!)) === undefined) notFoundResource(arn);
-  const key = streamPolicyKey(db.scope, target.table, target.stream!);
-  const raw = await db.engine.get(key);
-  return { key, raw, policy: raw === undefined ? undefined : (JSON.parse(decoder.decode(raw)) as StoredPolicy) };
+  return readStreamPolicy(db.engine, db.scope, target.table, target.stream!);
 }
 
 /** A resource-based policy document as PutResourcePolicy and CreateTable accept it. */
@@ -89,7 +78,7 @@ function notFound(arn: string): never {
   throw errors.policyNotFound(`Resource-based policy not found for the provided ResourceArn: ${arn}`);
 }
 
-function checkExpected(current: StoredPolicy | undefined, owner: string, arn: string, expected: string | undefined): void {
+function checkExpected(current: { readonly revisionId: string } | undefined, owner: string, arn: string, expected: string | undefined): void {
   if (expected === undefined) return;
   const revision = current?.revisionId;
   if (expected === NO_POLICY ? revision !== undefined : revision !== expected) {
@@ -124,9 +113,9 @@ export const putResourcePolicy = defineOperation<{ ResourceArn: string; Policy: 
         const { key, raw, policy } = await streamPolicyOf(db, input.ResourceArn, target);
         checkExpected(policy, `stream ${target.stream}`, input.ResourceArn, input.ExpectedRevisionId);
         if (policy?.document === input.Policy) return { done: { RevisionId: policy.revisionId } };
-        const next: StoredPolicy = { document: input.Policy, revisionId: nextRevision(policy?.revisionId) };
+        const next: StreamPolicy = { document: input.Policy, revisionId: nextRevision(policy?.revisionId) };
         return {
-          writes: [{ key, value: encoder.encode(JSON.stringify(next)) }],
+          writes: [{ key, value: encodeStreamPolicy(next) }],
           expectations: [{ key, value: raw ?? null }],
           result: { RevisionId: next.revisionId },
         };
