@@ -8,6 +8,7 @@
  * only with a request signed by an identity of the credentials file. With
  * `--workers N` a request reaches one worker: see docs/pressure.md.
  */
+import { isLoopbackAddress } from './loopback.js';
 import type { Pressure } from '../pressure/pressure.js';
 import type { ProtocolRequest, ProtocolResponse } from './dynamo-protocol.js';
 import { authenticate, type AuthSource } from './authenticate.js';
@@ -16,16 +17,12 @@ import { DynamoError } from '../errors/index.js';
 export const ADMIN_PREFIX = '/openddb/admin/';
 const PRESSURE_PATH = '/openddb/admin/pressure';
 
-function loopback(address: string | undefined): boolean {
-  if (address === undefined) return false;
-  return address === '::1' || /^(::ffff:)?127\./.test(address);
-}
 
 export function answerAdmin(req: ProtocolRequest, pressure: Pressure | undefined, auth: AuthSource | undefined): ProtocolResponse {
   const q = req.url.indexOf('?');
   const path = q === -1 ? req.url : req.url.slice(0, q);
   if (path !== PRESSURE_PATH || pressure === undefined) return json(404, { error: `no admin endpoint at ${path}` });
-  if (!loopback(req.remoteAddress)) return json(403, { error: 'the admin endpoint answers clients on this machine only' });
+  if (!isLoopbackAddress(req.remoteAddress)) return json(403, { error: 'the admin endpoint answers clients on this machine only' });
   if (auth !== undefined) {
     const verified = authenticate(req, auth);
     if (verified instanceof DynamoError) return json(403, { error: `with --auth the admin endpoint needs a signed request: ${verified.message}` });

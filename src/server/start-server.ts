@@ -24,6 +24,7 @@ import type { RunningCluster } from './cluster.js';
 
 export type { RunningCluster } from './cluster.js';
 import { watchAuthFile } from './authenticate.js';
+import { isLoopbackAddress, isLoopbackHost } from './loopback.js';
 import type { TlsFiles } from './http-server.js';
 import { ServerMetrics } from '../metrics/server-metrics.js';
 import { RequestObserver, type LogLevel } from './request-observer.js';
@@ -114,17 +115,6 @@ export interface StartServerOptions {
   readonly s3Endpoint?: string;
   /** Without s3Endpoint: they use this folder, one sub-folder per bucket. */
   readonly exportDir?: string;
-}
-
-/** A client address on this machine. */
-function isLoopbackAddress(address: string | undefined): boolean {
-  return address !== undefined && (address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.'));
-}
-
-/** A bind address only this machine can reach. */
-export function isLoopbackHost(host: string): boolean {
-  const h = host.toLowerCase().replace(/^\[|\]$/g, '');
-  return h === 'localhost' || h === '::1' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(h) || h === '::ffff:127.0.0.1';
 }
 
 export interface RunningServer {
