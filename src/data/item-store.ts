@@ -134,6 +134,61 @@ export function canWriteBlind(table: TableRecord): boolean {
 }
 
 /**
+ * Whether only the point-in-time-recovery change log keeps a write that
+ * needs nothing back from being blind: the log's record holds the old
+ * item's stored bytes (an undo log), and nothing else needs the old item.
+ */
+function canWriteBlindButForLog(table: TableRecord): boolean {
+  return (
+    table.pointInTimeRecovery?.enabled === true &&
+    allIndexes(table).length === 0 &&
+    !table.stream.enabled &&
+    vectorIndexes(table).length === 0
+  );
+}
+
+/**
+ * A write that needs nothing back, on a table whose only reader of the old
+ * item is the PITR change log (canWriteBlindButForLog). The next item does
+ * not depend on the old one, so it is decided and encoded once, up front;
+ * only the log record needs the old bytes, and where the engine can decide
+ * inside its commit (readAndCommit: LMDB, memory) the old bytes are read
+ * there, in the same write step as the item's write: no read before the
+ * commit, no expectation to check, no decoding of the old item, no retry.
+ * Elsewhere (PostgreSQL) it is the usual compare-and-set, still without
+ * decoding the old item.
+ */
+async function writeLoggedBlind(
+  db: Database,
+  table: TableRecord,
+  storageKey: Uint8Array,
+  apply: (old: Item | undefined) => ApplyResult,
+): Promise<WriteOutcome> {
+  // #5: an item an in-flight transaction holds refuses plain writes (txn/conflicts).
+  db.hooks.assertNotHeld(db, storageKey);
+  const decision = apply(undefined);
+  if (decision === 'unchanged') return { old: undefined, next: undefined, written: false };
+  const next = decision.next;
+  const value = next === undefined ? null : encodeItem(next);
+  const nextBytes = value === null ? 0 : value.length;
+  const writes: KvWrite[] = [{ key: storageKey, value }];
+  const decide = ([oldRaw]: readonly (Uint8Array | undefined)[]) => {
+    // Deleting an absent item changes nothing: no write, no record (as the read-first path decides).
+    if (value === null && oldRaw === undefined) return { writes: [], result: { old: undefined, next, written: false, storedBytes: 0 } };
+    const record = db.hooks.changeLogRecord(db, table, storageKey, oldRaw);
+    const commitOptions = streamRecordsOption(record === undefined ? [] : [record]);
+    const result: WriteOutcome = { old: undefined, next, written: true, storedBytes: Math.max(nextBytes, oldRaw?.length ?? 0) };
+    return { writes, ...(commitOptions === undefined ? {} : { options: commitOptions }), result };
+  };
+  if (db.engine.readAndCommit !== undefined) return db.engine.readAndCommit([storageKey], decide);
+  return compareAndSetKeys<WriteOutcome>(
+    db.engine,
+    { keys: [storageKey], decide: (values) => ({ ...decide(values), check: () => db.hooks.assertNotHeld(db, storageKey) }) },
+    { exhausted: () => new Error(`write to ${table.name} did not settle`) },
+  );
+}
+
+/**
  * Unconditional puts and deletes of distinct items on tables that
  * canWriteBlind, in one commit: what a bulk load sends. One commit instead
  * of one per item saves the per-commit work of a durable engine. The caller
@@ -172,6 +227,7 @@ export async function writeItem(
     await db.engine.commit([{ key: storageKey, value }]);
     return { old: undefined, next, written: true, storedBytes: value === null ? 0 : value.length };
   }
+  if (!options.readOld && canWriteBlindButForLog(table)) return writeLoggedBlind(db, table, storageKey, apply);
   // Decided from the item's stored bytes alone, so after a lost race the
   // engine can decide it again inside its commit (storage/compare-and-set).
   return compareAndSetKeys<WriteOutcome>(
