@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import type { Clock, Database } from '../data/database.js';
 import { openDatabase } from '../api/open-database.js';
 import { startTransfer } from '../transfer/service.js';
-import { readEntriesAsOf, restorableWindow } from '../backup/point-in-time.js';
+import { readEntriesAsOf, restorableWindow, writesBetween } from '../backup/point-in-time.js';
 import { Dispatcher } from '../api/dispatcher.js';
 import { MEMORY_LOCATION, openEngine, openStorage } from '../storage/open-engine.js';
 import { startFastHttpServer } from './fast-http/fast-http-server.js';
@@ -194,7 +194,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
         ...(options.s3Endpoint !== undefined ? { s3Endpoint: options.s3Endpoint } : {}),
         ...(options.exportDir !== undefined ? { exportDir: options.exportDir } : {}),
       },
-      { restorableWindow, readEntriesAsOf },
+      { restorableWindow, readEntriesAsOf, writesBetween },
     );
   } catch (e) {
     await database.close();

@@ -20,13 +20,17 @@
  * without one — the live table, a page per read (an export of "now" then
  * sees each item as it was when its page was read; docs/compatibility.md);
  * an incremental export writes DynamoDB's incremental lines (Metadata,
- * Keys, NewImage, OldImage) for every item whose state differs between
- * ExportFromTime and ExportToTime.
+ * Keys, NewImage, OldImage) for every item written between ExportFromTime
+ * and ExportToTime (the reader's writesBetween, from the PITR change log:
+ * an item changed and changed back is listed too, with equal images, and
+ * one created and deleted within the period as a line with Keys alone),
+ * each with the time of its last write there.
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { decodeItem } from '../data/item-store.js';
-import { itemSize } from '../values/index.js';
+import { decodeKeyValue, itemSize } from '../values/index.js';
+import type { Item } from '../values/types.js';
 import { BucketError, type Buckets } from './bucket.js';
 import { itemIonLine, itemJsonLine } from './formats.js';
 import type { JobContext, JobOutcome } from './jobs.js';
@@ -86,7 +90,12 @@ function source(ctx: JobContext<ExportState>, request: ExportRequest, reader: Po
   const incremental = request.IncrementalExportSpecification;
   if (incremental !== undefined) {
     if (reader === undefined) return undefined;
-    return after(changes(reader.readEntriesAsOf(ctx.db, table, incremental.ExportFromTime), reader.readEntriesAsOf(ctx.db, table, incremental.ExportToTime)), afterTail);
+    const { ExportFromTime: fromMs, ExportToTime: toMs } = incremental;
+    return (async function* () {
+      // The period's writes from the change log: an item changed and changed back is listed too, as DynamoDB does.
+      const written = reader.writesBetween === undefined ? undefined : await reader.writesBetween(ctx.db, table, fromMs, toMs);
+      yield* after(changes(reader.readEntriesAsOf(ctx.db, table, fromMs), reader.readEntriesAsOf(ctx.db, table, toMs), written), afterTail);
+    })();
   }
   const entries = request.__pointInTime
     ? reader === undefined
@@ -152,11 +161,12 @@ export async function runExport(ctx: JobContext<ExportState>, buckets: Buckets, 
         } else {
           const oldItem = change.oldRaw === undefined ? undefined : decodeItem(change.oldRaw);
           const newItem = change.newRaw === undefined ? undefined : decodeItem(change.newRaw);
-          const keySource = (newItem ?? oldItem)!;
-          billed += newItem !== undefined ? itemSize(newItem) : oldItem !== undefined ? itemSize(oldItem) : 0;
+          // Neither image: created and deleted within the period (a deletion line, its key from the storage key).
+          const keys = newItem ?? oldItem ? extractKey(table, (newItem ?? oldItem)!) : keyOfTail(table, change.keyTail);
+          billed += itemSize(newItem ?? oldItem ?? keys);
           text += `${JSON.stringify({
-            Metadata: { WriteTimestampMicros: { N: String(incremental.ExportToTime * 1000) } },
-            Keys: extractKey(table, keySource),
+            Metadata: { WriteTimestampMicros: { N: String((change.writeMs ?? incremental.ExportToTime) * 1000) } },
+            Keys: keys,
             ...(newItem !== undefined ? { NewImage: newItem } : {}),
             ...(oldItem !== undefined && incremental.ExportViewType === 'NEW_AND_OLD_IMAGES' ? { OldImage: oldItem } : {}),
           })}\n`;
@@ -214,6 +224,14 @@ export async function runExport(ctx: JobContext<ExportState>, buckets: Buckets, 
     if (e instanceof DynamoError) return { status: 'FAILED', failureCode: e.shortType, failureMessage: e.message };
     throw e;
   }
+}
+
+/** The key attributes of an item from its storage key after 0x10 <table id>: index id, partition hash, then the key values' encodings. */
+function keyOfTail(table: TableRecord, keyTail: Uint8Array): Item {
+  const { hash, range } = table.keySchema;
+  const first = decodeKeyValue(keyTail, 5, table.attributeDefinitions[hash]!);
+  if (range === undefined) return { [hash]: first.value };
+  return { [hash]: first.value, [range]: decodeKeyValue(keyTail, first.end, table.attributeDefinitions[range]!).value };
 }
 
 async function putWithChecksum(buckets: Buckets, bucket: string, key: string, checksumKey: string, text: string): Promise<void> {

@@ -273,6 +273,11 @@ describe('ExportTableToPointInTime: idempotency and errors', () => {
     await c.send(new PutItemCommand({ TableName: 'pitr_src', Item: { pk: { S: 'a' }, v: { N: '2' } } }));
     await c.send(new DeleteItemCommand({ TableName: 'pitr_src', Key: { pk: { S: 'b' } } }));
     await c.send(new PutItemCommand({ TableName: 'pitr_src', Item: { pk: { S: 'd' }, v: { N: '1' } } }));
+    // Changed and changed back, created and deleted: the same state (or none) at both ends, listed all the same.
+    await c.send(new PutItemCommand({ TableName: 'pitr_src', Item: { pk: { S: 'c' }, v: { N: '9' } } }));
+    await c.send(new PutItemCommand({ TableName: 'pitr_src', Item: { pk: { S: 'c' }, v: { N: '1' } } }));
+    await c.send(new PutItemCommand({ TableName: 'pitr_src', Item: { pk: { S: 'e' }, v: { N: '1' } } }));
+    await c.send(new DeleteItemCommand({ TableName: 'pitr_src', Key: { pk: { S: 'e' } } }));
     await new Promise((r) => setTimeout(r, 1100));
     const t2 = new Date();
     const arn = `arn:aws:dynamodb:us-east-1:${ACCOUNT}:table/pitr_src`;
@@ -307,11 +312,21 @@ describe('ExportTableToPointInTime: idempotency and errors', () => {
     assert.equal(d.ExportStatus, 'COMPLETED', d.FailureMessage);
     assert.equal(d.ExportType, 'INCREMENTAL_EXPORT');
     assert.equal(d.IncrementalExportSpecification!.ExportViewType, 'NEW_AND_OLD_IMAGES');
-    assert.equal(d.ItemCount, 3);
+    assert.equal(d.ItemCount, 5);
     const lines = dataLines(dir, 'pitr', d.ExportManifest!);
     const byKey = Object.fromEntries(lines.map((l) => [l.Keys.pk.S, { old: l.OldImage?.v?.N ?? null, new: l.NewImage?.v?.N ?? null }]));
-    assert.deepEqual(byKey, { a: { old: '1', new: '2' }, b: { old: '1', new: null }, d: { old: null, new: '1' } });
-    assert.ok(lines.every((l) => l.Metadata.WriteTimestampMicros.N !== undefined));
+    assert.deepEqual(byKey, {
+      a: { old: '1', new: '2' },
+      b: { old: '1', new: null },
+      c: { old: '1', new: '1' },
+      d: { old: null, new: '1' },
+      e: { old: null, new: null },
+    });
+    // Each line's time is its item's last write in the period.
+    for (const l of lines) {
+      const micros = Number(l.Metadata.WriteTimestampMicros.N);
+      assert.ok(micros > t1.getTime() * 1000 && micros < t2.getTime() * 1000 - 500_000, `${l.Keys.pk.S}: ${micros}`);
+    }
     const summary = JSON.parse(readFileSync(join(dir, 'pitr', d.ExportManifest!), 'utf8'));
     assert.equal(summary.exportFromTime, t1.toISOString());
     assert.equal(summary.outputView, 'NEW_AND_OLD_IMAGES');
