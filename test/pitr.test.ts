@@ -11,13 +11,15 @@ import {
   DescribeContinuousBackupsCommand,
   DescribeTableCommand,
   PutItemCommand,
+  QueryCommand,
   RestoreTableToPointInTimeCommand,
   UpdateContinuousBackupsCommand,
+  UpdateTableCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
-import { hashKeyTable, indexedTable } from './helpers/tables.js';
-import { putAll, scanAll, tableActive } from './helpers/backups.js';
+import { hashKeyTable, indexedTable, sortedTableWithGsi } from './helpers/tables.js';
+import { putAll, scanAll, tableActive, until } from './helpers/backups.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -177,6 +179,51 @@ describe('RestoreTableToPointInTime', () => {
     // PITR is not carried over to the restored table.
     const pitr = await ddb.send(new DescribeContinuousBackupsCommand({ TableName: 'pitr_latest_copy' }));
     assert.equal(pitr.ContinuousBackupsDescription!.PointInTimeRecoveryDescription!.PointInTimeRecoveryStatus, 'DISABLED');
+  });
+
+  // DynamoDB's API reference (RestoreTableToPointInTime): the indexes, throughput and encryption "come from the current
+  // settings of the source table at the time of restore", not from RestoreDateTime; the data is the data at RestoreDateTime.
+  it('gives the restored table the source’s definition as it is now, filled with the items as they were', async () => {
+    await ddb.send(new CreateTableCommand(sortedTableWithGsi('pitr_def', 'old_g')));
+    await enable('pitr_def');
+    await sleep(300);
+    await putAll(ddb, 'pitr_def', [
+      { pk: { S: 'a' }, sk: { N: '1' }, old_g: { S: 'x' }, new_g: { S: 'y' }, v: { N: '1' } },
+      { pk: { S: 'b' }, sk: { N: '1' }, old_g: { S: 'x' }, new_g: { S: 'y' }, v: { N: '1' } },
+    ]);
+    await sleep(20);
+    const t = Date.now();
+    await sleep(20);
+    await ddb.send(new PutItemCommand({ TableName: 'pitr_def', Item: { pk: { S: 'c' }, sk: { N: '1' }, new_g: { S: 'y' }, v: { N: '2' } } }));
+    // Between t and the restore: one index removed, another added.
+    await ddb.send(
+      new UpdateTableCommand({
+        TableName: 'pitr_def',
+        AttributeDefinitions: [{ AttributeName: 'new_g', AttributeType: 'S' }],
+        GlobalSecondaryIndexUpdates: [
+          { Create: { IndexName: 'by_new_g', KeySchema: [{ AttributeName: 'new_g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } } },
+        ],
+      }),
+    );
+    await until('by_new_g is ACTIVE', async () => {
+      const table = (await ddb.send(new DescribeTableCommand({ TableName: 'pitr_def' }))).Table!;
+      return table.GlobalSecondaryIndexes?.find((g) => g.IndexName === 'by_new_g')?.IndexStatus === 'ACTIVE' ? true : undefined;
+    });
+    await ddb.send(new UpdateTableCommand({ TableName: 'pitr_def', GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'by-old_g' } }] }));
+    await until('the old index is gone', async () => {
+      const table = (await ddb.send(new DescribeTableCommand({ TableName: 'pitr_def' }))).Table!;
+      return table.GlobalSecondaryIndexes?.some((g) => g.IndexName === 'by-old_g') ? undefined : true;
+    });
+    await ddb.send(new RestoreTableToPointInTimeCommand({ SourceTableName: 'pitr_def', TargetTableName: 'pitr_def_copy', RestoreDateTime: new Date(t) }));
+    await tableActive(ddb, 'pitr_def_copy');
+    const restored = (await ddb.send(new DescribeTableCommand({ TableName: 'pitr_def_copy' }))).Table!;
+    assert.deepEqual(restored.GlobalSecondaryIndexes!.map((g) => g.IndexName), ['by_new_g']);
+    assert.equal((await scanAll(ddb, 'pitr_def_copy')).length, 2);
+    // The new index holds the items as they were at t, not the one written after it.
+    const byNew = await ddb.send(
+      new QueryCommand({ TableName: 'pitr_def_copy', IndexName: 'by_new_g', KeyConditionExpression: 'new_g = :y', ExpressionAttributeValues: { ':y': { S: 'y' } } }),
+    );
+    assert.deepEqual(byNew.Items!.map((i) => i.pk!.S).sort(), ['a', 'b']);
   });
 
   it('answers each error with DynamoDB’s type', async () => {
