@@ -423,17 +423,28 @@ export class LmdbEngine implements StorageEngine {
       return { key: copy, storedKey: codec.storedKey(copy) };
     });
     // Inside the batch's write transaction, on the main thread, like a
-    // conditional commit's checks (see the module comment); a throw from
-    // `decide` or from a bad write rolls this child transaction back alone.
-    const outcome = kv.childTransaction((): T => {
+    // conditional commit's checks (see the module comment). Not a child
+    // transaction: everything that can throw in JavaScript — `decide`, the
+    // sequence numbers, checking every write — runs before the first put,
+    // so a throw leaves nothing to roll back, as in #commitBlind. A nested
+    // LMDB transaction (begun, the pages it touches copied from the
+    // parent's, merged back on commit) was most of the cost of a PITR
+    // write (data/item-store writeLoggedBlind).
+    const outcome = kv.transaction((): T => {
       const values = reads.map(({ key, storedKey }) => {
         const stored = kv.get(storedKey);
         return stored === undefined ? undefined : codec.valueFor(key, stored);
       });
       const decision = decide(values);
-      writeInTransaction(kv, codec, decision.writes, 'writes');
       const sequence = checkedSequenceRequest(decision.options?.sequence);
-      if (sequence !== undefined) issueSequence(kv, codec, sequence);
+      if (sequence === undefined) {
+        writeInTransaction(kv, codec, decision.writes, 'writes');
+      } else {
+        const first = firstSequence(decodeSequenceCounter(kv.get(SEQUENCE_COUNTER_KEY)), sequence);
+        const counter = encodeSequenceCounter(first + BigInt(sequence.count) - 1n);
+        writeInTransaction(kv, codec, [...decision.writes, ...sequence.writes(first)], 'writes');
+        kv.putSync(SEQUENCE_COUNTER_KEY, counter);
+      }
       return decision.result;
     });
     this.#pending.add(outcome);
