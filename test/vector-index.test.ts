@@ -15,6 +15,8 @@ import {
   DeleteItemCommand,
   DescribeTableCommand,
   PutItemCommand,
+  QueryCommand,
+  ScanCommand,
   SearchVectorsCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
@@ -241,9 +243,12 @@ describe('SearchVectors: filters and projections', () => {
     assert.deepEqual(keysOf(blue), ['i5']);
   });
 
-  it('returns the projected attributes: keys, vector, SearchSchema and NonKeyAttributes', async () => {
-    const [first] = await search({ TableName: table, SearchVector: searchVector([0, 1]), SearchConditionExpression: 'cat = :c', ExpressionAttributeValues: { ':c': { S: 'even' } }, TopK: 1 });
-    assert.deepEqual(first!.Item, { pk: { S: 'i0' }, cat: { S: 'even' }, color: { S: 'red' }, year: { N: '2020' }, title: { S: 'title 0' }, v: vec([0, 1]) });
+  it('returns the projected attributes: keys, SearchSchema and NonKeyAttributes; the vector only when asked', async () => {
+    const even = { SearchConditionExpression: 'cat = :c', ExpressionAttributeValues: { ':c': { S: 'even' } }, TopK: 1 };
+    const [first] = await search({ TableName: table, SearchVector: searchVector([0, 1]), ...even });
+    assert.deepEqual(first!.Item, { pk: { S: 'i0' }, cat: { S: 'even' }, color: { S: 'red' }, year: { N: '2020' }, title: { S: 'title 0' } });
+    const [withVector] = await search({ TableName: table, SearchVector: searchVector([0, 1]), ...even, ProjectionExpression: 'pk, v' });
+    assert.deepEqual(withVector!.Item, { pk: { S: 'i0' }, v: vec([0, 1]) });
   });
 
   it('ProjectionExpression picks among the projected attributes; others are absent', async () => {
@@ -263,7 +268,8 @@ describe('SearchVectors: filters and projections', () => {
   it('ConsumedCapacity reports VectorSearchRequestBytes when asked', async () => {
     const base = { TableName: table, IndexName: 'vidx', SearchVector: searchVector([0, 1]), SearchConditionExpression: 'cat = :c', ExpressionAttributeValues: { ':c': { S: 'even' } }, TopK: 3 };
     const total = await ddb.send(new SearchVectorsCommand({ ...base, ReturnConsumedCapacity: 'TOTAL' }));
-    assert.ok((total.ConsumedCapacity?.VectorSearchRequestBytes ?? 0) > 0);
+    // At least 1 KB a request, as DynamoDB meters it.
+    assert.equal(total.ConsumedCapacity?.VectorSearchRequestBytes, 1024);
     const none = await ddb.send(new SearchVectorsCommand({ ...base, ReturnConsumedCapacity: 'NONE' }));
     assert.equal(none.ConsumedCapacity, undefined);
   });
@@ -280,12 +286,12 @@ describe('SearchVectors: filters and projections', () => {
     await expectError(
       search({ TableName: table, SearchVector: v, SearchConditionExpression: 'cat < :c', ExpressionAttributeValues: odd }),
       'ValidationException',
-      'Invalid comparator used in SearchConditionExpression',
+      'Invalid SearchConditionExpression: Invalid comparator used in SearchConditionExpression',
     );
     await expectError(
       search({ TableName: table, SearchVector: v, SearchConditionExpression: 'cat IN (:c)', ExpressionAttributeValues: odd }),
       'ValidationException',
-      'Invalid comparator used in SearchConditionExpression',
+      'Invalid SearchConditionExpression: Invalid comparator used in SearchConditionExpression',
     );
     await expectError(
       search({ TableName: table, SearchVector: v, SearchConditionExpression: 'cat = :c OR cat = :c', ExpressionAttributeValues: odd }),
@@ -308,12 +314,16 @@ describe('SearchVectors: filters and projections', () => {
       /unused in expressions: keys: \{:unused\}/,
     );
     for (const TopK of [0, 101]) {
-      await expectError(search({ TableName: table, SearchVector: v, TopK }), 'ValidationException', 'Provided TopK value is out of valid range');
+      await expectError(
+        search({ TableName: table, SearchVector: v, TopK }),
+        'ValidationException',
+        `Provided TopK value '${TopK}' is out of valid range. The value must be between 1 and 100 inclusive`,
+      );
     }
     await expectError(
       search({ TableName: table, SearchVector: searchVector([1, 2, 3]), SearchConditionExpression: 'cat = :c', ExpressionAttributeValues: odd }),
       'ValidationException',
-      'One or more parameter values were invalid: SearchVector dimension mismatch: expected 2, actual 3. IndexName: vidx',
+      'Input search vector dimension 3 does not match vector index dimension 2',
     );
     await expectError(
       search({ TableName: table, SearchVector: [{ N: '1' }, { S: 'x' }], SearchConditionExpression: 'cat = :c', ExpressionAttributeValues: odd }),
@@ -321,6 +331,13 @@ describe('SearchVectors: filters and projections', () => {
       'One or more parameter values were invalid: Invalid type for parameter SearchVector[1], value type: S, valid types: N',
     );
     await expectError(search({ TableName: table, IndexName: 'nope', SearchVector: v }), 'ValidationException', 'The table does not have the specified index: nope');
+    // Query and Scan do not read vector indexes.
+    await expectError(
+      ddb.send(new QueryCommand({ TableName: table, IndexName: 'vidx', KeyConditionExpression: 'cat = :c', ExpressionAttributeValues: odd })),
+      'ValidationException',
+      'Query operation not supported on this index type.',
+    );
+    await expectError(ddb.send(new ScanCommand({ TableName: table, IndexName: 'vidx' })), 'ValidationException', 'Scan operation not supported on this index type.');
     await expectError(search({ TableName: 'no-such-table', SearchVector: v }), 'ResourceNotFoundException');
   });
 });
@@ -329,7 +346,7 @@ describe('vector index maintenance on writes', () => {
   it('refuses vectors an index cannot take, on every write path', async () => {
     const table = await createTable();
     const put = (v: AttributeValue) => ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'x' }, v } }));
-    await expectError(put(vec([1, 2, 3])), 'ValidationException', 'One or more parameter values were invalid: Vector dimension mismatch for attribute v: expected 4, actual 3. IndexName: vidx');
+    await expectError(put(vec([1, 2, 3])), 'ValidationException', 'One or more parameter values were invalid: Invalid size for parameter v, Expected: 4, Actual: 3. IndexName: vidx');
     await expectError(put({ S: 'text' }), 'ValidationException', 'One or more parameter values were invalid: Invalid type for parameter v, value type: S, valid types: L of N. IndexName: vidx');
     await expectError(put({ NS: ['1', '2', '3', '4'] }), 'ValidationException', /value type: NS, valid types: L of N/);
     await expectError(put({ L: [{ N: '1' }, { S: '2' }, { N: '3' }, { N: '4' }] }), 'ValidationException', /Invalid type for parameter v\[1\], value type: S, valid types: N/);
@@ -337,13 +354,13 @@ describe('vector index maintenance on writes', () => {
     await expectError(
       ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: [{ PutRequest: { Item: { pk: { S: 'b' }, v: vec([1]) } } }] } })),
       'ValidationException',
-      /Vector dimension mismatch/,
+      /Invalid size for parameter v, Expected: 4, Actual: \d+/,
     );
     await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'u' }, v: vec([1, 1, 1, 1]) } }));
     await expectError(
       ddb.send(new UpdateItemCommand({ TableName: table, Key: { pk: { S: 'u' } }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': vec([1]) } })),
       'ValidationException',
-      /Vector dimension mismatch/,
+      /Invalid size for parameter v, Expected: 4, Actual: \d+/,
     );
     await expectError(
       ddb.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: table, Item: { pk: { S: 't' }, v: { S: 'no' } } } }] })),
@@ -384,7 +401,8 @@ describe('vector index maintenance on writes', () => {
     const put = await ddb.send(
       new PutItemCommand({ TableName: table, Item: { pk: { S: 'a' }, v: vec([1, 2, 3, 4]) }, ReturnConsumedCapacity: 'INDEXES' }),
     );
-    assert.ok((put.ConsumedCapacity?.VectorIndexes?.vidx?.VectorWriteRequestBytes ?? 0) > 16);
+    // The entry is a few dozen bytes; DynamoDB meters at least 1 KB a write.
+    assert.equal(put.ConsumedCapacity?.VectorIndexes?.vidx?.VectorWriteRequestBytes, 1024);
     assert.equal(put.ConsumedCapacity?.CapacityUnits, 1);
     // An attribute the index does not hold: nothing replicated to it.
     const update = await ddb.send(
@@ -452,6 +470,15 @@ describe('CreateTable and UpdateTable with vector indexes', () => {
       "One or more parameter values were invalid: Conflicting attribute definition for 'v'. All VectorIndexes on the same vector attribute must use the same dimensions.",
     );
     await expectError(create({ VectorIndexes: [vectorIndex(), vectorIndex()] }), 'ValidationException', 'One or more parameter values were invalid: Duplicate index name: vidx');
+    const many = Array.from({ length: 19 }, (_, i) => `f${i}`);
+    await expectError(
+      create({
+        AttributeDefinitions: [...defs, ...many.map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const }))],
+        VectorIndexes: [vectorIndex({ SearchSchema: many.map((AttributeName) => ({ AttributeName, SearchSchemaElementType: 'INLINE_FILTER' as const })) })],
+      }),
+      'ValidationException',
+      'One or more parameter values were invalid: SearchSchema of index vidx has 19 INLINE_FILTER elements, the limit is 18',
+    );
     await expectError(
       create({ AttributeDefinitions: [...defs, { AttributeName: 'extra', AttributeType: 'S' }] }),
       'ValidationException',

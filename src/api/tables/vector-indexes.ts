@@ -33,6 +33,8 @@ const INVALID = 'One or more parameter values were invalid: ';
 export const MAX_DIMENSIONS = 4096;
 /** Vector indexes per table. */
 export const MAX_VECTOR_INDEXES = 5;
+/** INLINE_FILTER elements of one SearchSchema (AWS's agent toolkit, "Requirements and limits"). */
+const MAX_INLINE_FILTERS = 18;
 /** Projected non-key attributes of one vector index, the vector and each INLINE_FILTER attribute counting as one. */
 const MAX_PROJECTED = 20;
 
@@ -107,6 +109,9 @@ export function checkVectorIndex(input: VectorIndexInput, ctx: VectorIndexContex
       filters.push(name);
     }
   }
+  if (filters.length > MAX_INLINE_FILTERS) {
+    throw errors.validation(`${INVALID}SearchSchema of index ${input.IndexName} has ${filters.length} INLINE_FILTER elements, the limit is ${MAX_INLINE_FILTERS}`);
+  }
   for (const other of ctx.others) {
     if (other.vectorAttribute === vectorAttribute && other.dimensions !== input.Dimensions) {
       throw errors.validation(
@@ -138,6 +143,17 @@ export function checkVectorIndex(input: VectorIndexInput, ctx: VectorIndexContex
 export function checkVectorIndexCount(count: number): void {
   if (count > MAX_VECTOR_INDEXES) {
     throw errors.limitExceeded(`${INVALID}VectorIndex count exceeds the per-table limit of ${MAX_VECTOR_INDEXES}`);
+  }
+}
+
+/**
+ * Query and Scan do not read vector indexes (VectorSearch.Requirements);
+ * naming one gets the service's message (AWS's agent toolkit quotes Query's;
+ * Scan's is worded the same way).
+ */
+export function refuseVectorIndexRead(table: TableRecord, indexName: string | undefined, operation: 'Query' | 'Scan'): void {
+  if (indexName !== undefined && table.vectorIndexes !== undefined && table.vectorIndexes.some((v) => v.name === indexName)) {
+    throw errors.validation(`${operation} operation not supported on this index type.`);
   }
 }
 
