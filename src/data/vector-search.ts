@@ -297,14 +297,23 @@ async function build(db: Database, table: TableRecord, cache: VectorCache): Prom
   const start = indexPrefix(table.id, cache.index.id);
   const end = successor(start);
   let from = start;
+  let sliceEnd = performance.now() + BUILD_SLICE_MS;
   for (;;) {
     const page = await db.engine.range(from, end, { limit: SCAN_PAGE });
-    for (const entry of page) cache.upsert(entry.key, entry.value);
+    for (let i = 0; i < page.length; i++) {
+      cache.upsert(page[i]!.key, page[i]!.value);
+      // Decoding a page takes longer than a slice: yield within it too.
+      if ((i & 63) === 63 && performance.now() > sliceEnd) {
+        await yieldToEventLoop();
+        sliceEnd = performance.now() + BUILD_SLICE_MS;
+      }
+    }
     if (page.length < SCAN_PAGE) break;
     const last = page[page.length - 1]!.key;
     from = new Uint8Array(last.length + 1);
     from.set(last);
     await yieldToEventLoop();
+    sliceEnd = performance.now() + BUILD_SLICE_MS;
   }
   cache.applied = head;
 }
