@@ -28,6 +28,7 @@ import {
   type VectorIndex,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, tempDir, testStorage, type ServerProcess } from './helpers/server-process.js';
+import { openStorage } from '../src/storage/open-engine.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -580,13 +581,15 @@ describe('two processes on one store', () => {
   const dir = tempDir('openddb-vectors-');
   const servers: ServerProcess[] = [];
   const clients: DynamoDBClient[] = [];
+  let storageLocation: string | undefined;
   before(async () => {
     // One LMDB directory, or (in CI's PostgreSQL pass) one PostgreSQL schema.
     let shared: { dataDir: string } | { storageInArgs: true; extraArgs: string[] } = { dataDir: dir.path };
     if (testStorage() === 'postgres') {
       const url = new URL(process.env.OPENDDB_TEST_POSTGRES!);
       url.searchParams.set('schema', `vec_${process.pid}`);
-      shared = { storageInArgs: true, extraArgs: ['--storage', url.toString()] };
+      storageLocation = url.toString();
+      shared = { storageInArgs: true, extraArgs: ['--storage', storageLocation] };
     }
     for (let i = 0; i < 2; i++) {
       const s = await startServerProcess({ ...shared, workers: 1 });
@@ -630,5 +633,43 @@ describe('two processes on one store', () => {
     const [fromA, fromB] = [await searchOn(a), await searchOn(b)];
     assert.deepEqual(fromA, fromB);
     assert.deepEqual(fromA, ['x', 'm0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8']);
+  });
+
+  // Last in this group: it kills the first server.
+  it('a vector index deleted through a process killed at once is erased by the other', async () => {
+    const [a] = clients as [DynamoDBClient, DynamoDBClient];
+    const table = uniqueName('vecdel');
+    await a.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        VectorIndexes: [vectorIndex({ Dimensions: 2, Projection: { ProjectionType: 'KEYS_ONLY' } })],
+      }),
+    );
+    const ITEMS = 3000;
+    for (let i = 0; i < ITEMS; i += 25) {
+      const requests = Array.from({ length: 25 }, (_, k) => ({ PutRequest: { Item: { pk: { S: `d${i + k}` }, v: vec([i + k, 1]) } } }));
+      await a.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
+    }
+    // The store itself, read beside the servers: items and index entries (0x10 …), erase markers (0x41 …).
+    const store = await openStorage(servers[0]!.dataDir ?? storageLocation!);
+    try {
+      const count = async (first: number) => (await store.range(Uint8Array.of(first), Uint8Array.of(first + 1))).length;
+      const before = await count(0x10);
+      await a.send(new UpdateTableCommand({ TableName: table, VectorIndexUpdates: [{ Delete: { IndexName: 'vidx' } }] }));
+      // Process A dies before or while it erases (its erase runs in the background); B must do the rest.
+      await servers[0]!.kill();
+      const deadline = Date.now() + 30_000;
+      while ((await count(0x41)) > 0 || (await count(0x10)) > before - ITEMS) {
+        if (Date.now() > deadline) assert.fail(`not erased: ${await count(0x10)} data keys, ${await count(0x41)} markers`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      // Exactly the index's entries went: the items stay.
+      assert.equal(await count(0x10), before - ITEMS);
+    } finally {
+      await store.close();
+    }
   });
 });
