@@ -5,7 +5,8 @@
  * function on corpora whose nearest neighbours are known analytically, an
  * exact match with brute force on a random corpus, SearchConditionExpression
  * filters, projections, every validation error, backfill over existing
- * items, and two processes on one store seeing each other's vectors.
+ * items, and two processes on one store seeing each other's vectors and
+ * finishing the erase of an index whose deleter was killed.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
