@@ -69,6 +69,26 @@ export function writeCapacity(table: TableRecord, old: Item | undefined, next: I
   return { table: tableUnits, localIndexes, globalIndexes, ...(vectors === undefined ? {} : { vectorIndexes: vectors }) };
 }
 
+/**
+ * The bytes a bulk put of `item` writes (BulkOperationUsage): the item in the
+ * table, its projected entry in each secondary index it has keys for, and
+ * each vector index's entry bytes as VectorWriteRequestBytes meters them.
+ * In the shape of CapacityParts, in bytes instead of units, so addCapacity
+ * sums a run's puts.
+ */
+export function bulkPutBytes(table: TableRecord, item: Item): CapacityParts {
+  const localIndexes: Record<string, number> = {};
+  const globalIndexes: Record<string, number> = {};
+  for (const index of [...table.localIndexes, ...table.globalIndexes]) {
+    if (indexEntryKey(table, index, item) === undefined) continue;
+    const bytes = itemSize(projectForIndex(table, index, item));
+    if (isLocal(table, index)) localIndexes[index.name] = bytes;
+    else globalIndexes[index.name] = bytes;
+  }
+  const vectors = table.vectorIndexes === undefined ? undefined : vectorBytes(table, undefined, item);
+  return { table: itemSize(item), localIndexes, globalIndexes, ...(vectors === undefined ? {} : { vectorIndexes: vectors }) };
+}
+
 /** Adds capacity parts together (a batch's writes to one table). */
 export function addCapacity(a: CapacityParts, b: CapacityParts): CapacityParts {
   const merge = (x: Readonly<Record<string, number>> = {}, y: Readonly<Record<string, number>> = {}) => {
