@@ -117,9 +117,26 @@ function currentTime(): { iso: string; epoch: string } {
   return clockCache;
 }
 
+/**
+ * parseTableArn of a check's resource, remembered: a request's resource
+ * is read twice (its stream, its table) and clients name the same few
+ * tables over and over, so a map lookup replaces two regular expressions.
+ */
+const parsedArns = new Map<string, ReturnType<typeof parseTableArn>>();
+
+function parsedArn(resource: string): ReturnType<typeof parseTableArn> {
+  let parsed = parsedArns.get(resource);
+  if (parsed === undefined && !parsedArns.has(resource)) {
+    parsed = parseTableArn(resource);
+    if (parsedArns.size >= 1000) parsedArns.clear();
+    parsedArns.set(resource, parsed);
+  }
+  return parsed;
+}
+
 /** The catalog record of the table a check's resource belongs to (its indexes and streams too), if it is this database's. */
 function ownTable(db: Database, resource: string): TableRecord | undefined {
-  const arn = parseTableArn(resource);
+  const arn = parsedArn(resource);
   if (arn === undefined || arn.account !== db.accountId || arn.region !== db.region) return undefined;
   return db.catalog.get(arn.table);
 }
@@ -139,8 +156,8 @@ function parsedPolicy(document: string | undefined): Policy | undefined {
 
 /** The table name and label of a stream ARN of this database (a concrete label, not `*`). */
 function ownStream(db: Database, resource: string): { table: string; label: string } | undefined {
-  const arn = parseTableArn(resource);
-  if (arn === undefined || arn.account !== db.accountId || arn.region !== db.region) return undefined;
+  const arn = parsedArn(resource);
+  if (arn === undefined || arn.rest === '' || arn.account !== db.accountId || arn.region !== db.region) return undefined;
   const label = /^\/stream\/([^/*]+)$/.exec(arn.rest)?.[1];
   return label === undefined ? undefined : { table: arn.table, label };
 }
