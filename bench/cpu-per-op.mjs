@@ -241,8 +241,10 @@ for (const storage of storages) {
     }
     const plan = seedPlan('quick', 'openddb-disk');
     for (const { srv } of servers) {
-      await createTable(srv.port);
-      for (const body of seedBodies(plan)) await callOk(srv.port, 'BatchWriteItem', body);
+      // Under valgrind a busy machine can take longer than the default 10 s over one seeding batch.
+      const timeoutMs = callgrindDir ? 120_000 : undefined;
+      await createTable(srv.port, timeoutMs === undefined ? {} : { timeoutMs });
+      for (const body of seedBodies(plan)) await callOk(srv.port, 'BatchWriteItem', body, timeoutMs === undefined ? {} : { timeoutMs });
     }
     for (const workload of workloads) {
       const bodies = workloadBodies(workload, plan);

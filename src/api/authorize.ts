@@ -8,7 +8,15 @@
  * DeleteItem, ConditionCheckItem, GetItem) with
  * `dynamodb:EnclosingOperation`; a PartiQL statement as
  * `dynamodb:PartiQLSelect/Insert/Update/Delete`; a read of an index against
- * the index's ARN; Streams calls against the stream's ARN.
+ * the index's ARN; Streams calls against the stream's ARN; DescribeBackup,
+ * DeleteBackup and RestoreTableFromBackup against the backup's ARN
+ * (`<table ARN>/backup/<id>`), a restore also for the item actions on its
+ * target table; exports and imports against their own ARNs.
+ *
+ * Across accounts both the identity's and the resource's policy must
+ * allow (a table's resource-based policy covers it and its indexes;
+ * backups, exports and imports have none, so nothing grants them to
+ * another account).
  *
  * Condition keys supplied: dynamodb:LeadingKeys (the partition key values a
  * request names: Key, Item, a Query's key condition; for an index, the
@@ -78,29 +86,46 @@ function judge(
 ): void {
   const clock = currentTime();
   checks.forEach((check, i) => {
-    const table = ownTable(db, check.resource);
+    const arn = parsedArn(check.resource);
+    const table = arn === undefined ? undefined : tableOf(db, arn);
     if (table !== undefined) addResourceTags(table, check);
     if (sourceIp !== undefined) check.keys.set('aws:sourceip', sourceIp.startsWith('::ffff:') ? sourceIp.slice(7) : sourceIp);
     check.keys.set('aws:securetransport', secure ? 'true' : 'false');
     check.keys.set('aws:currenttime', clock.iso);
     check.keys.set('aws:epochtime', clock.epoch);
     const identity = evaluate(principal.policies, check, principal.variables);
-    // A stream's own policy governs it; a table's covers the table and its indexes.
+    // A stream's own policy governs it; a table's covers the table and its
+    // indexes, not its backups, exports or imports (which have none).
     const streamPolicy = streamPolicies === undefined ? null : streamPolicies[i];
-    const resourcePolicy = streamPolicy !== null ? streamPolicy : parsedPolicy(table?.resourcePolicy?.document);
+    const coveredByTable = arn !== undefined && (arn.rest === '' || arn.rest.startsWith('/index/'));
+    const resourcePolicy = streamPolicy !== null ? streamPolicy : coveredByTable ? parsedPolicy(table?.resourcePolicy?.document) : undefined;
     const resource = resourcePolicy === undefined ? 'implicitDeny' : evaluate([resourcePolicy], check, principal.variables);
     const head = `User: ${principal.arn} is not authorized to perform: ${check.action} on resource: ${check.resource}`;
     if (identity === 'deny') throw errors.accessDenied(`${head} with an explicit deny in an identity-based policy`);
     if (resource === 'deny') throw errors.accessDenied(`${head} with an explicit deny in a resource-based policy`);
     // IAM's rule: within one account either policy may allow; across accounts both must.
-    const sameAccount = db.accountId === principal.account;
-    if (sameAccount ? identity === 'allow' || resource === 'allow' : identity === 'allow' && resource === 'allow') return;
-    throw errors.accessDenied(
-      identity === 'allow'
-        ? `${head} because no resource-based policy allows the ${check.action} action`
-        : `${head} because no identity-based policy allows the ${check.action} action`,
-    );
+    const sameAccount = (arn?.account ?? db.accountId) === principal.account;
+    if (!(sameAccount ? identity === 'allow' || resource === 'allow' : identity === 'allow' && resource === 'allow')) {
+      throw errors.accessDenied(
+        identity === 'allow'
+          ? `${head} because no resource-based policy allows the ${check.action} action`
+          : `${head} because no identity-based policy allows the ${check.action} action`,
+      );
+    }
+    // Granted across accounts, but one request runs in one account's tables
+    // (the dispatcher picks the account its tables name): a batch or
+    // transaction mixing accounts is refused, naming the caller.
+    if (coveredByTable && arn.account !== db.accountId) {
+      throw errors.accessDenied(
+        `User: ${principal.arn} is not authorized to perform this operation on resource: ${tableArnOf(arn)} because no resource-based policy allows it`,
+      );
+    }
   });
+}
+
+/** The table ARN of a parsed table, index, stream or backup ARN. */
+function tableArnOf(arn: NonNullable<ReturnType<typeof parseTableArn>>): string {
+  return `arn:aws:dynamodb:${arn.region}:${arn.account}:table/${arn.table}`;
 }
 
 /** Parsed resource-based policies by document text: a table's policy changes rarely. */
@@ -134,11 +159,15 @@ function parsedArn(resource: string): ReturnType<typeof parseTableArn> {
   return parsed;
 }
 
-/** The catalog record of the table a check's resource belongs to (its indexes and streams too), if it is this database's. */
-function ownTable(db: Database, resource: string): TableRecord | undefined {
-  const arn = parsedArn(resource);
-  if (arn === undefined || arn.account !== db.accountId || arn.region !== db.region) return undefined;
-  return db.catalog.get(arn.table);
+/**
+ * The catalog record of the table a check's resource belongs to (its
+ * indexes, streams and backups too), in whichever account and region the
+ * ARN names: another account's table's resource-based policy decides
+ * cross-account access.
+ */
+function tableOf(db: Database, arn: NonNullable<ReturnType<typeof parseTableArn>>): TableRecord | undefined {
+  const scope = arn.account === db.accountId && arn.region === db.region ? db : db.inScope({ account: arn.account, region: arn.region });
+  return scope.catalog.get(arn.table);
 }
 
 /** A resource-based policy document, parsed once. */
@@ -277,7 +306,27 @@ function checksOf(db: Database, operation: string, input: Input): Check[] {
     case 'ExecuteTransaction':
       return statementChecks(((input.TransactStatements ?? []) as Input[]).map((s) => s.Statement), base, 'ExecuteTransaction');
     case 'ListTables':
+    case 'ListBackups':
+    case 'ListExports':
+    case 'ListImports':
+      // No resource of their own: DynamoDB names every table of the account (its ListTables message shows `table/*`).
       return [{ action, resource: `${base}:table/*`, keys: new Map() }];
+    // Backups (api/backups): a backup is its own resource, `<table ARN>/backup/<id>`; a restore
+    // also needs the item actions on the table it creates (developer guide, "Using IAM with
+    // DynamoDB backup and restore": read and write permissions on the target table).
+    case 'DescribeBackup':
+    case 'DeleteBackup':
+      return [{ action, resource: typeof input.BackupArn === 'string' ? input.BackupArn : '*', keys: new Map() }];
+    case 'RestoreTableFromBackup':
+      return [
+        { action, resource: typeof input.BackupArn === 'string' ? input.BackupArn : '*', keys: new Map() },
+        ...restoreTargetChecks(tableArn(input.TargetTableName)),
+      ];
+    case 'RestoreTableToPointInTime':
+      return [
+        { action, resource: tableArn(input.SourceTableArn ?? input.SourceTableName), keys: new Map() },
+        ...restoreTargetChecks(tableArn(input.TargetTableName)),
+      ];
     case 'DescribeLimits':
     case 'DescribeEndpoints':
       return [{ action, resource: '*', keys: new Map() }];
@@ -312,6 +361,13 @@ function checksOf(db: Database, operation: string, input: Input): Check[] {
     default:
       return [{ action, resource: input.TableName === undefined ? '*' : tableArn(input.TableName), keys: common() }];
   }
+}
+
+/** The actions a restore needs on its target table, in the order they are checked. */
+const RESTORE_TARGET_ACTIONS = ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'Scan', 'UpdateItem'];
+
+function restoreTargetChecks(target: string): Check[] {
+  return RESTORE_TARGET_ACTIONS.map((a) => ({ action: `dynamodb:${a}`, resource: target, keys: new Map() }));
 }
 
 function tableArnFromArn(arn: string): string {
