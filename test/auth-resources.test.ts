@@ -3,7 +3,8 @@
  * backup ARN `<table ARN>/backup/<id>`; a restore's item actions on its
  * target table), point-in-time restores, and other accounts' tables named
  * by ARN inside batches and transactions (cross-account access needs the
- * table's resource-based policy; every refusal names the caller).
+ * table's resource-based policy; every refusal names the caller); and the
+ * credentials file's IAM groups and role sessions (with session policies).
  */
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,7 +13,7 @@ import { join } from 'node:path';
 import {
   BatchGetItemCommand, BatchWriteItemCommand, CreateBackupCommand, CreateTableCommand, DeleteBackupCommand, DescribeBackupCommand,
   DynamoDBClient, ListBackupsCommand, PutItemCommand, PutResourcePolicyCommand, RestoreTableFromBackupCommand,
-  RestoreTableToPointInTimeCommand, TransactWriteItemsCommand, GetItemCommand, TransactGetItemsCommand,
+  RestoreTableToPointInTimeCommand, TransactWriteItemsCommand, GetItemCommand, TransactGetItemsCommand, DeleteItemCommand, ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
 import { hashKeyTable } from './helpers/tables.js';
@@ -24,8 +25,21 @@ const tableArn = (account: string, table: string) => `arn:aws:dynamodb:us-east-1
 const ALL = { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: 'dynamodb:*', Resource: '*' }] };
 const RESTORE_ACTIONS = ['dynamodb:BatchWriteItem', 'dynamodb:DeleteItem', 'dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:Query', 'dynamodb:Scan', 'dynamodb:UpdateItem'];
 
+const ROLE = `arn:aws:iam::${A}:role/app`;
+const itemActions = (actions: string[], table: string) => ({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: actions, Resource: tableArn(A, table) }] });
+
 const IDENTITIES = {
+  groups: [{ name: 'readers', policies: [itemActions(['dynamodb:GetItem'], 'res_one')] }],
+  roles: [{ arn: ROLE, policies: [itemActions(['dynamodb:GetItem', 'dynamodb:PutItem'], 'res_one')] }],
   identities: [
+    // A user in a group: the group's policies and the user's own.
+    { accessKeyId: 'AKIDGROUPED', secretAccessKey: 'grouped-secret', arn: `arn:aws:iam::${A}:user/grouped`, groups: ['readers'], policies: [itemActions(['dynamodb:PutItem'], 'res_one')] },
+    // Sessions of a role: one narrowed by a session policy, one not.
+    {
+      accessKeyId: 'ASIANARROW', secretAccessKey: 'narrow-secret', sessionToken: 'narrow-token', arn: `arn:aws:sts::${A}:assumed-role/app/narrow`, role: ROLE,
+      policies: [itemActions(['dynamodb:GetItem', 'dynamodb:DeleteItem'], 'res_one')],
+    },
+    { accessKeyId: 'ASIAFULL', secretAccessKey: 'full-secret', sessionToken: 'full-token', arn: `arn:aws:sts::${A}:assumed-role/app/full`, role: ROLE },
     { accessKeyId: 'AKIDADMIN', secretAccessKey: 'admin-secret', arn: `arn:aws:iam::${A}:user/admin`, policies: [ALL] },
     { accessKeyId: 'AKIDOTHER', secretAccessKey: 'other-secret', arn: `arn:aws:iam::${B}:user/other`, policies: [ALL] },
     // Backups of res_one only; restores only into res_restored; never DeleteBackup.
@@ -54,8 +68,11 @@ const IDENTITIES = {
   ],
 };
 
-function sdk(url: string, accessKeyId: string, secretAccessKey: string): DynamoDBClient {
-  return new DynamoDBClient({ endpoint: url, region: 'us-east-1', maxAttempts: 1, credentials: { accessKeyId, secretAccessKey } });
+function sdk(url: string, accessKeyId: string, secretAccessKey: string, sessionToken?: string): DynamoDBClient {
+  return new DynamoDBClient({
+    endpoint: url, region: 'us-east-1', maxAttempts: 1,
+    credentials: { accessKeyId, secretAccessKey, ...(sessionToken !== undefined ? { sessionToken } : {}) },
+  });
 }
 
 describe('--auth: backups, restores and cross-account items', () => {
@@ -127,6 +144,39 @@ describe('--auth: backups, restores and cross-account items', () => {
     // Allowed: then the operation's own answer (point-in-time recovery is off).
     await expectError(backupper.send(new RestoreTableToPointInTimeCommand({ SourceTableName: 'res_one', TargetTableName: 'res_pitr', UseLatestRestorableTime: true })),
       'PointInTimeRecoveryUnavailableException');
+  });
+
+  test('groups lend their policies to members; role sessions act with their role\'s, narrowed by session policies', async () => {
+    const key = { pk: { S: 'k1' } };
+    const grouped = sdk(server.url, 'AKIDGROUPED', 'grouped-secret');
+    const narrow = sdk(server.url, 'ASIANARROW', 'narrow-secret', 'narrow-token');
+    const full = sdk(server.url, 'ASIAFULL', 'full-secret', 'full-token');
+    try {
+      assert.equal((await grouped.send(new GetItemCommand({ TableName: 'res_one', Key: key }))).Item?.pk?.S, 'k1');
+      await grouped.send(new PutItemCommand({ TableName: 'res_one', Item: { pk: { S: 'grouped' } } }));
+      await expectError(grouped.send(new GetItemCommand({ TableName: 'res_two', Key: key })), 'AccessDeniedException',
+        `User: arn:aws:iam::${A}:user/grouped is not authorized to perform: dynamodb:GetItem on resource: ${tableArn(A, 'res_two')} because no identity-based policy allows the dynamodb:GetItem action`);
+
+      assert.equal((await narrow.send(new GetItemCommand({ TableName: 'res_one', Key: key }))).Item?.pk?.S, 'k1');
+      const session = `arn:aws:sts::${A}:assumed-role/app/narrow`;
+      await expectError(narrow.send(new PutItemCommand({ TableName: 'res_one', Item: { pk: { S: 'narrow' } } })), 'AccessDeniedException',
+        `User: ${session} is not authorized to perform: dynamodb:PutItem on resource: ${tableArn(A, 'res_one')} because no session policy allows the dynamodb:PutItem action`);
+      // The session policy allows DeleteItem, the role does not: no grant.
+      await expectError(narrow.send(new DeleteItemCommand({ TableName: 'res_one', Key: key })), 'AccessDeniedException',
+        `User: ${session} is not authorized to perform: dynamodb:DeleteItem on resource: ${tableArn(A, 'res_one')} because no identity-based policy allows the dynamodb:DeleteItem action`);
+      await full.send(new PutItemCommand({ TableName: 'res_one', Item: { pk: { S: 'full' } } }));
+      await expectError(full.send(new ScanCommand({ TableName: 'res_two' })), 'AccessDeniedException', /because no identity-based policy allows the dynamodb:Scan action$/);
+      // A resource-based policy naming the role grants its sessions.
+      await admin.send(new PutResourcePolicyCommand({
+        ResourceArn: tableArn(A, 'res_two'),
+        Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'dynamodb:Scan', Resource: tableArn(A, 'res_two') }] }),
+      }));
+      assert.ok(((await full.send(new ScanCommand({ TableName: 'res_two' }))).Count ?? 0) >= 1);
+      // The session's token is part of its identity.
+      await expectError(sdk(server.url, 'ASIAFULL', 'full-secret').send(new GetItemCommand({ TableName: 'res_one', Key: key })), 'UnrecognizedClientException');
+    } finally {
+      for (const c of [grouped, narrow, full]) c.destroy();
+    }
   });
 
   test("another account's tables in batches and transactions: the table's resource-based policy decides, refusals name the caller", async () => {

@@ -42,6 +42,8 @@ export interface Principal {
   readonly arn: string;
   readonly account: string;
   readonly policies: readonly Policy[];
+  /** A role session's session policies: they narrow `policies` (both must allow). */
+  readonly sessionPolicies?: readonly Policy[];
   readonly variables: ReadonlyMap<string, string>;
 }
 
@@ -94,6 +96,7 @@ function judge(
     check.keys.set('aws:currenttime', clock.iso);
     check.keys.set('aws:epochtime', clock.epoch);
     const identity = evaluate(principal.policies, check, principal.variables);
+    const session = principal.sessionPolicies === undefined ? 'allow' : evaluate(principal.sessionPolicies, check, principal.variables);
     // A stream's own policy governs it; a table's covers the table and its
     // indexes, not its backups, exports or imports (which have none).
     const streamPolicy = streamPolicies === undefined ? null : streamPolicies[i];
@@ -103,13 +106,18 @@ function judge(
     const head = `User: ${principal.arn} is not authorized to perform: ${check.action} on resource: ${check.resource}`;
     if (identity === 'deny') throw errors.accessDenied(`${head} with an explicit deny in an identity-based policy`);
     if (resource === 'deny') throw errors.accessDenied(`${head} with an explicit deny in a resource-based policy`);
+    if (session === 'deny') throw errors.accessDenied(`${head} with an explicit deny in a session policy`);
     // IAM's rule: within one account either policy may allow; across accounts both must.
+    // A role session's identity side is its role's policies narrowed by its session policies.
     const sameAccount = (arn?.account ?? db.accountId) === principal.account;
-    if (!(sameAccount ? identity === 'allow' || resource === 'allow' : identity === 'allow' && resource === 'allow')) {
+    const identityAllows = identity === 'allow' && session === 'allow';
+    if (!(sameAccount ? identityAllows || resource === 'allow' : identityAllows && resource === 'allow')) {
       throw errors.accessDenied(
-        identity === 'allow'
+        identityAllows
           ? `${head} because no resource-based policy allows the ${check.action} action`
-          : `${head} because no identity-based policy allows the ${check.action} action`,
+          : identity === 'allow'
+            ? `${head} because no session policy allows the ${check.action} action`
+            : `${head} because no identity-based policy allows the ${check.action} action`,
       );
     }
     // Granted across accounts, but one request runs in one account's tables
