@@ -217,13 +217,42 @@ function addResourceTags(table: TableRecord, check: Check): void {
   }
 }
 
+/** `dynamodb:<operation>` per operation name, built once. */
+const actions = new Map<string, string>();
+
+/**
+ * A scope's table ARNs by table name, built once: the same string object
+ * each time, so that the maps keyed by it (parsedArns) find it without
+ * hashing a new 60-character string per request.
+ */
+const tableArns = new WeakMap<object, Map<string, string>>();
+
+function ownTableArn(db: Database, base: string, name: string): string {
+  let arns = tableArns.get(db.scope);
+  if (arns === undefined) {
+    arns = new Map();
+    tableArns.set(db.scope, arns);
+  }
+  let arn = arns.get(name);
+  if (arn === undefined) {
+    arn = `${base}:table/${name}`;
+    if (arns.size >= 1000) arns.clear();
+    arns.set(name, arn);
+  }
+  return arn;
+}
+
 function checksOf(db: Database, operation: string, input: Input): Check[] {
-  const action = `dynamodb:${operation}`;
+  let action = actions.get(operation);
+  if (action === undefined) {
+    action = `dynamodb:${operation}`;
+    actions.set(operation, action);
+  }
   const base = `arn:aws:dynamodb:${db.region}:${db.accountId}`;
   const tableArn = (name: unknown) => {
     const text = typeof name === 'string' ? name : '';
     if (text.startsWith('arn:')) return parseTableArn(text) ? tableArnFromArn(text) : text;
-    return `${base}:table/${text}`;
+    return ownTableArn(db, base, text);
   };
   const tableNameOf = (name: unknown) => {
     const text = typeof name === 'string' ? name : '';

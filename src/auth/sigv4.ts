@@ -19,7 +19,7 @@
  * over pads prepared per key: SigningKey). bench/auth-verify.mjs measures it.
  */
 import { createHmac, hash } from 'node:crypto';
-import { errors, type DynamoError } from '../errors/index.js';
+import { DynamoError, errors } from '../errors/index.js';
 import { isValidRegion } from '../catalog/table-scope.js';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -84,7 +84,7 @@ export function verifySignature<C extends Credential>(
   lookup: (accessKeyId: string) => C | undefined,
 ): Verified<C> | DynamoError {
   const params = signatureParams(req);
-  if (!('credential' in params)) return params;
+  if (params instanceof DynamoError) return params;
 
   const signedAt = parseAmzDate(params.amzDate);
   if (signedAt === undefined) {
@@ -104,7 +104,7 @@ export function verifySignature<C extends Credential>(
   if (typeof scope === 'string') return errors.incompleteSignature(scope);
   const day = scope.day;
   let scopeMessage = scope.message;
-  if (day !== params.amzDate.slice(0, 8)) {
+  if (!params.amzDate.startsWith(day) || day.length !== 8) {
     scopeMessage += `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${day}' != '${params.amzDate.slice(0, 8)}', from '${params.amzDate}'.`;
   }
   if (scopeMessage !== '') return errors.invalidSignature(scopeMessage.trimEnd());
@@ -158,7 +158,11 @@ interface SignedHeaderList {
 
 const signedHeaderLists = new Map<string, SignedHeaderList>();
 
+/** The last list read: a client sends the same one over and over, and comparing it costs less than hashing it. */
+let lastSignedHeaders: { text: string; parsed: SignedHeaderList } = { text: '', parsed: { names: [], list: '', hasHost: false } };
+
 function signedHeaderList(text: string): SignedHeaderList {
+  if (text === lastSignedHeaders.text) return lastSignedHeaders.parsed;
   let parsed = signedHeaderLists.get(text);
   if (parsed === undefined) {
     const names = text.split(';').map((n) => n.toLowerCase());
@@ -167,6 +171,7 @@ function signedHeaderList(text: string): SignedHeaderList {
     if (signedHeaderLists.size >= 256) signedHeaderLists.clear();
     signedHeaderLists.set(text, parsed);
   }
+  lastSignedHeaders = { text, parsed };
   return parsed;
 }
 
@@ -184,13 +189,17 @@ interface CredentialScope {
 const credentialScopes = new Map<string, CredentialScope | string>();
 
 /** The Credential parameter, read once per distinct text; a string is IncompleteSignatureException's message. */
+let lastScope: { text: string; parsed: CredentialScope | string } = { text: '', parsed: '' };
+
 function credentialScope(credential: string): CredentialScope | string {
+  if (credential === lastScope.text) return lastScope.parsed;
   let parsed = credentialScopes.get(credential);
   if (parsed === undefined) {
     parsed = readCredentialScope(credential);
     if (credentialScopes.size >= 256) credentialScopes.clear();
     credentialScopes.set(credential, parsed);
   }
+  lastScope = { text: credential, parsed };
   return parsed;
 }
 
@@ -253,16 +262,16 @@ function signatureParams(req: SignedRequest): SignatureParams | DynamoError {
   const fields = authorizationFields(space < 0 ? '' : trimmed.slice(space + 1));
   const amzDate = header(req, 'x-amz-date') ?? dateHeaderAsAmzDate(header(req, 'date'));
   let message = '';
-  for (const required of ['Credential', 'Signature', 'SignedHeaders']) {
-    if (!fields.get(required)) message += `Authorization header requires '${required}' parameter. `;
-  }
+  if (!fields.credential) message += "Authorization header requires 'Credential' parameter. ";
+  if (!fields.signature) message += "Authorization header requires 'Signature' parameter. ";
+  if (!fields.signedHeaders) message += "Authorization header requires 'SignedHeaders' parameter. ";
   if (amzDate === undefined) message += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
   if (message !== '') return errors.incompleteSignature(`${message}Authorization=${authorization}`);
   return {
     algorithm,
-    credential: fields.get('Credential')!,
-    signedHeaders: fields.get('SignedHeaders')!,
-    signature: fields.get('Signature')!,
+    credential: fields.credential!,
+    signedHeaders: fields.signedHeaders!,
+    signature: fields.signature!,
     amzDate: amzDate!,
     securityToken: header(req, 'x-amz-security-token'),
     expires: undefined,
@@ -271,11 +280,15 @@ function signatureParams(req: SignedRequest): SignatureParams | DynamoError {
   };
 }
 
+interface AuthorizationFields {
+  credential: string | undefined;
+  signedHeaders: string | undefined;
+  signature: string | undefined;
+}
+
 /** Credential, SignedHeaders and Signature of an Authorization header (index scans: this runs on every request). */
-function authorizationFields(rest: string): { get(name: string): string | undefined } {
-  let credential: string | undefined;
-  let signedHeaders: string | undefined;
-  let signature: string | undefined;
+function authorizationFields(rest: string): AuthorizationFields {
+  const fields: AuthorizationFields = { credential: undefined, signedHeaders: undefined, signature: undefined };
   let start = 0;
   while (start < rest.length) {
     let end = rest.indexOf(',', start);
@@ -284,15 +297,13 @@ function authorizationFields(rest: string): { get(name: string): string | undefi
     if (eq > start && eq < end) {
       const name = rest.slice(start, eq).trim();
       const value = rest.slice(eq + 1, end).trim();
-      if (name === 'Credential') credential = value;
-      else if (name === 'SignedHeaders') signedHeaders = value;
-      else if (name === 'Signature') signature = value;
+      if (name === 'Credential') fields.credential = value;
+      else if (name === 'SignedHeaders') fields.signedHeaders = value;
+      else if (name === 'Signature') fields.signature = value;
     }
     start = end + 1;
   }
-  return {
-    get: (name) => (name === 'Credential' ? credential : name === 'SignedHeaders' ? signedHeaders : name === 'Signature' ? signature : undefined),
-  };
+  return fields;
 }
 
 function presignedParams(query: readonly (readonly [string, string])[]): SignatureParams | DynamoError {
