@@ -172,6 +172,9 @@ describe('--auth: backups, restores and cross-account items', () => {
         Policy: JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Principal: { AWS: ROLE }, Action: 'dynamodb:Scan', Resource: tableArn(A, 'res_two') }] }),
       }));
       assert.ok(((await full.send(new ScanCommand({ TableName: 'res_two' }))).Count ?? 0) >= 1);
+      // Session policies narrow that grant too.
+      await expectError(narrow.send(new ScanCommand({ TableName: 'res_two' })), 'AccessDeniedException',
+        `User: ${session} is not authorized to perform: dynamodb:Scan on resource: ${tableArn(A, 'res_two')} because no session policy allows the dynamodb:Scan action`);
       // The session's token is part of its identity.
       await expectError(sdk(server.url, 'ASIAFULL', 'full-secret').send(new GetItemCommand({ TableName: 'res_one', Key: key })), 'UnrecognizedClientException');
     } finally {

@@ -111,14 +111,12 @@ function judge(
     // A role session's identity side is its role's policies narrowed by its session policies.
     const sameAccount = (arn?.account ?? db.accountId) === principal.account;
     const identityAllows = identity === 'allow' && session === 'allow';
-    if (!(sameAccount ? identityAllows || resource === 'allow' : identityAllows && resource === 'allow')) {
-      throw errors.accessDenied(
-        identityAllows
-          ? `${head} because no resource-based policy allows the ${check.action} action`
-          : identity === 'allow'
-            ? `${head} because no session policy allows the ${check.action} action`
-            : `${head} because no identity-based policy allows the ${check.action} action`,
-      );
+    // Session policies also narrow a resource-based grant (IAM: for grants naming the role ARN).
+    const resourceAllows = resource === 'allow' && session === 'allow';
+    if (!(sameAccount ? identityAllows || resourceAllows : identityAllows && resourceAllows)) {
+      // Which policy is missing: the session policies when another one granted it.
+      const missing = session !== 'allow' && (identity === 'allow' || resource === 'allow') ? 'session' : identityAllows ? 'resource-based' : 'identity-based';
+      throw errors.accessDenied(`${head} because no ${missing} policy allows the ${check.action} action`);
     }
     // Granted across accounts, but one request runs in one account's tables
     // (the dispatcher picks the account its tables name): a batch or
