@@ -25,6 +25,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { defineTable } from './helpers/tables.js';
 
 type Item = Record<string, AttributeValue>;
 const run = promisify(execFile);
@@ -34,61 +35,11 @@ let ddb: DynamoDBClient;
 
 function schema(prefix: string): CreateTableCommandInput[] {
   return [
-    {
-      TableName: `${prefix}projects`,
-      AttributeDefinitions: [
-        { AttributeName: 'projectId', AttributeType: 'S' },
-        { AttributeName: 'ownerId', AttributeType: 'S' },
-        { AttributeName: 'createdAt', AttributeType: 'N' },
-      ],
-      KeySchema: [{ AttributeName: 'projectId', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'by-owner',
-          KeySchema: [
-            { AttributeName: 'ownerId', KeyType: 'HASH' },
-            { AttributeName: 'createdAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    },
-    {
-      TableName: `${prefix}tasks`,
-      AttributeDefinitions: [
-        { AttributeName: 'projectId', AttributeType: 'S' },
-        { AttributeName: 'taskId', AttributeType: 'S' },
-        { AttributeName: 'assignee', AttributeType: 'S' },
-        { AttributeName: 'dueAt', AttributeType: 'N' },
-        { AttributeName: 'priority', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'projectId', KeyType: 'HASH' },
-        { AttributeName: 'taskId', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'by-assignee',
-          KeySchema: [
-            { AttributeName: 'assignee', KeyType: 'HASH' },
-            { AttributeName: 'dueAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['title', 'done'] },
-        },
-      ],
-      LocalSecondaryIndexes: [
-        {
-          IndexName: 'by-priority',
-          KeySchema: [
-            { AttributeName: 'projectId', KeyType: 'HASH' },
-            { AttributeName: 'priority', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    },
+    defineTable(`${prefix}projects`, 'projectId:S', { gsi: { 'by-owner': 'ownerId:S createdAt:N' } }),
+    defineTable(`${prefix}tasks`, 'projectId:S taskId:S', {
+      gsi: { 'by-assignee': { key: 'assignee:S dueAt:N', projection: ['title', 'done'] } },
+      lsi: { 'by-priority': { key: 'projectId:S priority:N', projection: 'KEYS_ONLY' } },
+    }),
   ];
 }
 

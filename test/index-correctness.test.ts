@@ -20,11 +20,11 @@ import {
   UpdateItemCommand,
   UpdateTableCommand,
   type AttributeValue,
-  type CreateTableCommandInput,
   DynamoDBClient,
   type UpdateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
+import { defineTable, hashKeyTable } from './helpers/tables.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -59,17 +59,9 @@ async function scanIndex(table: string, index: string): Promise<string[]> {
   return res.Items!.map((i) => i.pk!.S!).sort();
 }
 
-const hashTable = (name: string, extra: Partial<CreateTableCommandInput> = {}): CreateTableCommandInput => ({
-  TableName: name,
-  BillingMode: 'PAY_PER_REQUEST',
-  AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-  KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-  ...extra,
-});
-
 describe('a global index added by UpdateTable', () => {
   it('leaves out items whose key attribute has the wrong type, is empty or is too long', async () => {
-    await ddb.send(new CreateTableCommand(hashTable('ic_backfill')));
+    await ddb.send(new CreateTableCommand(hashKeyTable('ic_backfill')));
     const items: Record<string, AttributeValue>[] = [
       { pk: S('good1'), g: S('x'), r: { N: '1' } },
       { pk: S('good2'), g: S('y'), r: { N: '2' } },
@@ -144,7 +136,7 @@ describe('a global index added by UpdateTable', () => {
   });
 
   it('leaves out items whose sort key is over 1,024 bytes', async () => {
-    await ddb.send(new CreateTableCommand(hashTable('ic_backfill_range')));
+    await ddb.send(new CreateTableCommand(hashKeyTable('ic_backfill_range')));
     await ddb.send(new PutItemCommand({ TableName: 'ic_backfill_range', Item: { pk: S('a'), g: S('g'), r: S('r'.repeat(1024)) } }));
     await ddb.send(new PutItemCommand({ TableName: 'ic_backfill_range', Item: { pk: S('b'), g: S('g'), r: S('r'.repeat(1025)) } }));
     // Two-byte characters: 513 of them are 1,026 bytes.
@@ -186,7 +178,7 @@ describe('a backfill cut short', () => {
     try {
       let durable = await startServerProcess({ dataDir: dir.path });
       let db = westClient(durable.url);
-      await db.send(new CreateTableCommand(hashTable('ic_resume')));
+      await db.send(new CreateTableCommand(hashKeyTable('ic_resume')));
       for (let i = 0; i < 50; i++) {
         await db.send(new PutItemCommand({ TableName: 'ic_resume', Item: { pk: S(`p${i}`), g: S(i % 2 === 0 ? 'even' : 'odd') } }));
       }
@@ -233,41 +225,12 @@ describe('a backfill cut short', () => {
 describe('index key size limits on write', () => {
   before(async () => {
     await ddb.send(
-      new CreateTableCommand({
-        TableName: 'ic_limits',
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-          { AttributeName: 'g', AttributeType: 'S' },
-          { AttributeName: 'gr', AttributeType: 'B' },
-          { AttributeName: 'l', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: 'gsi1',
-            KeySchema: [
-              { AttributeName: 'g', KeyType: 'HASH' },
-              { AttributeName: 'gr', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-        LocalSecondaryIndexes: [
-          {
-            IndexName: 'lsi1',
-            KeySchema: [
-              { AttributeName: 'pk', KeyType: 'HASH' },
-              { AttributeName: 'l', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'KEYS_ONLY' },
-          },
-        ],
-      }),
+      new CreateTableCommand(
+        defineTable('ic_limits', 'pk:S sk:S', {
+          gsi: { gsi1: 'g:S gr:B' },
+          lsi: { lsi1: { key: 'pk:S l:S', projection: 'KEYS_ONLY' } },
+        }),
+      ),
     );
   });
   const key = { pk: S('p'), sk: S('s') };
@@ -378,19 +341,7 @@ describe('attribute redefinition', () => {
   });
 
   it('UpdateTable refuses a new index that gives an existing key attribute another type', async () => {
-    await ddb.send(
-      new CreateTableCommand(
-        hashTable('ic_redefine', {
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'xyz', AttributeType: 'S' },
-          ],
-          GlobalSecondaryIndexes: [
-            { IndexName: 'index1', KeySchema: [{ AttributeName: 'xyz', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-          ],
-        }),
-      ),
-    );
+    await ddb.send(new CreateTableCommand(hashKeyTable('ic_redefine', { gsi: { index1: 'xyz:S' } })));
     const create = (name: string, attr: string, type: 'S' | 'N') =>
       ddb.send(
         new UpdateTableCommand({
@@ -468,21 +419,7 @@ describe('attribute redefinition', () => {
 
 describe('UpdateTable refusals', () => {
   before(async () => {
-    await ddb.send(
-      new CreateTableCommand(
-        hashTable('ic_refuse', {
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'a', AttributeType: 'S' },
-            { AttributeName: 'b', AttributeType: 'S' },
-          ],
-          GlobalSecondaryIndexes: [
-            { IndexName: 'gsa', KeySchema: [{ AttributeName: 'a', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-            { IndexName: 'gsb', KeySchema: [{ AttributeName: 'b', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-          ],
-        }),
-      ),
-    );
+    await ddb.send(new CreateTableCommand(hashKeyTable('ic_refuse', { gsi: { gsa: 'a:S', gsb: 'b:S' } })));
   });
   const nothing =
     'At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required';
@@ -596,19 +533,7 @@ describe('UpdateTable refusals', () => {
 
 describe('table and index status', () => {
   it('CreateTable answers with the table and its global indexes CREATING', async () => {
-    const res = await ddb.send(
-      new CreateTableCommand(
-        hashTable('ic_status', {
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'a', AttributeType: 'S' },
-          ],
-          GlobalSecondaryIndexes: [
-            { IndexName: 'gsa', KeySchema: [{ AttributeName: 'a', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-          ],
-        }),
-      ),
-    );
+    const res = await ddb.send(new CreateTableCommand(hashKeyTable('ic_status', { gsi: { gsa: 'a:S' } })));
     assert.equal(res.TableDescription!.TableStatus, 'CREATING');
     const g = res.TableDescription!.GlobalSecondaryIndexes![0]!;
     assert.equal(g.IndexStatus, 'CREATING');
@@ -650,32 +575,7 @@ describe('table and index status', () => {
 
   it('DeleteTable answers without the schema or the indexes', async () => {
     await ddb.send(
-      new CreateTableCommand({
-        TableName: 'ic_delete',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-          { AttributeName: 'x', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-        GlobalSecondaryIndexes: [
-          { IndexName: 'hello', KeySchema: [{ AttributeName: 'x', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-        ],
-        LocalSecondaryIndexes: [
-          {
-            IndexName: 'hithere',
-            KeySchema: [
-              { AttributeName: 'pk', KeyType: 'HASH' },
-              { AttributeName: 'x', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-      }),
+      new CreateTableCommand(defineTable('ic_delete', 'pk:S sk:S', { gsi: { hello: 'x:S' }, lsi: { hithere: 'pk:S x:S' } })),
     );
     const described = (await ddb.send(new DescribeTableCommand({ TableName: 'ic_delete' }))).Table!;
     const deleted = (await ddb.send(new DeleteTableCommand({ TableName: 'ic_delete' }))).TableDescription!;

@@ -5,7 +5,7 @@
  */
 import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { defineTable, hashKeyTable, indexedTable } from './tables.js';
+import { createGlobalIndex, defineTable, hashKeyTable, indexedTable } from './tables.js';
 
 describe('defineTable', () => {
   it('writes a hash key table on demand', () => {
@@ -81,5 +81,28 @@ describe('defineTable', () => {
   it('refuses a key attribute without a type or with two types', () => {
     assert.throws(() => defineTable('t', 'pk'), /has no type/);
     assert.throws(() => defineTable('t', 'pk:S', { gsi: { g: 'pk:N' } }), /two types/);
+  });
+});
+
+describe('createGlobalIndex', () => {
+  it('writes the UpdateTable fields that add one global index', () => {
+    assert.deepEqual(createGlobalIndex('by-g', { key: 'g:S r:N', projection: 'KEYS_ONLY' }), {
+      AttributeDefinitions: [
+        { AttributeName: 'g', AttributeType: 'S' },
+        { AttributeName: 'r', AttributeType: 'N' },
+      ],
+      GlobalSecondaryIndexUpdates: [
+        {
+          Create: {
+            IndexName: 'by-g',
+            KeySchema: [
+              { AttributeName: 'g', KeyType: 'HASH' },
+              { AttributeName: 'r', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'KEYS_ONLY' },
+          },
+        },
+      ],
+    });
   });
 });

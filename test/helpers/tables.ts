@@ -10,6 +10,7 @@ import type {
   LocalSecondaryIndex,
   Projection as ProjectionShape,
   ProvisionedThroughput,
+  UpdateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 
 type AttributeType = 'S' | 'N' | 'B';
@@ -106,6 +107,15 @@ export function defineTable(name: string, key: string, options: TableOptions = {
     ...(onDemand ? { BillingMode: 'PAY_PER_REQUEST' as const } : {}),
     ...rest,
   };
+}
+
+/**
+ * The UpdateTable fields that add one global index, its key and projection
+ * read as defineTable reads them, with the definitions of its key attributes.
+ */
+export function createGlobalIndex(name: string, spec: IndexSpec): Pick<UpdateTableCommandInput, 'AttributeDefinitions' | 'GlobalSecondaryIndexUpdates'> {
+  const built = index(name, spec);
+  return { AttributeDefinitions: built.attributes, GlobalSecondaryIndexUpdates: [{ Create: built.index }] };
 }
 
 /** An on-demand table keyed by a string partition key `pk`, with any other options of defineTable. */
