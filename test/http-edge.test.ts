@@ -26,7 +26,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { client, startServerProcess, type ServerProcess } from './helpers/server-process.js';
-import { hashKeyTable } from './helpers/tables.js';
+import { defineTable, hashKeyTable } from './helpers/tables.js';
 
 const AUTH =
   'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc';
@@ -71,20 +71,7 @@ before(async () => {
   await ddb.send(new CreateTableCommand(hashKeyTable('edge')));
   await ddb.send(new PutItemCommand({ TableName: 'edge', Item: { pk: { S: 'big' }, v: { S: BIG } } }));
   await ddb.send(new PutItemCommand({ TableName: 'edge', Item: { pk: { S: 'small' }, v: { S: 'tiny' } } }));
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: 'many',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await ddb.send(new CreateTableCommand(defineTable('many', 'pk:S sk:N')));
   // ~600 KB of poorly compressible items: a Query answer spliced from stored bytes, compressed off the event loop.
   for (let i = 0; i < 300; i++) {
     const v = randomBytes(1500).toString('base64');

@@ -574,9 +574,7 @@ describe('table and index status', () => {
   });
 
   it('DeleteTable answers without the schema or the indexes', async () => {
-    await ddb.send(
-      new CreateTableCommand(defineTable('ic_delete', 'pk:S sk:S', { gsi: { hello: 'x:S' }, lsi: { hithere: 'pk:S x:S' } })),
-    );
+    await ddb.send(new CreateTableCommand(defineTable('ic_delete', 'pk:S sk:S', { gsi: { hello: 'x:S' }, lsi: { hithere: 'pk:S x:S' } })));
     const described = (await ddb.send(new DescribeTableCommand({ TableName: 'ic_delete' }))).Table!;
     const deleted = (await ddb.send(new DeleteTableCommand({ TableName: 'ic_delete' }))).TableDescription!;
     for (const field of ['KeySchema', 'AttributeDefinitions', 'GlobalSecondaryIndexes', 'LocalSecondaryIndexes', 'CreationDateTime']) {

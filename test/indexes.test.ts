@@ -21,6 +21,7 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { defineTable } from './helpers/tables.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -67,56 +68,18 @@ before(async () => {
   server = await startServerProcess();
   ddb = client(server.url);
   await ddb.send(
-    new CreateTableCommand({
-      TableName: 'orders',
-      AttributeDefinitions: [
-        { AttributeName: 'customer', AttributeType: 'S' },
-        { AttributeName: 'orderId', AttributeType: 'S' },
-        { AttributeName: 'createdAt', AttributeType: 'N' },
-        { AttributeName: 'status', AttributeType: 'S' },
-        { AttributeName: 'product', AttributeType: 'S' },
-        { AttributeName: 'price', AttributeType: 'N' },
-        { AttributeName: 'market', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'customer', KeyType: 'HASH' },
-        { AttributeName: 'orderId', KeyType: 'RANGE' },
-      ],
-      LocalSecondaryIndexes: [
-        {
-          IndexName: 'by-date',
-          KeySchema: [
-            { AttributeName: 'customer', KeyType: 'HASH' },
-            { AttributeName: 'createdAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['amount'] },
+    new CreateTableCommand(
+      defineTable('orders', 'customer:S orderId:S', {
+        lsi: {
+          'by-date': { key: 'customer:S createdAt:N', projection: ['amount'] },
+          'by-status': { key: 'customer:S status:S', projection: 'KEYS_ONLY' },
         },
-        {
-          IndexName: 'by-status',
-          KeySchema: [
-            { AttributeName: 'customer', KeyType: 'HASH' },
-            { AttributeName: 'status', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
+        gsi: {
+          'by-product': 'product:S price:N',
+          'by-market': { key: 'market:S', projection: 'KEYS_ONLY' },
         },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'by-product',
-          KeySchema: [
-            { AttributeName: 'product', KeyType: 'HASH' },
-            { AttributeName: 'price', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-        {
-          IndexName: 'by-market',
-          KeySchema: [{ AttributeName: 'market', KeyType: 'HASH' }],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
+      }),
+    ),
   );
   for (const Item of orders) await ddb.send(new PutItemCommand({ TableName: 'orders', Item }));
 });

@@ -17,6 +17,7 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
+import { defineTable } from './helpers/tables.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -29,20 +30,7 @@ let ddb: DynamoDBClient;
 const data = tempDir();
 
 async function createTable(name: string, sortType: 'S' | 'N' | 'B'): Promise<void> {
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: sortType },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await ddb.send(new CreateTableCommand(defineTable(name, `pk:S sk:${sortType}`)));
 }
 
 async function putAll(table: string, items: readonly Item[]): Promise<void> {

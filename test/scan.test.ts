@@ -16,6 +16,7 @@ import {
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { defineTable } from './helpers/tables.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -51,14 +52,7 @@ const ids = (pages: readonly ScanCommandOutput[]): string[] => pages.flatMap((p)
 before(async () => {
   server = await startServerProcess();
   ddb = client(server.url);
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: 'scanned',
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await ddb.send(new CreateTableCommand(defineTable('scanned', 'id:S')));
   // 300 items of ~8 KB: 2.4 MB in all, so a scan takes several pages.
   const puts = Array.from({ length: COUNT }, (_, i) => ({
     PutRequest: {
