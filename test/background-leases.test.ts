@@ -21,7 +21,7 @@ import {
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { client, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
 import { readAll, shardIterator, streamsClient } from './helpers/streams.js';
-import { hashKeyTable } from './helpers/tables.js';
+import { createGlobalIndex, hashKeyTable } from './helpers/tables.js';
 
 async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -97,13 +97,7 @@ describe('background work with two processes on one data directory', () => {
     await Promise.all(batches);
 
     await ddbA.send(
-      new UpdateTableCommand({
-        TableName: 'orders',
-        AttributeDefinitions: [{ AttributeName: 'customer', AttributeType: 'S' }],
-        GlobalSecondaryIndexUpdates: [
-          { Create: { IndexName: 'byCustomer', KeySchema: [{ AttributeName: 'customer', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } } },
-        ],
-      }),
+      new UpdateTableCommand({ TableName: 'orders', ...createGlobalIndex('byCustomer', { key: 'customer:S', projection: 'KEYS_ONLY' }) }),
     );
     const status = async (ddb: DynamoDBClient) => {
       const out = await ddb.send(new DescribeTableCommand({ TableName: 'orders' }));

@@ -555,9 +555,7 @@ describe('UpdateTable with a multi-attribute GSI key', () => {
     items.push({ pk: { S: 'too-big' }, g: { S: 'g'.repeat(2047) }, h: { N: '1' }, r: { N: '1' } });
     items.push({ pk: { S: 'wrong-type' }, g: { S: 'g0' }, h: { S: '0' }, r: { N: '1' } });
     for (const item of items) await ddb.send(new PutItemCommand({ TableName: 'later', Item: item }));
-    const updated = await ddb.send(
-      new UpdateTableCommand({ TableName: 'later', ...createGlobalIndex('by-gh', 'g:S h:N / r:N') }),
-    );
+    const updated = await ddb.send(new UpdateTableCommand({ TableName: 'later', ...createGlobalIndex('by-gh', 'g:S h:N / r:N') }));
     assert.deepEqual(updated.TableDescription!.GlobalSecondaryIndexes![0]!.KeySchema, keySchema('g:H h:H r:R'));
     for (let i = 0; ; i++) {
       const d = await ddb.send(new DescribeTableCommand({ TableName: 'later' }));

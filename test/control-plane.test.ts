@@ -23,7 +23,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
-import { defineTable, hashKeyTable } from './helpers/tables.js';
+import { createGlobalIndex, defineTable, hashKeyTable } from './helpers/tables.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -239,15 +239,7 @@ describe('UpdateTable', () => {
     for (let i = 0; i < 20; i++) {
       await ddb.send(new PutItemCommand({ TableName: 'ut_gsi', Item: { pk: { S: `k${i}` }, g: { S: `g${i % 3}` } } }));
     }
-    const r = await ddb.send(
-      new UpdateTableCommand({
-        TableName: 'ut_gsi',
-        AttributeDefinitions: [{ AttributeName: 'g', AttributeType: 'S' }],
-        GlobalSecondaryIndexUpdates: [
-          { Create: { IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } } },
-        ],
-      }),
-    );
+    const r = await ddb.send(new UpdateTableCommand({ TableName: 'ut_gsi', ...createGlobalIndex('byG', 'g:S') }));
     assert.equal(r.TableDescription!.GlobalSecondaryIndexes![0]!.IndexStatus, 'CREATING');
     let status: string | undefined;
     for (let i = 0; i < 100 && status !== 'ACTIVE'; i++) {
@@ -259,13 +251,7 @@ describe('UpdateTable', () => {
     assert.equal(status, 'ACTIVE');
     await expectError(
       ddb.send(
-        new UpdateTableCommand({
-          TableName: 'ut_gsi',
-          AttributeDefinitions: [{ AttributeName: 'g', AttributeType: 'S' }],
-          GlobalSecondaryIndexUpdates: [
-            { Create: { IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } } },
-          ],
-        }),
+        new UpdateTableCommand({ TableName: 'ut_gsi', ...createGlobalIndex('byG', 'g:S') }),
       ),
       'ValidationException',
     );

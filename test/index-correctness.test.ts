@@ -24,7 +24,7 @@ import {
   type UpdateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
-import { defineTable, hashKeyTable } from './helpers/tables.js';
+import { createGlobalIndex, defineTable, hashKeyTable } from './helpers/tables.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -76,13 +76,7 @@ describe('a global index added by UpdateTable', () => {
     ];
     for (const item of items) await ddb.send(new PutItemCommand({ TableName: 'ic_backfill', Item: item }));
 
-    await addIndex({
-      TableName: 'ic_backfill',
-      AttributeDefinitions: [{ AttributeName: 'g', AttributeType: 'S' }],
-      GlobalSecondaryIndexUpdates: [
-        { Create: { IndexName: 'by-g', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } } },
-      ],
-    });
+    await addIndex({ TableName: 'ic_backfill', ...createGlobalIndex('by-g', 'g:S') });
     assert.deepEqual(await scanIndex('ic_backfill', 'by-g'), ['atlimit', 'good1', 'good2', 'norange', 'strrange']);
     const q = await ddb.send(
       new QueryCommand({
@@ -94,25 +88,7 @@ describe('a global index added by UpdateTable', () => {
     );
     assert.equal(q.Count, 0, 'a number 7 is not found as the string "7"');
 
-    await addIndex({
-      TableName: 'ic_backfill',
-      AttributeDefinitions: [
-        { AttributeName: 'g', AttributeType: 'S' },
-        { AttributeName: 'r', AttributeType: 'N' },
-      ],
-      GlobalSecondaryIndexUpdates: [
-        {
-          Create: {
-            IndexName: 'by-g-r',
-            KeySchema: [
-              { AttributeName: 'g', KeyType: 'HASH' },
-              { AttributeName: 'r', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'KEYS_ONLY' },
-          },
-        },
-      ],
-    });
+    await addIndex({ TableName: 'ic_backfill', ...createGlobalIndex('by-g-r', { key: 'g:S r:N', projection: 'KEYS_ONLY' }) });
     assert.deepEqual(await scanIndex('ic_backfill', 'by-g-r'), ['atlimit', 'good1', 'good2']);
     const d = (await ddb.send(new DescribeTableCommand({ TableName: 'ic_backfill' }))).Table!;
     assert.equal(d.GlobalSecondaryIndexes!.find((g) => g.IndexName === 'by-g-r')!.ItemCount, 3);
@@ -141,25 +117,7 @@ describe('a global index added by UpdateTable', () => {
     await ddb.send(new PutItemCommand({ TableName: 'ic_backfill_range', Item: { pk: S('b'), g: S('g'), r: S('r'.repeat(1025)) } }));
     // Two-byte characters: 513 of them are 1,026 bytes.
     await ddb.send(new PutItemCommand({ TableName: 'ic_backfill_range', Item: { pk: S('c'), g: S('g'), r: S('é'.repeat(513)) } }));
-    await addIndex({
-      TableName: 'ic_backfill_range',
-      AttributeDefinitions: [
-        { AttributeName: 'g', AttributeType: 'S' },
-        { AttributeName: 'r', AttributeType: 'S' },
-      ],
-      GlobalSecondaryIndexUpdates: [
-        {
-          Create: {
-            IndexName: 'by-g-r',
-            KeySchema: [
-              { AttributeName: 'g', KeyType: 'HASH' },
-              { AttributeName: 'r', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        },
-      ],
-    });
+    await addIndex({ TableName: 'ic_backfill_range', ...createGlobalIndex('by-g-r', 'g:S r:S') });
     assert.deepEqual(await scanIndex('ic_backfill_range', 'by-g-r'), ['a']);
   });
 });
@@ -182,15 +140,7 @@ describe('a backfill cut short', () => {
       for (let i = 0; i < 50; i++) {
         await db.send(new PutItemCommand({ TableName: 'ic_resume', Item: { pk: S(`p${i}`), g: S(i % 2 === 0 ? 'even' : 'odd') } }));
       }
-      await db.send(
-        new UpdateTableCommand({
-          TableName: 'ic_resume',
-          AttributeDefinitions: [{ AttributeName: 'g', AttributeType: 'S' }],
-          GlobalSecondaryIndexUpdates: [
-            { Create: { IndexName: 'by-g', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } } },
-          ],
-        }),
-      );
+      await db.send(new UpdateTableCommand({ TableName: 'ic_resume', ...createGlobalIndex('by-g', 'g:S') }));
       // Killed before (or while) the backfill runs: it starts 50 ms after the answer.
       await durable.kill();
       db.destroy();
@@ -343,15 +293,7 @@ describe('attribute redefinition', () => {
   it('UpdateTable refuses a new index that gives an existing key attribute another type', async () => {
     await ddb.send(new CreateTableCommand(hashKeyTable('ic_redefine', { gsi: { index1: 'xyz:S' } })));
     const create = (name: string, attr: string, type: 'S' | 'N') =>
-      ddb.send(
-        new UpdateTableCommand({
-          TableName: 'ic_redefine',
-          AttributeDefinitions: [{ AttributeName: attr, AttributeType: type }],
-          GlobalSecondaryIndexUpdates: [
-            { Create: { IndexName: name, KeySchema: [{ AttributeName: attr, KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } } },
-          ],
-        }),
-      );
+      ddb.send(new UpdateTableCommand({ TableName: 'ic_redefine', ...createGlobalIndex(name, `${attr}:${type}`) }));
     await expectError(
       create('index2', 'xyz', 'N'),
       'ValidationException',
@@ -542,15 +484,7 @@ describe('table and index status', () => {
   });
 
   it('UpdateTable that adds an index answers UPDATING with the index CREATING', async () => {
-    const res = await ddb.send(
-      new UpdateTableCommand({
-        TableName: 'ic_status',
-        AttributeDefinitions: [{ AttributeName: 'b', AttributeType: 'S' }],
-        GlobalSecondaryIndexUpdates: [
-          { Create: { IndexName: 'gsb', KeySchema: [{ AttributeName: 'b', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } } },
-        ],
-      }),
-    );
+    const res = await ddb.send(new UpdateTableCommand({ TableName: 'ic_status', ...createGlobalIndex('gsb', 'b:S') }));
     assert.equal(res.TableDescription!.TableStatus, 'UPDATING');
     const gb = res.TableDescription!.GlobalSecondaryIndexes!.find((g) => g.IndexName === 'gsb')!;
     assert.equal(gb.IndexStatus, 'CREATING');
@@ -562,9 +496,7 @@ describe('table and index status', () => {
   });
 
   it('UpdateTable that deletes an index answers UPDATING with the index DELETING', async () => {
-    const res = await ddb.send(
-      new UpdateTableCommand({ TableName: 'ic_status', GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'gsb' } }] }),
-    );
+    const res = await ddb.send(new UpdateTableCommand({ TableName: 'ic_status', GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'gsb' } }] }));
     assert.equal(res.TableDescription!.TableStatus, 'UPDATING');
     assert.equal(res.TableDescription!.GlobalSecondaryIndexes!.find((g) => g.IndexName === 'gsb')!.IndexStatus, 'DELETING');
     await waitForIndexes('ic_status');

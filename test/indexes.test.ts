@@ -21,7 +21,7 @@ import {
   type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
-import { defineTable } from './helpers/tables.js';
+import { createGlobalIndex, defineTable } from './helpers/tables.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -299,21 +299,7 @@ describe('global secondary indexes', () => {
 
   it('cannot be read while it backfills, and holds every item once it is active', async () => {
     const sent = Date.now();
-    await ddb.send(
-      new UpdateTableCommand({
-        TableName: 'orders',
-        AttributeDefinitions: [{ AttributeName: 'note', AttributeType: 'S' }],
-        GlobalSecondaryIndexUpdates: [
-          {
-            Create: {
-              IndexName: 'by-note',
-              KeySchema: [{ AttributeName: 'note', KeyType: 'HASH' }],
-              Projection: { ProjectionType: 'KEYS_ONLY' },
-            },
-          },
-        ],
-      }),
-    );
+    await ddb.send(new UpdateTableCommand({ TableName: 'orders', ...createGlobalIndex('by-note', { key: 'note:S', projection: 'KEYS_ONLY' }) }));
     const q = () =>
       ddb.send(
         new QueryCommand({

@@ -30,7 +30,7 @@ import { GetRecordsCommand, type DynamoDBStreamsClient, type GetRecordsCommandOu
 import { expectError, tempDir } from './helpers/server-process.js';
 import { pool, startFleet, tally, type ServerFleet } from './helpers/server-fleet.js';
 import { readAll, shardIterator } from './helpers/streams.js';
-import { hashKeyTable } from './helpers/tables.js';
+import { createGlobalIndex, hashKeyTable } from './helpers/tables.js';
 
 const dir = tempDir('openddb-multiprocess-');
 let fleet: ServerFleet;
@@ -58,21 +58,7 @@ describe('two server processes on one data directory', () => {
     const described = await b.send(new DescribeTableCommand({ TableName: 'shared-catalog' }));
     assert.equal(described.Table?.TableStatus, 'ACTIVE');
 
-    await a.send(
-      new UpdateTableCommand({
-        TableName: 'shared-catalog',
-        AttributeDefinitions: [{ AttributeName: 'g', AttributeType: 'S' }],
-        GlobalSecondaryIndexUpdates: [
-          {
-            Create: {
-              IndexName: 'by-g',
-              KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }],
-              Projection: { ProjectionType: 'ALL' },
-            },
-          },
-        ],
-      }),
-    );
+    await a.send(new UpdateTableCommand({ TableName: 'shared-catalog', ...createGlobalIndex('by-g', 'g:S') }));
     const withIndex = await b.send(new DescribeTableCommand({ TableName: 'shared-catalog' }));
     assert.deepEqual(withIndex.Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName), ['by-g']);
     // Written through b once the index exists: b maintains the index.

@@ -338,25 +338,7 @@ describe('faults under write load: three servers on one PostgreSQL database', { 
   before(async () => {
     fleet = await startFleet(3, { postgresUrl: cluster!.createDatabase('faults') }, { together: true });
     ({ servers, ddbs } = fleet);
-    await ddbs[0]!.send(
-      new CreateTableCommand({
-        ...hashKeyTable('faults'),
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'g', AttributeType: 'S' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: 'by-g',
-            KeySchema: [
-              { AttributeName: 'g', KeyType: 'HASH' },
-              { AttributeName: 'pk', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'KEYS_ONLY' },
-          },
-        ],
-      }),
-    );
+    await ddbs[0]!.send(new CreateTableCommand(hashKeyTable('faults', { gsi: { 'by-g': { key: 'g:S pk:S', projection: 'KEYS_ONLY' } } })));
   });
 
   after(() => fleet.stop());
