@@ -16,6 +16,7 @@ import pg from 'pg';
 import { client, startServerProcess, tempDir, variantPass, type ServerProcess } from './helpers/server-process.js';
 import { postgresUnavailable, startPostgresCluster, type PostgresCluster } from './helpers/postgres-cluster.js';
 import { runCli, startCli } from './helpers/run-cli.js';
+import { defineTable } from './helpers/tables.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PARQUET = join(here, '..', '..', 'test', 'fixtures', 'parquet', 'people.parquet');
@@ -137,20 +138,7 @@ describe('openddb migrate', { skip: variantPass() }, () => {
     const other = await startServerProcess();
     const otherDdb = client(other.url);
     try {
-      await otherDdb.send(
-        new CreateTableCommand({
-          TableName: 'source-orders',
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'N' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-        }),
-      );
+      await otherDdb.send(new CreateTableCommand(defineTable('source-orders', 'pk:S sk:N')));
       const items = Array.from({ length: 300 }, (_, i) => ({
         pk: { S: `c${i % 17}` },
         sk: { N: String(i) },
@@ -172,20 +160,7 @@ describe('openddb migrate', { skip: variantPass() }, () => {
       const lines = dump.stdout.trim().split('\n');
       assert.equal(lines.length, 300);
       assert.match(lines[0]!, /^\{"Item":\{"pk":\{"S":"c\d+"\}/);
-      await otherDdb.send(
-        new CreateTableCommand({
-          TableName: 'reloaded',
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'N' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-        }),
-      );
+      await otherDdb.send(new CreateTableCommand(defineTable('reloaded', 'pk:S sk:N')));
       const load = await runCli(['load', 'reloaded', '--endpoint', other.url], { input: dump.stdout });
       assert.equal(load.code, 0, load.stderr);
       assert.match(load.stderr, /loaded 300 items into reloaded/);
