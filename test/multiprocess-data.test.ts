@@ -28,7 +28,8 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, type DynamoDBStreamsClient, type GetRecordsCommandOutput, type _Record } from '@aws-sdk/client-dynamodb-streams';
 import { expectError, tempDir } from './helpers/server-process.js';
-import { pool, startFleet, tally, type ServerFleet } from './helpers/server-fleet.js';
+import { pool, tally } from './helpers/races.js';
+import { startFleet, type ServerFleet } from './helpers/server-fleet.js';
 import { readAll, shardIterator } from './helpers/streams.js';
 import { createGlobalIndex, hashKeyTable } from './helpers/tables.js';
 

@@ -35,7 +35,8 @@ import {
 import type { DynamoDBStreamsClient, _Record } from '@aws-sdk/client-dynamodb-streams';
 import { postgresUnavailable, startPostgresCluster, type PostgresCluster } from './helpers/postgres-cluster.js';
 import { expectError, variantPass, type ServerProcess } from './helpers/server-process.js';
-import { pool, startFleet, tally, type ServerFleet } from './helpers/server-fleet.js';
+import { pool, tally } from './helpers/races.js';
+import { startFleet, type ServerFleet } from './helpers/server-fleet.js';
 import { readAll, shardIterator } from './helpers/streams.js';
 import { hashKeyTable } from './helpers/tables.js';
 
