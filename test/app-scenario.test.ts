@@ -24,6 +24,7 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { boto3Available, CLIENT_ENV } from './helpers/other-clients.js';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { defineTable } from './helpers/tables.js';
 
@@ -297,29 +298,11 @@ assert total == 29, total
 print('ok')
 `;
 
-async function hasBoto3(): Promise<boolean> {
-  try {
-    await run('python3', ['-c', 'import boto3'], { timeout: 30_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('the same project tracker through boto3', async () => {
-  const available = await hasBoto3();
+  const available = await boto3Available();
   it('runs end to end', { skip: !available && 'python3 with boto3 is not installed' }, async () => {
-    const env = {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'secret',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    };
     const { stdout } = await run('python3', ['-c', BOTO3_SCRIPT, server.url, JSON.stringify(schema('py_'))], {
-      env,
+      env: CLIENT_ENV,
       timeout: 120_000,
     });
     assert.equal(stdout.trim(), 'ok');

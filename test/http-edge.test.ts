@@ -25,6 +25,7 @@ import {
   ScanCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { boto3Available, CLIENT_ENV } from './helpers/other-clients.js';
 import { client, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { defineTable, hashKeyTable } from './helpers/tables.js';
 
@@ -33,26 +34,7 @@ const AUTH =
 const INTERNAL_FAILURE = 'com.amazonaws.dynamodb.v20120810#InternalFailure';
 const SERIALIZATION = 'com.amazon.coral.service#SerializationException';
 
-const PY_ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
-
-async function has(command: string, args: string[]): Promise<boolean> {
-  try {
-    await promisify(execFile)(command, args, { env: PY_ENV, timeout: 30_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasBoto3 = await has('python3', ['-c', 'import boto3']);
+const hasBoto3 = await boto3Available();
 
 interface Reply {
   status: number;
@@ -293,7 +275,7 @@ assert n == 300, n
 print('ok', seen)
 `;
     for (const coding of ['gzip', 'deflate']) {
-      const { stdout } = await promisify(execFile)('python3', ['-c', script, server.url, coding], { env: PY_ENV, timeout: 60_000 });
+      const { stdout } = await promisify(execFile)('python3', ['-c', script, server.url, coding], { env: CLIENT_ENV, timeout: 60_000 });
       assert.equal(stdout.trim(), `ok ['${coding}', '${coding}']`);
     }
   });
