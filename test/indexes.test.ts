@@ -18,9 +18,9 @@ import {
   type AttributeValue,
   type DynamoDBClient,
   type QueryCommandInput,
-  type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { queryPages } from './helpers/paging.js';
 import { createGlobalIndex, defineTable } from './helpers/tables.js';
 
 type Item = Record<string, AttributeValue>;
@@ -50,17 +50,6 @@ for (let c = 0; c < 4; c++) {
   }
 }
 
-async function allPages(input: QueryCommandInput): Promise<QueryCommandOutput[]> {
-  const pages: QueryCommandOutput[] = [];
-  let start: Item | undefined;
-  do {
-    const page = await ddb.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    pages.push(page);
-    start = page.LastEvaluatedKey;
-    assert.ok(pages.length < 1000);
-  } while (start !== undefined);
-  return pages;
-}
 
 const keyOf = (i: Item) => `${i.customer!.S}/${i.orderId!.S}`;
 
@@ -103,10 +92,10 @@ describe('local secondary indexes', () => {
       .map(keyOf);
     const whole = await ddb.send(new QueryCommand({ ...byDate, ConsistentRead: true }));
     assert.deepEqual(whole.Items!.map(keyOf), expected);
-    const pages = await allPages({ ...byDate, Limit: 5 });
+    const pages = await queryPages(ddb, { ...byDate, Limit: 5 });
     assert.deepEqual(pages.flatMap((p) => p.Items!.map(keyOf)), expected);
     assert.deepEqual(Object.keys(pages[0]!.LastEvaluatedKey!).sort(), ['createdAt', 'customer', 'orderId']);
-    const back = await allPages({ ...byDate, Limit: 4, ScanIndexForward: false });
+    const back = await queryPages(ddb, { ...byDate, Limit: 4, ScanIndexForward: false });
     assert.deepEqual(back.flatMap((p) => p.Items!.map(keyOf)), [...expected].reverse());
   });
 
@@ -202,10 +191,10 @@ describe('global secondary indexes', () => {
     };
     const expected = [...inPen('5'), ...inPen('7')];
     assert.equal(expected.length, orders.filter((i) => i.product?.S === 'pen').length);
-    const forward = await allPages({ ...base, Limit: 3 });
+    const forward = await queryPages(ddb, { ...base, Limit: 3 });
     assert.deepEqual(forward.flatMap((p) => p.Items!.map(keyOf)), expected);
     assert.deepEqual(Object.keys(forward[0]!.LastEvaluatedKey!).sort(), ['customer', 'orderId', 'price', 'product']);
-    const backward = await allPages({ ...base, Limit: 5, ScanIndexForward: false });
+    const backward = await queryPages(ddb, { ...base, Limit: 5, ScanIndexForward: false });
     assert.deepEqual(backward.flatMap((p) => p.Items!.map(keyOf)), [...expected].reverse());
     const range = await ddb.send(
       new QueryCommand({

@@ -11,9 +11,10 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BatchWriteItemCommand, CreateTableCommand, GetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, CreateTableCommand, GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pg from 'pg';
 import { client, startServerProcess, tempDir, variantPass, type ServerProcess } from './helpers/server-process.js';
+import { scanPages } from './helpers/paging.js';
 import { postgresUnavailable, startPostgresCluster, type PostgresCluster } from './helpers/postgres-cluster.js';
 import { runCli, startCli } from './helpers/run-cli.js';
 import { defineTable } from './helpers/tables.js';
@@ -23,14 +24,7 @@ const PARQUET = join(here, '..', '..', 'test', 'fixtures', 'parquet', 'people.pa
 const PARQUET_GZIP = join(here, '..', '..', 'test', 'fixtures', 'parquet', 'people-gzip.parquet');
 
 async function scanAll(ddb: DynamoDBClient, table: string): Promise<Record<string, AttributeValue>[]> {
-  const items: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-  return items;
+  return (await scanPages(ddb, { TableName: table })).flatMap((page) => page.Items ?? []);
 }
 
 async function getItem(ddb: DynamoDBClient, table: string, key: Record<string, AttributeValue>) {
