@@ -28,7 +28,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
 import { readAll, shardIterator, streamsClient } from './helpers/streams.js';
-import { createGlobalIndex, defineTable, hashKeyTable } from './helpers/tables.js';
+import { createGlobalIndex, defineTable, hashKeyTable, waitForIndexes } from './helpers/tables.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -557,12 +557,7 @@ describe('UpdateTable with a multi-attribute GSI key', () => {
     for (const item of items) await ddb.send(new PutItemCommand({ TableName: 'later', Item: item }));
     const updated = await ddb.send(new UpdateTableCommand({ TableName: 'later', ...createGlobalIndex('by-gh', 'g:S h:N / r:N') }));
     assert.deepEqual(updated.TableDescription!.GlobalSecondaryIndexes![0]!.KeySchema, keySchema('g:H h:H r:R'));
-    for (let i = 0; ; i++) {
-      const d = await ddb.send(new DescribeTableCommand({ TableName: 'later' }));
-      if (d.Table!.GlobalSecondaryIndexes!.every((g) => g.IndexStatus === 'ACTIVE')) break;
-      assert.ok(i < 200, 'index did not become active');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitForIndexes(ddb, 'later');
     const out = await ddb.send(
       new QueryCommand({
         TableName: 'later',

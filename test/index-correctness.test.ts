@@ -24,7 +24,7 @@ import {
   type UpdateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
-import { createGlobalIndex, defineTable, hashKeyTable } from './helpers/tables.js';
+import { createGlobalIndex, defineTable, hashKeyTable, waitForIndexes } from './helpers/tables.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -40,18 +40,9 @@ after(async () => {
 
 const S = (s: string): AttributeValue => ({ S: s });
 
-async function waitForIndexes(table: string): Promise<void> {
-  for (let i = 0; ; i++) {
-    const d = (await ddb.send(new DescribeTableCommand({ TableName: table }))).Table!;
-    if (d.TableStatus === 'ACTIVE' && (d.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) return;
-    assert.ok(i < 400, 'indexes did not become active');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 async function addIndex(input: Omit<UpdateTableCommandInput, 'TableName'> & { TableName: string }): Promise<void> {
   await ddb.send(new UpdateTableCommand(input));
-  await waitForIndexes(input.TableName);
+  await waitForIndexes(ddb, input.TableName);
 }
 
 async function scanIndex(table: string, index: string): Promise<string[]> {
@@ -147,12 +138,7 @@ describe('a backfill cut short', () => {
       durable = await startServerProcess({ dataDir: dir.path });
       db = westClient(durable.url);
       try {
-        for (let i = 0; ; i++) {
-          const d = (await db.send(new DescribeTableCommand({ TableName: 'ic_resume' }))).Table!;
-          if (d.GlobalSecondaryIndexes!.every((g) => g.IndexStatus === 'ACTIVE')) break;
-          assert.ok(i < 400, 'the index stayed CREATING after a restart');
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
+        await waitForIndexes(db, 'ic_resume', 'the index stayed CREATING after a restart');
         const q = await db.send(
           new QueryCommand({
             TableName: 'ic_resume',
@@ -346,7 +332,7 @@ describe('attribute redefinition', () => {
         ],
       }),
     );
-    await waitForIndexes('ic_redefine');
+    await waitForIndexes(ddb, 'ic_redefine');
     const after = (await ddb.send(new DescribeTableCommand({ TableName: 'ic_redefine' }))).Table!;
     assert.deepEqual(
       Object.fromEntries(after.AttributeDefinitions!.map((a) => [a.AttributeName, a.AttributeType])),
@@ -476,7 +462,7 @@ describe('table and index status', () => {
     const g = res.TableDescription!.GlobalSecondaryIndexes![0]!;
     assert.equal(g.IndexStatus, 'CREATING');
     assert.equal(g.Backfilling, undefined, 'an index created with its table does not backfill');
-    await waitForIndexes('ic_status');
+    await waitForIndexes(ddb, 'ic_status');
   });
 
   it('UpdateTable that adds an index answers UPDATING with the index CREATING', async () => {
@@ -485,7 +471,7 @@ describe('table and index status', () => {
     const gb = res.TableDescription!.GlobalSecondaryIndexes!.find((g) => g.IndexName === 'gsb')!;
     assert.equal(gb.IndexStatus, 'CREATING');
     assert.equal(gb.Backfilling, false);
-    await waitForIndexes('ic_status');
+    await waitForIndexes(ddb, 'ic_status');
     const d = (await ddb.send(new DescribeTableCommand({ TableName: 'ic_status' }))).Table!;
     assert.equal(d.TableStatus, 'ACTIVE');
     assert.equal(d.GlobalSecondaryIndexes!.find((g) => g.IndexName === 'gsb')!.Backfilling, undefined);
@@ -495,7 +481,7 @@ describe('table and index status', () => {
     const res = await ddb.send(new UpdateTableCommand({ TableName: 'ic_status', GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'gsb' } }] }));
     assert.equal(res.TableDescription!.TableStatus, 'UPDATING');
     assert.equal(res.TableDescription!.GlobalSecondaryIndexes!.find((g) => g.IndexName === 'gsb')!.IndexStatus, 'DELETING');
-    await waitForIndexes('ic_status');
+    await waitForIndexes(ddb, 'ic_status');
     const d = (await ddb.send(new DescribeTableCommand({ TableName: 'ic_status' }))).Table!;
     assert.deepEqual(d.GlobalSecondaryIndexes!.map((g) => g.IndexName), ['gsa']);
     assert.deepEqual(d.AttributeDefinitions!.map((a) => a.AttributeName).sort(), ['a', 'pk']);

@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import {
   CreateTableCommand,
   DeleteItemCommand,
-  DescribeTableCommand,
   PutItemCommand,
   QueryCommand,
   ScanCommand,
@@ -21,7 +20,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { queryPages } from './helpers/paging.js';
-import { createGlobalIndex, defineTable } from './helpers/tables.js';
+import { createGlobalIndex, defineTable, waitForIndexes } from './helpers/tables.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -307,12 +306,7 @@ describe('global secondary indexes', () => {
       // readable while CREATING.
       if (Date.now() - sent < 50) throw e;
     }
-    for (let i = 0; ; i++) {
-      const d = await ddb.send(new DescribeTableCommand({ TableName: 'orders' }));
-      if (d.Table!.GlobalSecondaryIndexes!.every((g) => g.IndexStatus === 'ACTIVE')) break;
-      assert.ok(i < 200, 'index did not become active');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitForIndexes(ddb, 'orders');
     assert.deepEqual((await q()).Items!.map(keyOf), ['c3/o11']);
   });
 });

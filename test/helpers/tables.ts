@@ -2,15 +2,18 @@
  * @module test/helpers/tables
  * Table definitions the black-box tests use again and again.
  */
-import type {
-  AttributeDefinition,
-  CreateTableCommandInput,
-  GlobalSecondaryIndex,
-  KeySchemaElement,
-  LocalSecondaryIndex,
-  Projection as ProjectionShape,
-  ProvisionedThroughput,
-  UpdateTableCommandInput,
+import assert from 'node:assert/strict';
+import {
+  DescribeTableCommand,
+  type AttributeDefinition,
+  type CreateTableCommandInput,
+  type DynamoDBClient,
+  type GlobalSecondaryIndex,
+  type KeySchemaElement,
+  type LocalSecondaryIndex,
+  type Projection as ProjectionShape,
+  type ProvisionedThroughput,
+  type UpdateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 
 type AttributeType = 'S' | 'N' | 'B';
@@ -141,4 +144,17 @@ export function indexedTable(name: string, gsiRangeKey?: string): CreateTableCom
  */
 export function sortedTableWithGsi(name: string, gsiAttribute: string): CreateTableCommandInput {
   return defineTable(name, 'pk:S sk:N', { gsi: { [`by-${gsiAttribute}`]: `${gsiAttribute}:S` } });
+}
+
+/**
+ * Waits until the table and each of its global indexes are ACTIVE (a new
+ * index has backfilled); fails the test after about ten seconds.
+ */
+export async function waitForIndexes(ddb: DynamoDBClient, table: string, failure = 'the indexes did not become active'): Promise<void> {
+  for (let i = 0; ; i++) {
+    const d = (await ddb.send(new DescribeTableCommand({ TableName: table }))).Table!;
+    if (d.TableStatus === 'ACTIVE' && (d.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) return;
+    assert.ok(i < 400, failure);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
 }
