@@ -196,6 +196,48 @@ describe('postgres engine', { skip: unavailable }, () => {
     await assert.rejects(PostgresEngine.open({ connectionString: url, schema: 'future' }), /written by a newer openddb/);
   });
 
+  test('a version 2 schema is migrated to version 3 (fenced_put), and version 2 servers on it keep working', async () => {
+    const first = await PostgresEngine.open({ connectionString: url, schema: 'from_v2' });
+    await first.close();
+    // Version 2 as it was: no fenced_put, the version row saying 2.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('DROP FUNCTION from_v2.fenced_put(bytea, bytea, bytea, bytea, boolean, bytea)');
+      await client.query(`UPDATE from_v2.meta SET value = 2 WHERE name = 'schema_version'`);
+      await client.query(`INSERT INTO from_v2.kv (k, v) VALUES ('\\x01', '\\x0a')`);
+      const engine = await PostgresEngine.open({ connectionString: url, schema: 'from_v2' });
+      try {
+        const version = await client.query<{ value: string }>(`SELECT value FROM from_v2.meta WHERE name = 'schema_version'`);
+        assert.equal(Number(version.rows[0]!.value), SCHEMA_VERSION);
+        assert.equal(SCHEMA_VERSION, 3);
+        // Data kept; single-key writes (fenced_put) and many-key writes (fenced_commit) work, fenced or not.
+        assert.deepEqual([...((await engine.get(Uint8Array.of(1))) ?? [])], [0x0a]);
+        const view = engine.fenced(Uint8Array.of(1), Uint8Array.of(0x0a));
+        await view.commit([{ key: Uint8Array.of(2), value: Uint8Array.of(0x0b) }]);
+        await engine.commit([{ key: Uint8Array.of(2), value: Uint8Array.of(0x0c) }], [{ key: Uint8Array.of(2), value: Uint8Array.of(0x0b) }]);
+        await assert.rejects(engine.commit([{ key: Uint8Array.of(2), value: null }], [{ key: Uint8Array.of(2), value: Uint8Array.of(0x0b) }]), CommitConflictError);
+        await assert.rejects(engine.fenced(Uint8Array.of(1), Uint8Array.of(9)).commit([{ key: Uint8Array.of(3), value: Uint8Array.of(1) }]), StaleFenceError);
+        await engine.commit([
+          { key: Uint8Array.of(3), value: Uint8Array.of(0x0d) },
+          { key: Uint8Array.of(4), value: Uint8Array.of(0x0e) },
+        ]);
+        assert.deepEqual((await engine.getMany([2, 3, 4].map((b) => Uint8Array.of(b)))).map((v) => v?.[0]), [0x0c, 0x0d, 0x0e]);
+        // A version 2 server's commit (fenced_commit, still there) lands on the migrated schema.
+        const old = await client.query<{ failed: number }>(
+          `SELECT from_v2.fenced_commit($1, $2, '{}'::bytea[], '{}'::bytea[], $3::bytea[], $4::bytea[]) AS failed`,
+          [Buffer.of(1), Buffer.of(0x0a), [Buffer.of(5)], [Buffer.of(0x0f)]],
+        );
+        assert.equal(old.rows[0]!.failed, -1);
+        assert.deepEqual([...((await engine.get(Uint8Array.of(5))) ?? [])], [0x0f]);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      await client.end();
+    }
+  });
+
   test('openStorage opens it from a postgres:// location, ?schema= choosing the schema', async () => {
     const first = await openStorage(`${url}?schema=by_url`);
     try {

@@ -70,7 +70,7 @@ import { checkedSequenceRequest, decodeSequenceCounter, encodeSequenceCounter, f
 export const MAX_STORED_KEY = 2_000;
 
 /** Bump on any incompatible change of the tables or functions below; a newer openddb migrates or refuses. */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
 export interface PostgresEngineOptions {
   /** A libpq connection string (`postgres://user:pass@host:5432/db`); PG* environment variables fill the rest. */
@@ -398,7 +398,20 @@ export class PostgresEngine implements StorageEngine {
     const expectValues = expectations.map((e) => (e.value === null ? null : copy(this.#codec.storedValue(e.key, e.value))));
     const fenceArgs = [fence?.key ?? null, fence?.value ?? null];
     if (sequence === undefined) {
-      const result = await this.#query<{ failed: number }>(this.#pool, this.#sql.commit, [...fenceArgs, expectKeys, expectValues, ...batch.columns()]);
+      const [writeKeys, writeValues] = batch.columns();
+      // The usual item write: one key, expected at most as itself (a blind or a conditional put or delete).
+      if (writeKeys.length === 1 && expectKeys.length <= 1 && (expectKeys.length === 0 || expectKeys[0]!.equals(writeKeys[0]!))) {
+        const result = await this.#query<{ failed: number }>(this.#pool, this.#sql.put, [
+          ...fenceArgs,
+          writeKeys[0],
+          writeValues[0],
+          expectKeys.length === 1,
+          expectValues[0] ?? null,
+        ]);
+        failedCommit(result.rows[0]?.failed ?? -1);
+        return;
+      }
+      const result = await this.#query<{ failed: number }>(this.#pool, this.#sql.commit, [...fenceArgs, expectKeys, expectValues, writeKeys, writeValues]);
       failedCommit(result.rows[0]?.failed ?? -1);
       return;
     }
@@ -641,6 +654,7 @@ interface Statements {
   /** Parameters in order: start, end (if any), after (if any), limit (if any), then the fence key and value (if fenced). */
   range(shape: RangeShape): Statement;
   readonly commit: Statement;
+  readonly put: Statement;
   readonly sequencedBegin: Statement;
   readonly applyWrites: Statement;
   readonly lockAndRead: Statement;
@@ -684,6 +698,8 @@ function statements(schema: string): Statements {
     range,
     // $1, $2: the fence key and value (both NULL: no fence).
     commit: named('commit', `SELECT ${schema}.fenced_commit($1::bytea, $2::bytea, $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[]) AS failed`),
+    // fence key, fence value, key, value (NULL = delete), whether an expectation on the key is checked, the expected value (NULL = absent).
+    put: named('put', `SELECT ${schema}.fenced_put($1::bytea, $2::bytea, $3::bytea, $4::bytea, $5::boolean, $6::bytea) AS failed`),
     sequencedBegin: named(
       'sequenced_begin',
       `SELECT failed, counter FROM ${schema}.fenced_sequenced_begin($1::bytea, $2::bytea, $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea)`,
@@ -774,6 +790,15 @@ async function inTransaction<T>(pool: pg.Pool, begin: string, body: (client: pg.
  * returns the read keys' values in order (NULL = absent) for
  * readAndCommit, or one row with stale = true. The version 1 functions stay,
  * so an older openddb still running on the schema keeps working.
+ *
+ * Schema version 3 added fenced_put(fence key, fence value, key, value
+ * (NULL = delete), expect, expected value (NULL = absent)): fenced_commit
+ * for the commit nearly every item write is — one key written, expected
+ * at most as itself — without arrays, the lock query's sort and the nested
+ * calls: the same locks in the same order (the fence key's shared, the
+ * key's exclusive, ascending by hash; one exclusive lock when they share a
+ * hash, as bool_or gives there), the same checks, the same answers. About
+ * half of PostgreSQL's CPU of a PutItem was fenced_commit's own work.
  */
 function commitFunctions(schema: string): string[] {
   return [
@@ -898,6 +923,48 @@ BEGIN
     SELECT v INTO counter FROM ${schema}.kv WHERE k = ck;
   END IF;
   RETURN NEXT;
+END
+$fn$`,
+    `
+CREATE OR REPLACE FUNCTION ${schema}.fenced_put(fk bytea, fv bytea, wk bytea, wv bytea, expect boolean, ev bytea) RETURNS integer
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  key_lock bigint := hashtextextended(encode(wk, 'base64'), 0);
+  fence_lock bigint;
+  current_value bytea;
+BEGIN
+  IF fk IS NULL THEN
+    PERFORM pg_advisory_xact_lock(key_lock);
+  ELSE
+    fence_lock := hashtextextended(encode(fk, 'base64'), 0);
+    IF fence_lock = key_lock THEN
+      PERFORM pg_advisory_xact_lock(key_lock);
+    ELSIF fence_lock < key_lock THEN
+      PERFORM pg_advisory_xact_lock_shared(fence_lock);
+      PERFORM pg_advisory_xact_lock(key_lock);
+    ELSE
+      PERFORM pg_advisory_xact_lock(key_lock);
+      PERFORM pg_advisory_xact_lock_shared(fence_lock);
+    END IF;
+    SELECT v INTO current_value FROM ${schema}.kv WHERE k = fk;
+    IF (FOUND AND (fv IS NULL OR current_value <> fv)) OR (NOT FOUND AND fv IS NOT NULL) THEN
+      RETURN -2;
+    END IF;
+  END IF;
+  IF expect THEN
+    SELECT v INTO current_value FROM ${schema}.kv WHERE k = wk;
+    IF ev IS NULL THEN
+      IF FOUND THEN RETURN 0; END IF;
+    ELSIF NOT FOUND OR current_value <> ev THEN
+      RETURN 0;
+    END IF;
+  END IF;
+  IF wv IS NULL THEN
+    DELETE FROM ${schema}.kv WHERE k = wk;
+  ELSE
+    INSERT INTO ${schema}.kv (k, v) VALUES (wk, wv) ON CONFLICT (k) DO UPDATE SET v = EXCLUDED.v;
+  END IF;
+  RETURN -1;
 END
 $fn$`,
     `
