@@ -15,7 +15,8 @@
  *   1,000 WCU per partition.
  * - An on-demand table has no provisioned rate: it is limited per
  *   partition-key value (3,000 RCU / 1,000 WCU: one key always lives in one
- *   partition) and by the per-table account quota (40,000 each), with one
+ *   partition), by the per-table account quota (40,000 each) and by its
+ *   own OnDemandThroughput maximums (table and each GSI), each with one
  *   second of burst; it answers ThrottlingException.
  *
  * A request is admitted when every bucket it draws on holds at least the
@@ -72,7 +73,7 @@ export interface Refusal {
   /** The refusing GSI, or undefined for the table (or its partition / key). */
   readonly index: string | undefined;
   readonly access: Access;
-  readonly limit: 'ProvisionedThroughputExceeded' | 'KeyRangeThroughputExceeded' | 'AccountLimitExceeded';
+  readonly limit: 'ProvisionedThroughputExceeded' | 'KeyRangeThroughputExceeded' | 'AccountLimitExceeded' | 'MaxOnDemandThroughputExceeded';
 }
 
 /** One bucket a request draws on, with its rate and burst, resolved for now. */
@@ -115,6 +116,16 @@ export class Throttle {
     const share = this.share();
     const out: Draw[] = [];
     if (table.billingMode === 'PAY_PER_REQUEST') {
+      // The table's (or GSI's) own OnDemandThroughput maximum, checked first: the most specific reason.
+      const max = (index === undefined ? table.onDemandMax : index.onDemandMax)?.[access];
+      if (max !== undefined) {
+        out.push(this.draw(`${table.id}/${index?.id ?? 0}/${access}/max`, max * share, 1, now, {
+          onDemand: true,
+          index: index?.name,
+          access,
+          limit: 'MaxOnDemandThroughputExceeded',
+        }));
+      }
       out.push(this.draw(`${table.id}/${index?.id ?? 0}/${access}`, ON_DEMAND_TABLE_UNITS * share, 1, now, {
         onDemand: true,
         index: index?.name,
