@@ -96,3 +96,17 @@ test("an on-demand table's OnDemandThroughput maximum throttles first, with its 
   now += 1000;
   for (let i = 0; i < 50; i++) assert.equal(t.take(raised, undefined, 'write', 1), undefined, `write ${i}`);
 });
+
+test("adaptive capacity: a hot partition uses the table's unused capacity up to the partition maximum, not only its even share", () => {
+  const t = new Throttle(() => 0, () => 1, () => 300);
+  // 1,500 WCU: two partitions, an even share of 750 WCU each.
+  const tbl = table(100, 1500);
+  assert.equal(partitionCount(100, 1500), 2);
+  let taken = 0;
+  while (t.take(tbl, undefined, 'write', 1, 0x10) === undefined) taken++;
+  assert.equal(taken, 1000);
+  // The table's remaining 500 units serve the other partition.
+  taken = 0;
+  while (t.take(tbl, undefined, 'write', 1, 0xf0000000) === undefined) taken++;
+  assert.equal(taken, 500);
+});
