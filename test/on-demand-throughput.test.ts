@@ -21,6 +21,7 @@ import {
   type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, testWorkers, type ServerProcess } from './helpers/server-process.js';
+import { backupAvailable } from './helpers/backups.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -173,6 +174,7 @@ describe('OnDemandThroughputOverride on RestoreTableFromBackup', () => {
     const t = onDemandTable({ OnDemandThroughput: { MaxReadRequestUnits: 10 } });
     await ddb.send(new CreateTableCommand(t));
     const backup = (await ddb.send(new CreateBackupCommand({ TableName: t.TableName!, BackupName: 'odt-backup' }))).BackupDetails!.BackupArn!;
+    await backupAvailable(ddb, backup);
     const kept = `${t.TableName}-r1`;
     await ddb.send(new RestoreTableFromBackupCommand({ TargetTableName: kept, BackupArn: backup }));
     assert.deepEqual((await describe_(kept)).OnDemandThroughput, { MaxReadRequestUnits: 10 });
