@@ -3,11 +3,12 @@
  * (pressure/shared-settings, docs/pressure.md "Several processes"): two
  * `openddb serve` processes on one data directory; a POST to one changes
  * the other within about a second, a DELETE to either returns both to
- * their flags. Black-box with the SDK v3.
+ * their flags; lag applies to writes made through either process. Black-box
+ * with the SDK v3.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { CreateTableCommand, DescribeTableCommand, GetItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { CreateTableCommand, DescribeTableCommand, GetItemCommand, PutItemCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { client, startServerProcess, tempDir, variantPass, type ServerProcess } from './helpers/server-process.js';
 
 const dir = tempDir('openddb-pressure-processes-');
@@ -105,6 +106,24 @@ describe('admin settings across processes on one data directory', { skip }, () =
       assert.equal(await faulted(client(c.url)), true);
     } finally {
       await c.stop();
+      await admin(a.url, 'DELETE');
+    }
+  });
+
+  it("lag: a write through one process lags for the other's eventually consistent reads; a strong read sees it at once", async () => {
+    const posted = await admin(a.url, 'POST', { lagMs: '1500' });
+    await within(3000, async () => (await admin(b.url, 'GET')).sharedVersion === posted.sharedVersion);
+    try {
+      await ddbA.send(new PutItemCommand({ TableName: 'shared', Item: { pk: { S: 'lagged' } } }));
+      const written = Date.now();
+      const read = (ddb: DynamoDBClient, consistent: boolean) =>
+        ddb.send(new GetItemCommand({ TableName: 'shared', Key: { pk: { S: 'lagged' } }, ConsistentRead: consistent }));
+      const eventual = await read(ddbB, false);
+      if (Date.now() - written < 1400) assert.equal(eventual.Item, undefined, 'the other process lags the write');
+      assert.deepEqual((await read(ddbB, true)).Item, { pk: { S: 'lagged' } });
+      await within(4000, async () => (await read(ddbB, false)).Item !== undefined);
+      assert.ok(Date.now() - written >= 1400, 'visible only after the lag');
+    } finally {
       await admin(a.url, 'DELETE');
     }
   });

@@ -59,6 +59,10 @@
  *   0x00 0x40 0x01                               the pressure modes' admin settings (JSON: a patch over
  *                                                each process's flags, a version, a reset count;
  *                                                pressure/shared-settings), read by every process once a second
+ *   0x00 0x40 0x02 <visible at ms u64> <table id u32> <8 random bytes>
+ *                                                a lagged commit's record (pressure/lag): each key's value
+ *                                                before it and the commit's time; read from "now" on by
+ *                                                lagged readers in every process, deleted once long past
  *   0x40 <table id u32> <index id u8> 0x00        a vector index's change-log trim point: the highest
  *                                                sequence number trimmed (data/vector-search)
  *   0x40 <table id u32> <index id u8> 0x01 <sequence number u64>

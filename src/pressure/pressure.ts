@@ -31,7 +31,7 @@ import { RawJson } from '../data/raw-json.js';
 import { Prng } from './prng.js';
 import { hasPressureTags, parseFaults, parseLag, tableSettings, TAG_LAG, type FaultRule, type LagRange, type TableSettings } from './settings.js';
 import { BURST_SECONDS, Throttle, type Access, type Refusal } from './throttle.js';
-import { LaggedEngine, tableIdOf, WriteHistory } from './lag.js';
+import { LagLog, LaggedEngine, tableIdOf } from './lag.js';
 import { inFlight } from '../txn/in-flight.js';
 import { bytesToLatin1 } from '../storage/byte-order.js';
 import { EMPTY_RECORD, normalizePatch, readShared, updateShared, type SharedRecord } from './shared-settings.js';
@@ -118,13 +118,17 @@ export class Pressure {
   /** Every table by id, as of the last rescan. */
   private byId = new Map<number, TableRecord>();
   private readonly throttle: Throttle;
-  private readonly history: WriteHistory;
+  /** Lagged tables' recent writes, kept in the store: every process lags them alike (pressure/lag). */
+  private readonly history: LagLog;
   private timer: NodeJS.Timeout | undefined;
   /** The admin endpoint's settings last applied (pressure/shared-settings): a patch over `flags`. */
   private applied: SharedRecord = EMPTY_RECORD;
   /** The fault spec the current rules were parsed from, when they came from the shared patch. */
   private faultsText: string | undefined;
   private syncing = false;
+  private trimming = false;
+  /** Lag was on lately: records may be left to trim. */
+  private lagRecordsLeft = false;
   /** The process's own settings (its flags), which the shared settings overlay. */
   private readonly flags: PressureOptions;
 
@@ -144,7 +148,7 @@ export class Pressure {
     this.prng = new Prng(this.seed);
     const now = () => db.clock.now();
     this.throttle = new Throttle(now, () => 1 / this.processes, () => this.burstSeconds, (table, index) => this.sizes.get(`${table.id}/${index?.id ?? 0}`) ?? 0);
-    this.history = new WriteHistory(now);
+    this.history = new LagLog(now);
     this.rescan();
     this.timer = setInterval(() => {
       const stale = db.catalog.refresh();
@@ -152,6 +156,23 @@ export class Pressure {
       else stale.then(() => this.rescan(), () => {});
       // The admin endpoint's settings, set through any process: one read a second, none per request.
       void this.sync();
+      // Lag records past their moment: any process may delete them (twice is harmless). After lag
+      // is turned off, until a trim finds none left.
+      const lagging = this.lag !== undefined || this.lagTagged;
+      if ((lagging || this.lagRecordsLeft) && !this.trimming) {
+        this.trimming = true;
+        this.history
+          .trim(db.engine)
+          .then((deleted) => {
+            this.lagRecordsLeft = lagging || deleted > 0;
+          })
+          .catch((e: unknown) => {
+            if (this.timer !== undefined) this.log(`trimming lag records failed: ${e instanceof Error ? e.message : String(e)}`);
+          })
+          .finally(() => {
+            this.trimming = false;
+          });
+      }
     }, RESCAN_MS);
     this.timer.unref();
   }
@@ -201,7 +222,8 @@ export class Pressure {
   }
 
   /** The settings as the admin endpoint shows them. */
-  describe(): Record<string, unknown> {
+  async describe(): Promise<Record<string, unknown>> {
+    const pending = this.lag !== undefined || this.lagTagged ? (await this.history.pending(this.db.engine)).size : 0;
     return {
       throttle: this.throttleOn,
       lagMs: rangeText(this.lag),
@@ -214,7 +236,7 @@ export class Pressure {
         .all()
         .filter((t) => hasPressureTags(t.tags))
         .map((t) => ({ region: t.region, table: t.name, tags: Object.fromEntries(Object.entries(t.tags).filter(([k]) => k.startsWith('openddb:'))) })),
-      pendingLaggedKeys: this.history.size,
+      pendingLaggedKeys: pending,
       // What the admin endpoint set (kept in the store, shared by every process), over this process's flags.
       shared: this.applied.patch,
       sharedVersion: this.applied.version,
@@ -236,6 +258,8 @@ export class Pressure {
     const normalized = normalizePatch(body);
     if (typeof normalized === 'string') return normalized;
     const { patch, reset } = normalized;
+    // A reset forgets the lagged writes: once, here; the store is every process's.
+    if (reset) await this.history.clear(this.db.engine);
     const record = await updateShared(this.db.engine, (current) => ({
       resets: current.resets + (reset ? 1 : 0),
       seeds: (current.seeds ?? 0) + (patch.seed !== undefined ? 1 : 0),
@@ -302,13 +326,11 @@ export class Pressure {
     if (record.resets !== before.resets) {
       this.prng = new Prng(this.seed);
       this.throttle.clear();
-      this.history.clear();
       // New rule objects: their `next=N` counts start again.
       this.faults = this.faults.map((r) => ({ ...r }));
       this.perTable = new WeakMap();
     }
     this.applied = record;
-    if (this.lag === undefined && !this.tagged) this.history.clear();
     this.recompute();
   }
 

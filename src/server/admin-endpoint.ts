@@ -29,14 +29,14 @@ export async function answerAdmin(req: ProtocolRequest, pressure: Pressure | und
     const verified = authenticate(req, auth);
     if (verified instanceof DynamoError) return json(403, { error: `with --auth the admin endpoint needs a signed request: ${verified.message}` });
   }
-  if (req.method === 'GET') return json(200, pressure.describe());
+  if (req.method === 'GET') return json(200, await pressure.describe());
   if (req.method === 'DELETE') {
     try {
       await pressure.clearShared();
     } catch (e) {
       return json(503, { error: `the settings could not be stored: ${e instanceof Error ? e.message : String(e)}` });
     }
-    return json(200, pressure.describe());
+    return json(200, await pressure.describe());
   }
   if (req.method !== 'POST') return json(405, { error: 'GET, POST or DELETE' });
   let patch: unknown;
@@ -53,7 +53,7 @@ export async function answerAdmin(req: ProtocolRequest, pressure: Pressure | und
     return json(503, { error: `the settings could not be stored: ${e instanceof Error ? e.message : String(e)}` });
   }
   if (problem !== undefined) return json(400, { error: problem });
-  return json(200, pressure.describe());
+  return json(200, await pressure.describe());
 }
 
 function json(status: number, body: unknown): ProtocolResponse {
