@@ -127,4 +127,16 @@ describe('admin settings across processes on one data directory', { skip }, () =
       await admin(a.url, 'DELETE');
     }
   });
+
+  it('a fault spec POSTed again starts its next=N count again', async () => {
+    try {
+      for (let round = 0; round < 2; round++) {
+        await admin(a.url, 'POST', { faults: '500:next=1:GetItem' });
+        assert.equal(await faulted(ddbA), true, `round ${round}: fires once`);
+        assert.equal(await faulted(ddbA), false, `round ${round}: then no more`);
+      }
+    } finally {
+      await admin(a.url, 'DELETE');
+    }
+  });
 });

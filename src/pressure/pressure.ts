@@ -263,6 +263,7 @@ export class Pressure {
     const record = await updateShared(this.db.engine, (current) => ({
       resets: current.resets + (reset ? 1 : 0),
       seeds: (current.seeds ?? 0) + (patch.seed !== undefined ? 1 : 0),
+      faultSpecs: (current.faultSpecs ?? 0) + (patch.faults !== undefined ? 1 : 0),
       patch: { ...current.patch, ...patch },
     }));
     this.applyShared(record);
@@ -271,7 +272,12 @@ export class Pressure {
 
   /** The admin endpoint's DELETE: forgets every setting made through it, so each process returns to its flags. */
   async clearShared(): Promise<void> {
-    const record = await updateShared(this.db.engine, (current) => ({ resets: current.resets, seeds: current.seeds ?? 0, patch: {} }));
+    const record = await updateShared(this.db.engine, (current) => ({
+      resets: current.resets,
+      seeds: current.seeds ?? 0,
+      faultSpecs: current.faultSpecs ?? 0,
+      patch: {},
+    }));
     this.applyShared(record);
   }
 
@@ -306,9 +312,9 @@ export class Pressure {
     if (p.faults === undefined) {
       if (this.faultsText !== undefined) this.faults = f.faults ?? [];
       this.faultsText = undefined;
-    } else if (p.faults !== this.faultsText) {
+    } else if (p.faults !== this.faultsText || (record.faultSpecs ?? 0) !== (before.faultSpecs ?? 0)) {
       const parsed = parseFaults(p.faults);
-      // Kept rules keep their `next=N` counts; a new spec starts its own.
+      // Kept rules keep their `next=N` counts; a spec POSTed (again) starts its own.
       this.faults = typeof parsed === 'string' ? [] : parsed;
       this.faultsText = p.faults;
     }

@@ -40,6 +40,8 @@ export interface SharedRecord {
   readonly resets: number;
   /** Raised by every change that names a seed: each process restarts its generator once per raise. */
   readonly seeds?: number;
+  /** Raised by every change that names faults: each process parses them anew (their `next=N` counts start again). */
+  readonly faultSpecs?: number;
   readonly patch: SharedPatch;
 }
 
@@ -93,7 +95,7 @@ export function normalizePatch(body: Record<string, unknown>): { patch: SharedPa
 function decode(bytes: Uint8Array | undefined): SharedRecord {
   if (bytes === undefined) return EMPTY_RECORD;
   const json = JSON.parse(Buffer.from(bytes).toString('utf8')) as Partial<SharedRecord>;
-  return { version: json.version ?? 0, resets: json.resets ?? 0, seeds: json.seeds ?? 0, patch: json.patch ?? {} };
+  return { version: json.version ?? 0, resets: json.resets ?? 0, seeds: json.seeds ?? 0, faultSpecs: json.faultSpecs ?? 0, patch: json.patch ?? {} };
 }
 
 /** The stored record (EMPTY_RECORD when nothing was ever set). */
