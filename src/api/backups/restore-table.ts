@@ -33,6 +33,7 @@ import {
 import { keySchema, onDemandThroughput, projection, provisionedThroughput, indexName, sseSpecification } from '../tables/table-schemas.js';
 import { requireBackup } from './backup-description.js';
 import { checkOnDemandCreate, checkOnDemandOverride } from '../tables/on-demand-throughput.js';
+import { restoredVectorIndexes, vectorIndexShape, vectorSchemaAttributes, type VectorIndexInput } from '../tables/vector-indexes.js';
 
 interface Overrides {
   BillingModeOverride?: 'PROVISIONED' | 'PAY_PER_REQUEST';
@@ -41,6 +42,7 @@ interface Overrides {
   ProvisionedThroughputOverride?: ThroughputInput;
   OnDemandThroughputOverride?: { MaxReadRequestUnits?: number; MaxWriteRequestUnits?: number };
   SSESpecificationOverride?: { Enabled?: boolean; SSEType?: string; KMSMasterKeyId?: string };
+  VectorIndexOverride?: VectorIndexInput[];
 }
 
 const localIndexShape = struct(
@@ -55,6 +57,7 @@ const overrideMembers = {
   ProvisionedThroughputOverride: provisionedThroughput,
   OnDemandThroughputOverride: onDemandThroughput,
   SSESpecificationOverride: sseSpecification,
+  VectorIndexOverride: list(vectorIndexShape),
 };
 
 const INVALID = 'One or more parameter values were invalid: ';
@@ -133,6 +136,9 @@ function restoredTable(db: Database, source: TableRecord, target: string, input:
     });
   }
   for (const index of [...localIndexes, ...globalIndexes]) for (const name of keyAttributes(index.keySchema)) used.add(name);
+  const vectorIndexes = restoredVectorIndexes(source, input.VectorIndexOverride, billingMode, names, nextIndexId);
+  nextIndexId += vectorIndexes.length;
+  for (const name of vectorSchemaAttributes(vectorIndexes)) used.add(name);
   const sseInput = input.SSESpecificationOverride;
   const sse =
     sseInput === undefined
@@ -172,6 +178,7 @@ function restoredTable(db: Database, source: TableRecord, target: string, input:
     tags: {},
     restore,
     nextIndexId,
+    ...(vectorIndexes.length > 0 ? { vectorIndexes } : {}),
   };
 }
 
