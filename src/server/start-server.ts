@@ -207,6 +207,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   let stopProcessMetrics = () => {};
   const pressure = new Pressure(database, options.pressure, log);
   try {
+    // Settings the admin endpoint stored through another process apply from the first request.
+    await pressure.sync();
     const dispatcher = new Dispatcher(database, rescanningTags((await loadingOperations).allOperations, pressure), pressure);
     // node:http's front end is the non-default one: load it only when chosen.
     const start = options.http === 'node' ? (await import('./http-server.js')).startHttpServer : startFastHttpServer;
