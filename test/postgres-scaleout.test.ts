@@ -16,7 +16,9 @@
  * default pass only. It skips only when no PostgreSQL server binaries exist,
  * and under CI that is a failure.
  */
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import assert from 'node:assert/strict';
 import {
   CreateTableCommand,
@@ -34,8 +36,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient, _Record } from '@aws-sdk/client-dynamodb-streams';
 import { postgresUnavailable, startPostgresCluster, type PostgresCluster } from './helpers/postgres-cluster.js';
-import { client, expectError, startServerProcess, variantPass, type ServerProcess } from './helpers/server-process.js';
-import { readAll, shardIterator, streamsClient } from './helpers/streams.js';
+import { CLI, client, expectError, startServerProcess, variantPass, type ServerProcess } from './helpers/server-process.js';
+import { pool, tally } from './helpers/races.js';
+import { startFleet, type ServerFleet } from './helpers/server-fleet.js';
+import { readAll, shardIterator } from './helpers/streams.js';
 import { hashKeyTable } from './helpers/tables.js';
 
 const unavailable = postgresUnavailable();
@@ -52,62 +56,21 @@ before(async () => {
 
 after(() => cluster?.stop());
 
-/** A server on the database at `url`, one process, whatever the suite's variant says. */
-function startOn(url: string): Promise<ServerProcess> {
-  return startServerProcess({ storageInArgs: true, workers: 1, extraArgs: ['--storage', url] });
-}
-
-/** Runs `count` tasks with at most `concurrency` in flight. */
-async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
-  const results: PromiseSettledResult<T>[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) {
-        const i = next++;
-        try {
-          results[i] = { status: 'fulfilled', value: await task(i) };
-        } catch (reason) {
-          results[i] = { status: 'rejected', reason };
-        }
-      }
-    }),
-  );
-  return results;
-}
-
-function tally(results: readonly PromiseSettledResult<unknown>[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const r of results) {
-    const name = r.status === 'fulfilled' ? 'ok' : (r.reason as Error).name;
-    counts[name] = (counts[name] ?? 0) + 1;
-  }
-  return counts;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('three openddb servers on one PostgreSQL database', { skip }, () => {
-  const servers: ServerProcess[] = [];
-  const ddbs: DynamoDBClient[] = [];
-  const streamClients: DynamoDBStreamsClient[] = [];
-  /** The client of server i % 3: spreads requests over all three. */
-  const via = (i: number): DynamoDBClient => ddbs[i % 3]!;
+  let fleet: ServerFleet;
+  let ddbs: DynamoDBClient[];
+  let streamClients: DynamoDBStreamsClient[];
+  let via: (i: number) => DynamoDBClient;
 
   before(async () => {
-    const url = cluster!.createDatabase('scaleout');
     // All three at once: they race to create the schema (an advisory lock orders them).
-    servers.push(...(await Promise.all([0, 1, 2].map(() => startOn(url)))));
-    for (const server of servers) {
-      ddbs.push(client(server.url));
-      streamClients.push(streamsClient(server.url));
-    }
+    fleet = await startFleet(3, { postgresUrl: cluster!.createDatabase('scaleout') }, { together: true });
+    ({ ddbs, streamClients, via } = fleet);
   });
 
-  after(async () => {
-    for (const c of [...ddbs, ...streamClients]) c.destroy();
-    await Promise.all(servers.map((s) => s.stop()));
-  });
+  after(() => fleet.stop());
 
   it('a table created, changed and deleted through one is usable as such through the others at once', async () => {
     const [a, b, c] = [ddbs[0]!, ddbs[1]!, ddbs[2]!];
@@ -371,39 +334,17 @@ async function serving(ddb: DynamoDBClient, ms: number): Promise<void> {
 }
 
 describe('faults under write load: three servers on one PostgreSQL database', { skip }, () => {
-  const servers: ServerProcess[] = [];
-  const ddbs: DynamoDBClient[] = [];
-  let url = '';
+  let fleet: ServerFleet;
+  let servers: ServerProcess[];
+  let ddbs: DynamoDBClient[];
 
   before(async () => {
-    url = cluster!.createDatabase('faults');
-    servers.push(...(await Promise.all([0, 1, 2].map(() => startOn(url)))));
-    for (const server of servers) ddbs.push(client(server.url));
-    await ddbs[0]!.send(
-      new CreateTableCommand({
-        ...hashKeyTable('faults'),
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'g', AttributeType: 'S' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: 'by-g',
-            KeySchema: [
-              { AttributeName: 'g', KeyType: 'HASH' },
-              { AttributeName: 'pk', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'KEYS_ONLY' },
-          },
-        ],
-      }),
-    );
+    fleet = await startFleet(3, { postgresUrl: cluster!.createDatabase('faults') }, { together: true });
+    ({ servers, ddbs } = fleet);
+    await ddbs[0]!.send(new CreateTableCommand(hashKeyTable('faults', { gsi: { 'by-g': { key: 'g:S pk:S', projection: 'KEYS_ONLY' } } })));
   });
 
-  after(async () => {
-    for (const c of ddbs) c.destroy();
-    await Promise.all(servers.map((s) => s.stop()));
-  });
+  after(() => fleet.stop());
 
   it('one server killed with SIGKILL under write load: nothing acknowledged lost, nothing half-applied, the others keep serving', async () => {
     const load = new WriteLoad();
@@ -427,10 +368,8 @@ describe('faults under write load: three servers on one PostgreSQL database', { 
     await assertWhole(ddbs[0]!, load);
     await assertWhole(ddbs[1]!, load);
     // A replacement joins the database and serves at once, the killed server's writes included.
-    servers[2] = await startOn(url);
-    ddbs[2]!.destroy();
-    ddbs[2] = client(servers[2].url);
-    await assertWhole(ddbs[2], load);
+    await fleet.replace(2);
+    await assertWhole(ddbs[2]!, load);
   });
 
   it('PostgreSQL restarted under write load: requests in flight fail as a service error, the servers reconnect, nothing acknowledged is lost', async () => {
@@ -451,5 +390,41 @@ describe('faults under write load: three servers on one PostgreSQL database', { 
       assert.ok(['InternalServerError', 'ServiceUnavailable'].includes(name), `a write failed with ${name}`);
     }
     for (const ddb of ddbs) await assertWhole(ddb, load);
+  });
+});
+
+describe('--storage-pool-size', { skip }, () => {
+  it('bounds the connections a server opens to the database, under load; bad values and non-database storage are refused', async () => {
+    const url = cluster!.createDatabase('pool_size');
+    const server = await startServerProcess({ storageInArgs: true, workers: 1, extraArgs: ['--storage', url, '--storage-pool-size', '3'] });
+    const ddb = client(server.url);
+    try {
+      await ddb.send(new CreateTableCommand(hashKeyTable('pooled')));
+      // 64 requests in flight, reads and writes mixed: more than 3 connections' worth.
+      const results = await pool(600, 64, async (i) => {
+        const Key = { pk: { S: `k${i % 50}` } };
+        if (i % 2 === 0) await ddb.send(new PutItemCommand({ TableName: 'pooled', Item: { ...Key, n: { N: String(i) } } }));
+        else await ddb.send(new GetItemCommand({ TableName: 'pooled', Key }));
+      });
+      assert.deepEqual(tally(results), { ok: 600 });
+      const inspector = new pg.Client({ connectionString: url });
+      await inspector.connect();
+      const found = await inspector.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = 'pool_size' AND pid <> pg_backend_pid()");
+      await inspector.end();
+      const connections = Number(found.rows[0]!.n);
+      assert.ok(connections >= 1 && connections <= 3, `${connections} connections`);
+    } finally {
+      ddb.destroy();
+      await server.stop();
+    }
+    const run = (...args: string[]) => spawnSync(process.execPath, [CLI, 'serve', '--port', '0', ...args], { encoding: 'utf8', timeout: 15_000 });
+    for (const bad of ['0', '-1', '2.5', 'ten', '100000']) {
+      const out = run('--storage', url, `--storage-pool-size=${bad}`);
+      assert.equal(out.status, 2, bad);
+      assert.match(out.stderr, /--storage-pool-size must be a whole number from 1 to 1000/);
+    }
+    const memory = run('--in-memory', '--storage-pool-size', '4');
+    assert.equal(memory.status, 2);
+    assert.match(memory.stderr, /--storage-pool-size applies to a database: use it with --storage postgres:\/\//);
   });
 });
