@@ -24,6 +24,8 @@
  *   node bench/cpu-per-op.mjs --base-cli B --build nometrics=/tmp/x/dist/openddb.mjs --storage disk --workloads get
  *   node bench/cpu-per-op.mjs --base-cli B --callgrind --warmup 4000 --requests 2000 --rounds 1
  *   node bench/cpu-per-op.mjs --node-args=--cpu-prof,--cpu-prof-dir=/tmp/prof   (a profile per server run)
+ *   node bench/cpu-per-op.mjs --build auth=dist/openddb.mjs,--auth=bench/auth.json --storage memory --workloads get --rate 1500
+ *     (the cost of --auth: the same build with and without it, both paced to the same request rate)
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
@@ -52,6 +54,7 @@ const { values: args } = parseArgs({
     callgrind: { type: 'boolean', default: false },
     'callgrind-dir': { type: 'string' },
     warmup: { type: 'string', default: '20000' },
+    rate: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -59,7 +62,7 @@ if (args.help) {
   console.log(
     'node bench/cpu-per-op.mjs [--cli FILE] [--base-cli FILE] [--build NAME=FILE[,ENV=VALUE...] ...] [--storage disk,memory] [--workloads get,put,query,update]\n' +
       '  [--warmup N (unmeasured, per workload and server)] [--requests N (per burst)] [--rounds R (bursts per server)] [--concurrency C]\n' +
-      '  [--node-args=a,b] [--serve-args=a,b (e.g. --workers,2)] [--fresh-connections] [--callgrind (instructions per op: valgrind, ~50x slower; use ~2000 requests)] [--callgrind-dir DIR (keep the dumps)]',
+      '  [--rate N (measured bursts paced to N requests/s)] [--node-args=a,b] [--serve-args=a,b (e.g. --workers,2)] [--fresh-connections] [--callgrind (instructions per op: valgrind, ~50x slower; use ~2000 requests)] [--callgrind-dir DIR (keep the dumps)]',
   );
   process.exit(0);
 }
@@ -69,6 +72,8 @@ const rounds = Number(args.rounds);
 const storages = args.storage.split(',');
 const workloads = args.workloads.split(',');
 const warmup = Number(args.warmup);
+// --rate: the measured bursts are paced to this many requests per second (the warm-up is not).
+const measuredRate = args.rate === undefined ? undefined : Number(args.rate);
 const nodeArgs = args['node-args'] ? args['node-args'].split(',') : [];
 const serveArgs = args['serve-args'] ? args['serve-args'].split(',') : [];
 const workersAt = serveArgs.indexOf('--workers');
@@ -83,9 +88,12 @@ builds.push({ name: 'this', cli: path.resolve(args.cli) });
 for (const spec of args.build ?? []) {
   const at = spec.indexOf('=');
   if (at <= 0) throw new Error(`--build NAME=FILE, not ${spec}`);
-  // NAME=FILE[,KEY=VALUE...]: the server's environment gets the pairs.
-  const [file, ...env] = spec.slice(at + 1).split(',');
-  builds.push({ name: spec.slice(0, at), cli: path.resolve(file), env });
+  // NAME=FILE[,KEY=VALUE...][,--flag=value...]: the server's environment gets the KEY=VALUE pairs;
+  // pairs starting with -- are serve options of this build only.
+  const [file, ...pairs] = spec.slice(at + 1).split(',');
+  const env = pairs.filter((p) => !p.startsWith('--'));
+  const serve = pairs.filter((p) => p.startsWith('--')).flatMap((p) => (p.includes('=') ? [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)] : [p]));
+  builds.push({ name: spec.slice(0, at), cli: path.resolve(file), env, serve });
 }
 
 /** Registers a bench server for one build on one storage (bench/servers.mjs spawns and stops it). */
@@ -124,6 +132,7 @@ function serverFor(build, storage) {
         String(port),
         ...(storage === 'disk' ? ['--data', dataDir] : ['--in-memory']),
         ...serveArgs,
+        ...(build.serve ?? []),
       ],
     ],
     // servers.mjs waits for every worker of `serve --workers N`.
@@ -132,8 +141,8 @@ function serverFor(build, storage) {
   return name;
 }
 
-const run = (srv, reqs, maxRequests, onStart, onEnd) =>
-  runLoad({ port: srv.port, connections, requests: reqs, maxRequests, durationMs: 3_600_000, hardTimeoutMs: 3_600_000, onStart, onEnd });
+const run = (srv, reqs, maxRequests, onStart, onEnd, rate) =>
+  runLoad({ port: srv.port, connections, requests: reqs, maxRequests, durationMs: 3_600_000, hardTimeoutMs: 3_600_000, onStart, onEnd, rate });
 
 /** One measured burst of `requests` requests against one server. */
 async function burst(srv, workload, reqs) {
@@ -157,6 +166,7 @@ async function burst(srv, workload, reqs) {
       after = cpuSample(srv.pid);
       busyAfter = machineBusyNs();
     },
+    measuredRate,
   );
   let instructions;
   if (callgrindDir) {
@@ -167,9 +177,14 @@ async function burst(srv, workload, reqs) {
   const cpu = cpuDelta(before, after).ns;
   const others = busyAfter - busyBefore - cpu - r.clientCpuUs * 1000;
   const { split } = cpuDelta(before, after);
+  // The kernel's share (utime/stime ticks, 10 ms each: meaningful over bursts of ~0.2 s and more).
+  const ticks = after.tickNs - before.tickNs;
+  const kernelShare = ticks > 0 ? (after.systemTickNs - before.systemTickNs) / ticks : 0;
   return {
     split,
     usPerOp: cpu / 1000 / r.ok,
+    kernelUsPerOp: (cpu / 1000 / r.ok) * kernelShare,
+    userUsPerOp: (cpu / 1000 / r.ok) * (1 - kernelShare),
     opsPerSec: r.opsPerSec,
     othersCores: others / (r.elapsedMs * 1e6),
     kiloInstrPerOp: instructions === undefined ? undefined : instructions.main / 1000 / r.ok,
@@ -226,8 +241,10 @@ for (const storage of storages) {
     }
     const plan = seedPlan('quick', 'openddb-disk');
     for (const { srv } of servers) {
-      await createTable(srv.port);
-      for (const body of seedBodies(plan)) await callOk(srv.port, 'BatchWriteItem', body);
+      // Under valgrind a busy machine can take longer than the default 10 s over one seeding batch.
+      const timeoutMs = callgrindDir ? 120_000 : undefined;
+      await createTable(srv.port, timeoutMs === undefined ? {} : { timeoutMs });
+      for (const body of seedBodies(plan)) await callOk(srv.port, 'BatchWriteItem', body, timeoutMs === undefined ? {} : { timeoutMs });
     }
     for (const workload of workloads) {
       const bodies = workloadBodies(workload, plan);
@@ -245,7 +262,7 @@ for (const storage of storages) {
           const m = await burst(srv, workload, reqs);
           record(`${storage} ${workload} ${build.name}`, m);
           console.error(
-            `${storage} ${workload} ${build.name} burst ${round + 1}: ${m.usPerOp.toFixed(1)} µs/op, ` +
+            `${storage} ${workload} ${build.name} burst ${round + 1}: ${m.usPerOp.toFixed(1)} µs/op (${m.kernelUsPerOp.toFixed(1)} in the kernel), ` +
               (m.kiloInstrPerOp === undefined
                 ? ''
                 : `${m.kiloInstrPerOp.toFixed(1)} k instructions/op on the main thread (${m.kiloInstrNoTimersPerOp.toFixed(1)} k outside timer callbacks; ${m.kiloInstrAllThreadsPerOp.toFixed(1)} k all threads), `) +
@@ -273,7 +290,11 @@ const metrics = callgrindDir
       ['kiloInstrPerOp', 'k instructions/op (main thread)'],
       ['kiloInstrNoTimersPerOp', 'k instructions/op (main thread, outside timer callbacks)'],
     ]
-  : [['usPerOp', 'server CPU µs/op']];
+  : [
+      ['usPerOp', 'server CPU µs/op'],
+      ['userUsPerOp', 'of which user µs/op'],
+      ['kernelUsPerOp', 'of which kernel µs/op'],
+    ];
 const tables = metrics.map(([metric, unit]) => {
   const header = ['storage', 'workload', ...builds.map((b) => `${b.name}: ${unit} (median; all)`)];
   if (builds.length >= 2) header.push(`change against ${builds[0].name}`);

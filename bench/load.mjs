@@ -124,6 +124,9 @@ export function runLoad(opts) {
     inspect,
     onStart,
     onEnd,
+    // Requests per second over all connections (paced; a connection waits for its slot): both
+    // servers of a comparison then see the same request rate, which a closed loop does not give.
+    rate,
   } = opts;
   if (!requests && !next) throw new Error('runLoad: requests or next is required');
 
@@ -255,6 +258,13 @@ export function runLoad(opts) {
         if (stopping || sent >= maxRequests) {
           stop();
           return;
+        }
+        if (rate !== undefined) {
+          const wait = tStart + (sent * 1000) / rate - performance.now();
+          if (wait > 0.5) {
+            setTimeout(() => this.send(), wait);
+            return;
+          }
         }
         let buf;
         if (requests) {

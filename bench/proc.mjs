@@ -37,7 +37,7 @@ function readStat(pid) {
   const text = readFileSync(`/proc/${pid}/stat`, 'latin1');
   // The command name may contain spaces and parentheses: split after the last ')'.
   const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) };
+  return { ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]), systemTicks: Number(fields[12]) };
 }
 
 function schedNs(pid) {
@@ -103,10 +103,13 @@ export function cpuSample(pid) {
   const pids = processTree(pid);
   let sched = 0;
   let ticks = 0;
+  let systemTicks = 0;
   const byPid = new Map();
   for (const p of pids) {
     try {
-      ticks += readStat(p).ticks;
+      const stat = readStat(p);
+      ticks += stat.ticks;
+      systemTicks += stat.systemTicks;
       const ns = schedNs(p);
       sched += ns;
       byPid.set(p, ns);
@@ -114,7 +117,8 @@ export function cpuSample(pid) {
       // A child exited mid-sample; the parent's tick count keeps its time once reaped.
     }
   }
-  return { schedNs: sched, tickNs: ticks * CLOCK_TICK_NS, pids: pids.length, byPid };
+  // systemTickNs: the kernel's part of tickNs (system calls, the network stack), in 10 ms ticks.
+  return { schedNs: sched, tickNs: ticks * CLOCK_TICK_NS, systemTickNs: systemTicks * CLOCK_TICK_NS, pids: pids.length, byPid };
 }
 
 /**

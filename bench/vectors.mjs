@@ -5,12 +5,13 @@
  * plane and storage; no HTTP). Prints a table and writes
  * bench/results/vectors.{json,md}.
  *
- *   npm run build && node bench/vectors.mjs [--vectors 100000] [--dims 256] [--queries 200]
+ *   npm run build && node bench/vectors.mjs [--vectors 100000] [--dims 256] [--queries 200] [--exact-limit 50000]
  *
  * Measures: load rate (BatchWriteItem, entries and change log in each
  * commit); the first search's build of the per-process structure from the
  * store (exact search ready); the background build of the HNSW graph;
- * their memory; SearchVectors p50/p99 on the exact path (usearch's native
+ * their memory; the event loop's delay while the graph is built
+ * (monitorEventLoopDelay); SearchVectors p50/p99 on the exact path (usearch's native
  * brute force) and on the HNSW path; recall@10 of the HNSW path against the
  * exact answers to the same queries.
  *
@@ -20,6 +21,7 @@
  */
 import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { openStorage } from '../dist/src/storage/open-engine.js';
@@ -36,6 +38,8 @@ const arg = (name, dflt) => {
 const N = arg('--vectors', 100_000);
 const D = arg('--dims', 256);
 const QUERIES = arg('--queries', 200);
+// Above this many vectors searches use the HNSW graph (the server's default: 50,000); lower it to bench the graph on a smaller load.
+const EXACT_LIMIT = arg('--exact-limit', 50_000);
 const K = 10;
 
 let seed = 12345;
@@ -93,20 +97,27 @@ try {
   // Exact path: the structure is built by the first search.
   setExactSearchLimit(Number.MAX_SAFE_INTEGER);
   const rssBefore = process.memoryUsage().rss;
+  const copyDelay = monitorEventLoopDelay({ resolution: 1 });
+  copyDelay.enable();
   t0 = performance.now();
   await searchOnce(queries[0]);
   const buildMs = performance.now() - t0;
+  copyDelay.disable();
   const matrixBytes = vectorCacheMemory(db);
   const rssExact = process.memoryUsage().rss;
   const exact = [];
   for (const q of queries) exact.push(await searchOnce(q));
 
   // HNSW path: built in the background once the index is over the exact limit.
-  setExactSearchLimit(50_000);
+  setExactSearchLimit(EXACT_LIMIT);
   const table = db.catalog.get('vectors');
+  // How long the event loop (every request of this process) waits while the graph is built in the background.
+  const loopDelay = monitorEventLoopDelay({ resolution: 1 });
+  loopDelay.enable();
   t0 = performance.now();
   const ready = await vectorIndexSettled(db, table, table.vectorIndexes[0]);
   const annMs = performance.now() - t0;
+  loopDelay.disable();
   const rssAfter = process.memoryUsage().rss;
   const approx = [];
   for (const q of queries) approx.push(await searchOnce(q));
@@ -134,6 +145,8 @@ try {
     firstSearchBuildMs: ms(buildMs),
     hnswBuildSeconds: +(annMs / 1000).toFixed(1),
     hnswReady: ready,
+    eventLoopDelayDuringFirstSearchBuildMs: { p99: +(copyDelay.percentile(99) / 1e6).toFixed(1), max: +(copyDelay.max / 1e6).toFixed(1) },
+    eventLoopDelayDuringHnswBuildMs: { p99: +(loopDelay.percentile(99) / 1e6).toFixed(1), max: +(loopDelay.max / 1e6).toFixed(1) },
     memory: {
       vectorMatrixMiB: +(matrixBytes / 2 ** 20).toFixed(1),
       rssGrowthExactMiB: +((rssExact - rssBefore) / 2 ** 20).toFixed(1),
@@ -152,6 +165,8 @@ try {
     `| load (BatchWriteItem, 8 in flight) | ${result.loadSeconds} s, ${result.loadItemsPerSecond} items/s |`,
     `| first search: build of the in-memory copy from the store | ${result.firstSearchBuildMs} ms |`,
     `| HNSW build (background) | ${result.hnswBuildSeconds} s |`,
+    `| event-loop delay during the first search's build p99 / max | ${result.eventLoopDelayDuringFirstSearchBuildMs.p99} / ${result.eventLoopDelayDuringFirstSearchBuildMs.max} ms |`,
+    `| event-loop delay during the HNSW build p99 / max | ${result.eventLoopDelayDuringHnswBuildMs.p99} / ${result.eventLoopDelayDuringHnswBuildMs.max} ms |`,
     `| memory: float32 matrix (allocated) / RSS growth for the copy / RSS growth for the HNSW graph | ${result.memory.vectorMatrixMiB} / ${result.memory.rssGrowthExactMiB} / ${result.memory.rssGrowthHnswMiB} MiB |`,
     `| SearchVectors exact (native brute force) p50 / p99 | ${result.exact.p50} / ${result.exact.p99} ms, recall@10 1 |`,
     `| SearchVectors HNSW p50 / p99 | ${result.hnsw.p50} / ${result.hnsw.p99} ms, recall@10 ${result.hnsw.recallAt10} |`,

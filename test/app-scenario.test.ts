@@ -24,7 +24,9 @@ import {
   type CreateTableCommandInput,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { boto3Available, CLIENT_ENV } from './helpers/other-clients.js';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { defineTable } from './helpers/tables.js';
 
 type Item = Record<string, AttributeValue>;
 const run = promisify(execFile);
@@ -34,61 +36,11 @@ let ddb: DynamoDBClient;
 
 function schema(prefix: string): CreateTableCommandInput[] {
   return [
-    {
-      TableName: `${prefix}projects`,
-      AttributeDefinitions: [
-        { AttributeName: 'projectId', AttributeType: 'S' },
-        { AttributeName: 'ownerId', AttributeType: 'S' },
-        { AttributeName: 'createdAt', AttributeType: 'N' },
-      ],
-      KeySchema: [{ AttributeName: 'projectId', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'by-owner',
-          KeySchema: [
-            { AttributeName: 'ownerId', KeyType: 'HASH' },
-            { AttributeName: 'createdAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    },
-    {
-      TableName: `${prefix}tasks`,
-      AttributeDefinitions: [
-        { AttributeName: 'projectId', AttributeType: 'S' },
-        { AttributeName: 'taskId', AttributeType: 'S' },
-        { AttributeName: 'assignee', AttributeType: 'S' },
-        { AttributeName: 'dueAt', AttributeType: 'N' },
-        { AttributeName: 'priority', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'projectId', KeyType: 'HASH' },
-        { AttributeName: 'taskId', KeyType: 'RANGE' },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'by-assignee',
-          KeySchema: [
-            { AttributeName: 'assignee', KeyType: 'HASH' },
-            { AttributeName: 'dueAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['title', 'done'] },
-        },
-      ],
-      LocalSecondaryIndexes: [
-        {
-          IndexName: 'by-priority',
-          KeySchema: [
-            { AttributeName: 'projectId', KeyType: 'HASH' },
-            { AttributeName: 'priority', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    },
+    defineTable(`${prefix}projects`, 'projectId:S', { gsi: { 'by-owner': 'ownerId:S createdAt:N' } }),
+    defineTable(`${prefix}tasks`, 'projectId:S taskId:S', {
+      gsi: { 'by-assignee': { key: 'assignee:S dueAt:N', projection: ['title', 'done'] } },
+      lsi: { 'by-priority': { key: 'projectId:S priority:N', projection: 'KEYS_ONLY' } },
+    }),
   ];
 }
 
@@ -346,29 +298,11 @@ assert total == 29, total
 print('ok')
 `;
 
-async function hasBoto3(): Promise<boolean> {
-  try {
-    await run('python3', ['-c', 'import boto3'], { timeout: 30_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 describe('the same project tracker through boto3', async () => {
-  const available = await hasBoto3();
+  const available = await boto3Available();
   it('runs end to end', { skip: !available && 'python3 with boto3 is not installed' }, async () => {
-    const env = {
-      ...process.env,
-      AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-      AWS_SECRET_ACCESS_KEY: 'secret',
-      AWS_DEFAULT_REGION: 'us-east-1',
-      AWS_CONFIG_FILE: '/dev/null',
-      AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-      AWS_EC2_METADATA_DISABLED: 'true',
-    };
     const { stdout } = await run('python3', ['-c', BOTO3_SCRIPT, server.url, JSON.stringify(schema('py_'))], {
-      env,
+      env: CLIENT_ENV,
       timeout: 120_000,
     });
     assert.equal(stdout.trim(), 'ok');

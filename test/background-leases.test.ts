@@ -21,6 +21,7 @@ import {
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { client, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
 import { readAll, shardIterator, streamsClient } from './helpers/streams.js';
+import { createGlobalIndex, hashKeyTable } from './helpers/tables.js';
 
 async function until(what: string, condition: () => Promise<boolean>, timeoutMs = 30_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
@@ -56,13 +57,7 @@ describe('background work with two processes on one data directory', () => {
 
   it('TTL deletes each expired item exactly once: one REMOVE record per item', async () => {
     const created = await ddbA.send(
-      new CreateTableCommand({
-        TableName: 'sessions',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-        StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' },
-      }),
+      new CreateTableCommand(hashKeyTable('sessions', { StreamSpecification: { StreamEnabled: true, StreamViewType: 'KEYS_ONLY' } })),
     );
     await ddbB.send(
       new UpdateTimeToLiveCommand({ TableName: 'sessions', TimeToLiveSpecification: { Enabled: true, AttributeName: 'expiresAt' } }),
@@ -89,14 +84,7 @@ describe('background work with two processes on one data directory', () => {
   });
 
   it('a backfill whose process is killed finishes in the other process', async () => {
-    await ddbA.send(
-      new CreateTableCommand({
-        TableName: 'orders',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await ddbA.send(new CreateTableCommand(hashKeyTable('orders')));
     const count = 20_000;
     const batches: Promise<unknown>[] = [];
     for (let i = 0; i < count; i += 25) {
@@ -109,13 +97,7 @@ describe('background work with two processes on one data directory', () => {
     await Promise.all(batches);
 
     await ddbA.send(
-      new UpdateTableCommand({
-        TableName: 'orders',
-        AttributeDefinitions: [{ AttributeName: 'customer', AttributeType: 'S' }],
-        GlobalSecondaryIndexUpdates: [
-          { Create: { IndexName: 'byCustomer', KeySchema: [{ AttributeName: 'customer', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } } },
-        ],
-      }),
+      new UpdateTableCommand({ TableName: 'orders', ...createGlobalIndex('byCustomer', { key: 'customer:S', projection: 'KEYS_ONLY' }) }),
     );
     const status = async (ddb: DynamoDBClient) => {
       const out = await ddb.send(new DescribeTableCommand({ TableName: 'orders' }));

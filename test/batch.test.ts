@@ -18,6 +18,7 @@ import {
   type KeysAndAttributes,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { defineTable } from './helpers/tables.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -27,42 +28,9 @@ let ddb: DynamoDBClient;
 before(async () => {
   server = await startServerProcess();
   ddb = client(server.url);
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: 'users',
-      AttributeDefinitions: [
-        { AttributeName: 'id', AttributeType: 'S' },
-        { AttributeName: 'team', AttributeType: 'S' },
-      ],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      GlobalSecondaryIndexes: [
-        { IndexName: 'by-team', KeySchema: [{ AttributeName: 'team', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: 'events',
-      AttributeDefinitions: [
-        { AttributeName: 'user', AttributeType: 'S' },
-        { AttributeName: 'at', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'user', KeyType: 'HASH' },
-        { AttributeName: 'at', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: 'blobs',
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'N' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await ddb.send(new CreateTableCommand(defineTable('users', 'id:S', { gsi: { 'by-team': { key: 'team:S', projection: 'KEYS_ONLY' } } })));
+  await ddb.send(new CreateTableCommand(defineTable('events', 'user:S at:N')));
+  await ddb.send(new CreateTableCommand(defineTable('blobs', 'id:N')));
 });
 after(async () => {
   ddb.destroy();

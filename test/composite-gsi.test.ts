@@ -22,13 +22,13 @@ import {
   UpdateItemCommand,
   UpdateTableCommand,
   type AttributeValue,
-  type CreateTableCommandInput,
   type DynamoDBClient,
   type QueryCommandInput,
   type ScanCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
 import { readAll, shardIterator, streamsClient } from './helpers/streams.js';
+import { createGlobalIndex, defineTable, hashKeyTable, waitForIndexes } from './helpers/tables.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -44,39 +44,13 @@ function keySchema(spec: string): { AttributeName: string; KeyType: 'HASH' | 'RA
   });
 }
 
-/**
- * Table "matches": key pk; GSI "by-event" (tournament S, area S) HASH,
- * (round S, seq N, tag B) RANGE, projection KEYS_ONLY; GSI "by-player"
- * (player) HASH, (score N, played S) RANGE, projection INCLUDE [note].
- */
-const matchesTable: CreateTableCommandInput = {
-  TableName: 'matches',
-  BillingMode: 'PAY_PER_REQUEST',
-  KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-  AttributeDefinitions: [
-    { AttributeName: 'pk', AttributeType: 'S' },
-    { AttributeName: 'tournament', AttributeType: 'S' },
-    { AttributeName: 'area', AttributeType: 'S' },
-    { AttributeName: 'round', AttributeType: 'S' },
-    { AttributeName: 'seq', AttributeType: 'N' },
-    { AttributeName: 'tag', AttributeType: 'B' },
-    { AttributeName: 'player', AttributeType: 'S' },
-    { AttributeName: 'score', AttributeType: 'N' },
-    { AttributeName: 'played', AttributeType: 'S' },
-  ],
-  GlobalSecondaryIndexes: [
-    {
-      IndexName: 'by-event',
-      KeySchema: keySchema('tournament:H area:H round:R seq:R tag:R'),
-      Projection: { ProjectionType: 'KEYS_ONLY' },
-    },
-    {
-      IndexName: 'by-player',
-      KeySchema: keySchema('player:H score:R played:R'),
-      Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['note'] },
-    },
-  ],
-};
+/** The table most tests here read: two global indexes with multi-attribute keys. */
+const matchesTable = defineTable('matches', 'pk:S', {
+  gsi: {
+    'by-event': { key: 'tournament:S area:S / round:S seq:N tag:B', projection: 'KEYS_ONLY' },
+    'by-player': { key: 'player:S / score:N played:S', projection: ['note'] },
+  },
+});
 
 const matches: Item[] = [
   { pk: { S: 'm1' }, tournament: { S: 'w24' }, area: { S: 'eu' }, round: { S: 'final' }, seq: { N: '1' }, tag: { B: bin(0) } },
@@ -572,14 +546,7 @@ describe('Scan of a multi-attribute GSI', () => {
 
 describe('UpdateTable with a multi-attribute GSI key', () => {
   it('backfills a new index over existing items, leaving out items without every key attribute, with a wrong type or too large a key', async () => {
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: 'later',
-        BillingMode: 'PAY_PER_REQUEST',
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      }),
-    );
+    await ddb.send(new CreateTableCommand(hashKeyTable('later')));
     const items: Item[] = [];
     for (let i = 0; i < 30; i++) {
       items.push({ pk: { S: `i${i}` }, g: { S: `g${i % 3}` }, h: { N: String(i % 2) }, r: { N: String(i) } });
@@ -588,26 +555,9 @@ describe('UpdateTable with a multi-attribute GSI key', () => {
     items.push({ pk: { S: 'too-big' }, g: { S: 'g'.repeat(2047) }, h: { N: '1' }, r: { N: '1' } });
     items.push({ pk: { S: 'wrong-type' }, g: { S: 'g0' }, h: { S: '0' }, r: { N: '1' } });
     for (const item of items) await ddb.send(new PutItemCommand({ TableName: 'later', Item: item }));
-    const updated = await ddb.send(
-      new UpdateTableCommand({
-        TableName: 'later',
-        AttributeDefinitions: [
-          { AttributeName: 'g', AttributeType: 'S' },
-          { AttributeName: 'h', AttributeType: 'N' },
-          { AttributeName: 'r', AttributeType: 'N' },
-        ],
-        GlobalSecondaryIndexUpdates: [
-          { Create: { IndexName: 'by-gh', KeySchema: keySchema('g:H h:H r:R'), Projection: { ProjectionType: 'ALL' } } },
-        ],
-      }),
-    );
+    const updated = await ddb.send(new UpdateTableCommand({ TableName: 'later', ...createGlobalIndex('by-gh', 'g:S h:N / r:N') }));
     assert.deepEqual(updated.TableDescription!.GlobalSecondaryIndexes![0]!.KeySchema, keySchema('g:H h:H r:R'));
-    for (let i = 0; ; i++) {
-      const d = await ddb.send(new DescribeTableCommand({ TableName: 'later' }));
-      if (d.Table!.GlobalSecondaryIndexes!.every((g) => g.IndexStatus === 'ACTIVE')) break;
-      assert.ok(i < 200, 'index did not become active');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitForIndexes(ddb, 'later');
     const out = await ddb.send(
       new QueryCommand({
         TableName: 'later',

@@ -14,19 +14,10 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { client, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
+import { tally } from './helpers/races.js';
 import { hashKeyTable } from './helpers/tables.js';
 
 const WRITERS = 50;
-
-/** Settles every promise and counts fulfilled ones and rejections by error name. */
-async function outcomes(promises: Promise<unknown>[]): Promise<Map<string, number>> {
-  const counts = new Map<string, number>();
-  for (const r of await Promise.allSettled(promises)) {
-    const name = r.status === 'fulfilled' ? 'ok' : (r.reason as Error).name;
-    counts.set(name, (counts.get(name) ?? 0) + 1);
-  }
-  return counts;
-}
 
 for (const storage of ['in-memory', 'data directory'] as const) {
   describe(`concurrent conditional writes (${storage})`, () => {
@@ -46,7 +37,7 @@ for (const storage of ['in-memory', 'data directory'] as const) {
     });
 
     it(`${WRITERS} PutItem attribute_not_exists creates of one key: exactly one wins`, async () => {
-      const counts = await outcomes(
+      const counts = tally(await Promise.allSettled(
         Array.from({ length: WRITERS }, (_, i) =>
           ddb.send(
             new PutItemCommand({
@@ -56,14 +47,14 @@ for (const storage of ['in-memory', 'data directory'] as const) {
             }),
           ),
         ),
-      );
-      assert.deepEqual(Object.fromEntries(counts), { ok: 1, ConditionalCheckFailedException: WRITERS - 1 });
+      ));
+      assert.deepEqual(counts, { ok: 1, ConditionalCheckFailedException: WRITERS - 1 });
       const item = (await ddb.send(new GetItemCommand({ TableName: 'race', Key: { pk: { S: 'put-race' } } }))).Item;
       assert.ok(item?.writer?.N !== undefined);
     });
 
     it(`${WRITERS} UpdateItem upserts guarded by attribute_not_exists: exactly one wins`, async () => {
-      const counts = await outcomes(
+      const counts = tally(await Promise.allSettled(
         Array.from({ length: WRITERS }, (_, i) =>
           ddb.send(
             new UpdateItemCommand({
@@ -76,12 +67,12 @@ for (const storage of ['in-memory', 'data directory'] as const) {
             }),
           ),
         ),
-      );
-      assert.deepEqual(Object.fromEntries(counts), { ok: 1, ConditionalCheckFailedException: WRITERS - 1 });
+      ));
+      assert.deepEqual(counts, { ok: 1, ConditionalCheckFailedException: WRITERS - 1 });
     });
 
     it('concurrent ADD increments lose no update', async () => {
-      const counts = await outcomes(
+      const counts = tally(await Promise.allSettled(
         Array.from({ length: WRITERS }, () =>
           ddb.send(
             new UpdateItemCommand({
@@ -92,8 +83,8 @@ for (const storage of ['in-memory', 'data directory'] as const) {
             }),
           ),
         ),
-      );
-      assert.deepEqual(Object.fromEntries(counts), { ok: WRITERS });
+      ));
+      assert.deepEqual(counts, { ok: WRITERS });
       const item = (await ddb.send(new GetItemCommand({ TableName: 'race', Key: { pk: { S: 'counter' } }, ConsistentRead: true })))
         .Item;
       assert.equal(item?.n?.N, String(WRITERS));

@@ -19,6 +19,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { client, startServerProcess, tempDir, variantPass, type ServerProcess } from './helpers/server-process.js';
+import { defineTable } from './helpers/tables.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'];
@@ -291,10 +292,7 @@ describe('web console with --auth', { skip }, () => {
 
   test('asks for a key, refuses a wrong secret, and signs every request with the right one', async () => {
     const ddb = new DynamoDBClient({ endpoint: server.url, region: 'us-east-1', credentials: { accessKeyId: 'AKIDCONSOLE', secretAccessKey: 'console-secret' }, maxAttempts: 1 });
-    await ddb.send(new CreateTableCommand({
-      TableName: 'signed_table', BillingMode: 'PAY_PER_REQUEST',
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }], KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-    }));
+    await ddb.send(new CreateTableCommand(defineTable('signed_table', 'id:S')));
     await ddb.send(new PutItemCommand({ TableName: 'signed_table', Item: { id: { S: 'a' }, v: { S: 'from the SDK' } } }));
     const { context, page, errors } = await freshPage(browser);
     try {

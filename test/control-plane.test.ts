@@ -21,9 +21,9 @@ import {
   UpdateTableCommand,
   UpdateTimeToLiveCommand,
   type DynamoDBClient,
-  type CreateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { createGlobalIndex, defineTable, hashKeyTable } from './helpers/tables.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -37,52 +37,19 @@ after(async () => {
   await server.stop();
 });
 
-const simple = (name: string, extra: Partial<CreateTableCommandInput> = {}): CreateTableCommandInput => ({
-  TableName: name,
-  AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-  KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-  BillingMode: 'PAY_PER_REQUEST',
-  ...extra,
-});
-
 describe('CreateTable', () => {
   it('creates a table and DescribeTable shows it ACTIVE with its full description', async () => {
     const created = await ddb.send(
-      new CreateTableCommand({
-        TableName: 'ct_full',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'N' },
-          { AttributeName: 'lsk', AttributeType: 'S' },
-          { AttributeName: 'gpk', AttributeType: 'B' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        LocalSecondaryIndexes: [
-          {
-            IndexName: 'lsi1',
-            KeySchema: [
-              { AttributeName: 'pk', KeyType: 'HASH' },
-              { AttributeName: 'lsk', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'KEYS_ONLY' },
-          },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: 'gsi1',
-            KeySchema: [{ AttributeName: 'gpk', KeyType: 'HASH' }],
-            Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['a', 'b'] },
-            ProvisionedThroughput: { ReadCapacityUnits: 3, WriteCapacityUnits: 4 },
-          },
-        ],
-        ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 6 },
-        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-        Tags: [{ Key: 'env', Value: 'test' }],
-        DeletionProtectionEnabled: false,
-      }),
+      new CreateTableCommand(
+        defineTable('ct_full', 'pk:S sk:N', {
+          lsi: { lsi1: { key: 'pk:S lsk:S', projection: 'KEYS_ONLY' } },
+          gsi: { gsi1: { key: 'gpk:B', projection: ['a', 'b'], throughput: { ReadCapacityUnits: 3, WriteCapacityUnits: 4 } } },
+          ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 6 },
+          StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
+          Tags: [{ Key: 'env', Value: 'test' }],
+          DeletionProtectionEnabled: false,
+        }),
+      ),
     );
     const d = created.TableDescription!;
     assert.equal(d.TableName, 'ct_full');
@@ -113,31 +80,23 @@ describe('CreateTable', () => {
   });
 
   it('refuses a table that already exists', async () => {
-    await ddb.send(new CreateTableCommand(simple('ct_dup')));
-    await expectError(ddb.send(new CreateTableCommand(simple('ct_dup'))), 'ResourceInUseException', 'Table already exists: ct_dup');
+    await ddb.send(new CreateTableCommand(hashKeyTable('ct_dup')));
+    await expectError(ddb.send(new CreateTableCommand(hashKeyTable('ct_dup'))), 'ResourceInUseException', 'Table already exists: ct_dup');
   });
 
   it('reports constraint violations with DynamoDB messages', async () => {
     await expectError(
-      ddb.send(new CreateTableCommand(simple('ab'))),
+      ddb.send(new CreateTableCommand(hashKeyTable('ab'))),
       'ValidationException',
       "1 validation error detected: Value 'ab' at 'tableName' failed to satisfy constraint: Member must have length greater than or equal to 3",
     );
     await expectError(
-      ddb.send(
-        new CreateTableCommand(
-          simple('ct_badkey', { KeySchema: [{ AttributeName: 'pk', KeyType: 'INVALID' as 'HASH' }] }),
-        ),
-      ),
+      ddb.send(new CreateTableCommand({ ...hashKeyTable('ct_badkey'), KeySchema: [{ AttributeName: 'pk', KeyType: 'INVALID' as 'HASH' }] })),
       'ValidationException',
       "1 validation error detected: Value 'INVALID' at 'keySchema.1.member.keyType' failed to satisfy constraint: Member must satisfy enum value set: [HASH, RANGE]",
     );
     await expectError(
-      ddb.send(
-        new CreateTableCommand(
-          simple('ct_badtype', { AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'X' as 'S' }] }),
-        ),
-      ),
+      ddb.send(new CreateTableCommand(hashKeyTable('ct_badtype', { AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'X' as 'S' }] }))),
       'ValidationException',
       "1 validation error detected: Value 'X' at 'attributeDefinitions.1.member.attributeType' failed to satisfy constraint: Member must satisfy enum value set: [B, N, S]",
     );
@@ -145,14 +104,14 @@ describe('CreateTable', () => {
 
   it('checks key schema against attribute definitions both ways', async () => {
     await expectError(
-      ddb.send(new CreateTableCommand(simple('ct_undef', { AttributeDefinitions: [{ AttributeName: 'x', AttributeType: 'S' }] }))),
+      ddb.send(new CreateTableCommand(hashKeyTable('ct_undef', { AttributeDefinitions: [{ AttributeName: 'x', AttributeType: 'S' }] }))),
       'ValidationException',
       'One or more parameter values were invalid: Some index key attributes are not defined in AttributeDefinitions. Keys: [pk], AttributeDefinitions: [x]',
     );
     await expectError(
       ddb.send(
         new CreateTableCommand(
-          simple('ct_extra', {
+          hashKeyTable('ct_extra', {
             AttributeDefinitions: [
               { AttributeName: 'pk', AttributeType: 'S' },
               { AttributeName: 'unused', AttributeType: 'S' },
@@ -167,12 +126,12 @@ describe('CreateTable', () => {
 
   it('checks billing mode against provisioned throughput', async () => {
     await expectError(
-      ddb.send(new CreateTableCommand(simple('ct_ppr', { ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 } }))),
+      ddb.send(new CreateTableCommand(hashKeyTable('ct_ppr', { BillingMode: 'PAY_PER_REQUEST', ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 } }))),
       'ValidationException',
       'One or more parameter values were invalid: Neither ReadCapacityUnits nor WriteCapacityUnits can be specified when BillingMode is PAY_PER_REQUEST',
     );
     await expectError(
-      ddb.send(new CreateTableCommand(simple('ct_prov', { BillingMode: 'PROVISIONED' }))),
+      ddb.send(new CreateTableCommand(hashKeyTable('ct_prov', { BillingMode: 'PROVISIONED' }))),
       'ValidationException',
       'One or more parameter values were invalid: ReadCapacityUnits and WriteCapacityUnits must both be specified when BillingMode is PROVISIONED',
     );
@@ -180,26 +139,7 @@ describe('CreateTable', () => {
 
   it('rejects a local index on a table without a range key, and duplicate index names', async () => {
     await expectError(
-      ddb.send(
-        new CreateTableCommand(
-          simple('ct_lsi', {
-            AttributeDefinitions: [
-              { AttributeName: 'pk', AttributeType: 'S' },
-              { AttributeName: 'l', AttributeType: 'S' },
-            ],
-            LocalSecondaryIndexes: [
-              {
-                IndexName: 'lsi',
-                KeySchema: [
-                  { AttributeName: 'pk', KeyType: 'HASH' },
-                  { AttributeName: 'l', KeyType: 'RANGE' },
-                ],
-                Projection: { ProjectionType: 'ALL' },
-              },
-            ],
-          }),
-        ),
-      ),
+      ddb.send(new CreateTableCommand(hashKeyTable('ct_lsi', { lsi: { lsi: 'pk:S l:S' } }))),
       'ValidationException',
       'One or more parameter values were invalid: Table KeySchema does not have a range key, which is required when specifying a LocalSecondaryIndex',
     );
@@ -210,15 +150,10 @@ describe('CreateTable', () => {
     });
     await expectError(
       ddb.send(
-        new CreateTableCommand(
-          simple('ct_gsidup', {
-            AttributeDefinitions: [
-              { AttributeName: 'pk', AttributeType: 'S' },
-              { AttributeName: 'g', AttributeType: 'S' },
-            ],
-            GlobalSecondaryIndexes: [gsi('same'), gsi('same')],
-          }),
-        ),
+        new CreateTableCommand({
+          ...hashKeyTable('ct_gsidup', { gsi: { same: 'g:S' } }),
+          GlobalSecondaryIndexes: [gsi('same'), gsi('same')],
+        }),
       ),
       'ValidationException',
       'One or more parameter values were invalid: Duplicate index name: same',
@@ -228,7 +163,7 @@ describe('CreateTable', () => {
 
 describe('ListTables', () => {
   it('pages through tables in name order', async () => {
-    for (const n of ['lt_c', 'lt_a', 'lt_b']) await ddb.send(new CreateTableCommand(simple(n)));
+    for (const n of ['lt_c', 'lt_a', 'lt_b']) await ddb.send(new CreateTableCommand(hashKeyTable(n)));
     const all = (await ddb.send(new ListTablesCommand({}))).TableNames!;
     assert.deepEqual([...all].sort(), all);
     const first = await ddb.send(new ListTablesCommand({ ExclusiveStartTableName: 'lt_', Limit: 2 }));
@@ -246,7 +181,7 @@ describe('ListTables', () => {
 
 describe('DeleteTable', () => {
   it('deletes a table; its data does not leak into a re-created table of the same name', async () => {
-    await ddb.send(new CreateTableCommand(simple('dt_a')));
+    await ddb.send(new CreateTableCommand(hashKeyTable('dt_a')));
     await ddb.send(new PutItemCommand({ TableName: 'dt_a', Item: { pk: { S: 'x' } } }));
     const res = await ddb.send(new DeleteTableCommand({ TableName: 'dt_a' }));
     assert.equal(res.TableDescription!.TableStatus, 'DELETING');
@@ -255,13 +190,13 @@ describe('DeleteTable', () => {
       'ResourceNotFoundException',
       'Requested resource not found: Table: dt_a not found',
     );
-    await ddb.send(new CreateTableCommand(simple('dt_a')));
+    await ddb.send(new CreateTableCommand(hashKeyTable('dt_a')));
     const d = (await ddb.send(new DescribeTableCommand({ TableName: 'dt_a' }))).Table!;
     assert.equal(d.ItemCount, 0);
   });
 
   it('honours deletion protection', async () => {
-    await ddb.send(new CreateTableCommand(simple('dt_protected', { DeletionProtectionEnabled: true })));
+    await ddb.send(new CreateTableCommand(hashKeyTable('dt_protected', { DeletionProtectionEnabled: true })));
     await expectError(ddb.send(new DeleteTableCommand({ TableName: 'dt_protected' })), 'ValidationException');
     await ddb.send(new UpdateTableCommand({ TableName: 'dt_protected', DeletionProtectionEnabled: false }));
     await ddb.send(new DeleteTableCommand({ TableName: 'dt_protected' }));
@@ -276,7 +211,7 @@ describe('UpdateTable', () => {
   it('changes throughput and billing mode', async () => {
     await ddb.send(
       new CreateTableCommand(
-        simple('ut_a', { BillingMode: 'PROVISIONED', ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 } }),
+        hashKeyTable('ut_a', { BillingMode: 'PROVISIONED', ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 } }),
       ),
     );
     const r = await ddb.send(
@@ -300,19 +235,11 @@ describe('UpdateTable', () => {
   });
 
   it('adds a GSI that backfills and becomes ACTIVE, and deletes it', async () => {
-    await ddb.send(new CreateTableCommand(simple('ut_gsi')));
+    await ddb.send(new CreateTableCommand(hashKeyTable('ut_gsi')));
     for (let i = 0; i < 20; i++) {
       await ddb.send(new PutItemCommand({ TableName: 'ut_gsi', Item: { pk: { S: `k${i}` }, g: { S: `g${i % 3}` } } }));
     }
-    const r = await ddb.send(
-      new UpdateTableCommand({
-        TableName: 'ut_gsi',
-        AttributeDefinitions: [{ AttributeName: 'g', AttributeType: 'S' }],
-        GlobalSecondaryIndexUpdates: [
-          { Create: { IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } } },
-        ],
-      }),
-    );
+    const r = await ddb.send(new UpdateTableCommand({ TableName: 'ut_gsi', ...createGlobalIndex('byG', 'g:S') }));
     assert.equal(r.TableDescription!.GlobalSecondaryIndexes![0]!.IndexStatus, 'CREATING');
     let status: string | undefined;
     for (let i = 0; i < 100 && status !== 'ACTIVE'; i++) {
@@ -324,13 +251,7 @@ describe('UpdateTable', () => {
     assert.equal(status, 'ACTIVE');
     await expectError(
       ddb.send(
-        new UpdateTableCommand({
-          TableName: 'ut_gsi',
-          AttributeDefinitions: [{ AttributeName: 'g', AttributeType: 'S' }],
-          GlobalSecondaryIndexUpdates: [
-            { Create: { IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } } },
-          ],
-        }),
+        new UpdateTableCommand({ TableName: 'ut_gsi', ...createGlobalIndex('byG', 'g:S') }),
       ),
       'ValidationException',
     );
@@ -346,7 +267,7 @@ describe('UpdateTable', () => {
 
 describe('Tags', () => {
   it('tags, lists and untags a table', async () => {
-    const arn = (await ddb.send(new CreateTableCommand(simple('tag_a')))).TableDescription!.TableArn!;
+    const arn = (await ddb.send(new CreateTableCommand(hashKeyTable('tag_a')))).TableDescription!.TableArn!;
     await ddb.send(new TagResourceCommand({ ResourceArn: arn, Tags: [{ Key: 'a', Value: '1' }, { Key: 'b', Value: '2' }] }));
     let tags = (await ddb.send(new ListTagsOfResourceCommand({ ResourceArn: arn }))).Tags!;
     assert.deepEqual(tags.map((t) => t.Key).sort(), ['a', 'b']);
@@ -366,7 +287,7 @@ describe('Tags', () => {
 
 describe('TimeToLive settings', () => {
   it('enables, describes and refuses a repeated enable', async () => {
-    await ddb.send(new CreateTableCommand(simple('ttl_a')));
+    await ddb.send(new CreateTableCommand(hashKeyTable('ttl_a')));
     assert.equal(
       (await ddb.send(new DescribeTimeToLiveCommand({ TableName: 'ttl_a' }))).TimeToLiveDescription!.TimeToLiveStatus,
       'DISABLED',
@@ -396,7 +317,7 @@ describe('account reads', () => {
     assert.ok(limits.TableMaxReadCapacityUnits! > 0);
     const endpoints = await ddb.send(new DescribeEndpointsCommand({}));
     assert.equal(endpoints.Endpoints!.length, 1);
-    await ddb.send(new CreateTableCommand(simple('cb_a')));
+    await ddb.send(new CreateTableCommand(hashKeyTable('cb_a')));
     const backups = await ddb.send(new DescribeContinuousBackupsCommand({ TableName: 'cb_a' }));
     assert.equal(backups.ContinuousBackupsDescription!.PointInTimeRecoveryDescription!.PointInTimeRecoveryStatus, 'DISABLED');
     await expectError(ddb.send(new DescribeContinuousBackupsCommand({ TableName: 'cb_none' })), 'TableNotFoundException');

@@ -19,6 +19,7 @@ import {
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
 import { client, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { defineTable } from './helpers/tables.js';
 import { startFastHttpServer } from '../src/server/fast-http/fast-http-server.js';
 import { MAX_PIPELINED } from '../src/server/fast-http/connection.js';
 import type { Dispatcher } from '../src/api/dispatcher.js';
@@ -149,20 +150,7 @@ describe('fast HTTP front end (server process)', () => {
   it('serves the AWS SDK v3 through a table lifecycle', async () => {
     const ddb = client(server.url);
     try {
-      await ddb.send(
-        new CreateTableCommand({
-          TableName: 'fast_sdk',
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'N' },
-          ],
-          BillingMode: 'PAY_PER_REQUEST',
-        }),
-      );
+      await ddb.send(new CreateTableCommand(defineTable('fast_sdk', 'pk:S sk:N')));
       await Promise.all(
         [1, 2, 3].map((n) => ddb.send(new PutItemCommand({ TableName: 'fast_sdk', Item: { pk: { S: 'a' }, sk: { N: String(n) }, v: { S: 'é'.repeat(n) } } }))),
       );

@@ -25,34 +25,16 @@ import {
   ScanCommand,
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
+import { boto3Available, CLIENT_ENV } from './helpers/other-clients.js';
 import { client, startServerProcess, type ServerProcess } from './helpers/server-process.js';
-import { hashKeyTable } from './helpers/tables.js';
+import { defineTable, hashKeyTable } from './helpers/tables.js';
 
 const AUTH =
   'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc';
 const INTERNAL_FAILURE = 'com.amazonaws.dynamodb.v20120810#InternalFailure';
 const SERIALIZATION = 'com.amazon.coral.service#SerializationException';
 
-const PY_ENV = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
-
-async function has(command: string, args: string[]): Promise<boolean> {
-  try {
-    await promisify(execFile)(command, args, { env: PY_ENV, timeout: 30_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasBoto3 = await has('python3', ['-c', 'import boto3']);
+const hasBoto3 = await boto3Available();
 
 interface Reply {
   status: number;
@@ -71,20 +53,7 @@ before(async () => {
   await ddb.send(new CreateTableCommand(hashKeyTable('edge')));
   await ddb.send(new PutItemCommand({ TableName: 'edge', Item: { pk: { S: 'big' }, v: { S: BIG } } }));
   await ddb.send(new PutItemCommand({ TableName: 'edge', Item: { pk: { S: 'small' }, v: { S: 'tiny' } } }));
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: 'many',
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: 'N' },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await ddb.send(new CreateTableCommand(defineTable('many', 'pk:S sk:N')));
   // ~600 KB of poorly compressible items: a Query answer spliced from stored bytes, compressed off the event loop.
   for (let i = 0; i < 300; i++) {
     const v = randomBytes(1500).toString('base64');
@@ -306,7 +275,7 @@ assert n == 300, n
 print('ok', seen)
 `;
     for (const coding of ['gzip', 'deflate']) {
-      const { stdout } = await promisify(execFile)('python3', ['-c', script, server.url, coding], { env: PY_ENV, timeout: 60_000 });
+      const { stdout } = await promisify(execFile)('python3', ['-c', script, server.url, coding], { env: CLIENT_ENV, timeout: 60_000 });
       assert.equal(stdout.trim(), `ok ['${coding}', '${coding}']`);
     }
   });

@@ -20,11 +20,11 @@ import {
   UpdateItemCommand,
   UpdateTableCommand,
   type AttributeValue,
-  type CreateTableCommandInput,
   DynamoDBClient,
   type UpdateTableCommandInput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
+import { createGlobalIndex, defineTable, hashKeyTable, waitForIndexes } from './helpers/tables.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -40,18 +40,9 @@ after(async () => {
 
 const S = (s: string): AttributeValue => ({ S: s });
 
-async function waitForIndexes(table: string): Promise<void> {
-  for (let i = 0; ; i++) {
-    const d = (await ddb.send(new DescribeTableCommand({ TableName: table }))).Table!;
-    if (d.TableStatus === 'ACTIVE' && (d.GlobalSecondaryIndexes ?? []).every((g) => g.IndexStatus === 'ACTIVE')) return;
-    assert.ok(i < 400, 'indexes did not become active');
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
-
 async function addIndex(input: Omit<UpdateTableCommandInput, 'TableName'> & { TableName: string }): Promise<void> {
   await ddb.send(new UpdateTableCommand(input));
-  await waitForIndexes(input.TableName);
+  await waitForIndexes(ddb, input.TableName);
 }
 
 async function scanIndex(table: string, index: string): Promise<string[]> {
@@ -59,17 +50,9 @@ async function scanIndex(table: string, index: string): Promise<string[]> {
   return res.Items!.map((i) => i.pk!.S!).sort();
 }
 
-const hashTable = (name: string, extra: Partial<CreateTableCommandInput> = {}): CreateTableCommandInput => ({
-  TableName: name,
-  BillingMode: 'PAY_PER_REQUEST',
-  AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-  KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-  ...extra,
-});
-
 describe('a global index added by UpdateTable', () => {
   it('leaves out items whose key attribute has the wrong type, is empty or is too long', async () => {
-    await ddb.send(new CreateTableCommand(hashTable('ic_backfill')));
+    await ddb.send(new CreateTableCommand(hashKeyTable('ic_backfill')));
     const items: Record<string, AttributeValue>[] = [
       { pk: S('good1'), g: S('x'), r: { N: '1' } },
       { pk: S('good2'), g: S('y'), r: { N: '2' } },
@@ -84,13 +67,7 @@ describe('a global index added by UpdateTable', () => {
     ];
     for (const item of items) await ddb.send(new PutItemCommand({ TableName: 'ic_backfill', Item: item }));
 
-    await addIndex({
-      TableName: 'ic_backfill',
-      AttributeDefinitions: [{ AttributeName: 'g', AttributeType: 'S' }],
-      GlobalSecondaryIndexUpdates: [
-        { Create: { IndexName: 'by-g', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } } },
-      ],
-    });
+    await addIndex({ TableName: 'ic_backfill', ...createGlobalIndex('by-g', 'g:S') });
     assert.deepEqual(await scanIndex('ic_backfill', 'by-g'), ['atlimit', 'good1', 'good2', 'norange', 'strrange']);
     const q = await ddb.send(
       new QueryCommand({
@@ -102,25 +79,7 @@ describe('a global index added by UpdateTable', () => {
     );
     assert.equal(q.Count, 0, 'a number 7 is not found as the string "7"');
 
-    await addIndex({
-      TableName: 'ic_backfill',
-      AttributeDefinitions: [
-        { AttributeName: 'g', AttributeType: 'S' },
-        { AttributeName: 'r', AttributeType: 'N' },
-      ],
-      GlobalSecondaryIndexUpdates: [
-        {
-          Create: {
-            IndexName: 'by-g-r',
-            KeySchema: [
-              { AttributeName: 'g', KeyType: 'HASH' },
-              { AttributeName: 'r', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'KEYS_ONLY' },
-          },
-        },
-      ],
-    });
+    await addIndex({ TableName: 'ic_backfill', ...createGlobalIndex('by-g-r', { key: 'g:S r:N', projection: 'KEYS_ONLY' }) });
     assert.deepEqual(await scanIndex('ic_backfill', 'by-g-r'), ['atlimit', 'good1', 'good2']);
     const d = (await ddb.send(new DescribeTableCommand({ TableName: 'ic_backfill' }))).Table!;
     assert.equal(d.GlobalSecondaryIndexes!.find((g) => g.IndexName === 'by-g-r')!.ItemCount, 3);
@@ -144,30 +103,12 @@ describe('a global index added by UpdateTable', () => {
   });
 
   it('leaves out items whose sort key is over 1,024 bytes', async () => {
-    await ddb.send(new CreateTableCommand(hashTable('ic_backfill_range')));
+    await ddb.send(new CreateTableCommand(hashKeyTable('ic_backfill_range')));
     await ddb.send(new PutItemCommand({ TableName: 'ic_backfill_range', Item: { pk: S('a'), g: S('g'), r: S('r'.repeat(1024)) } }));
     await ddb.send(new PutItemCommand({ TableName: 'ic_backfill_range', Item: { pk: S('b'), g: S('g'), r: S('r'.repeat(1025)) } }));
     // Two-byte characters: 513 of them are 1,026 bytes.
     await ddb.send(new PutItemCommand({ TableName: 'ic_backfill_range', Item: { pk: S('c'), g: S('g'), r: S('é'.repeat(513)) } }));
-    await addIndex({
-      TableName: 'ic_backfill_range',
-      AttributeDefinitions: [
-        { AttributeName: 'g', AttributeType: 'S' },
-        { AttributeName: 'r', AttributeType: 'S' },
-      ],
-      GlobalSecondaryIndexUpdates: [
-        {
-          Create: {
-            IndexName: 'by-g-r',
-            KeySchema: [
-              { AttributeName: 'g', KeyType: 'HASH' },
-              { AttributeName: 'r', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        },
-      ],
-    });
+    await addIndex({ TableName: 'ic_backfill_range', ...createGlobalIndex('by-g-r', 'g:S r:S') });
     assert.deepEqual(await scanIndex('ic_backfill_range', 'by-g-r'), ['a']);
   });
 });
@@ -186,31 +127,18 @@ describe('a backfill cut short', () => {
     try {
       let durable = await startServerProcess({ dataDir: dir.path });
       let db = westClient(durable.url);
-      await db.send(new CreateTableCommand(hashTable('ic_resume')));
+      await db.send(new CreateTableCommand(hashKeyTable('ic_resume')));
       for (let i = 0; i < 50; i++) {
         await db.send(new PutItemCommand({ TableName: 'ic_resume', Item: { pk: S(`p${i}`), g: S(i % 2 === 0 ? 'even' : 'odd') } }));
       }
-      await db.send(
-        new UpdateTableCommand({
-          TableName: 'ic_resume',
-          AttributeDefinitions: [{ AttributeName: 'g', AttributeType: 'S' }],
-          GlobalSecondaryIndexUpdates: [
-            { Create: { IndexName: 'by-g', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } } },
-          ],
-        }),
-      );
+      await db.send(new UpdateTableCommand({ TableName: 'ic_resume', ...createGlobalIndex('by-g', 'g:S') }));
       // Killed before (or while) the backfill runs: it starts 50 ms after the answer.
       await durable.kill();
       db.destroy();
       durable = await startServerProcess({ dataDir: dir.path });
       db = westClient(durable.url);
       try {
-        for (let i = 0; ; i++) {
-          const d = (await db.send(new DescribeTableCommand({ TableName: 'ic_resume' }))).Table!;
-          if (d.GlobalSecondaryIndexes!.every((g) => g.IndexStatus === 'ACTIVE')) break;
-          assert.ok(i < 400, 'the index stayed CREATING after a restart');
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
+        await waitForIndexes(db, 'ic_resume', 'the index stayed CREATING after a restart');
         const q = await db.send(
           new QueryCommand({
             TableName: 'ic_resume',
@@ -233,44 +161,27 @@ describe('a backfill cut short', () => {
 describe('index key size limits on write', () => {
   before(async () => {
     await ddb.send(
-      new CreateTableCommand({
-        TableName: 'ic_limits',
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-          { AttributeName: 'g', AttributeType: 'S' },
-          { AttributeName: 'gr', AttributeType: 'B' },
-          { AttributeName: 'l', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: 'gsi1',
-            KeySchema: [
-              { AttributeName: 'g', KeyType: 'HASH' },
-              { AttributeName: 'gr', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-        LocalSecondaryIndexes: [
-          {
-            IndexName: 'lsi1',
-            KeySchema: [
-              { AttributeName: 'pk', KeyType: 'HASH' },
-              { AttributeName: 'l', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'KEYS_ONLY' },
-          },
-        ],
-      }),
+      new CreateTableCommand(
+        defineTable('ic_limits', 'pk:S sk:S', {
+          gsi: { gsi1: 'g:S gr:B' },
+          lsi: { lsi1: { key: 'pk:S l:S', projection: 'KEYS_ONLY' } },
+        }),
+      ),
     );
   });
   const key = { pk: S('p'), sk: S('s') };
+  /** How many items gsi1 holds under the longest partition key it takes. */
+  const countAtLimit = async (): Promise<number | undefined> =>
+    (
+      await ddb.send(
+        new QueryCommand({
+          TableName: 'ic_limits',
+          IndexName: 'gsi1',
+          KeyConditionExpression: 'g = :g',
+          ExpressionAttributeValues: { ':g': S('g'.repeat(2048)) },
+        }),
+      )
+    ).Count;
   const tooLongHash =
     'One or more parameter values were invalid: Size limit exceeded for Index Key g Actual Size: 2049 bytes Max Size: 2048 bytes IndexName: gsi1';
 
@@ -281,15 +192,7 @@ describe('index key size limits on write', () => {
         Item: { ...key, g: S('g'.repeat(2048)), gr: { B: new Uint8Array(1024) }, l: S('l'.repeat(1024)) },
       }),
     );
-    const q = await ddb.send(
-      new QueryCommand({
-        TableName: 'ic_limits',
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'g = :g',
-        ExpressionAttributeValues: { ':g': S('g'.repeat(2048)) },
-      }),
-    );
-    assert.equal(q.Count, 1);
+    assert.equal(await countAtLimit(), 1);
   });
 
   it('refuses a global index partition key over 2,048 bytes on every write path', async () => {
@@ -313,15 +216,7 @@ describe('index key size limits on write', () => {
       tooLongHash,
     );
     // The stored item is unchanged.
-    const q = await ddb.send(
-      new QueryCommand({
-        TableName: 'ic_limits',
-        IndexName: 'gsi1',
-        KeyConditionExpression: 'g = :g',
-        ExpressionAttributeValues: { ':g': S('g'.repeat(2048)) },
-      }),
-    );
-    assert.equal(q.Count, 1);
+    assert.equal(await countAtLimit(), 1);
   });
 
   it('refuses a global index sort key over 1,024 bytes', async () => {
@@ -378,29 +273,9 @@ describe('attribute redefinition', () => {
   });
 
   it('UpdateTable refuses a new index that gives an existing key attribute another type', async () => {
-    await ddb.send(
-      new CreateTableCommand(
-        hashTable('ic_redefine', {
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'xyz', AttributeType: 'S' },
-          ],
-          GlobalSecondaryIndexes: [
-            { IndexName: 'index1', KeySchema: [{ AttributeName: 'xyz', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-          ],
-        }),
-      ),
-    );
+    await ddb.send(new CreateTableCommand(hashKeyTable('ic_redefine', { gsi: { index1: 'xyz:S' } })));
     const create = (name: string, attr: string, type: 'S' | 'N') =>
-      ddb.send(
-        new UpdateTableCommand({
-          TableName: 'ic_redefine',
-          AttributeDefinitions: [{ AttributeName: attr, AttributeType: type }],
-          GlobalSecondaryIndexUpdates: [
-            { Create: { IndexName: name, KeySchema: [{ AttributeName: attr, KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } } },
-          ],
-        }),
-      );
+      ddb.send(new UpdateTableCommand({ TableName: 'ic_redefine', ...createGlobalIndex(name, `${attr}:${type}`) }));
     await expectError(
       create('index2', 'xyz', 'N'),
       'ValidationException',
@@ -457,7 +332,7 @@ describe('attribute redefinition', () => {
         ],
       }),
     );
-    await waitForIndexes('ic_redefine');
+    await waitForIndexes(ddb, 'ic_redefine');
     const after = (await ddb.send(new DescribeTableCommand({ TableName: 'ic_redefine' }))).Table!;
     assert.deepEqual(
       Object.fromEntries(after.AttributeDefinitions!.map((a) => [a.AttributeName, a.AttributeType])),
@@ -468,21 +343,7 @@ describe('attribute redefinition', () => {
 
 describe('UpdateTable refusals', () => {
   before(async () => {
-    await ddb.send(
-      new CreateTableCommand(
-        hashTable('ic_refuse', {
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'a', AttributeType: 'S' },
-            { AttributeName: 'b', AttributeType: 'S' },
-          ],
-          GlobalSecondaryIndexes: [
-            { IndexName: 'gsa', KeySchema: [{ AttributeName: 'a', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-            { IndexName: 'gsb', KeySchema: [{ AttributeName: 'b', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-          ],
-        }),
-      ),
-    );
+    await ddb.send(new CreateTableCommand(hashKeyTable('ic_refuse', { gsi: { gsa: 'a:S', gsb: 'b:S' } })));
   });
   const nothing =
     'At least one of ProvisionedThroughput, BillingMode, UpdateStreamEnabled, GlobalSecondaryIndexUpdates, SSESpecification, ReplicaUpdates, MultiAccountReplicaReady, ReplicaTransitRoleArn, MultiRegionConsistency, DeletionProtectionEnabled, OnDemandThroughput, WarmThroughput or TableClass is required';
@@ -596,87 +457,38 @@ describe('UpdateTable refusals', () => {
 
 describe('table and index status', () => {
   it('CreateTable answers with the table and its global indexes CREATING', async () => {
-    const res = await ddb.send(
-      new CreateTableCommand(
-        hashTable('ic_status', {
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'a', AttributeType: 'S' },
-          ],
-          GlobalSecondaryIndexes: [
-            { IndexName: 'gsa', KeySchema: [{ AttributeName: 'a', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-          ],
-        }),
-      ),
-    );
+    const res = await ddb.send(new CreateTableCommand(hashKeyTable('ic_status', { gsi: { gsa: 'a:S' } })));
     assert.equal(res.TableDescription!.TableStatus, 'CREATING');
     const g = res.TableDescription!.GlobalSecondaryIndexes![0]!;
     assert.equal(g.IndexStatus, 'CREATING');
     assert.equal(g.Backfilling, undefined, 'an index created with its table does not backfill');
-    await waitForIndexes('ic_status');
+    await waitForIndexes(ddb, 'ic_status');
   });
 
   it('UpdateTable that adds an index answers UPDATING with the index CREATING', async () => {
-    const res = await ddb.send(
-      new UpdateTableCommand({
-        TableName: 'ic_status',
-        AttributeDefinitions: [{ AttributeName: 'b', AttributeType: 'S' }],
-        GlobalSecondaryIndexUpdates: [
-          { Create: { IndexName: 'gsb', KeySchema: [{ AttributeName: 'b', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } } },
-        ],
-      }),
-    );
+    const res = await ddb.send(new UpdateTableCommand({ TableName: 'ic_status', ...createGlobalIndex('gsb', 'b:S') }));
     assert.equal(res.TableDescription!.TableStatus, 'UPDATING');
     const gb = res.TableDescription!.GlobalSecondaryIndexes!.find((g) => g.IndexName === 'gsb')!;
     assert.equal(gb.IndexStatus, 'CREATING');
     assert.equal(gb.Backfilling, false);
-    await waitForIndexes('ic_status');
+    await waitForIndexes(ddb, 'ic_status');
     const d = (await ddb.send(new DescribeTableCommand({ TableName: 'ic_status' }))).Table!;
     assert.equal(d.TableStatus, 'ACTIVE');
     assert.equal(d.GlobalSecondaryIndexes!.find((g) => g.IndexName === 'gsb')!.Backfilling, undefined);
   });
 
   it('UpdateTable that deletes an index answers UPDATING with the index DELETING', async () => {
-    const res = await ddb.send(
-      new UpdateTableCommand({ TableName: 'ic_status', GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'gsb' } }] }),
-    );
+    const res = await ddb.send(new UpdateTableCommand({ TableName: 'ic_status', GlobalSecondaryIndexUpdates: [{ Delete: { IndexName: 'gsb' } }] }));
     assert.equal(res.TableDescription!.TableStatus, 'UPDATING');
     assert.equal(res.TableDescription!.GlobalSecondaryIndexes!.find((g) => g.IndexName === 'gsb')!.IndexStatus, 'DELETING');
-    await waitForIndexes('ic_status');
+    await waitForIndexes(ddb, 'ic_status');
     const d = (await ddb.send(new DescribeTableCommand({ TableName: 'ic_status' }))).Table!;
     assert.deepEqual(d.GlobalSecondaryIndexes!.map((g) => g.IndexName), ['gsa']);
     assert.deepEqual(d.AttributeDefinitions!.map((a) => a.AttributeName).sort(), ['a', 'pk']);
   });
 
   it('DeleteTable answers without the schema or the indexes', async () => {
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: 'ic_delete',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'S' },
-          { AttributeName: 'x', AttributeType: 'S' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-        GlobalSecondaryIndexes: [
-          { IndexName: 'hello', KeySchema: [{ AttributeName: 'x', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } },
-        ],
-        LocalSecondaryIndexes: [
-          {
-            IndexName: 'hithere',
-            KeySchema: [
-              { AttributeName: 'pk', KeyType: 'HASH' },
-              { AttributeName: 'x', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'ALL' },
-          },
-        ],
-      }),
-    );
+    await ddb.send(new CreateTableCommand(defineTable('ic_delete', 'pk:S sk:S', { gsi: { hello: 'x:S' }, lsi: { hithere: 'pk:S x:S' } })));
     const described = (await ddb.send(new DescribeTableCommand({ TableName: 'ic_delete' }))).Table!;
     const deleted = (await ddb.send(new DeleteTableCommand({ TableName: 'ic_delete' }))).TableDescription!;
     for (const field of ['KeySchema', 'AttributeDefinitions', 'GlobalSecondaryIndexes', 'LocalSecondaryIndexes', 'CreationDateTime']) {

@@ -10,7 +10,6 @@ import assert from 'node:assert/strict';
 import {
   CreateTableCommand,
   DeleteItemCommand,
-  DescribeTableCommand,
   PutItemCommand,
   QueryCommand,
   ScanCommand,
@@ -18,9 +17,10 @@ import {
   type AttributeValue,
   type DynamoDBClient,
   type QueryCommandInput,
-  type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { queryPages } from './helpers/paging.js';
+import { createGlobalIndex, defineTable, waitForIndexes } from './helpers/tables.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -49,17 +49,6 @@ for (let c = 0; c < 4; c++) {
   }
 }
 
-async function allPages(input: QueryCommandInput): Promise<QueryCommandOutput[]> {
-  const pages: QueryCommandOutput[] = [];
-  let start: Item | undefined;
-  do {
-    const page = await ddb.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    pages.push(page);
-    start = page.LastEvaluatedKey;
-    assert.ok(pages.length < 1000);
-  } while (start !== undefined);
-  return pages;
-}
 
 const keyOf = (i: Item) => `${i.customer!.S}/${i.orderId!.S}`;
 
@@ -67,56 +56,18 @@ before(async () => {
   server = await startServerProcess();
   ddb = client(server.url);
   await ddb.send(
-    new CreateTableCommand({
-      TableName: 'orders',
-      AttributeDefinitions: [
-        { AttributeName: 'customer', AttributeType: 'S' },
-        { AttributeName: 'orderId', AttributeType: 'S' },
-        { AttributeName: 'createdAt', AttributeType: 'N' },
-        { AttributeName: 'status', AttributeType: 'S' },
-        { AttributeName: 'product', AttributeType: 'S' },
-        { AttributeName: 'price', AttributeType: 'N' },
-        { AttributeName: 'market', AttributeType: 'S' },
-      ],
-      KeySchema: [
-        { AttributeName: 'customer', KeyType: 'HASH' },
-        { AttributeName: 'orderId', KeyType: 'RANGE' },
-      ],
-      LocalSecondaryIndexes: [
-        {
-          IndexName: 'by-date',
-          KeySchema: [
-            { AttributeName: 'customer', KeyType: 'HASH' },
-            { AttributeName: 'createdAt', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'INCLUDE', NonKeyAttributes: ['amount'] },
+    new CreateTableCommand(
+      defineTable('orders', 'customer:S orderId:S', {
+        lsi: {
+          'by-date': { key: 'customer:S createdAt:N', projection: ['amount'] },
+          'by-status': { key: 'customer:S status:S', projection: 'KEYS_ONLY' },
         },
-        {
-          IndexName: 'by-status',
-          KeySchema: [
-            { AttributeName: 'customer', KeyType: 'HASH' },
-            { AttributeName: 'status', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
+        gsi: {
+          'by-product': 'product:S price:N',
+          'by-market': { key: 'market:S', projection: 'KEYS_ONLY' },
         },
-      ],
-      GlobalSecondaryIndexes: [
-        {
-          IndexName: 'by-product',
-          KeySchema: [
-            { AttributeName: 'product', KeyType: 'HASH' },
-            { AttributeName: 'price', KeyType: 'RANGE' },
-          ],
-          Projection: { ProjectionType: 'ALL' },
-        },
-        {
-          IndexName: 'by-market',
-          KeySchema: [{ AttributeName: 'market', KeyType: 'HASH' }],
-          Projection: { ProjectionType: 'KEYS_ONLY' },
-        },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
+      }),
+    ),
   );
   for (const Item of orders) await ddb.send(new PutItemCommand({ TableName: 'orders', Item }));
 });
@@ -140,10 +91,10 @@ describe('local secondary indexes', () => {
       .map(keyOf);
     const whole = await ddb.send(new QueryCommand({ ...byDate, ConsistentRead: true }));
     assert.deepEqual(whole.Items!.map(keyOf), expected);
-    const pages = await allPages({ ...byDate, Limit: 5 });
+    const pages = await queryPages(ddb, { ...byDate, Limit: 5 });
     assert.deepEqual(pages.flatMap((p) => p.Items!.map(keyOf)), expected);
     assert.deepEqual(Object.keys(pages[0]!.LastEvaluatedKey!).sort(), ['createdAt', 'customer', 'orderId']);
-    const back = await allPages({ ...byDate, Limit: 4, ScanIndexForward: false });
+    const back = await queryPages(ddb, { ...byDate, Limit: 4, ScanIndexForward: false });
     assert.deepEqual(back.flatMap((p) => p.Items!.map(keyOf)), [...expected].reverse());
   });
 
@@ -239,10 +190,10 @@ describe('global secondary indexes', () => {
     };
     const expected = [...inPen('5'), ...inPen('7')];
     assert.equal(expected.length, orders.filter((i) => i.product?.S === 'pen').length);
-    const forward = await allPages({ ...base, Limit: 3 });
+    const forward = await queryPages(ddb, { ...base, Limit: 3 });
     assert.deepEqual(forward.flatMap((p) => p.Items!.map(keyOf)), expected);
     assert.deepEqual(Object.keys(forward[0]!.LastEvaluatedKey!).sort(), ['customer', 'orderId', 'price', 'product']);
-    const backward = await allPages({ ...base, Limit: 5, ScanIndexForward: false });
+    const backward = await queryPages(ddb, { ...base, Limit: 5, ScanIndexForward: false });
     assert.deepEqual(backward.flatMap((p) => p.Items!.map(keyOf)), [...expected].reverse());
     const range = await ddb.send(
       new QueryCommand({
@@ -336,21 +287,7 @@ describe('global secondary indexes', () => {
 
   it('cannot be read while it backfills, and holds every item once it is active', async () => {
     const sent = Date.now();
-    await ddb.send(
-      new UpdateTableCommand({
-        TableName: 'orders',
-        AttributeDefinitions: [{ AttributeName: 'note', AttributeType: 'S' }],
-        GlobalSecondaryIndexUpdates: [
-          {
-            Create: {
-              IndexName: 'by-note',
-              KeySchema: [{ AttributeName: 'note', KeyType: 'HASH' }],
-              Projection: { ProjectionType: 'KEYS_ONLY' },
-            },
-          },
-        ],
-      }),
-    );
+    await ddb.send(new UpdateTableCommand({ TableName: 'orders', ...createGlobalIndex('by-note', { key: 'note:S', projection: 'KEYS_ONLY' }) }));
     const q = () =>
       ddb.send(
         new QueryCommand({
@@ -369,12 +306,7 @@ describe('global secondary indexes', () => {
       // readable while CREATING.
       if (Date.now() - sent < 50) throw e;
     }
-    for (let i = 0; ; i++) {
-      const d = await ddb.send(new DescribeTableCommand({ TableName: 'orders' }));
-      if (d.Table!.GlobalSecondaryIndexes!.every((g) => g.IndexStatus === 'ACTIVE')) break;
-      assert.ok(i < 200, 'index did not become active');
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    await waitForIndexes(ddb, 'orders');
     assert.deepEqual((await q()).Items!.map(keyOf), ['c3/o11']);
   });
 });

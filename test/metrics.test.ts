@@ -25,7 +25,7 @@ import {
   type DynamoDBClient,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, tempDir, testWorkers, type ServerProcess } from './helpers/server-process.js';
-import { hashKeyTable, indexedTable } from './helpers/tables.js';
+import { createGlobalIndex, hashKeyTable, indexedTable } from './helpers/tables.js';
 import { parsePrometheusText, valueOf, type Labels, type MetricFamily } from './helpers/prometheus-text.js';
 import { readAll, shardIterator, streamsClient } from './helpers/streams.js';
 
@@ -313,15 +313,7 @@ describe('metrics, health and logs (durable store, --log-level info)', () => {
     });
 
     it('reports a GSI backfill reaching 100 percent', async () => {
-      await ddb.send(
-        new UpdateTableCommand({
-          TableName: PLAIN,
-          AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-          GlobalSecondaryIndexUpdates: [
-            { Create: { IndexName: 'by-pk', KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }], Projection: { ProjectionType: 'KEYS_ONLY' } } },
-          ],
-        }),
-      );
+      await ddb.send(new UpdateTableCommand({ TableName: PLAIN, ...createGlobalIndex('by-pk', { key: 'pk:S', projection: 'KEYS_ONLY' }) }));
       await waitFor(
         async () =>
           valueOf(await scrape(server.url), `${P}online_index_percentage_progress`, { table: PLAIN, global_secondary_index: 'by-pk' }) === 100,

@@ -27,65 +27,28 @@ import {
   type TransactionCanceledException,
 } from '@aws-sdk/client-dynamodb';
 import { GetRecordsCommand, type DynamoDBStreamsClient, type GetRecordsCommandOutput, type _Record } from '@aws-sdk/client-dynamodb-streams';
-import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
-import { readAll, shardIterator, streamsClient } from './helpers/streams.js';
-import { hashKeyTable } from './helpers/tables.js';
+import { expectError, tempDir } from './helpers/server-process.js';
+import { pool, tally } from './helpers/races.js';
+import { startFleet, type ServerFleet } from './helpers/server-fleet.js';
+import { readAll, shardIterator } from './helpers/streams.js';
+import { createGlobalIndex, hashKeyTable } from './helpers/tables.js';
 
 const dir = tempDir('openddb-multiprocess-');
-const servers: ServerProcess[] = [];
-const ddbs: DynamoDBClient[] = [];
-const streamClients: DynamoDBStreamsClient[] = [];
-
-/** A directory name with a dot, as mktemp and `--data ./my.db` make (issue 10). */
-const dataDir = join(dir.path, 'shared.db');
+let fleet: ServerFleet;
+let ddbs: DynamoDBClient[];
+let streamClients: DynamoDBStreamsClient[];
+let via: (i: number) => DynamoDBClient;
 
 before(async () => {
-  // One after the other: the second opens a directory the first already uses.
-  for (let i = 0; i < 2; i++) {
-    const server = await startServerProcess({ dataDir });
-    servers.push(server);
-    ddbs.push(client(server.url));
-    streamClients.push(streamsClient(server.url));
-  }
+  // A directory name with a dot, as mktemp and `--data ./my.db` make (issue 10).
+  fleet = await startFleet(2, { dataDir: join(dir.path, 'shared.db') });
+  ({ ddbs, streamClients, via } = fleet);
 });
 
 after(async () => {
-  for (const c of ddbs) c.destroy();
-  for (const c of streamClients) c.destroy();
-  await Promise.all(servers.map((s) => s.stop()));
+  await fleet.stop();
   dir.remove();
 });
-
-/** The client of process i % 2: spreads requests over both. */
-const via = (i: number): DynamoDBClient => ddbs[i % 2]!;
-
-/** Runs `count` tasks with at most `concurrency` in flight. */
-async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
-  const results: PromiseSettledResult<T>[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) {
-        const i = next++;
-        try {
-          results[i] = { status: 'fulfilled', value: await task(i) };
-        } catch (reason) {
-          results[i] = { status: 'rejected', reason };
-        }
-      }
-    }),
-  );
-  return results;
-}
-
-function tally(results: readonly PromiseSettledResult<unknown>[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const r of results) {
-    const name = r.status === 'fulfilled' ? 'ok' : (r.reason as Error).name;
-    counts[name] = (counts[name] ?? 0) + 1;
-  }
-  return counts;
-}
 
 describe('two server processes on one data directory', () => {
   it('a table, an index, a TTL setting and a stream made through one are seen by the other at once', async () => {
@@ -96,21 +59,7 @@ describe('two server processes on one data directory', () => {
     const described = await b.send(new DescribeTableCommand({ TableName: 'shared-catalog' }));
     assert.equal(described.Table?.TableStatus, 'ACTIVE');
 
-    await a.send(
-      new UpdateTableCommand({
-        TableName: 'shared-catalog',
-        AttributeDefinitions: [{ AttributeName: 'g', AttributeType: 'S' }],
-        GlobalSecondaryIndexUpdates: [
-          {
-            Create: {
-              IndexName: 'by-g',
-              KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }],
-              Projection: { ProjectionType: 'ALL' },
-            },
-          },
-        ],
-      }),
-    );
+    await a.send(new UpdateTableCommand({ TableName: 'shared-catalog', ...createGlobalIndex('by-g', 'g:S') }));
     const withIndex = await b.send(new DescribeTableCommand({ TableName: 'shared-catalog' }));
     assert.deepEqual(withIndex.Table?.GlobalSecondaryIndexes?.map((g) => g.IndexName), ['by-g']);
     // Written through b once the index exists: b maintains the index.

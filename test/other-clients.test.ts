@@ -6,32 +6,14 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import { awsCliAvailable, boto3Available, CLIENT_ENV } from './helpers/other-clients.js';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
 
 const run = promisify(execFile);
 let server: ServerProcess;
 
-const env = {
-  ...process.env,
-  AWS_ACCESS_KEY_ID: 'AKIDEXAMPLE',
-  AWS_SECRET_ACCESS_KEY: 'secret',
-  AWS_DEFAULT_REGION: 'us-east-1',
-  AWS_CONFIG_FILE: '/dev/null',
-  AWS_SHARED_CREDENTIALS_FILE: '/dev/null',
-  AWS_EC2_METADATA_DISABLED: 'true',
-};
-
-async function has(command: string, args: string[]): Promise<boolean> {
-  try {
-    await run(command, args, { env, timeout: 30_000 });
-    return true;
-  } catch {
-    return false;
-  }
-}
-
-const hasBoto3 = await has('python3', ['-c', 'import boto3']);
-const hasAwsCli = await has('aws', ['--version']);
+const hasBoto3 = await boto3Available();
+const hasAwsCli = await awsCliAvailable();
 
 before(async () => {
   server = await startServerProcess();
@@ -62,13 +44,13 @@ print('ok', sorted(ddb.list_tables()['TableNames']))
 
 describe('other clients', () => {
   it('boto3 creates a table, writes and reads items, and maps errors', { skip: !hasBoto3 && 'python3 with boto3 is not installed' }, async () => {
-    const { stdout } = await run('python3', ['-c', BOTO3_SCRIPT, server.url], { env, timeout: 60_000 });
+    const { stdout } = await run('python3', ['-c', BOTO3_SCRIPT, server.url], { env: CLIENT_ENV, timeout: 60_000 });
     assert.match(stdout, /^ok \[.*'boto'.*\]/);
   });
 
   it('the AWS CLI lists tables', { skip: !hasAwsCli && 'the AWS CLI is not installed' }, async () => {
     const { stdout } = await run('aws', ['dynamodb', 'list-tables', '--endpoint-url', server.url, '--output', 'json'], {
-      env,
+      env: CLIENT_ENV,
       timeout: 60_000,
     });
     assert.ok(Array.isArray((JSON.parse(stdout) as { TableNames: unknown }).TableNames));

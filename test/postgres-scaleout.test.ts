@@ -34,8 +34,10 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient, _Record } from '@aws-sdk/client-dynamodb-streams';
 import { postgresUnavailable, startPostgresCluster, type PostgresCluster } from './helpers/postgres-cluster.js';
-import { client, expectError, startServerProcess, variantPass, type ServerProcess } from './helpers/server-process.js';
-import { readAll, shardIterator, streamsClient } from './helpers/streams.js';
+import { expectError, variantPass, type ServerProcess } from './helpers/server-process.js';
+import { pool, tally } from './helpers/races.js';
+import { startFleet, type ServerFleet } from './helpers/server-fleet.js';
+import { readAll, shardIterator } from './helpers/streams.js';
 import { hashKeyTable } from './helpers/tables.js';
 
 const unavailable = postgresUnavailable();
@@ -52,62 +54,21 @@ before(async () => {
 
 after(() => cluster?.stop());
 
-/** A server on the database at `url`, one process, whatever the suite's variant says. */
-function startOn(url: string): Promise<ServerProcess> {
-  return startServerProcess({ storageInArgs: true, workers: 1, extraArgs: ['--storage', url] });
-}
-
-/** Runs `count` tasks with at most `concurrency` in flight. */
-async function pool<T>(count: number, concurrency: number, task: (i: number) => Promise<T>): Promise<PromiseSettledResult<T>[]> {
-  const results: PromiseSettledResult<T>[] = new Array(count);
-  let next = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(concurrency, count) }, async () => {
-      while (next < count) {
-        const i = next++;
-        try {
-          results[i] = { status: 'fulfilled', value: await task(i) };
-        } catch (reason) {
-          results[i] = { status: 'rejected', reason };
-        }
-      }
-    }),
-  );
-  return results;
-}
-
-function tally(results: readonly PromiseSettledResult<unknown>[]): Record<string, number> {
-  const counts: Record<string, number> = {};
-  for (const r of results) {
-    const name = r.status === 'fulfilled' ? 'ok' : (r.reason as Error).name;
-    counts[name] = (counts[name] ?? 0) + 1;
-  }
-  return counts;
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('three openddb servers on one PostgreSQL database', { skip }, () => {
-  const servers: ServerProcess[] = [];
-  const ddbs: DynamoDBClient[] = [];
-  const streamClients: DynamoDBStreamsClient[] = [];
-  /** The client of server i % 3: spreads requests over all three. */
-  const via = (i: number): DynamoDBClient => ddbs[i % 3]!;
+  let fleet: ServerFleet;
+  let ddbs: DynamoDBClient[];
+  let streamClients: DynamoDBStreamsClient[];
+  let via: (i: number) => DynamoDBClient;
 
   before(async () => {
-    const url = cluster!.createDatabase('scaleout');
     // All three at once: they race to create the schema (an advisory lock orders them).
-    servers.push(...(await Promise.all([0, 1, 2].map(() => startOn(url)))));
-    for (const server of servers) {
-      ddbs.push(client(server.url));
-      streamClients.push(streamsClient(server.url));
-    }
+    fleet = await startFleet(3, { postgresUrl: cluster!.createDatabase('scaleout') }, { together: true });
+    ({ ddbs, streamClients, via } = fleet);
   });
 
-  after(async () => {
-    for (const c of [...ddbs, ...streamClients]) c.destroy();
-    await Promise.all(servers.map((s) => s.stop()));
-  });
+  after(() => fleet.stop());
 
   it('a table created, changed and deleted through one is usable as such through the others at once', async () => {
     const [a, b, c] = [ddbs[0]!, ddbs[1]!, ddbs[2]!];
@@ -371,39 +332,17 @@ async function serving(ddb: DynamoDBClient, ms: number): Promise<void> {
 }
 
 describe('faults under write load: three servers on one PostgreSQL database', { skip }, () => {
-  const servers: ServerProcess[] = [];
-  const ddbs: DynamoDBClient[] = [];
-  let url = '';
+  let fleet: ServerFleet;
+  let servers: ServerProcess[];
+  let ddbs: DynamoDBClient[];
 
   before(async () => {
-    url = cluster!.createDatabase('faults');
-    servers.push(...(await Promise.all([0, 1, 2].map(() => startOn(url)))));
-    for (const server of servers) ddbs.push(client(server.url));
-    await ddbs[0]!.send(
-      new CreateTableCommand({
-        ...hashKeyTable('faults'),
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'g', AttributeType: 'S' },
-        ],
-        GlobalSecondaryIndexes: [
-          {
-            IndexName: 'by-g',
-            KeySchema: [
-              { AttributeName: 'g', KeyType: 'HASH' },
-              { AttributeName: 'pk', KeyType: 'RANGE' },
-            ],
-            Projection: { ProjectionType: 'KEYS_ONLY' },
-          },
-        ],
-      }),
-    );
+    fleet = await startFleet(3, { postgresUrl: cluster!.createDatabase('faults') }, { together: true });
+    ({ servers, ddbs } = fleet);
+    await ddbs[0]!.send(new CreateTableCommand(hashKeyTable('faults', { gsi: { 'by-g': { key: 'g:S pk:S', projection: 'KEYS_ONLY' } } })));
   });
 
-  after(async () => {
-    for (const c of ddbs) c.destroy();
-    await Promise.all(servers.map((s) => s.stop()));
-  });
+  after(() => fleet.stop());
 
   it('one server killed with SIGKILL under write load: nothing acknowledged lost, nothing half-applied, the others keep serving', async () => {
     const load = new WriteLoad();
@@ -427,10 +366,8 @@ describe('faults under write load: three servers on one PostgreSQL database', { 
     await assertWhole(ddbs[0]!, load);
     await assertWhole(ddbs[1]!, load);
     // A replacement joins the database and serves at once, the killed server's writes included.
-    servers[2] = await startOn(url);
-    ddbs[2]!.destroy();
-    ddbs[2] = client(servers[2].url);
-    await assertWhole(ddbs[2], load);
+    await fleet.replace(2);
+    await assertWhole(ddbs[2]!, load);
   });
 
   it('PostgreSQL restarted under write load: requests in flight fail as a service error, the servers reconnect, nothing acknowledged is lost', async () => {

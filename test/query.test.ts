@@ -14,9 +14,10 @@ import {
   type AttributeValue,
   type DynamoDBClient,
   type QueryCommandInput,
-  type QueryCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
+import { queryPages } from './helpers/paging.js';
+import { defineTable } from './helpers/tables.js';
 
 type Item = Record<string, AttributeValue>;
 
@@ -29,20 +30,7 @@ let ddb: DynamoDBClient;
 const data = tempDir();
 
 async function createTable(name: string, sortType: 'S' | 'N' | 'B'): Promise<void> {
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        { AttributeName: 'sk', AttributeType: sortType },
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        { AttributeName: 'sk', KeyType: 'RANGE' },
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await ddb.send(new CreateTableCommand(defineTable(name, `pk:S sk:${sortType}`)));
 }
 
 async function putAll(table: string, items: readonly Item[]): Promise<void> {
@@ -56,18 +44,6 @@ async function putAll(table: string, items: readonly Item[]): Promise<void> {
   }
 }
 
-/** Every page of a query, following LastEvaluatedKey to the end. */
-async function allPages(input: QueryCommandInput): Promise<QueryCommandOutput[]> {
-  const pages: QueryCommandOutput[] = [];
-  let start: Item | undefined;
-  do {
-    const page = await ddb.send(new QueryCommand({ ...input, ExclusiveStartKey: start }));
-    pages.push(page);
-    start = page.LastEvaluatedKey;
-    assert.ok(pages.length < 10_000, 'paging does not end');
-  } while (start !== undefined);
-  return pages;
-}
 
 const sortKeysOf = (items: readonly Item[] | undefined, type: 'S' | 'N'): string[] =>
   (items ?? []).map((i) => i.sk![type] as string);
@@ -324,7 +300,7 @@ describe('Query paging', () => {
   const expected = Array.from({ length: COUNT }, (_, i) => String(i - 30));
 
   it('stops a page at 1 MB read and pages forward to the end, nothing lost or repeated', async () => {
-    const pages = await allPages(base);
+    const pages = await queryPages(ddb, base);
     assert.ok(pages.length >= 3, `expected several pages, got ${pages.length}`);
     const first = pages[0]!;
     // The page takes the item that crosses 1 MB (26 × 40 KB ≥ 1,048,576).
@@ -334,12 +310,12 @@ describe('Query paging', () => {
   });
 
   it('pages backward to the end', async () => {
-    const pages = await allPages({ ...base, ScanIndexForward: false });
+    const pages = await queryPages(ddb, { ...base, ScanIndexForward: false });
     assert.deepEqual(pages.flatMap((p) => sortKeysOf(p.Items, 'N')), [...expected].reverse());
   });
 
   it('counts Limit on items evaluated before the filter, and may return empty pages with a key', async () => {
-    const pages = await allPages({
+    const pages = await queryPages(ddb, {
       ...base,
       Limit: 7,
       FilterExpression: 'even = :t',
@@ -351,7 +327,7 @@ describe('Query paging', () => {
     assert.deepEqual(got, expected.filter((_, i) => i % 2 === 0));
     assert.ok(pages.flatMap((p) => p.Items ?? []).every((i) => Object.keys(i).join() === 'sk'));
     // A filter nothing passes still pages through everything, each page empty.
-    const none = await allPages({
+    const none = await queryPages(ddb, {
       ...base,
       Limit: 25,
       FilterExpression: 'even = :f AND even = :t',
@@ -363,7 +339,7 @@ describe('Query paging', () => {
   });
 
   it('returns a LastEvaluatedKey when Limit is reached exactly, then an empty last page', async () => {
-    const pages = await allPages({ ...base, Limit: COUNT });
+    const pages = await queryPages(ddb, { ...base, Limit: COUNT });
     assert.equal(pages.length, 3);
     const limited = await ddb.send(
       new QueryCommand({
@@ -389,7 +365,7 @@ describe('Query paging', () => {
   });
 
   it('counts with Select COUNT and reports consumed capacity in 4 KB units', async () => {
-    const counted = await allPages({ ...base, Select: 'COUNT' });
+    const counted = await queryPages(ddb, { ...base, Select: 'COUNT' });
     assert.equal(
       counted.reduce((n, p) => n + p.Count!, 0),
       COUNT,

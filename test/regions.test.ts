@@ -37,6 +37,7 @@ import {
 import { DescribeStreamCommand, DynamoDBStreamsClient, ListStreamsCommand } from '@aws-sdk/client-dynamodb-streams';
 import { expectError, startServerProcess, tempDir, type ServerProcess } from './helpers/server-process.js';
 import { readAll, shardIterator } from './helpers/streams.js';
+import { defineTable } from './helpers/tables.js';
 import { openEngine } from '../src/storage/open-engine.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -64,13 +65,7 @@ after(async () => {
 });
 
 function table(name: string, key = 'pk', stream = false) {
-  return new CreateTableCommand({
-    TableName: name,
-    AttributeDefinitions: [{ AttributeName: key, AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: key, KeyType: 'HASH' }],
-    BillingMode: 'PAY_PER_REQUEST',
-    ...(stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } } : {}),
-  });
+  return new CreateTableCommand(defineTable(name, `${key}:S`, stream ? { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_IMAGE' } } : {}));
 }
 
 async function tableNames(c: DynamoDBClient): Promise<string[]> {

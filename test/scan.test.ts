@@ -10,14 +10,12 @@ import {
   BatchWriteItemCommand,
   CreateTableCommand,
   ScanCommand,
-  type AttributeValue,
   type DynamoDBClient,
-  type ScanCommandInput,
   type ScanCommandOutput,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
-
-type Item = Record<string, AttributeValue>;
+import { scanPages } from './helpers/paging.js';
+import { defineTable } from './helpers/tables.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -34,31 +32,13 @@ async function writeAll(table: string, requests: Record<string, unknown>[]): Pro
   }
 }
 
-async function allPages(input: ScanCommandInput): Promise<ScanCommandOutput[]> {
-  const pages: ScanCommandOutput[] = [];
-  let start: Item | undefined;
-  do {
-    const page = await ddb.send(new ScanCommand({ ...input, ExclusiveStartKey: start }));
-    pages.push(page);
-    start = page.LastEvaluatedKey;
-    assert.ok(pages.length < 10_000, 'paging does not end');
-  } while (start !== undefined);
-  return pages;
-}
 
 const ids = (pages: readonly ScanCommandOutput[]): string[] => pages.flatMap((p) => (p.Items ?? []).map((i) => i.id!.S!));
 
 before(async () => {
   server = await startServerProcess();
   ddb = client(server.url);
-  await ddb.send(
-    new CreateTableCommand({
-      TableName: 'scanned',
-      AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    }),
-  );
+  await ddb.send(new CreateTableCommand(defineTable('scanned', 'id:S')));
   // 300 items of ~8 KB: 2.4 MB in all, so a scan takes several pages.
   const puts = Array.from({ length: COUNT }, (_, i) => ({
     PutRequest: {
@@ -74,7 +54,7 @@ after(async () => {
 
 describe('Scan', () => {
   it('pages through more than 1 MB, returning every item exactly once in a stable order', async () => {
-    const pages = await allPages({ TableName: 'scanned', ProjectionExpression: 'id' });
+    const pages = await scanPages(ddb, { TableName: 'scanned', ProjectionExpression: 'id' });
     assert.ok(pages.length >= 3, `expected several pages, got ${pages.length}`);
     // Each full page stops at the item that crosses 1 MB of items read.
     const size = 'id'.length + 9 + 'n'.length + 2 + 'padding'.length + padding.length;
@@ -82,12 +62,12 @@ describe('Scan', () => {
     const seen = ids(pages);
     assert.equal(seen.length, COUNT);
     assert.equal(new Set(seen).size, COUNT);
-    const again = ids(await allPages({ TableName: 'scanned', ProjectionExpression: 'id', Limit: 37 }));
+    const again = ids(await scanPages(ddb, { TableName: 'scanned', ProjectionExpression: 'id', Limit: 37 }));
     assert.deepEqual(again, seen);
   });
 
   it('filters after reading: Limit counts items read, Count items returned', async () => {
-    const pages = await allPages({
+    const pages = await scanPages(ddb, {
       TableName: 'scanned',
       Limit: 50,
       FilterExpression: 'n < :v',
@@ -104,7 +84,7 @@ describe('Scan', () => {
   });
 
   it('accepts the legacy ScanFilter and AttributesToGet', async () => {
-    const pages = await allPages({
+    const pages = await scanPages(ddb, {
       TableName: 'scanned',
       ScanFilter: {
         n: { ComparisonOperator: 'BETWEEN', AttributeValueList: [{ N: '5' }, { N: '7' }] },
@@ -119,7 +99,7 @@ describe('Scan', () => {
   });
 
   it('counts with Select COUNT', async () => {
-    const pages = await allPages({ TableName: 'scanned', Select: 'COUNT' });
+    const pages = await scanPages(ddb, { TableName: 'scanned', Select: 'COUNT' });
     assert.equal(
       pages.reduce((n, p) => n + p.Count!, 0),
       COUNT,
@@ -131,7 +111,7 @@ describe('Scan', () => {
     for (const total of [1, 3, 8]) {
       const perSegment = await Promise.all(
         Array.from({ length: total }, async (_, segment) =>
-          ids(await allPages({ TableName: 'scanned', Segment: segment, TotalSegments: total, ProjectionExpression: 'id' })),
+          ids(await scanPages(ddb, { TableName: 'scanned', Segment: segment, TotalSegments: total, ProjectionExpression: 'id' })),
         ),
       );
       const all = perSegment.flat();
@@ -146,7 +126,7 @@ describe('Scan', () => {
     const segmentOf = async () => {
       const map = new Map<string, number>();
       for (let segment = 0; segment < total; segment++) {
-        for (const id of ids(await allPages({ TableName: 'scanned', Segment: segment, TotalSegments: total, ProjectionExpression: 'id' }))) {
+        for (const id of ids(await scanPages(ddb, { TableName: 'scanned', Segment: segment, TotalSegments: total, ProjectionExpression: 'id' }))) {
           map.set(id, segment);
         }
       }

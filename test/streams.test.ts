@@ -33,6 +33,7 @@ import {
 } from '@aws-sdk/client-dynamodb-streams';
 import { client, expectError, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { onlyShard, readAll, shardIterator, streamsClient } from './helpers/streams.js';
+import { defineTable } from './helpers/tables.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -54,19 +55,7 @@ after(async () => {
 async function streamedTable(viewType: StreamViewType, withRange = false): Promise<{ name: string; arn: string }> {
   const name = `streamed-${++tables}`;
   const out = await ddb.send(
-    new CreateTableCommand({
-      TableName: name,
-      AttributeDefinitions: [
-        { AttributeName: 'pk', AttributeType: 'S' },
-        ...(withRange ? [{ AttributeName: 'sk', AttributeType: 'N' as const }] : []),
-      ],
-      KeySchema: [
-        { AttributeName: 'pk', KeyType: 'HASH' },
-        ...(withRange ? [{ AttributeName: 'sk', KeyType: 'RANGE' as const }] : []),
-      ],
-      BillingMode: 'PAY_PER_REQUEST',
-      StreamSpecification: { StreamEnabled: true, StreamViewType: viewType },
-    }),
+    new CreateTableCommand(defineTable(name, withRange ? 'pk:S sk:N' : 'pk:S', { StreamSpecification: { StreamEnabled: true, StreamViewType: viewType } })),
   );
   return { name, arn: out.TableDescription!.LatestStreamArn! };
 }

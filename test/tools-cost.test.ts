@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { CreateTableCommand, GetItemCommand, PutItemCommand, UpdateContinuousBackupsCommand, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { client, startServerProcess, tempDir, variantPass, type ServerProcess } from './helpers/server-process.js';
 import { runCli } from './helpers/run-cli.js';
+import { defineTable } from './helpers/tables.js';
 
 interface TableEstimate {
   table: string;
@@ -32,28 +33,15 @@ describe('openddb cost', { skip: variantPass() }, () => {
   before(async () => {
     server = await startServerProcess();
     ddb = client(server.url);
+    await ddb.send(new CreateTableCommand(defineTable('cost-plain', 'id:S')));
     await ddb.send(
-      new CreateTableCommand({
-        TableName: 'cost-plain',
-        BillingMode: 'PAY_PER_REQUEST',
-        AttributeDefinitions: [{ AttributeName: 'id', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-      }),
-    );
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: 'cost-indexed',
-        BillingMode: 'PROVISIONED',
-        ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 },
-        AttributeDefinitions: [
-          { AttributeName: 'id', AttributeType: 'S' },
-          { AttributeName: 'g', AttributeType: 'S' },
-        ],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: [
-          { IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' }, ProvisionedThroughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 } },
-        ],
-      }),
+      new CreateTableCommand(
+        defineTable('cost-indexed', 'id:S', {
+          gsi: { byG: { key: 'g:S', throughput: { ReadCapacityUnits: 1, WriteCapacityUnits: 1 } } },
+          BillingMode: 'PROVISIONED',
+          ProvisionedThroughput: { ReadCapacityUnits: 5, WriteCapacityUnits: 5 },
+        }),
+      ),
     );
     // 10 writes of items under 1 KB: 10 WCU; 20 eventually consistent reads of items under 4 KB: 10 RCU.
     for (let i = 0; i < 10; i++) await ddb.send(new PutItemCommand({ TableName: 'cost-plain', Item: { id: { S: `i${i}` }, v: { S: 'x'.repeat(100) } } }));

@@ -11,25 +11,20 @@ import { createRequire } from 'node:module';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { BatchWriteItemCommand, CreateTableCommand, GetItemCommand, ScanCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { BatchWriteItemCommand, CreateTableCommand, GetItemCommand, type AttributeValue, type DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import pg from 'pg';
 import { client, startServerProcess, tempDir, variantPass, type ServerProcess } from './helpers/server-process.js';
+import { scanPages } from './helpers/paging.js';
 import { postgresUnavailable, startPostgresCluster, type PostgresCluster } from './helpers/postgres-cluster.js';
 import { runCli, startCli } from './helpers/run-cli.js';
+import { defineTable } from './helpers/tables.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const PARQUET = join(here, '..', '..', 'test', 'fixtures', 'parquet', 'people.parquet');
 const PARQUET_GZIP = join(here, '..', '..', 'test', 'fixtures', 'parquet', 'people-gzip.parquet');
 
 async function scanAll(ddb: DynamoDBClient, table: string): Promise<Record<string, AttributeValue>[]> {
-  const items: Record<string, AttributeValue>[] = [];
-  let start: Record<string, AttributeValue> | undefined;
-  do {
-    const page = await ddb.send(new ScanCommand({ TableName: table, ExclusiveStartKey: start }));
-    items.push(...(page.Items ?? []));
-    start = page.LastEvaluatedKey;
-  } while (start !== undefined);
-  return items;
+  return (await scanPages(ddb, { TableName: table })).flatMap((page) => page.Items ?? []);
 }
 
 async function getItem(ddb: DynamoDBClient, table: string, key: Record<string, AttributeValue>) {
@@ -137,20 +132,7 @@ describe('openddb migrate', { skip: variantPass() }, () => {
     const other = await startServerProcess();
     const otherDdb = client(other.url);
     try {
-      await otherDdb.send(
-        new CreateTableCommand({
-          TableName: 'source-orders',
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'N' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-        }),
-      );
+      await otherDdb.send(new CreateTableCommand(defineTable('source-orders', 'pk:S sk:N')));
       const items = Array.from({ length: 300 }, (_, i) => ({
         pk: { S: `c${i % 17}` },
         sk: { N: String(i) },
@@ -172,20 +154,7 @@ describe('openddb migrate', { skip: variantPass() }, () => {
       const lines = dump.stdout.trim().split('\n');
       assert.equal(lines.length, 300);
       assert.match(lines[0]!, /^\{"Item":\{"pk":\{"S":"c\d+"\}/);
-      await otherDdb.send(
-        new CreateTableCommand({
-          TableName: 'reloaded',
-          BillingMode: 'PAY_PER_REQUEST',
-          AttributeDefinitions: [
-            { AttributeName: 'pk', AttributeType: 'S' },
-            { AttributeName: 'sk', AttributeType: 'N' },
-          ],
-          KeySchema: [
-            { AttributeName: 'pk', KeyType: 'HASH' },
-            { AttributeName: 'sk', KeyType: 'RANGE' },
-          ],
-        }),
-      );
+      await otherDdb.send(new CreateTableCommand(defineTable('reloaded', 'pk:S sk:N')));
       const load = await runCli(['load', 'reloaded', '--endpoint', other.url], { input: dump.stdout });
       assert.equal(load.code, 0, load.stderr);
       assert.match(load.stderr, /loaded 300 items into reloaded/);

@@ -456,6 +456,8 @@ describe('bulk operations (StartBulkPutItems)', () => {
     assert.equal(d.BulkOperationStatus, 'COMPLETED');
     assert.equal(d.FailedItemCount, 0);
     assert.equal(d.ProcessedItemCount, 2);
+    // Only `fresh` was written: 11 bytes (id+"fresh", g+"new") in the table and 11 in the ALL-projected index.
+    assert.deepEqual(d.BulkOperationUsage, [{ TableName: 'bulkcond', BulkPutBytes: 22, Table: { BulkPutBytes: 11 }, GlobalSecondaryIndexes: { byG: { BulkPutBytes: 11 } } }]);
     const kept = await c.send(new GetItemCommand({ TableName: 'bulkcond', Key: { id: { S: 'keep' } } }));
     assert.equal(kept.Item!.g!.S, 'old');
     const byG = await c.send(new QueryCommand({ TableName: 'bulkcond', IndexName: 'byG', KeyConditionExpression: 'g = :g', ExpressionAttributeValues: { ':g': { S: 'new' } } }));

@@ -17,6 +17,7 @@ import {
 import type { DynamoDBStreamsClient } from '@aws-sdk/client-dynamodb-streams';
 import { client, startServerProcess, type ServerProcess } from './helpers/server-process.js';
 import { readAll, shardIterator, streamsClient } from './helpers/streams.js';
+import { hashKeyTable } from './helpers/tables.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -43,13 +44,7 @@ async function remainingKeys(table: string): Promise<string[]> {
 describe('TTL', () => {
   it('deletes expired items soon after expiry, leaves the others, and streams service REMOVEs', async () => {
     const created = await ddb.send(
-      new CreateTableCommand({
-        TableName: 'sessions',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-      }),
+      new CreateTableCommand(hashKeyTable('sessions', { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } })),
     );
     const arn = created.TableDescription!.LatestStreamArn!;
     await ddb.send(

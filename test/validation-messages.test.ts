@@ -13,6 +13,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { startServerProcess, type ServerProcess } from './helpers/server-process.js';
+import { defineTable, hashKeyTable } from './helpers/tables.js';
 
 const AUTH =
   'AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20260101/us-east-1/dynamodb/aws4_request, SignedHeaders=host;x-amz-date, Signature=abc';
@@ -54,25 +55,9 @@ const RANGE = 'vm_range';
 
 before(async () => {
   server = await startServerProcess();
-  const created = await ok('CreateTable', {
-    TableName: HASH,
-    AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-    KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
+  const created = await ok('CreateTable', hashKeyTable(HASH));
   tableArn = created.TableDescription.TableArn;
-  await ok('CreateTable', {
-    TableName: RANGE,
-    AttributeDefinitions: [
-      { AttributeName: 'pk', AttributeType: 'S' },
-      { AttributeName: 'sk', AttributeType: 'N' },
-    ],
-    KeySchema: [
-      { AttributeName: 'pk', KeyType: 'HASH' },
-      { AttributeName: 'sk', KeyType: 'RANGE' },
-    ],
-    BillingMode: 'PAY_PER_REQUEST',
-  });
+  await ok('CreateTable', defineTable(RANGE, 'pk:S sk:N'));
 });
 after(async () => {
   await server.stop();
@@ -144,12 +129,7 @@ describe('null list members and map values', () => {
   });
 
   it('CreateTable: a null key schema element, attribute definition or tag', async () => {
-    const base = {
-      TableName: 'vm_null',
-      AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-      KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-      BillingMode: 'PAY_PER_REQUEST',
-    };
+    const base = hashKeyTable('vm_null');
     await validation('CreateTable', { ...base, KeySchema: [null] }, 'Key schema element is invalid.');
     await validation(
       'CreateTable',
@@ -394,13 +374,7 @@ describe('tags', () => {
     assert.equal((await ok('ListTagsOfResource', { ResourceArn: tableArn })).Tags.length, 50);
     await validation(
       'CreateTable',
-      {
-        TableName: 'vm_tags',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-        Tags: tags(51),
-      },
+      hashKeyTable('vm_tags', { Tags: tags(51) }),
       'Number of Tags exceed the current limit for the provided ResourceArn',
     );
     await ok('UntagResource', { ResourceArn: tableArn, TagKeys: [...tags(49), ...tags(1, 'u')].map((t) => t.Key) });

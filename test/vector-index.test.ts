@@ -5,7 +5,8 @@
  * function on corpora whose nearest neighbours are known analytically, an
  * exact match with brute force on a random corpus, SearchConditionExpression
  * filters, projections, every validation error, backfill over existing
- * items, and two processes on one store seeing each other's vectors.
+ * items, and two processes on one store seeing each other's vectors and
+ * finishing the erase of an index whose deleter was killed.
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
@@ -15,6 +16,8 @@ import {
   DeleteItemCommand,
   DescribeTableCommand,
   PutItemCommand,
+  QueryCommand,
+  ScanCommand,
   SearchVectorsCommand,
   TransactWriteItemsCommand,
   UpdateItemCommand,
@@ -26,6 +29,7 @@ import {
   type VectorIndex,
 } from '@aws-sdk/client-dynamodb';
 import { client, expectError, startServerProcess, tempDir, testStorage, type ServerProcess } from './helpers/server-process.js';
+import { openStorage } from '../src/storage/open-engine.js';
 
 let server: ServerProcess;
 let ddb: DynamoDBClient;
@@ -241,9 +245,12 @@ describe('SearchVectors: filters and projections', () => {
     assert.deepEqual(keysOf(blue), ['i5']);
   });
 
-  it('returns the projected attributes: keys, vector, SearchSchema and NonKeyAttributes', async () => {
-    const [first] = await search({ TableName: table, SearchVector: searchVector([0, 1]), SearchConditionExpression: 'cat = :c', ExpressionAttributeValues: { ':c': { S: 'even' } }, TopK: 1 });
-    assert.deepEqual(first!.Item, { pk: { S: 'i0' }, cat: { S: 'even' }, color: { S: 'red' }, year: { N: '2020' }, title: { S: 'title 0' }, v: vec([0, 1]) });
+  it('returns the projected attributes: keys, SearchSchema and NonKeyAttributes; the vector only when asked', async () => {
+    const even = { SearchConditionExpression: 'cat = :c', ExpressionAttributeValues: { ':c': { S: 'even' } }, TopK: 1 };
+    const [first] = await search({ TableName: table, SearchVector: searchVector([0, 1]), ...even });
+    assert.deepEqual(first!.Item, { pk: { S: 'i0' }, cat: { S: 'even' }, color: { S: 'red' }, year: { N: '2020' }, title: { S: 'title 0' } });
+    const [withVector] = await search({ TableName: table, SearchVector: searchVector([0, 1]), ...even, ProjectionExpression: 'pk, v' });
+    assert.deepEqual(withVector!.Item, { pk: { S: 'i0' }, v: vec([0, 1]) });
   });
 
   it('ProjectionExpression picks among the projected attributes; others are absent', async () => {
@@ -263,7 +270,8 @@ describe('SearchVectors: filters and projections', () => {
   it('ConsumedCapacity reports VectorSearchRequestBytes when asked', async () => {
     const base = { TableName: table, IndexName: 'vidx', SearchVector: searchVector([0, 1]), SearchConditionExpression: 'cat = :c', ExpressionAttributeValues: { ':c': { S: 'even' } }, TopK: 3 };
     const total = await ddb.send(new SearchVectorsCommand({ ...base, ReturnConsumedCapacity: 'TOTAL' }));
-    assert.ok((total.ConsumedCapacity?.VectorSearchRequestBytes ?? 0) > 0);
+    // At least 1 KB a request, as DynamoDB meters it.
+    assert.equal(total.ConsumedCapacity?.VectorSearchRequestBytes, 1024);
     const none = await ddb.send(new SearchVectorsCommand({ ...base, ReturnConsumedCapacity: 'NONE' }));
     assert.equal(none.ConsumedCapacity, undefined);
   });
@@ -280,12 +288,12 @@ describe('SearchVectors: filters and projections', () => {
     await expectError(
       search({ TableName: table, SearchVector: v, SearchConditionExpression: 'cat < :c', ExpressionAttributeValues: odd }),
       'ValidationException',
-      'Invalid comparator used in SearchConditionExpression',
+      'Invalid SearchConditionExpression: Invalid comparator used in SearchConditionExpression',
     );
     await expectError(
       search({ TableName: table, SearchVector: v, SearchConditionExpression: 'cat IN (:c)', ExpressionAttributeValues: odd }),
       'ValidationException',
-      'Invalid comparator used in SearchConditionExpression',
+      'Invalid SearchConditionExpression: Invalid comparator used in SearchConditionExpression',
     );
     await expectError(
       search({ TableName: table, SearchVector: v, SearchConditionExpression: 'cat = :c OR cat = :c', ExpressionAttributeValues: odd }),
@@ -308,12 +316,16 @@ describe('SearchVectors: filters and projections', () => {
       /unused in expressions: keys: \{:unused\}/,
     );
     for (const TopK of [0, 101]) {
-      await expectError(search({ TableName: table, SearchVector: v, TopK }), 'ValidationException', 'Provided TopK value is out of valid range');
+      await expectError(
+        search({ TableName: table, SearchVector: v, TopK }),
+        'ValidationException',
+        `Provided TopK value '${TopK}' is out of valid range. The value must be between 1 and 100 inclusive`,
+      );
     }
     await expectError(
       search({ TableName: table, SearchVector: searchVector([1, 2, 3]), SearchConditionExpression: 'cat = :c', ExpressionAttributeValues: odd }),
       'ValidationException',
-      'One or more parameter values were invalid: SearchVector dimension mismatch: expected 2, actual 3. IndexName: vidx',
+      'Input search vector dimension 3 does not match vector index dimension 2',
     );
     await expectError(
       search({ TableName: table, SearchVector: [{ N: '1' }, { S: 'x' }], SearchConditionExpression: 'cat = :c', ExpressionAttributeValues: odd }),
@@ -321,6 +333,13 @@ describe('SearchVectors: filters and projections', () => {
       'One or more parameter values were invalid: Invalid type for parameter SearchVector[1], value type: S, valid types: N',
     );
     await expectError(search({ TableName: table, IndexName: 'nope', SearchVector: v }), 'ValidationException', 'The table does not have the specified index: nope');
+    // Query and Scan do not read vector indexes.
+    await expectError(
+      ddb.send(new QueryCommand({ TableName: table, IndexName: 'vidx', KeyConditionExpression: 'cat = :c', ExpressionAttributeValues: odd })),
+      'ValidationException',
+      'Query operation not supported on this index type.',
+    );
+    await expectError(ddb.send(new ScanCommand({ TableName: table, IndexName: 'vidx' })), 'ValidationException', 'Scan operation not supported on this index type.');
     await expectError(search({ TableName: 'no-such-table', SearchVector: v }), 'ResourceNotFoundException');
   });
 });
@@ -329,7 +348,7 @@ describe('vector index maintenance on writes', () => {
   it('refuses vectors an index cannot take, on every write path', async () => {
     const table = await createTable();
     const put = (v: AttributeValue) => ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'x' }, v } }));
-    await expectError(put(vec([1, 2, 3])), 'ValidationException', 'One or more parameter values were invalid: Vector dimension mismatch for attribute v: expected 4, actual 3. IndexName: vidx');
+    await expectError(put(vec([1, 2, 3])), 'ValidationException', 'One or more parameter values were invalid: Invalid size for parameter v, Expected: 4, Actual: 3. IndexName: vidx');
     await expectError(put({ S: 'text' }), 'ValidationException', 'One or more parameter values were invalid: Invalid type for parameter v, value type: S, valid types: L of N. IndexName: vidx');
     await expectError(put({ NS: ['1', '2', '3', '4'] }), 'ValidationException', /value type: NS, valid types: L of N/);
     await expectError(put({ L: [{ N: '1' }, { S: '2' }, { N: '3' }, { N: '4' }] }), 'ValidationException', /Invalid type for parameter v\[1\], value type: S, valid types: N/);
@@ -337,13 +356,13 @@ describe('vector index maintenance on writes', () => {
     await expectError(
       ddb.send(new BatchWriteItemCommand({ RequestItems: { [table]: [{ PutRequest: { Item: { pk: { S: 'b' }, v: vec([1]) } } }] } })),
       'ValidationException',
-      /Vector dimension mismatch/,
+      /Invalid size for parameter v, Expected: 4, Actual: \d+/,
     );
     await ddb.send(new PutItemCommand({ TableName: table, Item: { pk: { S: 'u' }, v: vec([1, 1, 1, 1]) } }));
     await expectError(
       ddb.send(new UpdateItemCommand({ TableName: table, Key: { pk: { S: 'u' } }, UpdateExpression: 'SET v = :v', ExpressionAttributeValues: { ':v': vec([1]) } })),
       'ValidationException',
-      /Vector dimension mismatch/,
+      /Invalid size for parameter v, Expected: 4, Actual: \d+/,
     );
     await expectError(
       ddb.send(new TransactWriteItemsCommand({ TransactItems: [{ Put: { TableName: table, Item: { pk: { S: 't' }, v: { S: 'no' } } } }] })),
@@ -384,7 +403,8 @@ describe('vector index maintenance on writes', () => {
     const put = await ddb.send(
       new PutItemCommand({ TableName: table, Item: { pk: { S: 'a' }, v: vec([1, 2, 3, 4]) }, ReturnConsumedCapacity: 'INDEXES' }),
     );
-    assert.ok((put.ConsumedCapacity?.VectorIndexes?.vidx?.VectorWriteRequestBytes ?? 0) > 16);
+    // The entry is a few dozen bytes; DynamoDB meters at least 1 KB a write.
+    assert.equal(put.ConsumedCapacity?.VectorIndexes?.vidx?.VectorWriteRequestBytes, 1024);
     assert.equal(put.ConsumedCapacity?.CapacityUnits, 1);
     // An attribute the index does not hold: nothing replicated to it.
     const update = await ddb.send(
@@ -452,6 +472,15 @@ describe('CreateTable and UpdateTable with vector indexes', () => {
       "One or more parameter values were invalid: Conflicting attribute definition for 'v'. All VectorIndexes on the same vector attribute must use the same dimensions.",
     );
     await expectError(create({ VectorIndexes: [vectorIndex(), vectorIndex()] }), 'ValidationException', 'One or more parameter values were invalid: Duplicate index name: vidx');
+    const many = Array.from({ length: 19 }, (_, i) => `f${i}`);
+    await expectError(
+      create({
+        AttributeDefinitions: [...defs, ...many.map((AttributeName) => ({ AttributeName, AttributeType: 'S' as const }))],
+        VectorIndexes: [vectorIndex({ SearchSchema: many.map((AttributeName) => ({ AttributeName, SearchSchemaElementType: 'INLINE_FILTER' as const })) })],
+      }),
+      'ValidationException',
+      'One or more parameter values were invalid: SearchSchema of index vidx has 19 INLINE_FILTER elements, the limit is 18',
+    );
     await expectError(
       create({ AttributeDefinitions: [...defs, { AttributeName: 'extra', AttributeType: 'S' }] }),
       'ValidationException',
@@ -553,13 +582,15 @@ describe('two processes on one store', () => {
   const dir = tempDir('openddb-vectors-');
   const servers: ServerProcess[] = [];
   const clients: DynamoDBClient[] = [];
+  let storageLocation: string | undefined;
   before(async () => {
     // One LMDB directory, or (in CI's PostgreSQL pass) one PostgreSQL schema.
     let shared: { dataDir: string } | { storageInArgs: true; extraArgs: string[] } = { dataDir: dir.path };
     if (testStorage() === 'postgres') {
       const url = new URL(process.env.OPENDDB_TEST_POSTGRES!);
       url.searchParams.set('schema', `vec_${process.pid}`);
-      shared = { storageInArgs: true, extraArgs: ['--storage', url.toString()] };
+      storageLocation = url.toString();
+      shared = { storageInArgs: true, extraArgs: ['--storage', storageLocation] };
     }
     for (let i = 0; i < 2; i++) {
       const s = await startServerProcess({ ...shared, workers: 1 });
@@ -603,5 +634,43 @@ describe('two processes on one store', () => {
     const [fromA, fromB] = [await searchOn(a), await searchOn(b)];
     assert.deepEqual(fromA, fromB);
     assert.deepEqual(fromA, ['x', 'm0', 'm1', 'm2', 'm3', 'm4', 'm5', 'm6', 'm7', 'm8']);
+  });
+
+  // Last in this group: it kills the first server.
+  it('a vector index deleted through a process killed at once is erased by the other', async () => {
+    const [a] = clients as [DynamoDBClient, DynamoDBClient];
+    const table = uniqueName('vecdel');
+    await a.send(
+      new CreateTableCommand({
+        TableName: table,
+        BillingMode: 'PAY_PER_REQUEST',
+        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        VectorIndexes: [vectorIndex({ Dimensions: 2, Projection: { ProjectionType: 'KEYS_ONLY' } })],
+      }),
+    );
+    const ITEMS = 3000;
+    for (let i = 0; i < ITEMS; i += 25) {
+      const requests = Array.from({ length: 25 }, (_, k) => ({ PutRequest: { Item: { pk: { S: `d${i + k}` }, v: vec([i + k, 1]) } } }));
+      await a.send(new BatchWriteItemCommand({ RequestItems: { [table]: requests } }));
+    }
+    // The store itself, read beside the servers: items and index entries (0x10 …), erase markers (0x41 …).
+    const store = await openStorage(servers[0]!.dataDir ?? storageLocation!);
+    try {
+      const count = async (first: number) => (await store.range(Uint8Array.of(first), Uint8Array.of(first + 1))).length;
+      const before = await count(0x10);
+      await a.send(new UpdateTableCommand({ TableName: table, VectorIndexUpdates: [{ Delete: { IndexName: 'vidx' } }] }));
+      // Process A dies before or while it erases (its erase runs in the background); B must do the rest.
+      await servers[0]!.kill();
+      const deadline = Date.now() + 30_000;
+      while ((await count(0x41)) > 0 || (await count(0x10)) > before - ITEMS) {
+        if (Date.now() > deadline) assert.fail(`not erased: ${await count(0x10)} data keys, ${await count(0x41)} markers`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      // Exactly the index's entries went: the items stay.
+      assert.equal(await count(0x10), before - ITEMS);
+    } finally {
+      await store.close();
+    }
   });
 });

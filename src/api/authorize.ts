@@ -8,7 +8,15 @@
  * DeleteItem, ConditionCheckItem, GetItem) with
  * `dynamodb:EnclosingOperation`; a PartiQL statement as
  * `dynamodb:PartiQLSelect/Insert/Update/Delete`; a read of an index against
- * the index's ARN; Streams calls against the stream's ARN.
+ * the index's ARN; Streams calls against the stream's ARN; DescribeBackup,
+ * DeleteBackup and RestoreTableFromBackup against the backup's ARN
+ * (`<table ARN>/backup/<id>`), a restore also for the item actions on its
+ * target table; exports and imports against their own ARNs.
+ *
+ * Across accounts both the identity's and the resource's policy must
+ * allow (a table's resource-based policy covers it and its indexes;
+ * backups, exports and imports have none, so nothing grants them to
+ * another account).
  *
  * Condition keys supplied: dynamodb:LeadingKeys (the partition key values a
  * request names: Key, Item, a Query's key condition; for an index, the
@@ -34,6 +42,8 @@ export interface Principal {
   readonly arn: string;
   readonly account: string;
   readonly policies: readonly Policy[];
+  /** A role session's session policies: they narrow `policies` (both must allow). */
+  readonly sessionPolicies?: readonly Policy[];
   readonly variables: ReadonlyMap<string, string>;
 }
 
@@ -78,29 +88,50 @@ function judge(
 ): void {
   const clock = currentTime();
   checks.forEach((check, i) => {
-    const table = ownTable(db, check.resource);
+    const arn = parsedArn(check.resource);
+    const table = arn === undefined ? undefined : tableOf(db, arn);
     if (table !== undefined) addResourceTags(table, check);
     if (sourceIp !== undefined) check.keys.set('aws:sourceip', sourceIp.startsWith('::ffff:') ? sourceIp.slice(7) : sourceIp);
     check.keys.set('aws:securetransport', secure ? 'true' : 'false');
     check.keys.set('aws:currenttime', clock.iso);
     check.keys.set('aws:epochtime', clock.epoch);
     const identity = evaluate(principal.policies, check, principal.variables);
-    // A stream's own policy governs it; a table's covers the table and its indexes.
+    const session = principal.sessionPolicies === undefined ? 'allow' : evaluate(principal.sessionPolicies, check, principal.variables);
+    // A stream's own policy governs it; a table's covers the table and its
+    // indexes, not its backups, exports or imports (which have none).
     const streamPolicy = streamPolicies === undefined ? null : streamPolicies[i];
-    const resourcePolicy = streamPolicy !== null ? streamPolicy : parsedPolicy(table?.resourcePolicy?.document);
+    const coveredByTable = arn !== undefined && (arn.rest === '' || arn.rest.startsWith('/index/'));
+    const resourcePolicy = streamPolicy !== null ? streamPolicy : coveredByTable ? parsedPolicy(table?.resourcePolicy?.document) : undefined;
     const resource = resourcePolicy === undefined ? 'implicitDeny' : evaluate([resourcePolicy], check, principal.variables);
     const head = `User: ${principal.arn} is not authorized to perform: ${check.action} on resource: ${check.resource}`;
     if (identity === 'deny') throw errors.accessDenied(`${head} with an explicit deny in an identity-based policy`);
     if (resource === 'deny') throw errors.accessDenied(`${head} with an explicit deny in a resource-based policy`);
+    if (session === 'deny') throw errors.accessDenied(`${head} with an explicit deny in a session policy`);
     // IAM's rule: within one account either policy may allow; across accounts both must.
-    const sameAccount = db.accountId === principal.account;
-    if (sameAccount ? identity === 'allow' || resource === 'allow' : identity === 'allow' && resource === 'allow') return;
-    throw errors.accessDenied(
-      identity === 'allow'
-        ? `${head} because no resource-based policy allows the ${check.action} action`
-        : `${head} because no identity-based policy allows the ${check.action} action`,
-    );
+    // A role session's identity side is its role's policies narrowed by its session policies.
+    const sameAccount = (arn?.account ?? db.accountId) === principal.account;
+    const identityAllows = identity === 'allow' && session === 'allow';
+    // Session policies also narrow a resource-based grant (IAM: for grants naming the role ARN).
+    const resourceAllows = resource === 'allow' && session === 'allow';
+    if (!(sameAccount ? identityAllows || resourceAllows : identityAllows && resourceAllows)) {
+      // Which policy is missing: the session policies when another one granted it.
+      const missing = session !== 'allow' && (identity === 'allow' || resource === 'allow') ? 'session' : identityAllows ? 'resource-based' : 'identity-based';
+      throw errors.accessDenied(`${head} because no ${missing} policy allows the ${check.action} action`);
+    }
+    // Granted across accounts, but one request runs in one account's tables
+    // (the dispatcher picks the account its tables name): a batch or
+    // transaction mixing accounts is refused, naming the caller.
+    if (coveredByTable && arn.account !== db.accountId) {
+      throw errors.accessDenied(
+        `User: ${principal.arn} is not authorized to perform this operation on resource: ${tableArnOf(arn)} because no resource-based policy allows it`,
+      );
+    }
   });
+}
+
+/** The table ARN of a parsed table, index, stream or backup ARN. */
+function tableArnOf(arn: NonNullable<ReturnType<typeof parseTableArn>>): string {
+  return `arn:aws:dynamodb:${arn.region}:${arn.account}:table/${arn.table}`;
 }
 
 /** Parsed resource-based policies by document text: a table's policy changes rarely. */
@@ -117,11 +148,32 @@ function currentTime(): { iso: string; epoch: string } {
   return clockCache;
 }
 
-/** The catalog record of the table a check's resource belongs to (its indexes and streams too), if it is this database's. */
-function ownTable(db: Database, resource: string): TableRecord | undefined {
-  const arn = parseTableArn(resource);
-  if (arn === undefined || arn.account !== db.accountId || arn.region !== db.region) return undefined;
-  return db.catalog.get(arn.table);
+/**
+ * parseTableArn of a check's resource, remembered: a request's resource
+ * is read twice (its stream, its table) and clients name the same few
+ * tables over and over, so a map lookup replaces two regular expressions.
+ */
+const parsedArns = new Map<string, ReturnType<typeof parseTableArn>>();
+
+function parsedArn(resource: string): ReturnType<typeof parseTableArn> {
+  let parsed = parsedArns.get(resource);
+  if (parsed === undefined && !parsedArns.has(resource)) {
+    parsed = parseTableArn(resource);
+    if (parsedArns.size >= 1000) parsedArns.clear();
+    parsedArns.set(resource, parsed);
+  }
+  return parsed;
+}
+
+/**
+ * The catalog record of the table a check's resource belongs to (its
+ * indexes, streams and backups too), in whichever account and region the
+ * ARN names: another account's table's resource-based policy decides
+ * cross-account access.
+ */
+function tableOf(db: Database, arn: NonNullable<ReturnType<typeof parseTableArn>>): TableRecord | undefined {
+  const scope = arn.account === db.accountId && arn.region === db.region ? db : db.inScope({ account: arn.account, region: arn.region });
+  return scope.catalog.get(arn.table);
 }
 
 /** A resource-based policy document, parsed once. */
@@ -139,8 +191,8 @@ function parsedPolicy(document: string | undefined): Policy | undefined {
 
 /** The table name and label of a stream ARN of this database (a concrete label, not `*`). */
 function ownStream(db: Database, resource: string): { table: string; label: string } | undefined {
-  const arn = parseTableArn(resource);
-  if (arn === undefined || arn.account !== db.accountId || arn.region !== db.region) return undefined;
+  const arn = parsedArn(resource);
+  if (arn === undefined || arn.rest === '' || arn.account !== db.accountId || arn.region !== db.region) return undefined;
   const label = /^\/stream\/([^/*]+)$/.exec(arn.rest)?.[1];
   return label === undefined ? undefined : { table: arn.table, label };
 }
@@ -163,13 +215,42 @@ function addResourceTags(table: TableRecord, check: Check): void {
   }
 }
 
+/** `dynamodb:<operation>` per operation name, built once. */
+const actions = new Map<string, string>();
+
+/**
+ * A scope's table ARNs by table name, built once: the same string object
+ * each time, so that the maps keyed by it (parsedArns) find it without
+ * hashing a new 60-character string per request.
+ */
+const tableArns = new WeakMap<object, Map<string, string>>();
+
+function ownTableArn(db: Database, base: string, name: string): string {
+  let arns = tableArns.get(db.scope);
+  if (arns === undefined) {
+    arns = new Map();
+    tableArns.set(db.scope, arns);
+  }
+  let arn = arns.get(name);
+  if (arn === undefined) {
+    arn = `${base}:table/${name}`;
+    if (arns.size >= 1000) arns.clear();
+    arns.set(name, arn);
+  }
+  return arn;
+}
+
 function checksOf(db: Database, operation: string, input: Input): Check[] {
-  const action = `dynamodb:${operation}`;
+  let action = actions.get(operation);
+  if (action === undefined) {
+    action = `dynamodb:${operation}`;
+    actions.set(operation, action);
+  }
   const base = `arn:aws:dynamodb:${db.region}:${db.accountId}`;
   const tableArn = (name: unknown) => {
     const text = typeof name === 'string' ? name : '';
     if (text.startsWith('arn:')) return parseTableArn(text) ? tableArnFromArn(text) : text;
-    return `${base}:table/${text}`;
+    return ownTableArn(db, base, text);
   };
   const tableNameOf = (name: unknown) => {
     const text = typeof name === 'string' ? name : '';
@@ -260,7 +341,27 @@ function checksOf(db: Database, operation: string, input: Input): Check[] {
     case 'ExecuteTransaction':
       return statementChecks(((input.TransactStatements ?? []) as Input[]).map((s) => s.Statement), base, 'ExecuteTransaction');
     case 'ListTables':
+    case 'ListBackups':
+    case 'ListExports':
+    case 'ListImports':
+      // No resource of their own: DynamoDB names every table of the account (its ListTables message shows `table/*`).
       return [{ action, resource: `${base}:table/*`, keys: new Map() }];
+    // Backups (api/backups): a backup is its own resource, `<table ARN>/backup/<id>`; a restore
+    // also needs the item actions on the table it creates (developer guide, "Using IAM with
+    // DynamoDB backup and restore": read and write permissions on the target table).
+    case 'DescribeBackup':
+    case 'DeleteBackup':
+      return [{ action, resource: typeof input.BackupArn === 'string' ? input.BackupArn : '*', keys: new Map() }];
+    case 'RestoreTableFromBackup':
+      return [
+        { action, resource: typeof input.BackupArn === 'string' ? input.BackupArn : '*', keys: new Map() },
+        ...restoreTargetChecks(tableArn(input.TargetTableName)),
+      ];
+    case 'RestoreTableToPointInTime':
+      return [
+        { action, resource: tableArn(input.SourceTableArn ?? input.SourceTableName), keys: new Map() },
+        ...restoreTargetChecks(tableArn(input.TargetTableName)),
+      ];
     case 'DescribeLimits':
     case 'DescribeEndpoints':
       return [{ action, resource: '*', keys: new Map() }];
@@ -295,6 +396,13 @@ function checksOf(db: Database, operation: string, input: Input): Check[] {
     default:
       return [{ action, resource: input.TableName === undefined ? '*' : tableArn(input.TableName), keys: common() }];
   }
+}
+
+/** The actions a restore needs on its target table, in the order they are checked. */
+const RESTORE_TARGET_ACTIONS = ['BatchWriteItem', 'DeleteItem', 'GetItem', 'PutItem', 'Query', 'Scan', 'UpdateItem'];
+
+function restoreTargetChecks(target: string): Check[] {
+  return RESTORE_TARGET_ACTIONS.map((a) => ({ action: `dynamodb:${a}`, resource: target, keys: new Map() }));
 }
 
 function tableArnFromArn(arn: string): string {

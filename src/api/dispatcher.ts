@@ -53,8 +53,32 @@ function targetAccount(input: unknown, principal: Principal | undefined): string
   if (principal === undefined) return undefined;
   const i = input as Record<string, unknown>;
   const arn = [i.TableName, i.ResourceArn, i.StreamArn].find((v): v is string => typeof v === 'string' && v.startsWith('arn:'));
-  const account = arn === undefined ? undefined : /^arn:aws[a-zA-Z-]*:dynamodb:[^:]*:(\d{12}):table\//.exec(arn)?.[1];
-  return account ?? principal.account;
+  const account = arn === undefined ? undefined : arnAccount(arn);
+  return account ?? itemsAccount(i) ?? principal.account;
+}
+
+function arnAccount(arn: string): string | undefined {
+  return /^arn:aws[a-zA-Z-]*:dynamodb:[^:]*:(\d{12}):table\//.exec(arn)?.[1];
+}
+
+/**
+ * A batch's or transaction's account when every table it names is an ARN
+ * of one account (a client of another account names tables by ARN);
+ * undefined otherwise: the caller's own account, where api/authorize
+ * refuses the other account's entries of a mixed request.
+ */
+function itemsAccount(i: Record<string, unknown>): string | undefined {
+  let names: unknown[];
+  if (typeof i.RequestItems === 'object' && i.RequestItems !== null) names = Object.keys(i.RequestItems);
+  else if (Array.isArray(i.TransactItems)) names = i.TransactItems.map((t) => (typeof t === 'object' && t !== null ? (Object.values(t)[0] as { TableName?: unknown } | undefined)?.TableName : undefined));
+  else return undefined;
+  let account: string | undefined;
+  for (const name of names) {
+    const own = typeof name === 'string' && name.startsWith('arn:') ? arnAccount(name) : undefined;
+    if (own === undefined || (account !== undefined && own !== account)) return undefined;
+    account = own;
+  }
+  return account;
 }
 
 /**

@@ -120,11 +120,23 @@ function parsePrincipal(value: unknown, where: string): string[] {
   return strings(value.AWS, `${where}.AWS`);
 }
 
-/** Does a resource policy's Principal list name the caller (by `aws:principalarn` / `aws:principalaccount`)? */
+/**
+ * The principal variables' entry holding the caller's own ARN, where it
+ * differs from aws:principalarn (a role session's is its role's). A name
+ * no condition key can have: it has a space.
+ */
+export const CALLER_ARN = 'caller arn';
+
+/**
+ * Does a resource policy's Principal list name the caller (by
+ * `aws:principalarn` — a role session matches its role's ARN — its own
+ * ARN, or `aws:principalaccount`)?
+ */
 function principalMatches(principals: readonly string[], variables: ReadonlyMap<string, string>): boolean {
   const arn = variables.get('aws:principalarn');
+  const caller = variables.get(CALLER_ARN);
   const account = variables.get('aws:principalaccount');
-  return principals.some((p) => p === '*' || p === arn || p === account || p === `arn:aws:iam::${account}:root`);
+  return principals.some((p) => p === '*' || p === arn || p === caller || p === account || p === `arn:aws:iam::${account}:root`);
 }
 
 function parseConditions(block: unknown, where: string): Condition[] {

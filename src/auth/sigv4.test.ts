@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, createHmac } from 'node:crypto';
-import { buildStringToSign, canonicalRequest, deriveSigningKey, SigningKeyCache, verifySignature, type Credential, type SignedRequest } from './sigv4.js';
+import { buildStringToSign, canonicalRequest, deriveSigningKey, SigningKey, SigningKeyCache, verifySignature, type Credential, type SignedRequest } from './sigv4.js';
 import { signer } from '../../test/helpers/sigv4-signer.js';
 import type { DynamoError } from '../errors/index.js';
 
@@ -121,6 +121,25 @@ test('the payload hash covers the body as sent (a compressed body hashed compres
   const req = await sdkSigned('\u001f\u008b compressed bytes');
   assert.equal(createHash('sha256').update(req.body).digest('hex').length, 64);
   assert.ok(!('type' in verifySignature(req, NOW, lookup)));
+});
+
+test('SigningKey.sign is HMAC-SHA256: short, long and non-ASCII texts', () => {
+  const raw = deriveSigningKey('alice-secret', '20261205', 'us-east-1', 'dynamodb');
+  const key = new SigningKey(raw);
+  for (const text of ['', 'AWS4-HMAC-SHA256\n20261205T140000Z\n20261205/us-east-1/dynamodb/aws4_request\nabc', 'x'.repeat(511), 'x'.repeat(512), 'y'.repeat(2000), 'é€\u0000']) {
+    assert.equal(key.sign(text), createHmac('sha256', raw).update(text).digest('hex'), `${text.length} characters`);
+  }
+  // A short text after a long one: nothing of the long one is left in the pads' buffers.
+  assert.equal(key.sign('ab'), createHmac('sha256', raw).update('ab').digest('hex'));
+});
+
+test('the signature sent may use upper-case hex digits; any other character fails', async () => {
+  const req = await sdkSigned();
+  const auth = req.headers.authorization!;
+  const upper = auth.replace(/Signature=([0-9a-f]+)/, (_, sig: string) => `Signature=${sig.toUpperCase()}`);
+  assert.ok(!('type' in verifySignature({ ...req, headers: { ...req.headers, authorization: upper } }, NOW, lookup)));
+  const bent = auth.replace(/Signature=([0-9a-f])/, 'Signature=\u0010');
+  fails(verifySignature({ ...req, headers: { ...req.headers, authorization: bent } }, NOW, lookup), 'InvalidSignatureException');
 });
 
 test('micro-benchmark: verification with a cached signing key', async () => {

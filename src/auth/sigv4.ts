@@ -15,10 +15,11 @@
  *
  * Pure: the clock and the identities come in as arguments. Derived signing
  * keys are cached per identity, date and region (see SigningKeyCache), so a
- * verification costs two SHA-256 digests and one HMAC.
+ * verification costs two SHA-256 digests and one HMAC (two more digests,
+ * over pads prepared per key: SigningKey). bench/auth-verify.mjs measures it.
  */
-import { createHmac, hash, timingSafeEqual } from 'node:crypto';
-import { errors, type DynamoError } from '../errors/index.js';
+import { createHmac, hash } from 'node:crypto';
+import { DynamoError, errors } from '../errors/index.js';
 import { isValidRegion } from '../catalog/table-scope.js';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
@@ -83,7 +84,7 @@ export function verifySignature<C extends Credential>(
   lookup: (accessKeyId: string) => C | undefined,
 ): Verified<C> | DynamoError {
   const params = signatureParams(req);
-  if (!('credential' in params)) return params;
+  if (params instanceof DynamoError) return params;
 
   const signedAt = parseAmzDate(params.amzDate);
   if (signedAt === undefined) {
@@ -92,39 +93,29 @@ export function verifySignature<C extends Credential>(
   const skewError = checkTime(params, signedAt, now);
   if (skewError) return skewError;
 
-  const signedNames = params.signedHeaders.split(';');
-  if (!signedNames.some((n) => n.toLowerCase() === 'host')) {
+  const signed = signedHeaderList(params.signedHeaders);
+  if (!signed.hasHost) {
     return errors.invalidSignature("'Host' must be a 'SignedHeader' in the AWS Authorization.");
   }
   if (params.algorithm !== ALGORITHM) {
     return errors.incompleteSignature(`Unsupported AWS 'algorithm': '${params.algorithm}' (only ${ALGORITHM} for now). `);
   }
-  // Trailing slashes are ignored (dynalite's recording).
-  const scope = (params.credential.endsWith('/') ? params.credential.replace(/\/+$/, '') : params.credential).split('/');
-  if (scope.length !== 5) {
-    return errors.incompleteSignature(
-      `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${params.credential}'`,
-    );
-  }
-  const [accessKeyId, day, region, service, terminator] = scope as [string, string, string, string, string];
-  let scopeMessage = '';
-  if (!isValidRegion(region)) scopeMessage += `Credential should be scoped to a valid region, not '${region}'. `;
-  if (service !== SERVICE) scopeMessage += `Credential should be scoped to correct service: '${SERVICE}'. `;
-  if (terminator !== 'aws4_request') {
-    scopeMessage += `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'. `;
-  }
-  if (day !== params.amzDate.slice(0, 8)) {
+  const scope = credentialScope(params.credential);
+  if (typeof scope === 'string') return errors.incompleteSignature(scope);
+  const day = scope.day;
+  let scopeMessage = scope.message;
+  if (!params.amzDate.startsWith(day) || day.length !== 8) {
     scopeMessage += `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${day}' != '${params.amzDate.slice(0, 8)}', from '${params.amzDate}'.`;
   }
   if (scopeMessage !== '') return errors.invalidSignature(scopeMessage.trimEnd());
+  const { accessKeyId, region } = scope;
 
   const credential = lookup(accessKeyId);
   if (credential === undefined) return errors.unrecognizedClient();
 
-  const stringToSign = buildStringToSign(params.amzDate, `${day}/${region}/${service}/aws4_request`, canonicalRequest(req, params, signedNames));
+  const stringToSign = buildStringToSign(params.amzDate, scope.scope, canonicalRequest(req, params, signed.names, signed.list));
   const key = credential.keys.get(credential.secretAccessKey, day, region);
-  const expected = createHmac('sha256', key).update(stringToSign).digest();
-  if (!signatureMatches(expected, params.signature)) return signatureMismatch();
+  if (!signatureMatches(key.sign(stringToSign), params.signature)) return signatureMismatch();
 
   // The token is checked after the signature, as DynamoDB does (dynalite's recording).
   if (credential.sessionToken !== params.securityToken) return invalidToken();
@@ -144,11 +135,86 @@ function invalidToken(): DynamoError {
   return errors.unrecognizedClientToken();
 }
 
-/** Compares the hex signature sent with the one computed, in constant time. */
-function signatureMatches(expected: Buffer, sent: string): boolean {
-  if (sent.length !== 64) return false;
-  const given = Buffer.from(sent, 'hex');
-  return given.length === 32 && timingSafeEqual(given, expected);
+/**
+ * Compares the hex signature sent with the one computed, in time that
+ * depends on neither (hex digits of either case, as a hex decoder reads them).
+ */
+function signatureMatches(expected: string, sent: string): boolean {
+  if (sent.length !== expected.length) return false;
+  const given = sent.toLowerCase();
+  let diff = 0;
+  for (let i = 0; i < expected.length; i++) diff |= expected.charCodeAt(i) ^ given.charCodeAt(i);
+  return diff === 0;
+}
+
+/** A SignedHeaders list, read once per distinct text (a client sends the same few over and over). */
+interface SignedHeaderList {
+  /** Lower-cased, in the order sent. */
+  readonly names: readonly string[];
+  /** `names` joined by `;`: the canonical request's signed-headers line. */
+  readonly list: string;
+  readonly hasHost: boolean;
+}
+
+const signedHeaderLists = new Map<string, SignedHeaderList>();
+
+/** The last list read: a client sends the same one over and over, and comparing it costs less than hashing it. */
+let lastSignedHeaders: { text: string; parsed: SignedHeaderList } = { text: '', parsed: { names: [], list: '', hasHost: false } };
+
+function signedHeaderList(text: string): SignedHeaderList {
+  if (text === lastSignedHeaders.text) return lastSignedHeaders.parsed;
+  let parsed = signedHeaderLists.get(text);
+  if (parsed === undefined) {
+    const names = text.split(';').map((n) => n.toLowerCase());
+    parsed = { names, list: names.join(';'), hasHost: names.includes('host') };
+    // Bounded: a client sending ever new lists only empties it.
+    if (signedHeaderLists.size >= 256) signedHeaderLists.clear();
+    signedHeaderLists.set(text, parsed);
+  }
+  lastSignedHeaders = { text, parsed };
+  return parsed;
+}
+
+/** A credential's scope, read: its access key, date and region, and the scope's own complaints (all but the date's). */
+interface CredentialScope {
+  readonly accessKeyId: string;
+  readonly day: string;
+  readonly region: string;
+  /** `day/region/service/aws4_request`, as signed. */
+  readonly scope: string;
+  /** InvalidSignatureException's text for a wrong region, service or terminator; empty if none. */
+  readonly message: string;
+}
+
+const credentialScopes = new Map<string, CredentialScope | string>();
+
+/** The Credential parameter, read once per distinct text; a string is IncompleteSignatureException's message. */
+let lastScope: { text: string; parsed: CredentialScope | string } = { text: '', parsed: '' };
+
+function credentialScope(credential: string): CredentialScope | string {
+  if (credential === lastScope.text) return lastScope.parsed;
+  let parsed = credentialScopes.get(credential);
+  if (parsed === undefined) {
+    parsed = readCredentialScope(credential);
+    if (credentialScopes.size >= 256) credentialScopes.clear();
+    credentialScopes.set(credential, parsed);
+  }
+  lastScope = { text: credential, parsed };
+  return parsed;
+}
+
+function readCredentialScope(credential: string): CredentialScope | string {
+  // Trailing slashes are ignored (dynalite's recording).
+  const scope = (credential.endsWith('/') ? credential.replace(/\/+$/, '') : credential).split('/');
+  if (scope.length !== 5) {
+    return `Credential must have exactly 5 slash-delimited elements, e.g. keyid/date/region/service/term, got '${credential}'`;
+  }
+  const [accessKeyId, day, region, service, terminator] = scope as [string, string, string, string, string];
+  let message = '';
+  if (!isValidRegion(region)) message += `Credential should be scoped to a valid region, not '${region}'. `;
+  if (service !== SERVICE) message += `Credential should be scoped to correct service: '${SERVICE}'. `;
+  if (terminator !== 'aws4_request') message += `Credential should be scoped with a valid terminator: 'aws4_request', not '${terminator}'. `;
+  return { accessKeyId, day, region, scope: `${day}/${region}/${service}/aws4_request`, message };
 }
 
 function checkTime(params: SignatureParams, signedAt: number, now: number): DynamoError | undefined {
@@ -196,16 +262,16 @@ function signatureParams(req: SignedRequest): SignatureParams | DynamoError {
   const fields = authorizationFields(space < 0 ? '' : trimmed.slice(space + 1));
   const amzDate = header(req, 'x-amz-date') ?? dateHeaderAsAmzDate(header(req, 'date'));
   let message = '';
-  for (const required of ['Credential', 'Signature', 'SignedHeaders']) {
-    if (!fields.get(required)) message += `Authorization header requires '${required}' parameter. `;
-  }
+  if (!fields.credential) message += "Authorization header requires 'Credential' parameter. ";
+  if (!fields.signature) message += "Authorization header requires 'Signature' parameter. ";
+  if (!fields.signedHeaders) message += "Authorization header requires 'SignedHeaders' parameter. ";
   if (amzDate === undefined) message += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
   if (message !== '') return errors.incompleteSignature(`${message}Authorization=${authorization}`);
   return {
     algorithm,
-    credential: fields.get('Credential')!,
-    signedHeaders: fields.get('SignedHeaders')!,
-    signature: fields.get('Signature')!,
+    credential: fields.credential!,
+    signedHeaders: fields.signedHeaders!,
+    signature: fields.signature!,
     amzDate: amzDate!,
     securityToken: header(req, 'x-amz-security-token'),
     expires: undefined,
@@ -214,11 +280,15 @@ function signatureParams(req: SignedRequest): SignatureParams | DynamoError {
   };
 }
 
+interface AuthorizationFields {
+  credential: string | undefined;
+  signedHeaders: string | undefined;
+  signature: string | undefined;
+}
+
 /** Credential, SignedHeaders and Signature of an Authorization header (index scans: this runs on every request). */
-function authorizationFields(rest: string): { get(name: string): string | undefined } {
-  let credential: string | undefined;
-  let signedHeaders: string | undefined;
-  let signature: string | undefined;
+function authorizationFields(rest: string): AuthorizationFields {
+  const fields: AuthorizationFields = { credential: undefined, signedHeaders: undefined, signature: undefined };
   let start = 0;
   while (start < rest.length) {
     let end = rest.indexOf(',', start);
@@ -227,15 +297,13 @@ function authorizationFields(rest: string): { get(name: string): string | undefi
     if (eq > start && eq < end) {
       const name = rest.slice(start, eq).trim();
       const value = rest.slice(eq + 1, end).trim();
-      if (name === 'Credential') credential = value;
-      else if (name === 'SignedHeaders') signedHeaders = value;
-      else if (name === 'Signature') signature = value;
+      if (name === 'Credential') fields.credential = value;
+      else if (name === 'SignedHeaders') fields.signedHeaders = value;
+      else if (name === 'Signature') fields.signature = value;
     }
     start = end + 1;
   }
-  return {
-    get: (name) => (name === 'Credential' ? credential : name === 'SignedHeaders' ? signedHeaders : name === 'Signature' ? signature : undefined),
-  };
+  return fields;
 }
 
 function presignedParams(query: readonly (readonly [string, string])[]): SignatureParams | DynamoError {
@@ -265,18 +333,25 @@ function presignedParams(query: readonly (readonly [string, string])[]): Signatu
   };
 }
 
-/** The canonical request (SigV4 step 1), for the headers the client listed as signed. */
-export function canonicalRequest(req: SignedRequest, params: Pick<SignatureParams, 'query' | 'presigned'>, signedNames: readonly string[]): string {
+/**
+ * The canonical request (SigV4 step 1), for the headers the client listed
+ * as signed (lower-cased names; `list`: them joined by `;`).
+ */
+export function canonicalRequest(
+  req: SignedRequest,
+  params: Pick<SignatureParams, 'query' | 'presigned'>,
+  names: readonly string[],
+  list = names.join(';'),
+): string {
   let headers = '';
-  const names: string[] = [];
-  for (const raw of signedNames) {
-    const name = raw.toLowerCase();
-    names.push(name);
-    headers += `${name}:${canonicalHeaderValue(req.headers[name])}\n`;
-  }
-  // crypto.hash, one shot: a third of createHash's cost for inputs this small.
+  for (const name of names) headers += `${name}:${canonicalHeaderValue(req.headers[name])}\n`;
+  // The payload hash is always computed from the body: a client's
+  // x-amz-content-sha256 is only a claim, and the signature covers the
+  // hash of the bytes received. crypto.hash, one shot: a third of
+  // createHash's cost for inputs this small.
   const payloadHash = hash('sha256', req.body, 'hex');
-  return `${req.method}\n${canonicalPath(req.path)}\n${canonicalQuery(params.query)}\n${headers}\n${names.join(';')}\n${payloadHash}`;
+  const prefix = req.path === '/' && params.query.length === 0 ? (req.method === 'POST' ? 'POST\n/\n\n' : `${req.method}\n/\n\n`) : `${req.method}\n${canonicalPath(req.path)}\n${canonicalQuery(params.query)}\n`;
+  return `${prefix}${headers}\n${list}\n${payloadHash}`;
 }
 
 export function buildStringToSign(amzDate: string, scope: string, canonical: string): string {
@@ -380,19 +455,55 @@ function dateHeaderAsAmzDate(date: string | undefined): string | undefined {
 }
 
 /**
+ * A derived signing key, ready to sign: HMAC-SHA256 as two one-shot
+ * SHA-256 digests over the key's inner and outer pads, prepared once per
+ * key. createHmac would import the key and build an Hmac object on every
+ * request, which costs twice as much as both digests together.
+ */
+export class SigningKey {
+  /** The key XOR ipad, then room for the message (a string to sign is ~150 bytes). */
+  private readonly inner = Buffer.alloc(64 + 512);
+  /** The key XOR opad, then the inner digest. */
+  private readonly outer = Buffer.alloc(64 + 32);
+
+  constructor(readonly key: Buffer) {
+    // A SigV4 key is a SHA-256 digest: 32 bytes, shorter than the 64-byte block, so it is padded, never hashed.
+    for (let i = 0; i < 64; i++) {
+      const k = i < key.length ? key[i]! : 0;
+      this.inner[i] = k ^ 0x36;
+      this.outer[i] = k ^ 0x5c;
+    }
+  }
+
+  /** HMAC-SHA256 of `text` (ASCII: a string to sign is) in lower-case hex. */
+  sign(text: string): string {
+    const length = 64 + text.length;
+    // Written as latin1: one byte per character; anything longer or wider than expected takes createHmac.
+    if (length > this.inner.length || this.inner.write(text, 64, 'latin1') !== text.length || !ASCII.test(text)) {
+      return createHmac('sha256', this.key).update(text).digest('hex');
+    }
+    // 'binary' (latin1) output: the 32 digest bytes as a string, cheaper than a Buffer result here.
+    this.outer.write(hash('sha256', this.inner.subarray(0, length), 'binary'), 64, 'latin1');
+    return hash('sha256', this.outer, 'hex');
+  }
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
  * Derived signing keys of one secret, per date and region: deriving one
  * costs four HMACs, which a request with a cached key skips. The skew
  * window spans at most two dates, so a few entries serve every request;
  * the map is emptied if odd scopes ever fill it.
  */
 export class SigningKeyCache {
-  private readonly keys = new Map<string, Buffer>();
+  private readonly keys = new Map<string, SigningKey>();
 
-  get(secret: string, day: string, region: string): Buffer {
+  get(secret: string, day: string, region: string): SigningKey {
     const id = `${day}/${region}`;
     let key = this.keys.get(id);
     if (key === undefined) {
-      key = deriveSigningKey(secret, day, region, SERVICE);
+      key = new SigningKey(deriveSigningKey(secret, day, region, SERVICE));
       if (this.keys.size >= 64) this.keys.clear();
       this.keys.set(id, key);
     }

@@ -62,6 +62,9 @@
  *                                                a vector index's change log: which entries a commit changed,
  *                                                numbered by the engine in that commit, so a process's
  *                                                in-memory search structure can catch up with other writers
+ *   0x41 <table id u32> <index id u8>             a deleted vector index whose entries and change log are
+ *                                                still being erased (data/vector-log); written with the
+ *                                                catalog change that deletes it, removed when the erase ends
  *
  * A table's catalog name is (account, region, table name): regions (and
  * later accounts) never see each other's tables, and a scope's tables are
@@ -231,6 +234,16 @@ export function vectorLogPrefix(tableId: number, indexId: number): Uint8Array {
   k[0] = VECTOR_LOGS;
   writeUint32(k, 1, tableId);
   k[5] = indexId;
+  return k;
+}
+
+/** 0x41: deleted vector indexes still being erased, one key each (vectorEraseKey). */
+export const VECTOR_ERASE_PREFIX = Uint8Array.of(0x41);
+
+/** 0x41 <table id> <index id>: vector index `indexId` of table `tableId` is deleted and its keys not yet erased. */
+export function vectorEraseKey(tableId: number, indexId: number): Uint8Array {
+  const k = vectorLogPrefix(tableId, indexId);
+  k[0] = VECTOR_ERASE_PREFIX[0]!;
   return k;
 }
 

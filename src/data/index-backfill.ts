@@ -72,7 +72,8 @@ const running = new WeakMap<Database, Set<string>>();
 /** Backfills index `indexId` of `tableName`, unless another process already is. */
 export async function backfillIndex(db: Database, tableName: string, indexId: number, graceMs = GRACE_MS): Promise<void> {
   const table = db.catalog.get(tableName);
-  if (table === undefined || db.isClosed) return;
+  // A table still being restored gets its items from the restore first (see startBackfillSupervisor).
+  if (table === undefined || db.isClosed || table.status === 'CREATING') return;
   const name = backfillLeaseName(table.id, indexId);
   let mine = running.get(db.root);
   if (mine === undefined) running.set(db.root, (mine = new Set()));
@@ -182,13 +183,19 @@ async function setBackfilling(db: Database, tableName: string, tableId: number, 
 
 /**
  * Every `intervalMs`, looks for indexes still CREATING whose backfill runs
- * nowhere (its owner died, or it crashed before starting) and resumes them.
+ * nowhere (its owner died, or it crashed before starting, or it is a
+ * restored table's vector index) and starts or resumes them.
  * Only the catalog in memory is read unless such an index exists.
  */
 export function startBackfillSupervisor(db: Database, intervalMs = BACKFILL_SUPERVISOR_INTERVAL_MS): void {
   db.runPeriodically('resuming index backfills', intervalMs, async () => {
     // Every scope's tables (account, region): the backfill runs in its table's own scope.
     for (const table of db.catalog.all()) {
+      // A restored table's vector indexes are CREATING while the restore
+      // fills the table (api/tables/vector-indexes restoredVectorIndexes),
+      // and are backfilled once it is ACTIVE: a backfill walking the table
+      // meanwhile would miss the items the restore writes behind it.
+      if (table.status === 'CREATING') continue;
       for (const index of [...table.globalIndexes, ...vectorIndexes(table)]) {
         if (index.status !== 'CREATING' || running.get(db.root)?.has(backfillLeaseName(table.id, index.id))) continue;
         const record = await db.leases.read(backfillLeaseName(table.id, index.id));

@@ -19,8 +19,17 @@
  * A structure that last caught up before the trim point can no longer
  * catch up record by record and is rebuilt from the entries themselves.
  */
-import { CommitConflictError } from '../storage/engine.js';
-import { indexPrefix, streamRecordKey, streamRecordSequence, streamTrimKey, successor, vectorLogPrefix } from '../catalog/key-space.js';
+import { CommitConflictError, type KvWrite } from '../storage/engine.js';
+import {
+  indexPrefix,
+  streamRecordKey,
+  streamRecordSequence,
+  streamTrimKey,
+  successor,
+  VECTOR_ERASE_PREFIX,
+  vectorEraseKey,
+  vectorLogPrefix,
+} from '../catalog/key-space.js';
 import type { TableRecord } from '../catalog/table-record.js';
 import { vectorIndexes } from '../catalog/table-record.js';
 import type { VectorLogRecord } from '../indexes/vector-entries.js';
@@ -112,24 +121,69 @@ async function raiseTrimPoint(db: Database, prefix: Uint8Array, sequence: bigint
   }
 }
 
+/** The lease of the one process that erases deleted vector indexes. */
+const ERASE_LEASE = 'vector-index-erase';
+const ERASE_LEASE_MS = 15_000;
+const ERASE_INTERVAL_MS = 2_000;
+
 /**
- * Erases a deleted vector index's entries and change log. Idempotent; an
- * index id is never reused, so leftovers of an interrupted erase are only
- * unused keys (TODO(#17): erase them under a lease, as dropped tables are).
+ * The write that marks a deleted vector index for erasing (0x41 …); it
+ * commits with the catalog change that deletes the index, so an index is
+ * never gone from the catalog without its erase being recorded.
  */
-export async function eraseVectorIndex(db: Database, tableId: number, indexId: number): Promise<void> {
-  for (const start of [indexPrefix(tableId, indexId), vectorLogPrefix(tableId, indexId)]) {
-    const end = successor(start);
+export function vectorEraseMarker(tableId: number, indexId: number): KvWrite {
+  return { key: vectorEraseKey(tableId, indexId), value: new Uint8Array(0) };
+}
+
+/**
+ * Erases the entries and change log of every deleted vector index (each
+ * marked at 0x41 …), under the lease `vector-index-erase`: one process at
+ * a time, every batch of deletes committed with the lease's renewal, so a
+ * process that lost the lease deletes nothing more. The marker goes last,
+ * so an erase cut short by a stop or a crash is taken up again, by any
+ * process, from what is left (deleting is idempotent; the index id is
+ * never reused). Nothing to erase costs one range read.
+ */
+export async function eraseDeletedVectorIndexes(db: Database): Promise<void> {
+  const end = successor(VECTOR_ERASE_PREFIX);
+  if ((await db.engine.range(VECTOR_ERASE_PREFIX, end, { limit: 1 })).length === 0) return;
+  let lease = await db.leases.acquire(ERASE_LEASE, ERASE_LEASE_MS);
+  if (lease === undefined) return;
+  try {
     for (;;) {
-      if (db.isClosed) return;
-      const batch = await db.engine.range(start, end, { limit: TRIM_BATCH });
-      if (batch.length === 0) break;
-      await db.engine.commit(batch.map((e) => ({ key: e.key, value: null })));
+      const marker = (await db.engine.range(VECTOR_ERASE_PREFIX, end, { limit: 1 }))[0];
+      if (marker === undefined || db.isClosed) return;
+      const tableId = new DataView(marker.key.buffer, marker.key.byteOffset, marker.key.byteLength).getUint32(1);
+      const indexId = marker.key[5]!;
+      for (const start of [indexPrefix(tableId, indexId), vectorLogPrefix(tableId, indexId)]) {
+        for (;;) {
+          if (db.isClosed) return;
+          const batch = await db.engine.range(start, successor(start), { limit: TRIM_BATCH });
+          if (batch.length === 0) break;
+          lease = await db.leases.commitHolding(
+            lease,
+            ERASE_LEASE_MS,
+            batch.map((e) => ({ key: e.key, value: null })),
+            [],
+          );
+          if (lease === undefined) return;
+        }
+      }
+      lease = await db.leases.commitHolding(lease, ERASE_LEASE_MS, [{ key: marker.key, value: null }], []);
+      if (lease === undefined) return;
     }
+  } finally {
+    if (lease !== undefined && !db.isClosed) await db.leases.release(lease);
   }
 }
 
-/** One process (the lease holder) trims the vector change logs every minute. */
+/** Every process looks for deleted vector indexes to erase every few seconds (one range read when there are none). */
+export function startVectorIndexEraser(db: Database, intervalMs = ERASE_INTERVAL_MS): void {
+  db.runPeriodically('erasing deleted vector indexes', intervalMs, () => eraseDeletedVectorIndexes(db));
+}
+
+/** One process (the lease holder) trims the vector change logs every minute; deleted indexes are erased as they come. */
 export function startVectorLogTrimmer(db: Database, intervalMs = TRIM_INTERVAL_MS): void {
   db.runPeriodically('trimming vector index change logs', intervalMs, () => trimVectorLogs(db), TRIM_LEASE);
+  startVectorIndexEraser(db);
 }

@@ -14,8 +14,8 @@
  * - up to EXACT_MAX candidates (or while the approximate index is still
  *   being built): exact, by usearch's native brute force (SIMD), so the
  *   answer equals a brute-force search;
- * - more: usearch's HNSW graph, built in the background in small steps
- *   once an index outgrows EXACT_MAX, kept in step with every change the
+ * - more: usearch's HNSW graph, built in the background in slices of a few
+ *   milliseconds (BUILD_SLICE_MS) once an index outgrows EXACT_MAX, kept in step with every change the
  *   log brings; a filtered search over a large index over-fetches from the
  *   graph and falls back to an exact search of the matching entries when
  *   too few survive the filter.
@@ -45,8 +45,16 @@ let EXACT_MAX = 50_000;
 export function setExactSearchLimit(limit: number): void {
   EXACT_MAX = limit;
 }
-/** Vectors added to the approximate index per step before yielding to other requests. */
-const BUILD_STEP = 256;
+/**
+ * The approximate index is built on the event loop in slices of at most
+ * about this long, each followed by a yield, so requests wait at most one
+ * slice (usearch's add is synchronous native code). Measured with
+ * monitorEventLoopDelay in bench/vectors.mjs: the largest delay during a
+ * build went from tens of ms (256 vectors per step) to a few.
+ */
+const BUILD_SLICE_MS = 4;
+/** Vectors per native add call within a slice (the clock is read between calls). */
+const BUILD_BATCH = 8;
 const SCAN_PAGE = 2_000;
 /** How many more candidates than TopK an exact pass keeps for re-scoring in double precision. */
 const MARGIN = 16;
@@ -226,17 +234,21 @@ class VectorCache {
     this.building = true;
     db.runInBackground(`building the vector index ${this.index.name}`, async () => {
       try {
+        const vectors = new Float32Array(BUILD_BATCH * this.dims);
         while (this.annPending.length > 0 && !db.isClosed) {
-          const step = this.annPending.splice(0, BUILD_STEP);
-          const labels: bigint[] = [];
-          const vectors = new Float32Array(step.length * this.dims);
-          for (const label of step) {
-            const slot = this.slotOfLabel.get(label);
-            if (slot === undefined) continue; // removed meanwhile
-            vectors.set(this.matrix.subarray(slot * this.dims, (slot + 1) * this.dims), labels.length * this.dims);
-            labels.push(BigInt(label));
-          }
-          if (labels.length > 0) this.ann!.add(BigUint64Array.from(labels), vectors.subarray(0, labels.length * this.dims), 0);
+          const sliceEnd = performance.now() + BUILD_SLICE_MS;
+          do {
+            const step = this.annPending.splice(0, BUILD_BATCH);
+            const labels: bigint[] = [];
+            for (const label of step) {
+              const slot = this.slotOfLabel.get(label);
+              if (slot === undefined) continue; // removed meanwhile
+              vectors.set(this.matrix.subarray(slot * this.dims, (slot + 1) * this.dims), labels.length * this.dims);
+              labels.push(BigInt(label));
+            }
+            // One thread: the slice is the unit of time the event loop gives up, whatever the core count.
+            if (labels.length > 0) this.ann!.add(BigUint64Array.from(labels), vectors.subarray(0, labels.length * this.dims), 1);
+          } while (this.annPending.length > 0 && performance.now() < sliceEnd);
           await yieldToEventLoop();
         }
         this.annReady = !db.isClosed;
@@ -285,14 +297,23 @@ async function build(db: Database, table: TableRecord, cache: VectorCache): Prom
   const start = indexPrefix(table.id, cache.index.id);
   const end = successor(start);
   let from = start;
+  let sliceEnd = performance.now() + BUILD_SLICE_MS;
   for (;;) {
     const page = await db.engine.range(from, end, { limit: SCAN_PAGE });
-    for (const entry of page) cache.upsert(entry.key, entry.value);
+    for (let i = 0; i < page.length; i++) {
+      cache.upsert(page[i]!.key, page[i]!.value);
+      // Decoding a page takes longer than a slice: yield within it too.
+      if ((i & 63) === 63 && performance.now() > sliceEnd) {
+        await yieldToEventLoop();
+        sliceEnd = performance.now() + BUILD_SLICE_MS;
+      }
+    }
     if (page.length < SCAN_PAGE) break;
     const last = page[page.length - 1]!.key;
     from = new Uint8Array(last.length + 1);
     from.set(last);
     await yieldToEventLoop();
+    sliceEnd = performance.now() + BUILD_SLICE_MS;
   }
   cache.applied = head;
 }

@@ -101,7 +101,7 @@ describe('vector entries', () => {
   });
 
   it('refuses values the index cannot take, and only values the write changed', () => {
-    assert.throws(() => checkVectorValues(table, undefined, item({ v: vec(1, 2) })), /Vector dimension mismatch for attribute v: expected 3, actual 2/);
+    assert.throws(() => checkVectorValues(table, undefined, item({ v: vec(1, 2) })), /Invalid size for parameter v, Expected: 3, Actual: 2/);
     assert.throws(() => checkVectorValues(table, undefined, item({ v: { SS: ['a'] } })), /value type: SS, valid types: L of N/);
     assert.throws(() => checkVectorValues(table, undefined, item({ color: { N: '1' } })), /Type mismatch for Index Key color Expected: S Actual: N IndexName: vidx/);
     const old = item({ v: vec(1) });

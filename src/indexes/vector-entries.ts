@@ -51,7 +51,8 @@ export function vectorValueError(attribute: string, value: AttributeValue, dimen
     }
   }
   if (list.length !== dimensions) {
-    return `${INVALID}Vector dimension mismatch for attribute ${attribute}: expected ${dimensions}, actual ${list.length}. IndexName: ${indexName}`;
+    // The service's words as AWS's agent toolkit quotes them (the text before "Invalid size" is not quoted there).
+    return `${INVALID}Invalid size for parameter ${attribute}, Expected: ${dimensions}, Actual: ${list.length}. IndexName: ${indexName}`;
   }
   return undefined;
 }

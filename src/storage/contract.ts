@@ -89,6 +89,69 @@ function prng(seed: number): () => number {
   };
 }
 
+interface Transfers {
+  readonly accounts: Uint8Array[];
+  decode(bytes: Uint8Array | undefined): number;
+  /** How many moves have committed so far. */
+  moved(): number;
+  /** Ends the movers and waits for them. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Accounts of 100 units each, and `movers` concurrent loops that each keep
+ * moving one unit between two random accounts in one compare-and-set commit
+ * (a lost race is skipped), so every consistent read of all the accounts sums
+ * to 100 per account.
+ */
+async function startTransfers(
+  engine: StorageEngine,
+  options: { accounts: number; name: (i: number) => string; movers: number; seed: number },
+): Promise<Transfers> {
+  const n = options.accounts;
+  const accounts = Array.from({ length: n }, (_, i) => k(options.name(i)));
+  const encode = (value: number): Uint8Array => k(String(value));
+  const decode = (bytes: Uint8Array | undefined): number => Number(Buffer.from(bytes!).toString());
+  await engine.commit(accounts.map((key) => ({ key, value: encode(100) })));
+  const random = prng(options.seed);
+  let stop = false;
+  let moved = 0;
+  const movers = Array.from({ length: options.movers }, async () => {
+    while (!stop) {
+      // Yield a macrotask: an engine whose promises settle at once
+      // would otherwise starve the readers.
+      await new Promise((resolve) => setImmediate(resolve));
+      const from = Math.floor(random() * n);
+      const to = (from + 1 + Math.floor(random() * (n - 1))) % n;
+      const [a, b] = await engine.getMany([accounts[from]!, accounts[to]!]);
+      try {
+        await engine.commit(
+          [
+            { key: accounts[from]!, value: encode(decode(a) - 1) },
+            { key: accounts[to]!, value: encode(decode(b) + 1) },
+          ],
+          [
+            { key: accounts[from]!, value: a ?? null },
+            { key: accounts[to]!, value: b ?? null },
+          ],
+        );
+        moved++;
+      } catch (error) {
+        if (!(error instanceof CommitConflictError)) throw error;
+      }
+    }
+  });
+  return {
+    accounts,
+    decode,
+    moved: () => moved,
+    stop: async () => {
+      stop = true;
+      await Promise.all(movers);
+    },
+  };
+}
+
 function randomBytes(random: () => number, length: number): Uint8Array {
   const bytes = new Uint8Array(length);
   for (let i = 0; i < length; i++) bytes[i] = Math.floor(random() * 256);
@@ -432,25 +495,7 @@ export function runContractSuite(
           const key = k('counter');
           const workers = 8;
           const perWorker = 15;
-          let conflicts = 0;
-          const increment = async (): Promise<void> => {
-            for (;;) {
-              const current = await engine.get(key);
-              const next = current === undefined ? 1 : Number(Buffer.from(current).toString()) + 1;
-              try {
-                await engine.commit([{ key, value: k(String(next)) }], [{ key, value: current ?? null }]);
-                return;
-              } catch (error) {
-                if (!(error instanceof CommitConflictError)) throw error;
-                conflicts++;
-              }
-            }
-          };
-          await Promise.all(
-            Array.from({ length: workers }, async () => {
-              for (let i = 0; i < perWorker; i++) await increment();
-            }),
-          );
+          const conflicts = await increments(engine, key, workers, perWorker);
           assert.equal(Buffer.from((await engine.get(key))!).toString(), String(workers * perWorker));
           // Not a requirement on the engine, but proof the test raced at all.
           assert.ok(conflicts > 0, 'expected some increments to conflict');
@@ -461,36 +506,8 @@ export function runContractSuite(
       withEngine(async (engine) => {
         // Ten accounts; every commit moves one unit between two of them, so
         // any consistent read sums to 1000.
-        const accounts = Array.from({ length: 10 }, (_, i) => k(`acct-${i}`));
-        const encode = (n: number): Uint8Array => k(String(n));
-        const decode = (bytes: Uint8Array | undefined): number => Number(Buffer.from(bytes!).toString());
-        await engine.commit(accounts.map((key) => ({ key, value: encode(100) })));
-        const random = prng(7);
-        let stop = false;
-        const movers = Array.from({ length: 4 }, async () => {
-          while (!stop) {
-            // Yield a macrotask: an engine whose promises settle at once
-            // would otherwise starve the readers.
-            await new Promise((resolve) => setImmediate(resolve));
-            const from = Math.floor(random() * 10);
-            const to = (from + 1 + Math.floor(random() * 9)) % 10;
-            const [a, b] = await engine.getMany([accounts[from]!, accounts[to]!]);
-            try {
-              await engine.commit(
-                [
-                  { key: accounts[from]!, value: encode(decode(a) - 1) },
-                  { key: accounts[to]!, value: encode(decode(b) + 1) },
-                ],
-                [
-                  { key: accounts[from]!, value: a ?? null },
-                  { key: accounts[to]!, value: b ?? null },
-                ],
-              );
-            } catch (error) {
-              if (!(error instanceof CommitConflictError)) throw error;
-            }
-          }
-        });
+        const transfers = await startTransfers(engine, { accounts: 10, name: (i) => `acct-${i}`, movers: 4, seed: 7 });
+        const { accounts, decode } = transfers;
         const readers = (async () => {
           for (let i = 0; i < 150; i++) {
             const values = await engine.getMany(accounts);
@@ -504,8 +521,7 @@ export function runContractSuite(
         try {
           await readers;
         } finally {
-          stop = true;
-          await Promise.all(movers);
+          await transfers.stop();
         }
       }));
 
@@ -567,36 +583,13 @@ export function runContractSuite(
 
       test('pages read from one snapshot over time are one consistent state under concurrent commits', () =>
         withEngine(async (engine) => {
-          const accounts = Array.from({ length: 40 }, (_, i) => k(`acct-${String(i).padStart(2, '0')}`));
-          const encode = (n: number): Uint8Array => k(String(n));
-          const decode = (bytes: Uint8Array | undefined): number => Number(Buffer.from(bytes!).toString());
-          await engine.commit(accounts.map((key) => ({ key, value: encode(100) })));
-          const random = prng(11);
-          let stop = false;
-          let moved = 0;
-          const movers = Array.from({ length: 3 }, async () => {
-            while (!stop) {
-              await new Promise((resolve) => setImmediate(resolve));
-              const from = Math.floor(random() * 40);
-              const to = (from + 1 + Math.floor(random() * 39)) % 40;
-              const [a, b] = await engine.getMany([accounts[from]!, accounts[to]!]);
-              try {
-                await engine.commit(
-                  [
-                    { key: accounts[from]!, value: encode(decode(a) - 1) },
-                    { key: accounts[to]!, value: encode(decode(b) + 1) },
-                  ],
-                  [
-                    { key: accounts[from]!, value: a ?? null },
-                    { key: accounts[to]!, value: b ?? null },
-                  ],
-                );
-                moved++;
-              } catch (error) {
-                if (!(error instanceof CommitConflictError)) throw error;
-              }
-            }
+          const transfers = await startTransfers(engine, {
+            accounts: 40,
+            name: (i) => `acct-${String(i).padStart(2, '0')}`,
+            movers: 3,
+            seed: 11,
           });
+          const { decode } = transfers;
           try {
             for (let round = 0; round < 5; round++) {
               const snapshot = await engine.snapshot();
@@ -611,8 +604,8 @@ export function runContractSuite(
                   for (const entry of page) sum += decode(entry.value);
                   seen += page.length;
                   after = Uint8Array.from([...page[page.length - 1]!.key, 0]);
-                  const before = moved;
-                  for (let i = 0; i < 50 && moved === before; i++) await new Promise((resolve) => setTimeout(resolve, 1));
+                  const before = transfers.moved();
+                  for (let i = 0; i < 50 && transfers.moved() === before; i++) await new Promise((resolve) => setTimeout(resolve, 1));
                 }
                 assert.equal(seen, 40);
                 assert.equal(sum, 4000);
@@ -621,10 +614,9 @@ export function runContractSuite(
               }
             }
           } finally {
-            stop = true;
-            await Promise.all(movers);
+            await transfers.stop();
           }
-          assert.ok(moved > 0, 'the movers never committed');
+          assert.ok(transfers.moved() > 0, 'the movers never committed');
         }));
     });
 

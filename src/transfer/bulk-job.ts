@@ -23,8 +23,8 @@
  * the same output part under the same name.
  */
 import { planPut } from '../data/plan-put.js';
-import { writeUnits } from '../data/capacity.js';
-import { itemSize } from '../values/index.js';
+import type { CapacityParts } from '../data/capacity.js';
+import { addCapacity, bulkPutBytes, writeCapacity } from '../data/write-capacity.js';
 import type { Item } from '../values/types.js';
 import { BucketError, type Buckets, type ObjectInfo } from './bucket.js';
 import { listInputObjects, readRecords, type InputSpec } from './input.js';
@@ -45,6 +45,8 @@ export interface BulkState {
   readonly inputBytes: number;
   readonly totalInputBytes?: number;
   readonly putBytes: number;
+  /** The bytes written to the table and to each index (bulkPutBytes summed); absent in states saved before it was kept. */
+  readonly usage?: CapacityParts;
   readonly part: number;
   readonly outputs: readonly { readonly type: string; readonly key: string; readonly count: number }[];
   /** Write units spent and the time writing began (this run), for the rate limit. */
@@ -66,7 +68,15 @@ export function bulkProgress(s: BulkState): Record<string, unknown> {
     ProcessedInputBytes: s.inputBytes,
     ...(s.totalInputBytes !== undefined ? { TotalInputBytes: s.totalInputBytes } : {}),
     BulkPutBytes: s.putBytes,
+    ...(s.usage !== undefined ? { Usage: s.usage } : {}),
   };
+}
+
+/** The table's part plus every secondary index's (vector indexes apart): units or bytes. */
+function withSecondaryIndexes(parts: CapacityParts): number {
+  let n = parts.table;
+  for (const m of [parts.localIndexes, parts.globalIndexes]) for (const v of Object.values(m ?? {})) n += v;
+  return n;
 }
 
 function sleep(ms: number): Promise<void> {
@@ -118,7 +128,7 @@ export async function runBulk(ctx: JobContext<BulkState>, buckets: Buckets): Pro
           return await finish('FAILED', { failureCode: 'ResourceNotFound', failureMessage: `Table ${job.tableName} was deleted during the bulk operation` });
         }
         const batch = all.slice(i, i + BATCH);
-        let putBytes = 0;
+        let usage: CapacityParts = { table: 0 };
         let units = 0;
         const conditionOut: string[] = [];
         const result = await writeRecords(db, batch, (r) => {
@@ -132,11 +142,11 @@ export async function runBulk(ctx: JobContext<BulkState>, buckets: Buckets): Pro
             ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
           } as Parameters<typeof planPut>[1]);
         });
+        // A put's write units include its index entries' (as ReturnConsumedCapacity counts a new item's).
         for (const r of batch) {
-          if ('item' in r) {
-            const size = itemSize(r.item);
-            units += writeUnits(size);
-          }
+          if (!('item' in r)) continue;
+          const parts = writeCapacity(table, undefined, r.item);
+          units += withSecondaryIndexes(parts);
         }
         const errorsOut: string[] = [];
         let failed = 0;
@@ -157,7 +167,9 @@ export async function runBulk(ctx: JobContext<BulkState>, buckets: Buckets): Pro
             }
           }
         }
-        for (const r of batch) if ('item' in r && !failedLines.has(r)) putBytes += itemSize(r.item);
+        for (const r of batch) if ('item' in r && !failedLines.has(r)) usage = addCapacity(usage, bulkPutBytes(table, r.item));
+        // BulkPutBytes counts the table and its secondary indexes, not vector bytes (the API reference).
+        const putBytes = withSecondaryIndexes(usage);
         let part = state.part;
         const outputs = [...state.outputs];
         for (const [type, lines] of [['ERROR', errorsOut], ['CONDITION_CHECK_FAILURE', conditionOut]] as const) {
@@ -179,6 +191,7 @@ export async function runBulk(ctx: JobContext<BulkState>, buckets: Buckets): Pro
           conditionFailed: state.conditionFailed + conditionFailed,
           inputBytes: state.inputBytes + (last ? bytes : 0),
           putBytes: state.putBytes + putBytes,
+          usage: addCapacity(state.usage ?? { table: state.putBytes }, usage),
           units: state.units + units,
         };
         await ctx.checkpoint(state, bulkProgress(state));

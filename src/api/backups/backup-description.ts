@@ -10,6 +10,7 @@ import type { Database } from '../../data/database.js';
 import type { IndexRecord, TableRecord, Throughput } from '../../catalog/table-record.js';
 import { backupArn, parseBackupArn, readBackup, type BackupRecord, type StoredBackup } from '../../backup/backup-records.js';
 import { keySchemaElements } from '../tables/table-description.js';
+import { vectorIndexDefinition } from '../tables/vector-indexes.js';
 
 const seconds = (ms: number): number => ms / 1000;
 
@@ -92,6 +93,7 @@ export function backupDescription(record: BackupRecord): Record<string, unknown>
       ...(table.sse.kmsKeyArn !== undefined ? { KMSMasterKeyArn: table.sse.kmsKeyArn } : {}),
     };
   }
+  if (table.vectorIndexes !== undefined && table.vectorIndexes.length > 0) features.VectorIndexes = table.vectorIndexes.map(vectorIndexDefinition);
   return { BackupDetails: backupDetails(record), SourceTableDetails: source, SourceTableFeatureDetails: features };
 }
 

@@ -32,6 +32,7 @@ import {
 } from '../tables/create-table.js';
 import { keySchema, onDemandThroughput, projection, provisionedThroughput, indexName, sseSpecification } from '../tables/table-schemas.js';
 import { requireBackup } from './backup-description.js';
+import { restoredVectorIndexes, vectorIndexShape, vectorSchemaAttributes, type VectorIndexInput } from '../tables/vector-indexes.js';
 
 interface Overrides {
   BillingModeOverride?: 'PROVISIONED' | 'PAY_PER_REQUEST';
@@ -40,6 +41,7 @@ interface Overrides {
   ProvisionedThroughputOverride?: ThroughputInput;
   OnDemandThroughputOverride?: { MaxReadRequestUnits?: number; MaxWriteRequestUnits?: number };
   SSESpecificationOverride?: { Enabled?: boolean; SSEType?: string; KMSMasterKeyId?: string };
+  VectorIndexOverride?: VectorIndexInput[];
 }
 
 const localIndexShape = struct(
@@ -54,6 +56,7 @@ const overrideMembers = {
   ProvisionedThroughputOverride: provisionedThroughput,
   OnDemandThroughputOverride: onDemandThroughput,
   SSESpecificationOverride: sseSpecification,
+  VectorIndexOverride: list(vectorIndexShape),
 };
 
 const INVALID = 'One or more parameter values were invalid: ';
@@ -116,6 +119,9 @@ function restoredTable(db: Database, source: TableRecord, target: string, input:
     });
   }
   for (const index of [...localIndexes, ...globalIndexes]) for (const name of keyAttributes(index.keySchema)) used.add(name);
+  const vectorIndexes = restoredVectorIndexes(source, input.VectorIndexOverride, billingMode, names, nextIndexId);
+  nextIndexId += vectorIndexes.length;
+  for (const name of vectorSchemaAttributes(vectorIndexes)) used.add(name);
   const sseInput = input.SSESpecificationOverride;
   const sse =
     sseInput === undefined
@@ -154,6 +160,7 @@ function restoredTable(db: Database, source: TableRecord, target: string, input:
     tags: {},
     restore,
     nextIndexId,
+    ...(vectorIndexes.length > 0 ? { vectorIndexes } : {}),
   };
 }
 

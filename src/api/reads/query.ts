@@ -45,6 +45,7 @@ import {
 } from '../../data/read-selection.js';
 import { checkStartKey, checkStartKeyValues, readTarget, startKeyPosition } from '../../data/read-target.js';
 import { requireTable } from '../../data/table-lookup.js';
+import { refuseVectorIndexRead } from '../tables/vector-indexes.js';
 
 interface QueryInput {
   TableName: string;
@@ -136,6 +137,7 @@ export const query = defineOperation<QueryInput>({
     if (keyConditions.length === 0) throw errors.validation('Conditions can be of length 1 or 2 only');
 
     const table = requireTable(db, input.TableName);
+    refuseVectorIndexRead(table, input.IndexName, 'Query');
     const target = readTarget(table, input.IndexName, input.ConsistentRead === true);
     if (keyConditions.length > 2 && target.keySchema.composite === undefined) {
       throw errors.validation('Conditions can be of length 1 or 2 only');

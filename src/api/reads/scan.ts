@@ -36,6 +36,7 @@ import type { RequestedProjection, Select } from '../../data/read-selection.js';
 import { checkKeyPathsScalar, selectionFor } from '../../data/read-selection.js';
 import { checkStartKey, checkStartKeyValues, readTarget, startKeyPosition } from '../../data/read-target.js';
 import { requireTable } from '../../data/table-lookup.js';
+import { refuseVectorIndexRead } from '../tables/vector-indexes.js';
 
 interface ScanInput {
   TableName: string;
@@ -121,6 +122,7 @@ export const scan = defineOperation<ScanInput>({
     context.assertAllUsed();
 
     const table = requireTable(db, input.TableName);
+    refuseVectorIndexRead(table, input.IndexName, 'Scan');
     const target = readTarget(table, input.IndexName, input.ConsistentRead === true);
     const startKey = input.ExclusiveStartKey;
     if (startKey !== undefined) checkStartKey(target, startKey, 'Scan');

@@ -37,6 +37,20 @@ interface SearchVectorsInput {
 const INVALID = 'One or more parameter values were invalid: ';
 const MAX_TOP_K = 100;
 const FLOAT32_MAX = 3.4028234663852886e38;
+const INVALID_COMPARATOR = 'Invalid SearchConditionExpression: Invalid comparator used in SearchConditionExpression';
+/** The least VectorSearchRequestBytes a search is metered. */
+const MIN_REQUEST_BYTES = 1024;
+
+/**
+ * A result's Item without a ProjectionExpression: every projected
+ * attribute but the vector itself, which DynamoDB leaves out unless the
+ * ProjectionExpression names it (AWS's agent toolkit, "What comes back").
+ */
+function withoutVector(item: Item, index: VectorIndexRecord): Item {
+  if (!(index.vectorAttribute in item)) return item;
+  const { [index.vectorAttribute]: _vector, ...rest } = item;
+  return rest;
+}
 
 export const searchVectorsOperation = defineOperation<SearchVectorsInput>({
   name: 'SearchVectors',
@@ -54,8 +68,10 @@ export const searchVectorsOperation = defineOperation<SearchVectorsInput>({
     },
   },
   async run({ db }, input) {
-    // DynamoDB's words (VectorSearchTroubleshooting).
-    if (input.TopK < 1 || input.TopK > MAX_TOP_K) throw errors.validation('Provided TopK value is out of valid range');
+    // DynamoDB's words (VectorSearchTroubleshooting; the values as AWS's agent toolkit quotes the service).
+    if (input.TopK < 1 || input.TopK > MAX_TOP_K) {
+      throw errors.validation(`Provided TopK value '${input.TopK}' is out of valid range. The value must be between 1 and ${MAX_TOP_K} inclusive`);
+    }
     checkPlaceholderMaps(input.ExpressionAttributeNames, input.ExpressionAttributeValues);
     const context = new ExpressionContext(input.ExpressionAttributeNames, input.ExpressionAttributeValues);
     const condition =
@@ -82,11 +98,12 @@ export const searchVectorsOperation = defineOperation<SearchVectorsInput>({
       filters,
     });
     const out: Record<string, unknown> = {
-      SearchResults: outcome.results.map((r) => ({ Item: paths === undefined ? r.item : projectItem(r.item, paths), Score: r.score })),
+      SearchResults: outcome.results.map((r) => ({ Item: paths === undefined ? withoutVector(r.item, index) : projectItem(r.item, paths), Score: r.score })),
     };
     if (input.ReturnConsumedCapacity === 'TOTAL' || input.ReturnConsumedCapacity === 'INDEXES') {
       // Metered in bytes of vector data examined and returned (VectorSearchMonitoring); see docs/compatibility.md.
-      out.ConsumedCapacity = { VectorSearchRequestBytes: outcome.examined * index.dimensions * 4 + outcome.returnedBytes };
+      // At least 1 KB per request, as DynamoDB meters it (AWS's agent toolkit, "Cost").
+      out.ConsumedCapacity = { VectorSearchRequestBytes: Math.max(MIN_REQUEST_BYTES, outcome.examined * index.dimensions * 4 + outcome.returnedBytes) };
     }
     return out;
   },
@@ -106,9 +123,7 @@ function searchVector(values: readonly AttributeValue[], index: VectorIndexRecor
     }
   }
   if (values.length !== index.dimensions) {
-    throw errors.validation(
-      `${INVALID}SearchVector dimension mismatch: expected ${index.dimensions}, actual ${values.length}. IndexName: ${index.name}`,
-    );
+    throw errors.validation(`Input search vector dimension ${values.length} does not match vector index dimension ${index.dimensions}`);
   }
   return Float32Array.from(values, (v) => Number((v as { N: string }).N));
 }
@@ -129,7 +144,7 @@ function searchEqualities(condition: Condition, table: TableRecord, index: Vecto
         visit(c.right);
         return;
       case 'compare': {
-        if (c.op !== '=') throw errors.validation('Invalid comparator used in SearchConditionExpression');
+        if (c.op !== '=') throw errors.validation(INVALID_COMPARATOR);
         const [path, value] = pathAndValue(c.left, c.right);
         if (path.length !== 1 || typeof path[0] !== 'string') {
           throw errors.validation('Invalid SearchConditionExpression: Only top-level attributes of the SearchSchema can be referenced');
@@ -147,7 +162,7 @@ function searchEqualities(condition: Condition, table: TableRecord, index: Vecto
       }
       case 'between':
       case 'in':
-        throw errors.validation('Invalid comparator used in SearchConditionExpression');
+        throw errors.validation(INVALID_COMPARATOR);
       default:
         throw errors.validation(
           'Invalid SearchConditionExpression: Only equality conditions (=) joined by AND on SearchSchema attributes are supported',

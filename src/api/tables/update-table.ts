@@ -47,7 +47,7 @@ import {
   vectorSchemaAttributes,
   type VectorIndexInput,
 } from './vector-indexes.js';
-import { eraseVectorIndex } from '../../data/vector-log.js';
+import { eraseDeletedVectorIndexes, vectorEraseMarker } from '../../data/vector-log.js';
 import { streamCatalogWrites, uniqueStreamLabel } from '../../streams/stream-catalog.js';
 
 interface UpdateTableInput {
@@ -119,11 +119,11 @@ export const updateTable = defineOperation<UpdateTableInput>({
         next = { ...next, stream: { ...next.stream, label: await uniqueStreamLabel(db, table.name, next.stream.label) } };
       }
       // Stream catalog entries opened or closed commit with the table change (streams/stream-catalog).
-      if (await db.catalog.replace(table, next, streamCatalogWrites(table, next, db.clock.now()))) {
+      // A deleted vector index's erase is recorded in the same commit (data/vector-log eraseDeletedVectorIndexes).
+      const erases = planned.deletedVectorIndexes.map((index) => vectorEraseMarker(table.id, index.id));
+      if (await db.catalog.replace(table, next, [...streamCatalogWrites(table, next, db.clock.now()), ...erases])) {
         for (const index of planned.newIndexes) startBackfill(db, next.name, index.id);
-        for (const index of planned.deletedVectorIndexes) {
-          db.runInBackground(`erasing vector index ${index.name}`, () => eraseVectorIndex(db, table.id, index.id));
-        }
+        if (erases.length > 0) db.runInBackground('erasing deleted vector indexes', () => eraseDeletedVectorIndexes(db));
         const stats = await tableStats(db, next);
         return { TableDescription: describeTable(db, withDeletedIndexes(next, planned.deletedIndexes, planned.deletedVectorIndexes), stats) };
       }

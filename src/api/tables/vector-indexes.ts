@@ -33,6 +33,8 @@ const INVALID = 'One or more parameter values were invalid: ';
 export const MAX_DIMENSIONS = 4096;
 /** Vector indexes per table. */
 export const MAX_VECTOR_INDEXES = 5;
+/** INLINE_FILTER elements of one SearchSchema (AWS's agent toolkit, "Requirements and limits"). */
+const MAX_INLINE_FILTERS = 18;
 /** Projected non-key attributes of one vector index, the vector and each INLINE_FILTER attribute counting as one. */
 const MAX_PROJECTED = 20;
 
@@ -107,6 +109,9 @@ export function checkVectorIndex(input: VectorIndexInput, ctx: VectorIndexContex
       filters.push(name);
     }
   }
+  if (filters.length > MAX_INLINE_FILTERS) {
+    throw errors.validation(`${INVALID}SearchSchema of index ${input.IndexName} has ${filters.length} INLINE_FILTER elements, the limit is ${MAX_INLINE_FILTERS}`);
+  }
   for (const other of ctx.others) {
     if (other.vectorAttribute === vectorAttribute && other.dimensions !== input.Dimensions) {
       throw errors.validation(
@@ -141,6 +146,17 @@ export function checkVectorIndexCount(count: number): void {
   }
 }
 
+/**
+ * Query and Scan do not read vector indexes (VectorSearch.Requirements);
+ * naming one gets the service's message (AWS's agent toolkit quotes Query's;
+ * Scan's is worded the same way).
+ */
+export function refuseVectorIndexRead(table: TableRecord, indexName: string | undefined, operation: 'Query' | 'Scan'): void {
+  if (indexName !== undefined && table.vectorIndexes !== undefined && table.vectorIndexes.some((v) => v.name === indexName)) {
+    throw errors.validation(`${operation} operation not supported on this index type.`);
+  }
+}
+
 /** The SearchSchema attributes of every vector index: attributes AttributeDefinitions may keep. */
 export function vectorSchemaAttributes(indexes: readonly VectorIndexRecord[]): string[] {
   const out: string[] = [];
@@ -151,6 +167,92 @@ export function vectorSchemaAttributes(indexes: readonly VectorIndexRecord[]): s
   return out;
 }
 
+/**
+ * A vector index's definition as the API shows it (VectorIndexInfo: a
+ * backup's SourceTableFeatureDetails; the first members of a
+ * VectorIndexDescription).
+ */
+export function vectorIndexDefinition(index: VectorIndexRecord): Record<string, unknown> {
+  const schema = [
+    ...(index.hash === undefined ? [] : [{ AttributeName: index.hash, SearchSchemaElementType: 'HASH' }]),
+    ...index.filters.map((name) => ({ AttributeName: name, SearchSchemaElementType: 'INLINE_FILTER' })),
+  ];
+  const d: Record<string, unknown> = { IndexName: index.name };
+  if (schema.length > 0) d.SearchSchema = schema;
+  d.Projection = {
+    ProjectionType: index.projection.type,
+    ...(index.projection.nonKeyAttributes ? { NonKeyAttributes: [...index.projection.nonKeyAttributes] } : {}),
+  };
+  d.VectorAttribute = { AttributeName: index.vectorAttribute };
+  d.Dimensions = index.dimensions;
+  d.DistanceFunction = index.distance;
+  return d;
+}
+
+/**
+ * The vector indexes of a table restored from `source` (a backup's table,
+ * or the table a point-in-time restore reads): every one of the source's,
+ * or those VectorIndexOverride lists, each of which must be one of the
+ * source's, unchanged (API reference, RestoreTableFromBackup: "The indexes
+ * provided must match existing vector indexes from the backup"). They come
+ * back CREATING with new ids: as DynamoDB's, the definition is restored and
+ * the entries rebuilt from the restored items, by the backfill
+ * (data/index-backfill), which waits until the restore has made the table
+ * ACTIVE.
+ */
+export function restoredVectorIndexes(
+  source: TableRecord,
+  override: readonly VectorIndexInput[] | undefined,
+  billingMode: string,
+  names: Set<string>,
+  firstId: number,
+): VectorIndexRecord[] {
+  const existing = vectorIndexes(source);
+  let kept: Omit<VectorIndexRecord, 'id' | 'status'>[];
+  if (override === undefined) {
+    kept = existing.map(({ id: _id, status: _status, backfilling: _b, ...definition }) => definition);
+    for (const index of kept) {
+      if (names.has(index.name)) throw errors.validation(`${INVALID}Duplicate index name: ${index.name}`);
+      names.add(index.name);
+    }
+  } else {
+    const ctx: VectorIndexContext = {
+      billingMode,
+      tableKeys: source.keySchema,
+      definitions: new Map(Object.entries(source.attributeDefinitions)),
+      names,
+      others: [],
+    };
+    kept = override.map((input) => {
+      const original = existing.find((v) => v.name === input.IndexName);
+      if (original === undefined) {
+        throw errors.validation(`${INVALID}VectorIndexOverride names a vector index the source table does not have: ${input.IndexName}`);
+      }
+      const checked = checkVectorIndex(input, ctx);
+      const { id: _id, status: _status, backfilling: _b, ...definition } = original;
+      if (!sameDefinition(checked, definition)) {
+        throw errors.validation(`${INVALID}VectorIndexOverride does not match the source table's definition of vector index ${input.IndexName}`);
+      }
+      return definition;
+    });
+  }
+  if (kept.length > 0) checkBillingForVectors(billingMode);
+  return kept.map((definition, i) => ({ ...definition, id: firstId + i, status: 'CREATING', backfilling: false }));
+}
+
+function sameDefinition(a: Omit<VectorIndexRecord, 'id' | 'status'>, b: Omit<VectorIndexRecord, 'id' | 'status'>): boolean {
+  const attributes = (names: readonly string[] | undefined): string => [...(names ?? [])].sort().join('\u0000');
+  return (
+    a.vectorAttribute === b.vectorAttribute &&
+    a.dimensions === b.dimensions &&
+    a.distance === b.distance &&
+    a.hash === b.hash &&
+    a.filters.join('\u0000') === b.filters.join('\u0000') &&
+    a.projection.type === b.projection.type &&
+    attributes(a.projection.nonKeyAttributes) === attributes(b.projection.nonKeyAttributes)
+  );
+}
+
 /** The VectorIndexes of a TableDescription, or undefined when the table has none. */
 export function describeVectorIndexes(db: Database, table: TableRecord, stats: TableStats | undefined): Record<string, unknown>[] | undefined {
   const indexes = vectorIndexes(table);
@@ -158,19 +260,7 @@ export function describeVectorIndexes(db: Database, table: TableRecord, stats: T
   const arn = db.tableArn(table.name);
   return indexes.map((index) => {
     const counts = stats?.indexes.get(index.id) ?? { itemCount: 0, sizeBytes: 0 };
-    const schema = [
-      ...(index.hash === undefined ? [] : [{ AttributeName: index.hash, SearchSchemaElementType: 'HASH' }]),
-      ...index.filters.map((name) => ({ AttributeName: name, SearchSchemaElementType: 'INLINE_FILTER' })),
-    ];
-    const d: Record<string, unknown> = { IndexName: index.name };
-    if (schema.length > 0) d.SearchSchema = schema;
-    d.Projection = {
-      ProjectionType: index.projection.type,
-      ...(index.projection.nonKeyAttributes ? { NonKeyAttributes: [...index.projection.nonKeyAttributes] } : {}),
-    };
-    d.VectorAttribute = { AttributeName: index.vectorAttribute };
-    d.Dimensions = index.dimensions;
-    d.DistanceFunction = index.distance;
+    const d = vectorIndexDefinition(index);
     d.IndexStatus = index.status;
     if (index.backfilling !== undefined) d.Backfilling = index.backfilling;
     d.IndexSizeBytes = counts.sizeBytes;

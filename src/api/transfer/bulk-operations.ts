@@ -11,6 +11,7 @@ import { errors } from '../../errors/index.js';
 import { int, list, long, str, struct, tableNameOrArn } from '../../validate/index.js';
 import { defineOperation } from '../operation.js';
 import type { Database } from '../../data/database.js';
+import type { CapacityParts } from '../../data/capacity.js';
 import { requireTableForControl } from '../../data/table-lookup.js';
 import { findByToken, isUnfinished, listJobs, newJobId, parametersHash, readJob, requestCancel, isCancelRequested, startJob, type JobRecord } from '../../transfer/jobs.js';
 import type { BulkRequest, BulkState } from '../../transfer/bulk-job.js';
@@ -33,6 +34,22 @@ async function shownStatus(db: Database, job: JobRecord): Promise<string> {
   return job.status;
 }
 
+/** BulkOperationUsage's entry for the table: its bytes and each index's (BulkPutVectorBytes for vector indexes). */
+function bulkUsage(tableName: string, p: Record<string, unknown>): Record<string, unknown> {
+  const total = (p.BulkPutBytes as number | undefined) ?? 0;
+  const usage = p.Usage as CapacityParts | undefined;
+  const bytes = (m: Readonly<Record<string, number>> | undefined, member: string) =>
+    m === undefined || Object.keys(m).length === 0 ? undefined : Object.fromEntries(Object.entries(m).map(([name, n]) => [name, { [member]: n }]));
+  return compact({
+    TableName: tableName,
+    BulkPutBytes: total,
+    Table: { BulkPutBytes: usage?.table ?? total },
+    LocalSecondaryIndexes: bytes(usage?.localIndexes, 'BulkPutBytes'),
+    GlobalSecondaryIndexes: bytes(usage?.globalIndexes, 'BulkPutBytes'),
+    VectorIndexes: bytes(usage?.vectorIndexes, 'BulkPutVectorBytes'),
+  });
+}
+
 export async function bulkDescription(db: Database, job: JobRecord): Promise<Record<string, unknown>> {
   const r = publicRequest(job);
   const p = job.progress;
@@ -48,7 +65,7 @@ export async function bulkDescription(db: Database, job: JobRecord): Promise<Rec
     ProcessedItemCount: p.ProcessedItemCount ?? 0,
     ProcessedInputBytes: p.ProcessedInputBytes ?? 0,
     TotalInputBytes: p.TotalInputBytes,
-    BulkOperationUsage: [{ TableName: job.tableName, BulkPutBytes: p.BulkPutBytes ?? 0, Table: { BulkPutBytes: p.BulkPutBytes ?? 0 } }],
+    BulkOperationUsage: [bulkUsage(job.tableName, p)],
     FailedItemCount: p.FailedItemCount ?? 0,
     FailureCode: job.failureCode,
     FailureMessage: job.failureMessage,

@@ -16,6 +16,7 @@ import { listJobs, newJobId, parametersHash, readJob, startJob, findByToken, typ
 import type { ImportState } from '../../transfer/import-job.js';
 import type { InputSpec } from '../../transfer/input.js';
 import { createTable, globalIndexShape } from '../tables/create-table.js';
+import { vectorIndexShape } from '../tables/vector-indexes.js';
 import { attributeDefinition, keySchema, onDemandThroughput, provisionedThroughput, sseSpecification } from '../tables/table-schemas.js';
 import { compact, page, parseJobArn, publicRequest, requireTransfer, seconds } from './shared.js';
 
@@ -87,6 +88,7 @@ export const importTable = defineOperation<ImportInput>({
           OnDemandThroughput: onDemandThroughput,
           SSESpecification: sseSpecification,
           GlobalSecondaryIndexes: list(globalIndexShape),
+          VectorIndexes: list(vectorIndexShape),
         },
         { required: true },
       ),
