@@ -32,7 +32,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
-import { SERVERS, REPO_DIR, startServer, removeDataDir } from './servers.mjs';
+import { SERVERS, REPO_DIR, startServer, removeDataDir, definePostgresBaseServer } from './servers.mjs';
 import { cpuSample, cpuDelta, machineBusyNs } from './proc.mjs';
 import { runLoad } from './load.mjs';
 import { callOk } from './protocol.mjs';
@@ -60,7 +60,7 @@ const { values: args } = parseArgs({
 });
 if (args.help) {
   console.log(
-    'node bench/cpu-per-op.mjs [--cli FILE] [--base-cli FILE] [--build NAME=FILE[,ENV=VALUE...] ...] [--storage disk,memory] [--workloads get,put,query,update]\n' +
+    'node bench/cpu-per-op.mjs [--cli FILE] [--base-cli FILE] [--build NAME=FILE[,ENV=VALUE...] ...] [--storage disk,memory,postgres] [--workloads get,put,query,update]\n' +
       '  [--warmup N (unmeasured, per workload and server)] [--requests N (per burst)] [--rounds R (bursts per server)] [--concurrency C]\n' +
       '  [--rate N (measured bursts paced to N requests/s)] [--node-args=a,b] [--serve-args=a,b (e.g. --workers,2)] [--fresh-connections] [--callgrind (instructions per op: valgrind, ~50x slower; use ~2000 requests)] [--callgrind-dir DIR (keep the dumps)]',
   );
@@ -99,6 +99,18 @@ for (const spec of args.build ?? []) {
 /** Registers a bench server for one build on one storage (bench/servers.mjs spawns and stops it). */
 function serverFor(build, storage) {
   const name = `cpu-${build.name}-${storage}`;
+  if (storage === 'postgres') {
+    // openddb on the bench's PostgreSQL cluster, a schema per build; CPU/op counts the database's too (burst()).
+    const pgServer = definePostgresBaseServer(build.cli);
+    SERVERS[name] = { ...SERVERS[pgServer], label: `${build.cli} (postgres)`, workers: workers > 1 ? workers : undefined };
+    const command = SERVERS[name].command;
+    SERVERS[name].command = (port, dataDir) => {
+      const [exe, argv] = command(port, dataDir);
+      return [exe, [...nodeArgs, ...argv, ...serveArgs]];
+    };
+    delete SERVERS[pgServer];
+    return name;
+  }
   SERVERS[name] = {
     label: `${build.cli} (${storage})`,
     durable: storage === 'disk',
@@ -154,16 +166,20 @@ async function burst(srv, workload, reqs) {
   // measured requests (callgrind_control talks to the server through vgdb).
   const control = (...a) => execFileSync('callgrind_control', [...a, String(srv.pid)], { stdio: 'ignore' });
   if (callgrindDir) control('--zero');
+  let dbBefore;
+  let dbAfter;
   const r = await run(
     srv,
     reqs,
     requests,
     () => {
       before = cpuSample(srv.pid);
+      if (srv.dbPid !== undefined) dbBefore = cpuSample(srv.dbPid);
       busyBefore = machineBusyNs();
     },
     () => {
       after = cpuSample(srv.pid);
+      if (srv.dbPid !== undefined) dbAfter = cpuSample(srv.dbPid);
       busyAfter = machineBusyNs();
     },
     measuredRate,
@@ -174,7 +190,9 @@ async function burst(srv, workload, reqs) {
     instructions = dumpedInstructions(srv.pid);
   }
   if (r.errorCount) throw new Error(`${srv.name} ${workload}: ${r.errorCount} errors, first: ${r.firstError}`);
-  const cpu = cpuDelta(before, after).ns;
+  // openddb on PostgreSQL: the database's CPU (postmaster and backends; the other builds' servers are idle meanwhile) counts too.
+  const dbCpu = dbBefore === undefined ? 0 : cpuDelta(dbBefore, dbAfter).ns;
+  const cpu = cpuDelta(before, after).ns + dbCpu;
   const others = busyAfter - busyBefore - cpu - r.clientCpuUs * 1000;
   const { split } = cpuDelta(before, after);
   // The kernel's share (utime/stime ticks, 10 ms each: meaningful over bursts of ~0.2 s and more).
@@ -183,8 +201,10 @@ async function burst(srv, workload, reqs) {
   return {
     split,
     usPerOp: cpu / 1000 / r.ok,
-    kernelUsPerOp: (cpu / 1000 / r.ok) * kernelShare,
-    userUsPerOp: (cpu / 1000 / r.ok) * (1 - kernelShare),
+    // The split is the server process's own (its ticks); the database's CPU is dbUsPerOp.
+    kernelUsPerOp: ((cpu - dbCpu) / 1000 / r.ok) * kernelShare,
+    userUsPerOp: ((cpu - dbCpu) / 1000 / r.ok) * (1 - kernelShare),
+    dbUsPerOp: dbCpu / 1000 / r.ok,
     opsPerSec: r.opsPerSec,
     othersCores: others / (r.elapsedMs * 1e6),
     kiloInstrPerOp: instructions === undefined ? undefined : instructions.main / 1000 / r.ok,
@@ -262,7 +282,7 @@ for (const storage of storages) {
           const m = await burst(srv, workload, reqs);
           record(`${storage} ${workload} ${build.name}`, m);
           console.error(
-            `${storage} ${workload} ${build.name} burst ${round + 1}: ${m.usPerOp.toFixed(1)} µs/op (${m.kernelUsPerOp.toFixed(1)} in the kernel), ` +
+            `${storage} ${workload} ${build.name} burst ${round + 1}: ${m.usPerOp.toFixed(1)} µs/op (${m.kernelUsPerOp.toFixed(1)} in the kernel${srv.dbPid === undefined ? '' : `, database ${m.dbUsPerOp.toFixed(1)}`}), ` +
               (m.kiloInstrPerOp === undefined
                 ? ''
                 : `${m.kiloInstrPerOp.toFixed(1)} k instructions/op on the main thread (${m.kiloInstrNoTimersPerOp.toFixed(1)} k outside timer callbacks; ${m.kiloInstrAllThreadsPerOp.toFixed(1)} k all threads), `) +
@@ -294,12 +314,14 @@ const metrics = callgrindDir
       ['usPerOp', 'server CPU µs/op'],
       ['userUsPerOp', 'of which user µs/op'],
       ['kernelUsPerOp', 'of which kernel µs/op'],
+      ...(storages.includes('postgres') ? [['dbUsPerOp', "of which PostgreSQL's"]] : []),
     ];
 const tables = metrics.map(([metric, unit]) => {
   const header = ['storage', 'workload', ...builds.map((b) => `${b.name}: ${unit} (median; all)`)];
   if (builds.length >= 2) header.push(`change against ${builds[0].name}`);
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const storage of storages) {
+    if (metric === 'dbUsPerOp' && storage !== 'postgres') continue;
     for (const workload of workloads) {
       const cells = builds.map((b) => results.get(`${storage} ${workload} ${b.name}`).map((m) => m[metric]));
       const row = [storage, workload, ...cells.map((c) => `${median(c).toFixed(1)} (${c.map((x) => x.toFixed(1)).join(', ')})`)];

@@ -23,6 +23,7 @@ import {
   serverVersion,
   defineServer,
   defineBaseServer,
+  definePostgresBaseServer,
   workersServerName,
   BENCH_DIR,
 } from './servers.mjs';
@@ -54,6 +55,7 @@ Options:
   --workers 1,2|auto openddb-disk at each worker count, one column each (openddb-disk, openddb-disk-w2, ...);
                      auto = 1, 2, 4, ... up to the cores. Replaces openddb-disk in the server list (default: 1)
   --base-cli FILE    adds openddb-disk-base, openddb-disk run from another build's dist/openddb.mjs, beside openddb-disk
+  --pg-base-cli FILE makes openddb-postgres-base known: openddb-postgres from another build (list it in --servers)
   --jvm-warmup N     requests per workload a JVM server (DynamoDB Local) runs unmeasured first (default 20000)
   --workloads a,b    from: ${WORKLOAD_NAMES.join(', ')}
   --concurrency 1,64
@@ -98,6 +100,7 @@ function parseArgs(argv) {
       case '--workers': o.workers = parseWorkers(val(i++)); break;
       case '--jvm-warmup': o.jvmWarmRequests = Number(val(i++)); break;
       case '--base-cli': o.baseCli = val(i++); break;
+      case '--pg-base-cli': definePostgresBaseServer(val(i++)); break;
       case '--out': o.out = val(i++); break;
       case '--compare': o.compare = val(i++); break;
       case '--help':

@@ -168,7 +168,7 @@ async function postgresCluster() {
 }
 
 /** openddb serve --storage postgres://… with `processes` server processes (--workers above 1) on one database. */
-function postgresServer(processes) {
+function postgresServer(processes, cli = OPENDDB_CLI) {
   return {
     label:
       processes === 1
@@ -179,7 +179,7 @@ function postgresServer(processes) {
     workers: processes > 1 ? processes : undefined,
     postgres: true,
     unavailable: () => {
-      if (!existsSync(OPENDDB_CLI)) return 'dist/openddb.mjs not found (npm run build)';
+      if (!existsSync(cli)) return `${cli} not found (npm run build)`;
       if (!existsSync(path.join(REPO_DIR, 'dist/test/helpers/postgres-cluster.js'))) return 'dist/test/helpers/postgres-cluster.js not found (npm run build)';
       return null;
     },
@@ -189,7 +189,7 @@ function postgresServer(processes) {
       url.searchParams.set('schema', `bench_${path.basename(dataDir).toLowerCase().replace(/[^a-z0-9_]/g, '_')}`);
       return [
         process.execPath,
-        [OPENDDB_CLI, 'serve', '--host', '127.0.0.1', '--port', String(port), '--storage', url.toString(), ...(processes > 1 ? ['--workers', String(processes)] : [])],
+        [cli, 'serve', '--host', '127.0.0.1', '--port', String(port), '--storage', url.toString(), ...(processes > 1 ? ['--workers', String(processes)] : [])],
       ];
     },
     dbPid: () => postgres?.postmasterPid(),
@@ -201,6 +201,13 @@ let database;
 function postgresDatabase() {
   database ??= postgres.createDatabase('openddb_bench');
   return database;
+}
+
+/** Defines `openddb-postgres-base`: openddb-postgres run from another build's bundled CLI, to judge a change against its base in one run. */
+export function definePostgresBaseServer(cli) {
+  const file = path.resolve(cli);
+  SERVERS['openddb-postgres-base'] = { ...postgresServer(1, file), label: `openddb on PostgreSQL (one server process) from ${file}`, cli: file };
+  return 'openddb-postgres-base';
 }
 
 const WORKERS_NAME = /^openddb-disk-w([1-9]\d{0,2})$/;

@@ -1,6 +1,6 @@
 /**
  * @module cli
- * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
+ * `openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION [--storage-pool-size 10]]
  *                [--workers 1|N|auto] [--ttl-interval-ms 1000] [--http node|fast] [--log-level warn] [--slow-ms 1000]
  *                [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]
  *                [--throttle] [--lag-ms MIN[-MAX]] [--txn-ms MIN[-MAX]] [--faults SPEC] [--seed N]`
@@ -24,7 +24,7 @@ import { parseFaults, parseLag } from './pressure/settings.js';
 // For scripts/build.mjs, which starts servers from the bundle to fill its code cache.
 export { startServer };
 
-const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION]
+const USAGE = `usage: openddb serve [--host 127.0.0.1] [--port 8000] [--data ./data | --in-memory | --storage LOCATION [--storage-pool-size 10]]
                      [--workers 1|N|auto] [--region us-east-1] [--ttl-interval-ms 1000] [--http node|fast]
                      [--log-level error|warn|info|debug] [--slow-ms 1000]
                      [--auth FILE [--public-metrics]] [--allow-anonymous] [--tls-cert FILE --tls-key FILE [--tls-port N]] [--max-connections N]
@@ -46,6 +46,9 @@ const TOOLS: Record<string, () => Promise<(argv: string[]) => Promise<number>>> 
   load: async () => (await import('./tools/dump.js')).runLoad,
   cost: async () => (await import('./tools/cost.js')).runCost,
 };
+
+/** --storage-pool-size above this is surely a typo (PostgreSQL's default max_connections is 100). */
+const MAX_STORAGE_POOL_SIZE = 1000;
 
 /** --workers above this is surely a typo (and would exhaust the machine). */
 const MAX_WORKERS = 256;
@@ -99,6 +102,7 @@ export async function main(argv: string[]): Promise<number> {
         data: { type: 'string' },
         'in-memory': { type: 'boolean', default: false },
         storage: { type: 'string' },
+        'storage-pool-size': { type: 'string' },
         workers: { type: 'string', default: '1' },
         region: { type: 'string' },
         'ttl-interval-ms': { type: 'string' },
@@ -210,6 +214,18 @@ export async function main(argv: string[]): Promise<number> {
       return 2;
     }
   }
+  // Connections of each server process to a PostgreSQL database (storage/postgres-engine; default 10).
+  const storagePoolSize = values['storage-pool-size'] === undefined ? undefined : Number(values['storage-pool-size']);
+  if (storagePoolSize !== undefined) {
+    if (!/^[0-9]+$/.test(values['storage-pool-size']!) || storagePoolSize < 1 || storagePoolSize > MAX_STORAGE_POOL_SIZE) {
+      process.stderr.write(`openddb: --storage-pool-size must be a whole number from 1 to ${MAX_STORAGE_POOL_SIZE}, not '${values['storage-pool-size']}'\n`);
+      return 2;
+    }
+    if (!('storage' in store) || !/^postgres(ql)?:\/\//i.test(store.storage)) {
+      process.stderr.write('openddb: --storage-pool-size applies to a database: use it with --storage postgres://…\n');
+      return 2;
+    }
+  }
   const maxConnections = values['max-connections'] === undefined ? undefined : Number(values['max-connections']);
   if (maxConnections !== undefined && (!Number.isInteger(maxConnections) || maxConnections < 1)) {
     process.stderr.write(`openddb: --max-connections must be a whole number, at least 1, not '${values['max-connections']}'\n`);
@@ -258,6 +274,7 @@ export async function main(argv: string[]): Promise<number> {
     ...(tls !== undefined ? { tls } : {}),
     ...(tlsPort !== undefined ? { tlsPort } : {}),
     ...(maxConnections !== undefined ? { maxConnections } : {}),
+    ...(storagePoolSize !== undefined ? { storagePoolSize } : {}),
     ...(values['s3-endpoint'] !== undefined ? { s3Endpoint: values['s3-endpoint'] } : {}),
     ...(values['export-dir'] !== undefined ? { exportDir: values['export-dir'] } : {}),
     ...(Object.keys(pressure).length > 0 ? { pressure } : {}),

@@ -16,7 +16,9 @@
  * default pass only. It skips only when no PostgreSQL server binaries exist,
  * and under CI that is a failure.
  */
+import { spawnSync } from 'node:child_process';
 import { after, before, describe, it } from 'node:test';
+import pg from 'pg';
 import assert from 'node:assert/strict';
 import {
   CreateTableCommand,
@@ -34,7 +36,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import type { DynamoDBStreamsClient, _Record } from '@aws-sdk/client-dynamodb-streams';
 import { postgresUnavailable, startPostgresCluster, type PostgresCluster } from './helpers/postgres-cluster.js';
-import { expectError, variantPass, type ServerProcess } from './helpers/server-process.js';
+import { CLI, client, expectError, startServerProcess, variantPass, type ServerProcess } from './helpers/server-process.js';
 import { pool, tally } from './helpers/races.js';
 import { startFleet, type ServerFleet } from './helpers/server-fleet.js';
 import { readAll, shardIterator } from './helpers/streams.js';
@@ -388,5 +390,41 @@ describe('faults under write load: three servers on one PostgreSQL database', { 
       assert.ok(['InternalServerError', 'ServiceUnavailable'].includes(name), `a write failed with ${name}`);
     }
     for (const ddb of ddbs) await assertWhole(ddb, load);
+  });
+});
+
+describe('--storage-pool-size', { skip }, () => {
+  it('bounds the connections a server opens to the database, under load; bad values and non-database storage are refused', async () => {
+    const url = cluster!.createDatabase('pool_size');
+    const server = await startServerProcess({ storageInArgs: true, workers: 1, extraArgs: ['--storage', url, '--storage-pool-size', '3'] });
+    const ddb = client(server.url);
+    try {
+      await ddb.send(new CreateTableCommand(hashKeyTable('pooled')));
+      // 64 requests in flight, reads and writes mixed: more than 3 connections' worth.
+      const results = await pool(600, 64, async (i) => {
+        const Key = { pk: { S: `k${i % 50}` } };
+        if (i % 2 === 0) await ddb.send(new PutItemCommand({ TableName: 'pooled', Item: { ...Key, n: { N: String(i) } } }));
+        else await ddb.send(new GetItemCommand({ TableName: 'pooled', Key }));
+      });
+      assert.deepEqual(tally(results), { ok: 600 });
+      const inspector = new pg.Client({ connectionString: url });
+      await inspector.connect();
+      const found = await inspector.query<{ n: string }>("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = 'pool_size' AND pid <> pg_backend_pid()");
+      await inspector.end();
+      const connections = Number(found.rows[0]!.n);
+      assert.ok(connections >= 1 && connections <= 3, `${connections} connections`);
+    } finally {
+      ddb.destroy();
+      await server.stop();
+    }
+    const run = (...args: string[]) => spawnSync(process.execPath, [CLI, 'serve', '--port', '0', ...args], { encoding: 'utf8', timeout: 15_000 });
+    for (const bad of ['0', '-1', '2.5', 'ten', '100000']) {
+      const out = run('--storage', url, `--storage-pool-size=${bad}`);
+      assert.equal(out.status, 2, bad);
+      assert.match(out.stderr, /--storage-pool-size must be a whole number from 1 to 1000/);
+    }
+    const memory = run('--in-memory', '--storage-pool-size', '4');
+    assert.equal(memory.status, 2);
+    assert.match(memory.stderr, /--storage-pool-size applies to a database: use it with --storage postgres:\/\//);
   });
 });

@@ -40,9 +40,9 @@ const run = promisify(execFile);
  * Lags in these tests are long (1.5 s) so that a loaded CI machine still
  * reads within them.
  *
- * The modes' state (generator, buckets, write history, admin settings) is
- * per process, so these tests run one process; CI's two-worker pass would
- * repeat the default pass.
+ * The modes' state (generator, buckets, write history) is per process (the
+ * admin settings are shared: test/pressure-processes), so these tests run
+ * one process; CI's two-worker pass would repeat the default pass.
  */
 const skip = testWorkers() !== 1 ? 'one process per server here; the default pass covers it' : false;
 let server: ServerProcess;

@@ -56,6 +56,13 @@
  *                                                an unfinished job's work state (its checkpoint); present
  *                                                exactly while the job runs, so the job supervisor's scan of
  *                                                0x32 is empty (one cheap read) when nothing is under way
+ *   0x00 0x40 0x01                               the pressure modes' admin settings (JSON: a patch over
+ *                                                each process's flags, a version, a reset count;
+ *                                                pressure/shared-settings), read by every process once a second
+ *   0x00 0x40 0x02 <visible at ms u64> <table id u32> <8 random bytes>
+ *                                                a lagged commit's record (pressure/lag): each key's value
+ *                                                before it and the commit's time; read from "now" on by
+ *                                                lagged readers in every process, deleted once long past
  *   0x40 <table id u32> <index id u8> 0x00        a vector index's change-log trim point: the highest
  *                                                sequence number trimmed (data/vector-search)
  *   0x40 <table id u32> <index id u8> 0x01 <sequence number u64>
@@ -410,3 +417,6 @@ export function concat(parts: readonly Uint8Array[]): Uint8Array {
 export const TRANSFER_JOB_PREFIX = Uint8Array.of(0x00, 0x30);
 /** Unfinished jobs' work state (transfer/jobs). */
 export const TRANSFER_WORK_PREFIX = Uint8Array.of(0x32);
+/** The pressure modes' settings set through the admin endpoint, shared by every process (pressure/shared-settings). */
+export const PRESSURE_SETTINGS_PREFIX = Uint8Array.of(0x00, 0x40);
+export const PRESSURE_SETTINGS_KEY = Uint8Array.of(0x00, 0x40, 0x01);

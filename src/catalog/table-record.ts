@@ -42,6 +42,17 @@ export interface Throughput {
   readonly decreasesToday: number;
 }
 
+/**
+ * An on-demand table's or GSI's OnDemandThroughput maximums, in request
+ * units per second (api/tables/on-demand-throughput); a member absent has
+ * no maximum (DynamoDB's -1). Optional on the records, so older catalogs
+ * load unchanged.
+ */
+export interface OnDemandMaximums {
+  readonly read?: number;
+  readonly write?: number;
+}
+
 export interface Projection {
   readonly type: ProjectionType;
   readonly nonKeyAttributes?: readonly string[];
@@ -57,6 +68,8 @@ export interface IndexRecord {
   readonly backfilling?: boolean;
   /** GSIs of provisioned tables have their own throughput. */
   readonly throughput?: Throughput;
+  /** A GSI of an on-demand table: its OnDemandThroughput maximums, if any. */
+  readonly onDemandMax?: OnDemandMaximums;
 }
 
 export interface StreamSettings {
@@ -120,6 +133,8 @@ export interface TableRecord extends TableScope {
   /** Epoch milliseconds of the last switch to PAY_PER_REQUEST. */
   readonly lastPayPerRequestAt?: number;
   readonly throughput: Throughput;
+  /** An on-demand table's OnDemandThroughput maximums, if any (dropped on a switch to PROVISIONED). */
+  readonly onDemandMax?: OnDemandMaximums;
   readonly localIndexes: readonly IndexRecord[];
   readonly globalIndexes: readonly IndexRecord[];
   readonly stream: StreamSettings;

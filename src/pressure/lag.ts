@@ -5,21 +5,24 @@
  * a GSI query from an index that is updated asynchronously: either may not
  * reflect a write that completed a moment ago. openddb has one copy of
  * everything, so the lag is made: while lag is on, every commit a request
- * makes through this process is remembered with the values it replaced and
+ * makes (through any process) is remembered with the values it replaced and
  * the moment its new values become visible (the commit's time plus a delay,
- * fixed or drawn from the seeded generator within bounds). A lagged read
- * goes through `LaggedEngine`, a view of the storage engine that answers
- * keys still invisible with the value they had before, and merges that
- * history into range reads — so GetItem, Query, Scan, BatchGetItem, GSI
- * entries and stream records all lag the same way, at the storage-key
+ * fixed or drawn from the seeded generator within bounds). Those records
+ * live in the store (LagLog, 0x00 0x40 0x02 …) and are written in the
+ * commit itself, so every process on the same data lags them alike. A
+ * lagged read goes through `LaggedEngine`, a view of the storage engine
+ * that answers keys still invisible with the value they had before, and
+ * merges that into range reads — so GetItem, Query, Scan, BatchGetItem,
+ * GSI entries and stream records all lag the same way, at the storage-key
  * level, without the data plane knowing.
  *
- * Limits: only writes made through this process are remembered (another
- * process's writes, TTL deletions and backfills are visible at once), and
- * a remembered key's old value is read just before its commit, so two
- * commits of one key racing within a microtask may remember the older one.
+ * Limits: writes that do not go through a request (TTL deletions, index
+ * backfills) are visible at once, and a key's old value is read just
+ * before its commit, so two commits of one key racing may remember the
+ * older one.
  */
 import type { CommitOptions, KvEntry, KvExpectation, KvWrite, RangeOptions, StorageEngine, StorageSnapshot } from '../storage/engine.js';
+import { randomBytes } from 'node:crypto';
 import { bytesToLatin1, compareBytes } from '../storage/byte-order.js';
 
 /** Items and index entries: 0x10 <table id u32> …; stream records: 0x20 <table id u32> … (catalog/key-space). */
@@ -32,90 +35,149 @@ export function tableIdOf(key: Uint8Array): number {
   return ((key[1]! << 24) | (key[2]! << 16) | (key[3]! << 8) | key[4]!) >>> 0;
 }
 
-interface Version {
-  readonly visibleAt: number;
-  readonly value: Uint8Array | null;
+/** Lag records: 0x00 0x40 0x02 <visible at ms u64> <table id u32> <8 random bytes> (catalog/key-space). */
+const LAG_PREFIX = Uint8Array.of(0x00, 0x40, 0x02);
+const LAG_END = Uint8Array.of(0x00, 0x40, 0x03);
+/** Records this far past their moment are deleted (a reader only reads those still pending). */
+const TRIM_AFTER_MS = 5000;
+
+function lagKey(visibleAt: number, tableId: number): Uint8Array {
+  const key = new Uint8Array(LAG_PREFIX.length + 8 + 4 + 8);
+  key.set(LAG_PREFIX, 0);
+  const view = new DataView(key.buffer);
+  view.setBigUint64(LAG_PREFIX.length, BigInt(Math.max(0, Math.floor(visibleAt))));
+  view.setUint32(LAG_PREFIX.length + 8, tableId);
+  key.set(randomBytes(8), LAG_PREFIX.length + 12);
+  return key;
 }
 
-interface KeyHistory {
+function timeKey(ms: number): Uint8Array {
+  const key = new Uint8Array(LAG_PREFIX.length + 8);
+  key.set(LAG_PREFIX, 0);
+  new DataView(key.buffer).setBigUint64(LAG_PREFIX.length, BigInt(Math.max(0, Math.floor(ms))));
+  return key;
+}
+
+/** One lag record: a commit's time and, per storage key of one table it wrote, the value it replaced. */
+interface LagRecord {
+  /** Commit time, ms. */
+  readonly t: number;
+  /** [key, old value or null], base64. */
+  readonly e: readonly (readonly [string, string | null])[];
+}
+
+/** A key still pending for lagged readers: the value it had before its earliest pending write. */
+interface Pending {
   readonly key: Uint8Array;
-  /** The value every lagged reader sees until the first version becomes visible. */
-  old: Uint8Array | null;
-  /** Newer values, in commit order, each with the moment it becomes visible (never decreasing). */
-  readonly versions: Version[];
+  readonly committedAt: number;
+  readonly old: Uint8Array | null;
 }
 
-/** The remembered recent writes of one process. */
-export class WriteHistory {
-  private readonly keys = new Map<string, KeyHistory>();
-
-  constructor(private readonly now: () => number) {}
+/** The writes pending for lagged readers as of one moment, read once per request. */
+export class PendingWrites {
+  constructor(private readonly keys: ReadonlyMap<string, Pending>) {}
 
   get size(): number {
     return this.keys.size;
   }
 
-  clear(): void {
-    this.keys.clear();
-  }
-
-  /** Whether `key` was written by a commit not yet visible to lagged readers (pruning what became visible). */
-  private pending(name: string, now: number): KeyHistory | undefined {
-    const h = this.keys.get(name);
-    if (h === undefined) return undefined;
-    let visible = 0;
-    while (visible < h.versions.length && h.versions[visible]!.visibleAt <= now) visible++;
-    if (visible === h.versions.length) {
-      this.keys.delete(name);
-      return undefined;
-    }
-    if (visible > 0) {
-      h.old = h.versions[visible - 1]!.value;
-      h.versions.splice(0, visible);
-    }
-    return h;
-  }
-
-  /** The value a lagged reader sees for a key with pending history. */
-  private laggedValue(h: KeyHistory): Uint8Array | null {
-    return h.old;
-  }
-
-  /** Remembers a commit's writes; `before` holds each key's value before it (by name). */
-  record(writes: readonly KvWrite[], before: ReadonlyMap<string, Uint8Array | null>, delayMs: number): void {
-    const now = this.now();
-    for (const w of writes) {
-      const name = bytesToLatin1(w.key);
-      const existing = this.pending(name, now);
-      if (existing === undefined) {
-        const old = before.has(name) ? before.get(name)! : null;
-        this.keys.set(name, { key: w.key, old, versions: [{ visibleAt: now + delayMs, value: w.value }] });
-      } else {
-        const last = existing.versions[existing.versions.length - 1]!;
-        // Replicas apply writes in order: a later write is never visible before an earlier one.
-        existing.versions.push({ visibleAt: Math.max(last.visibleAt, now + delayMs), value: w.value });
-      }
-    }
-  }
-
   /** The lagged value of `key`: undefined when nothing about it is pending (read the store). */
   lookup(key: Uint8Array): { value: Uint8Array | null } | undefined {
     if (this.keys.size === 0) return undefined;
-    const h = this.pending(bytesToLatin1(key), this.now());
-    return h === undefined ? undefined : { value: this.laggedValue(h) };
+    const p = this.keys.get(bytesToLatin1(key));
+    return p === undefined ? undefined : { value: p.old };
   }
 
   /** Every pending key in [start, end) that `lagged` accepts, with its lagged value. */
   inRange(start: Uint8Array, end: Uint8Array, lagged: (key: Uint8Array) => boolean): { key: Uint8Array; value: Uint8Array | null }[] {
     const out: { key: Uint8Array; value: Uint8Array | null }[] = [];
-    if (this.keys.size === 0) return out;
-    const now = this.now();
-    for (const [name, h] of this.keys) {
-      if (compareBytes(h.key, start) < 0 || compareBytes(h.key, end) >= 0 || !lagged(h.key)) continue;
-      const p = this.pending(name, now);
-      if (p !== undefined) out.push({ key: p.key, value: this.laggedValue(p) });
+    for (const p of this.keys.values()) {
+      if (compareBytes(p.key, start) < 0 || compareBytes(p.key, end) >= 0 || !lagged(p.key)) continue;
+      out.push({ key: p.key, value: p.old });
     }
     return out;
+  }
+}
+
+/**
+ * The recent writes of lagged tables, kept in the store so that every
+ * process on the same data lags them alike. A commit through a lagged view
+ * adds, in the same commit, one record per table it writes: the moment its
+ * writes become visible (in the key, so "still pending" is one range read
+ * from now on), its commit time, and each key's value before it. A lagged
+ * reader reads the pending records once per request and sees, for each key,
+ * the value from before its earliest pending commit: so writes of one key
+ * become visible in commit order, whatever their delays. Records past
+ * their moment are never read again; `trim` deletes them (any process may:
+ * deleting twice is harmless).
+ */
+export class LagLog {
+  constructor(private readonly now: () => number) {}
+
+  /** The records to add to a commit of `writes` (one table's keys each), with `before` holding each key's prior value by name. */
+  records(writes: readonly KvWrite[], before: ReadonlyMap<string, Uint8Array | null>, delayMs: number): KvWrite[] {
+    if (writes.length === 0) return [];
+    const now = this.now();
+    const byTable = new Map<number, [string, string | null][]>();
+    for (const w of writes) {
+      const id = tableIdOf(w.key);
+      let list = byTable.get(id);
+      if (list === undefined) byTable.set(id, (list = []));
+      const old = before.get(bytesToLatin1(w.key)) ?? null;
+      list.push([Buffer.from(w.key).toString('base64'), old === null ? null : Buffer.from(old).toString('base64')]);
+    }
+    const out: KvWrite[] = [];
+    for (const [id, e] of byTable) {
+      const record: LagRecord = { t: now, e };
+      out.push({ key: lagKey(now + delayMs, id), value: Buffer.from(JSON.stringify(record), 'utf8') });
+    }
+    return out;
+  }
+
+  /** The writes still pending now (their moment not reached), of the tables `tables` accepts. */
+  async pending(engine: StorageEngine, tables: (id: number) => boolean = () => true): Promise<PendingWrites> {
+    const entries = await engine.range(timeKey(this.now() + 1), LAG_END);
+    const keys = new Map<string, Pending>();
+    for (const entry of entries) {
+      const id = new DataView(entry.key.buffer, entry.key.byteOffset, entry.key.byteLength).getUint32(LAG_PREFIX.length + 8);
+      if (!tables(id)) continue;
+      const record = JSON.parse(Buffer.from(entry.value).toString('utf8')) as LagRecord;
+      for (const [k, old] of record.e) {
+        const key = new Uint8Array(Buffer.from(k, 'base64'));
+        const name = bytesToLatin1(key);
+        const seen = keys.get(name);
+        // The earliest pending commit of a key decides what lagged readers see.
+        if (seen === undefined || record.t < seen.committedAt) {
+          keys.set(name, { key, committedAt: record.t, old: old === null ? null : new Uint8Array(Buffer.from(old, 'base64')) });
+        }
+      }
+    }
+    return new PendingWrites(keys);
+  }
+
+  /**
+   * Deletes records whose moment passed a while ago, in commits of `batch`,
+   * up to 100 of them a call (a call a second keeps up with 100,000 lagged
+   * commits a second).
+   */
+  async trim(engine: StorageEngine, batch = 1000): Promise<number> {
+    let deleted = 0;
+    for (let i = 0; i < 100; i++) {
+      const old = await engine.range(LAG_PREFIX, timeKey(this.now() - TRIM_AFTER_MS), { limit: batch });
+      if (old.length > 0) await engine.commit(old.map((e) => ({ key: e.key, value: null })));
+      deleted += old.length;
+      if (old.length < batch) break;
+    }
+    return deleted;
+  }
+
+  /** Deletes every record (the admin endpoint's reset: lagged readers see the store as it is). */
+  async clear(engine: StorageEngine): Promise<void> {
+    for (;;) {
+      const entries = await engine.range(LAG_PREFIX, LAG_END, { limit: 1000 });
+      if (entries.length === 0) return;
+      await engine.commit(entries.map((e) => ({ key: e.key, value: null })));
+    }
   }
 }
 
@@ -129,9 +191,12 @@ export class WriteHistory {
 export class LaggedEngine implements StorageEngine {
   readonly capabilities;
 
+  /** The pending writes, read at the request's first lagged read and kept for the request. */
+  private pendingWrites: Promise<PendingWrites> | undefined;
+
   constructor(
     private readonly base: StorageEngine,
-    private readonly history: WriteHistory,
+    private readonly log: LagLog,
     /** Keys whose reads lag in this request. */
     private readonly lagged: (key: Uint8Array) => boolean,
     /** Keys whose writes are remembered. */
@@ -141,25 +206,35 @@ export class LaggedEngine implements StorageEngine {
     this.capabilities = base.capabilities;
   }
 
+  private pending(): Promise<PendingWrites> {
+    return (this.pendingWrites ??= this.log.pending(this.base, (id) => this.laggedTable(id)));
+  }
+
+  /** Whether reads of the table with this id lag in this request (asked with one of its keys). */
+  private laggedTable(id: number): boolean {
+    return this.lagged(Uint8Array.of(0x10, id >>> 24, (id >>> 16) & 0xff, (id >>> 8) & 0xff, id & 0xff));
+  }
+
   async get(key: Uint8Array): Promise<Uint8Array | undefined> {
     if (this.lagged(key)) {
-      const h = this.history.lookup(key);
+      const h = (await this.pending()).lookup(key);
       if (h !== undefined) return h.value ?? undefined;
     }
     return this.base.get(key);
   }
 
   async getMany(keys: readonly Uint8Array[]): Promise<(Uint8Array | undefined)[]> {
+    const pending = keys.some((k) => this.lagged(k)) ? await this.pending() : undefined;
     const values = await this.base.getMany(keys);
     return keys.map((key, i) => {
-      if (!this.lagged(key)) return values[i];
-      const h = this.history.lookup(key);
+      if (pending === undefined || !this.lagged(key)) return values[i];
+      const h = pending.lookup(key);
       return h === undefined ? values[i] : (h.value ?? undefined);
     });
   }
 
   async range(start: Uint8Array, end: Uint8Array, options: RangeOptions = {}): Promise<KvEntry[]> {
-    const pending = this.history.inRange(start, end, this.lagged);
+    const pending = this.lagged(start) || this.lagged(end) ? (await this.pending()).inRange(start, end, this.lagged) : [];
     if (pending.length === 0) return this.base.range(start, end, options);
     // At most pending.length of the base entries are replaced or hidden: ask for that many more.
     const limit = options.limit === undefined ? undefined : options.limit + pending.length;
@@ -184,10 +259,22 @@ export class LaggedEngine implements StorageEngine {
 
   async commit(writes: readonly KvWrite[], expectations?: readonly KvExpectation[], options?: CommitOptions): Promise<void> {
     const remembered = writes.filter((w) => this.records(w.key));
-    let sequenced: readonly KvWrite[] = [];
+    const before = new Map<string, Uint8Array | null>();
+    if (remembered.length > 0) {
+      const values = await this.base.getMany(remembered.map((w) => w.key));
+      remembered.forEach((w, i) => before.set(bytesToLatin1(w.key), values[i] ?? null));
+    }
+    let delay: number | undefined;
+    const delayMs = () => (delay ??= this.delayMs());
     let opts = options;
+    let records = remembered.length > 0 ? this.log.records(remembered, before, delayMs()) : [];
     if (options?.sequence !== undefined) {
+      // Stream records are numbered inside the commit: their lag records join them there (new keys: no prior value).
       const seq = options.sequence;
+      const log = this.log;
+      const recordsOf = (made: readonly KvWrite[]) => made.filter((w) => this.records(w.key));
+      const itemRecords = records;
+      records = [];
       opts = {
         ...options,
         sequence: {
@@ -195,20 +282,13 @@ export class LaggedEngine implements StorageEngine {
           floor: seq.floor,
           writes: (first) => {
             const made = seq.writes(first);
-            sequenced = made;
-            return made;
+            const fresh = recordsOf(made);
+            return [...made, ...itemRecords, ...(fresh.length > 0 ? log.records(fresh, new Map(), delayMs()) : [])];
           },
         },
       };
     }
-    const before = new Map<string, Uint8Array | null>();
-    if (remembered.length > 0) {
-      const values = await this.base.getMany(remembered.map((w) => w.key));
-      remembered.forEach((w, i) => before.set(bytesToLatin1(w.key), values[i] ?? null));
-    }
-    await this.base.commit(writes, expectations, opts);
-    const fresh = sequenced.filter((w) => this.records(w.key));
-    if (remembered.length + fresh.length > 0) this.history.record(remembered.concat(fresh), before, this.delayMs());
+    await this.base.commit(records.length > 0 ? [...writes, ...records] : writes, expectations, opts);
   }
 
   /** A snapshot (backups, exports) is never lagged: it is the store's own. */

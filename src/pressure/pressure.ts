@@ -31,9 +31,10 @@ import { RawJson } from '../data/raw-json.js';
 import { Prng } from './prng.js';
 import { hasPressureTags, parseFaults, parseLag, tableSettings, TAG_LAG, type FaultRule, type LagRange, type TableSettings } from './settings.js';
 import { BURST_SECONDS, Throttle, type Access, type Refusal } from './throttle.js';
-import { LaggedEngine, tableIdOf, WriteHistory } from './lag.js';
+import { LagLog, LaggedEngine, tableIdOf } from './lag.js';
 import { inFlight } from '../txn/in-flight.js';
 import { bytesToLatin1 } from '../storage/byte-order.js';
+import { EMPTY_RECORD, normalizePatch, readShared, updateShared, type SharedRecord } from './shared-settings.js';
 
 /** Thrown to make the HTTP edge close the connection without an answer (a dropped connection, a timed-out request). */
 export class DropConnection extends Error {
@@ -117,8 +118,19 @@ export class Pressure {
   /** Every table by id, as of the last rescan. */
   private byId = new Map<number, TableRecord>();
   private readonly throttle: Throttle;
-  private readonly history: WriteHistory;
+  /** Lagged tables' recent writes, kept in the store: every process lags them alike (pressure/lag). */
+  private readonly history: LagLog;
   private timer: NodeJS.Timeout | undefined;
+  /** The admin endpoint's settings last applied (pressure/shared-settings): a patch over `flags`. */
+  private applied: SharedRecord = EMPTY_RECORD;
+  /** The fault spec the current rules were parsed from, when they came from the shared patch. */
+  private faultsText: string | undefined;
+  private syncing = false;
+  private trimming = false;
+  /** Lag was on lately: records may be left to trim. */
+  private lagRecordsLeft = false;
+  /** The process's own settings (its flags), which the shared settings overlay. */
+  private readonly flags: PressureOptions;
 
   constructor(
     private readonly db: Database,
@@ -130,17 +142,37 @@ export class Pressure {
     this.txnMs = options.txnMs;
     this.faults = options.faults ?? [];
     this.seed = options.seed ?? Date.now() % 2147483647;
+    this.flags = { ...options, seed: this.seed };
     this.processes = options.processes ?? 1;
     this.burstSeconds = options.burstSeconds ?? BURST_SECONDS;
     this.prng = new Prng(this.seed);
     const now = () => db.clock.now();
     this.throttle = new Throttle(now, () => 1 / this.processes, () => this.burstSeconds, (table, index) => this.sizes.get(`${table.id}/${index?.id ?? 0}`) ?? 0);
-    this.history = new WriteHistory(now);
+    this.history = new LagLog(now);
     this.rescan();
     this.timer = setInterval(() => {
       const stale = db.catalog.refresh();
       if (stale === undefined) this.rescan();
       else stale.then(() => this.rescan(), () => {});
+      // The admin endpoint's settings, set through any process: one read a second, none per request.
+      void this.sync();
+      // Lag records past their moment: any process may delete them (twice is harmless). After lag
+      // is turned off, until a trim finds none left.
+      const lagging = this.lag !== undefined || this.lagTagged;
+      if ((lagging || this.lagRecordsLeft) && !this.trimming) {
+        this.trimming = true;
+        this.history
+          .trim(db.engine)
+          .then((deleted) => {
+            this.lagRecordsLeft = lagging || deleted > 0;
+          })
+          .catch((e: unknown) => {
+            if (this.timer !== undefined) this.log(`trimming lag records failed: ${e instanceof Error ? e.message : String(e)}`);
+          })
+          .finally(() => {
+            this.trimming = false;
+          });
+      }
     }, RESCAN_MS);
     this.timer.unref();
   }
@@ -190,7 +222,8 @@ export class Pressure {
   }
 
   /** The settings as the admin endpoint shows them. */
-  describe(): Record<string, unknown> {
+  async describe(): Promise<Record<string, unknown>> {
+    const pending = this.lag !== undefined || this.lagTagged ? (await this.history.pending(this.db.engine)).size : 0;
     return {
       throttle: this.throttleOn,
       lagMs: rangeText(this.lag),
@@ -203,81 +236,108 @@ export class Pressure {
         .all()
         .filter((t) => hasPressureTags(t.tags))
         .map((t) => ({ region: t.region, table: t.name, tags: Object.fromEntries(Object.entries(t.tags).filter(([k]) => k.startsWith('openddb:'))) })),
-      pendingLaggedKeys: this.history.size,
+      pendingLaggedKeys: pending,
+      // What the admin endpoint set (kept in the store, shared by every process), over this process's flags.
+      shared: this.applied.patch,
+      sharedVersion: this.applied.version,
       on: this.on,
     };
   }
 
   /**
-   * Applies the admin endpoint's JSON: any of throttle (boolean), lagMs
-   * ("MS", "MIN-MAX", a number, or null for off), faults (a spec, or null
-   * / "" for none), seed, processes, burstSeconds, reset (true: empty the
-   * buckets, forget the write history and `next=N` counts, restart the
-   * generator from the seed). Validates everything before changing anything;
-   * returns the problem, or undefined.
+   * Applies the admin endpoint's POST body: any of throttle (boolean),
+   * lagMs / txnMs ("MS", "MIN-MAX", a number, or null for off), faults (a
+   * spec, or null / "" for none), seed (restarts the generator), processes,
+   * burstSeconds, reset (true: empty the buckets, forget the write history
+   * and `next=N` counts, restart the generator from the seed). Validates
+   * everything before changing anything; returns the problem, or undefined.
+   * The change is kept in the store (pressure/shared-settings) and reaches
+   * every process on the same data within about a second; this one at once.
    */
-  configure(patch: Record<string, unknown>): string | undefined {
-    const known = new Set(['throttle', 'lagMs', 'txnMs', 'faults', 'seed', 'processes', 'burstSeconds', 'reset']);
-    const unknown = Object.keys(patch).filter((k) => !known.has(k));
-    if (unknown.length > 0) return `unknown setting(s): ${unknown.join(', ')} (known: ${[...known].join(', ')})`;
-    const range = (name: string, current: LagRange | undefined): LagRange | undefined | string => {
-      if (!(name in patch)) return current;
-      const v = patch[name];
-      if (v === null || v === 0 || v === '0' || v === 'off') return undefined;
-      if (typeof v !== 'number' && typeof v !== 'string') return `${name} must be "MS", "MIN-MAX", a number or null`;
-      const parsed = parseLag(String(v));
-      return typeof parsed === 'string' ? `${name}: ${parsed}` : parsed.maxMs === 0 ? undefined : parsed;
-    };
-    const lag = range('lagMs', this.lag);
-    if (typeof lag === 'string') return lag;
-    const txnMs = range('txnMs', this.txnMs);
-    if (typeof txnMs === 'string') return txnMs;
-    let faults = this.faults;
-    if ('faults' in patch) {
-      const v = patch.faults;
-      if (v === null || v === '') faults = [];
-      else if (typeof v === 'string') {
-        const parsed = parseFaults(v);
-        if (typeof parsed === 'string') return parsed;
-        faults = parsed;
-      } else return 'faults must be a fault spec string (docs/pressure.md) or null';
-    }
-    const whole = (name: string, min: number): number | string | undefined => {
-      if (!(name in patch)) return undefined;
-      const v = patch[name];
-      return typeof v === 'number' && Number.isInteger(v) && v >= min ? v : `${name} must be a whole number, at least ${min}`;
-    };
-    const seed = whole('seed', 0);
-    const processes = whole('processes', 1);
-    const burst = whole('burstSeconds', 0);
-    for (const v of [seed, processes, burst]) if (typeof v === 'string') return v;
-    if ('throttle' in patch && typeof patch.throttle !== 'boolean') return 'throttle must be true or false';
-    if ('reset' in patch && typeof patch.reset !== 'boolean') return 'reset must be true or false';
+  async configure(body: Record<string, unknown>): Promise<string | undefined> {
+    const normalized = normalizePatch(body);
+    if (typeof normalized === 'string') return normalized;
+    const { patch, reset } = normalized;
+    // A reset forgets the lagged writes: once, here; the store is every process's.
+    if (reset) await this.history.clear(this.db.engine);
+    const record = await updateShared(this.db.engine, (current) => ({
+      resets: current.resets + (reset ? 1 : 0),
+      seeds: (current.seeds ?? 0) + (patch.seed !== undefined ? 1 : 0),
+      faultSpecs: (current.faultSpecs ?? 0) + (patch.faults !== undefined ? 1 : 0),
+      patch: { ...current.patch, ...patch },
+    }));
+    this.applyShared(record);
+    return undefined;
+  }
 
-    if (typeof patch.throttle === 'boolean') this.throttleOn = patch.throttle;
-    this.lag = lag;
-    this.txnMs = txnMs;
-    if (faults !== this.faults) this.faults = faults;
-    if (typeof processes === 'number' && processes !== this.processes) {
+  /** The admin endpoint's DELETE: forgets every setting made through it, so each process returns to its flags. */
+  async clearShared(): Promise<void> {
+    const record = await updateShared(this.db.engine, (current) => ({
+      resets: current.resets,
+      seeds: current.seeds ?? 0,
+      faultSpecs: current.faultSpecs ?? 0,
+      patch: {},
+    }));
+    this.applyShared(record);
+  }
+
+  /** Reads the shared settings and applies them if they changed (start-up, then once a second). */
+  async sync(): Promise<void> {
+    if (this.syncing) return;
+    this.syncing = true;
+    try {
+      this.applyShared(await readShared(this.db.engine));
+    } catch (e) {
+      if (this.timer !== undefined) this.log(`reading the shared pressure settings failed: ${e instanceof Error ? e.message : String(e)}`);
+    } finally {
+      this.syncing = false;
+    }
+  }
+
+  /** Makes the flags overlaid with the shared patch the settings, once per stored version. */
+  private applyShared(record: SharedRecord): void {
+    if (record.version <= this.applied.version) return;
+    const before = this.applied;
+    const p = record.patch;
+    const f = this.flags;
+    const range = (text: string | null | undefined, flag: LagRange | undefined): LagRange | undefined => {
+      if (text === undefined) return flag;
+      if (text === null) return undefined;
+      const parsed = parseLag(text);
+      return typeof parsed === 'string' ? flag : parsed;
+    };
+    this.throttleOn = p.throttle ?? f.throttle ?? false;
+    this.lag = range(p.lagMs, f.lag);
+    this.txnMs = range(p.txnMs, f.txnMs);
+    if (p.faults === undefined) {
+      if (this.faultsText !== undefined) this.faults = f.faults ?? [];
+      this.faultsText = undefined;
+    } else if (p.faults !== this.faultsText || (record.faultSpecs ?? 0) !== (before.faultSpecs ?? 0)) {
+      const parsed = parseFaults(p.faults);
+      // Kept rules keep their `next=N` counts; a spec POSTed (again) starts its own.
+      this.faults = typeof parsed === 'string' ? [] : parsed;
+      this.faultsText = p.faults;
+    }
+    const processes = p.processes ?? f.processes ?? 1;
+    if (processes !== this.processes) {
       this.processes = processes;
       this.throttle.clear();
     }
-    if (typeof burst === 'number') this.burstSeconds = burst;
-    if (typeof seed === 'number') {
+    this.burstSeconds = p.burstSeconds ?? f.burstSeconds ?? BURST_SECONDS;
+    const seed = p.seed ?? f.seed ?? this.seed;
+    if (seed !== this.seed || (record.seeds ?? 0) !== (before.seeds ?? 0)) {
       this.seed = seed;
       this.prng = new Prng(seed);
     }
-    if (patch.reset === true) {
+    if (record.resets !== before.resets) {
       this.prng = new Prng(this.seed);
       this.throttle.clear();
-      this.history.clear();
       // New rule objects: their `next=N` counts start again.
       this.faults = this.faults.map((r) => ({ ...r }));
       this.perTable = new WeakMap();
     }
-    if (this.lag === undefined && !this.tagged) this.history.clear();
+    this.applied = record;
     this.recompute();
-    return undefined;
   }
 
   private settingsOf(table: TableRecord): TableSettings {

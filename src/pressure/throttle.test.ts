@@ -75,3 +75,38 @@ test('on demand: a key is limited to 1,000 WCU; the refusal names the key range'
   assert.deepEqual(refusal, { onDemand: true, index: undefined, access: 'write', limit: 'KeyRangeThroughputExceeded' });
   assert.equal(t.take(tbl, undefined, 'write', 1, 43), undefined);
 });
+
+test("an on-demand table's OnDemandThroughput maximum throttles first, with its own reason; a GSI's its own", () => {
+  let now = 0;
+  const t = new Throttle(() => now, () => 1, () => 300);
+  const gsi = { id: 1, name: 'g1', onDemandMax: { read: 3 } } as unknown as NonNullable<TableRecord['globalIndexes'][number]>;
+  const tbl = { ...table(0, 0, 'PAY_PER_REQUEST'), onDemandMax: { write: 2 }, globalIndexes: [gsi] } as TableRecord;
+  assert.equal(t.take(tbl, undefined, 'write', 1), undefined);
+  assert.equal(t.take(tbl, undefined, 'write', 1), undefined);
+  const refusal = t.take(tbl, undefined, 'write', 1);
+  assert.deepEqual(refusal, { onDemand: true, index: undefined, access: 'write', limit: 'MaxOnDemandThroughputExceeded' });
+  // Reads have no table maximum: only the 40,000-unit quota.
+  for (let i = 0; i < 100; i++) assert.equal(t.take(tbl, undefined, 'read', 1), undefined);
+  for (let i = 0; i < 3; i++) assert.equal(t.take(tbl, gsi, 'read', 1), undefined);
+  assert.deepEqual(t.take(tbl, gsi, 'read', 1), { onDemand: true, index: 'g1', access: 'read', limit: 'MaxOnDemandThroughputExceeded' });
+  now += 1000;
+  assert.equal(t.take(tbl, undefined, 'write', 1), undefined);
+  // A raised maximum applies at once (UpdateTable changes the catalog record).
+  const raised = { ...tbl, onDemandMax: { write: 100 } } as TableRecord;
+  now += 1000;
+  for (let i = 0; i < 50; i++) assert.equal(t.take(raised, undefined, 'write', 1), undefined, `write ${i}`);
+});
+
+test("adaptive capacity: a hot partition uses the table's unused capacity up to the partition maximum, not only its even share", () => {
+  const t = new Throttle(() => 0, () => 1, () => 300);
+  // 1,500 WCU: two partitions, an even share of 750 WCU each.
+  const tbl = table(100, 1500);
+  assert.equal(partitionCount(100, 1500), 2);
+  let taken = 0;
+  while (t.take(tbl, undefined, 'write', 1, 0x10) === undefined) taken++;
+  assert.equal(taken, 1000);
+  // The table's remaining 500 units serve the other partition.
+  taken = 0;
+  while (t.take(tbl, undefined, 'write', 1, 0xf0000000) === undefined) taken++;
+  assert.equal(taken, 500);
+});

@@ -9,13 +9,16 @@
  *   charges the GSI's bucket too, and is refused when the GSI's bucket is
  *   empty ("… for one or more global secondary indexes …").
  * - DynamoDB splits a table into partitions of at most 3,000 RCU, 1,000 WCU
- *   (and 10 GB); the provisioned rate is spread evenly over them, so a
- *   single-item request also draws on its partition's bucket (the item's
- *   partition: the partition-key hash's share of 2³²), at most 3,000 RCU /
- *   1,000 WCU per partition.
+ *   (and 10 GB). A single-item request also draws on its partition's bucket
+ *   (the item's partition: the partition-key hash's share of 2³²), which
+ *   holds at most 3,000 RCU / 1,000 WCU a second. Adaptive capacity lets a
+ *   hot partition use the table's unused capacity at once, so a partition
+ *   is not held to its even share (rate / partitions), only to that
+ *   maximum and to the table's own bucket.
  * - An on-demand table has no provisioned rate: it is limited per
  *   partition-key value (3,000 RCU / 1,000 WCU: one key always lives in one
- *   partition) and by the per-table account quota (40,000 each), with one
+ *   partition), by the per-table account quota (40,000 each) and by its
+ *   own OnDemandThroughput maximums (table and each GSI), each with one
  *   second of burst; it answers ThrottlingException.
  *
  * A request is admitted when every bucket it draws on holds at least the
@@ -72,7 +75,7 @@ export interface Refusal {
   /** The refusing GSI, or undefined for the table (or its partition / key). */
   readonly index: string | undefined;
   readonly access: Access;
-  readonly limit: 'ProvisionedThroughputExceeded' | 'KeyRangeThroughputExceeded' | 'AccountLimitExceeded';
+  readonly limit: 'ProvisionedThroughputExceeded' | 'KeyRangeThroughputExceeded' | 'AccountLimitExceeded' | 'MaxOnDemandThroughputExceeded';
 }
 
 /** One bucket a request draws on, with its rate and burst, resolved for now. */
@@ -115,6 +118,16 @@ export class Throttle {
     const share = this.share();
     const out: Draw[] = [];
     if (table.billingMode === 'PAY_PER_REQUEST') {
+      // The table's (or GSI's) own OnDemandThroughput maximum, checked first: the most specific reason.
+      const max = (index === undefined ? table.onDemandMax : index.onDemandMax)?.[access];
+      if (max !== undefined) {
+        out.push(this.draw(`${table.id}/${index?.id ?? 0}/${access}/max`, max * share, 1, now, {
+          onDemand: true,
+          index: index?.name,
+          access,
+          limit: 'MaxOnDemandThroughputExceeded',
+        }));
+      }
       out.push(this.draw(`${table.id}/${index?.id ?? 0}/${access}`, ON_DEMAND_TABLE_UNITS * share, 1, now, {
         onDemand: true,
         index: index?.name,
@@ -141,7 +154,9 @@ export class Throttle {
     if (hash !== undefined && partitions > 1) {
       const partition = Math.floor((hash / 4294967296) * partitions);
       const cap = access === 'read' ? PARTITION_READ_UNITS : PARTITION_WRITE_UNITS;
-      out.push(this.draw(`${table.id}/${index?.id ?? 0}/${access}/p${partition}`, Math.min(rate / partitions, cap * share), burst, now, refusal));
+      // Adaptive capacity (developer guide, "burst and adaptive capacity"): a hot partition may use the
+      // table's unused capacity at once, up to the partition's maximum, rather than only its even share.
+      out.push(this.draw(`${table.id}/${index?.id ?? 0}/${access}/p${partition}`, Math.min(rate, cap * share), burst, now, refusal));
     }
     return out;
   }

@@ -46,6 +46,8 @@ export interface StartServerOptions {
    * of dataDir and inMemory.
    */
   readonly storage?: string;
+  /** Connections of this process to the database `storage` names (PostgreSQL; default 10). */
+  readonly storagePoolSize?: number;
   readonly region?: string;
   readonly accountId?: string;
   readonly clock?: Clock;
@@ -157,7 +159,7 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   try {
     engine =
       options.storage !== undefined
-        ? await openStorage(options.storage)
+        ? await openStorage(options.storage, options.storagePoolSize === undefined ? {} : { poolSize: options.storagePoolSize })
         : await openEngine(options.inMemory ? { inMemory: true } : { dataDir: options.dataDir ?? './data' });
   } catch (e) {
     auth?.close?.();
@@ -205,6 +207,8 @@ export async function startServer(options: StartServerOptions = {}): Promise<Run
   let stopProcessMetrics = () => {};
   const pressure = new Pressure(database, options.pressure, log);
   try {
+    // Settings the admin endpoint stored through another process apply from the first request.
+    await pressure.sync();
     const dispatcher = new Dispatcher(database, rescanningTags((await loadingOperations).allOperations, pressure), pressure);
     // node:http's front end is the non-default one: load it only when chosen.
     const start = options.http === 'node' ? (await import('./http-server.js')).startHttpServer : startFastHttpServer;

@@ -12,7 +12,7 @@ import { after, before, describe, test } from 'node:test';
 import pg from 'pg';
 import { postgresUnavailable, startPostgresCluster, type PostgresCluster } from '../../test/helpers/postgres-cluster.js';
 import { runContractSuite, type SharedAccess } from './contract.js';
-import { CommitConflictError, type StorageEngine } from './engine.js';
+import { CommitConflictError, StaleFenceError, type StorageEngine } from './engine.js';
 import { openStorage } from './open-engine.js';
 import { PostgresEngine, SCHEMA_VERSION } from './postgres-engine.js';
 
@@ -123,6 +123,43 @@ describe('postgres engine', { skip: unavailable }, () => {
     }
   });
 
+  for (const poolSize of [1, 8]) {
+    test(`pool size ${poolSize}: reads of many requests at once share the pipelined read lanes, each answered with its own rows`, async () => {
+      const engine = await PostgresEngine.open({ connectionString: url, schema: `lanes_${poolSize}`, poolSize });
+      try {
+        const fence = Uint8Array.of(0, 9);
+        const key = (i: number) => Buffer.from(`p${String(i % 50).padStart(2, '0')}/${String(i).padStart(4, '0')}`);
+        await engine.commit([{ key: fence, value: Uint8Array.of(3) }, ...Array.from({ length: 500 }, (_, i) => ({ key: key(i), value: Buffer.from(String(i)) }))]);
+        const fresh = engine.fenced(fence, Uint8Array.of(3));
+        const stale = engine.fenced(fence, Uint8Array.of(2));
+        // Gets, fenced gets, ranges and stale fences interleaved, all in flight together.
+        const checks = Array.from({ length: 600 }, async (_, i) => {
+          const n = i % 500;
+          switch (i % 5) {
+            case 0:
+              return assert.equal(Buffer.from((await engine.get(key(n)))!).toString(), String(n));
+            case 1:
+              return assert.equal(Buffer.from((await fresh.get(key(n)))!).toString(), String(n));
+            case 2:
+              return assert.equal(await fresh.get(Buffer.from(`absent${i}`)), undefined);
+            case 3: {
+              const p = Buffer.from(`p${String(n % 50).padStart(2, '0')}/`);
+              const rows = await (i % 2 === 0 ? fresh : engine).range(p, Buffer.concat([p, Buffer.of(0xff)]), { limit: 4, reverse: i % 3 === 0 });
+              const expected = Array.from({ length: 10 }, (_, j) => key((n % 50) + 50 * j).toString());
+              if (i % 3 === 0) expected.reverse();
+              return assert.deepEqual(rows.map((r) => Buffer.from(r.key).toString()), expected.slice(0, 4));
+            }
+            default:
+              return assert.rejects(i % 2 === 0 ? stale.get(key(n)) : stale.range(key(0), key(499)), StaleFenceError);
+          }
+        });
+        await Promise.all(checks);
+      } finally {
+        await engine.close();
+      }
+    });
+  }
+
   test('readAndCommit writing keys another commit holds: tries, rolls back, takes them in order, and lands', async () => {
     const engine = await PostgresEngine.open({ connectionString: url, schema: 'relock', poolSize: 8 });
     try {
@@ -159,6 +196,48 @@ describe('postgres engine', { skip: unavailable }, () => {
     await assert.rejects(PostgresEngine.open({ connectionString: url, schema: 'future' }), /written by a newer openddb/);
   });
 
+  test('a version 2 schema is migrated to version 3 (fenced_put), and version 2 servers on it keep working', async () => {
+    const first = await PostgresEngine.open({ connectionString: url, schema: 'from_v2' });
+    await first.close();
+    // Version 2 as it was: no fenced_put, the version row saying 2.
+    const client = new pg.Client({ connectionString: url });
+    await client.connect();
+    try {
+      await client.query('DROP FUNCTION from_v2.fenced_put(bytea, bytea, bytea, bytea, boolean, bytea)');
+      await client.query(`UPDATE from_v2.meta SET value = 2 WHERE name = 'schema_version'`);
+      await client.query(`INSERT INTO from_v2.kv (k, v) VALUES ('\\x01', '\\x0a')`);
+      const engine = await PostgresEngine.open({ connectionString: url, schema: 'from_v2' });
+      try {
+        const version = await client.query<{ value: string }>(`SELECT value FROM from_v2.meta WHERE name = 'schema_version'`);
+        assert.equal(Number(version.rows[0]!.value), SCHEMA_VERSION);
+        assert.equal(SCHEMA_VERSION, 3);
+        // Data kept; single-key writes (fenced_put) and many-key writes (fenced_commit) work, fenced or not.
+        assert.deepEqual([...((await engine.get(Uint8Array.of(1))) ?? [])], [0x0a]);
+        const view = engine.fenced(Uint8Array.of(1), Uint8Array.of(0x0a));
+        await view.commit([{ key: Uint8Array.of(2), value: Uint8Array.of(0x0b) }]);
+        await engine.commit([{ key: Uint8Array.of(2), value: Uint8Array.of(0x0c) }], [{ key: Uint8Array.of(2), value: Uint8Array.of(0x0b) }]);
+        await assert.rejects(engine.commit([{ key: Uint8Array.of(2), value: null }], [{ key: Uint8Array.of(2), value: Uint8Array.of(0x0b) }]), CommitConflictError);
+        await assert.rejects(engine.fenced(Uint8Array.of(1), Uint8Array.of(9)).commit([{ key: Uint8Array.of(3), value: Uint8Array.of(1) }]), StaleFenceError);
+        await engine.commit([
+          { key: Uint8Array.of(3), value: Uint8Array.of(0x0d) },
+          { key: Uint8Array.of(4), value: Uint8Array.of(0x0e) },
+        ]);
+        assert.deepEqual((await engine.getMany([2, 3, 4].map((b) => Uint8Array.of(b)))).map((v) => v?.[0]), [0x0c, 0x0d, 0x0e]);
+        // A version 2 server's commit (fenced_commit, still there) lands on the migrated schema.
+        const old = await client.query<{ failed: number }>(
+          `SELECT from_v2.fenced_commit($1, $2, '{}'::bytea[], '{}'::bytea[], $3::bytea[], $4::bytea[]) AS failed`,
+          [Buffer.of(1), Buffer.of(0x0a), [Buffer.of(5)], [Buffer.of(0x0f)]],
+        );
+        assert.equal(old.rows[0]!.failed, -1);
+        assert.deepEqual([...((await engine.get(Uint8Array.of(5))) ?? [])], [0x0f]);
+      } finally {
+        await engine.close();
+      }
+    } finally {
+      await client.end();
+    }
+  });
+
   test('openStorage opens it from a postgres:// location, ?schema= choosing the schema', async () => {
     const first = await openStorage(`${url}?schema=by_url`);
     try {
@@ -175,7 +254,7 @@ describe('postgres engine', { skip: unavailable }, () => {
     }
   });
 
-  test('a PostgreSQL restart under load: in-flight commits fail or succeed, none hangs, acknowledged ones survive, the pool reconnects', async () => {
+  test('a PostgreSQL restart under load: in-flight commits and reads fail or succeed, none hangs, acknowledged ones survive, the pool and the read lanes reconnect', async () => {
     const engine = await PostgresEngine.open({ connectionString: url, schema: 'restart', poolSize: 8 });
     try {
       const acknowledged: number[] = [];
@@ -193,13 +272,28 @@ describe('postgres engine', { skip: unavailable }, () => {
           }
         }
       };
-      const writers = Array.from({ length: 8 }, (_, w) => writer(w));
+      // Readers keep the pipelined read lanes busy (a read a reader gets is one some writer acknowledged).
+      let reads = 0;
+      const reader = async (): Promise<void> => {
+        while (!stop) {
+          try {
+            const [k] = await engine.range(Buffer.from('k'), Buffer.from('l'), { limit: 10 });
+            if (k !== undefined) assert.ok((await engine.get(k.key)) !== undefined);
+            reads++;
+          } catch (error) {
+            if (error instanceof assert.AssertionError) throw error;
+            await new Promise((resolve) => setTimeout(resolve, 20));
+          }
+        }
+      };
+      const writers = [...Array.from({ length: 8 }, (_, w) => writer(w)), ...Array.from({ length: 4 }, reader)];
       await new Promise((resolve) => setTimeout(resolve, 300));
       cluster!.restart();
       await new Promise((resolve) => setTimeout(resolve, 500));
       stop = true;
       await Promise.all(writers);
       assert.ok(failed > 0, 'the restart failed no request: it did not happen under load');
+      assert.ok(reads > 0);
       // Nothing acknowledged was lost (the restart skipped the checkpoint: WAL replay).
       const values = await engine.getMany(acknowledged.map((n) => Buffer.from(`k${n}`)));
       assert.equal(values.filter((v) => v === undefined).length, 0);

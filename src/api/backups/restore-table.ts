@@ -32,6 +32,7 @@ import {
 } from '../tables/create-table.js';
 import { keySchema, onDemandThroughput, projection, provisionedThroughput, indexName, sseSpecification } from '../tables/table-schemas.js';
 import { requireBackup } from './backup-description.js';
+import { checkOnDemandCreate, checkOnDemandOverride } from '../tables/on-demand-throughput.js';
 import { restoredVectorIndexes, vectorIndexShape, vectorSchemaAttributes, type VectorIndexInput } from '../tables/vector-indexes.js';
 
 interface Overrides {
@@ -74,6 +75,13 @@ function restoredTable(db: Database, source: TableRecord, target: string, input:
   } else {
     throughput = { read: source.throughput.read, write: source.throughput.write, decreasesToday: 0 };
   }
+  // OnDemandThroughput maximums: the override's, else the source's while the table stays on demand.
+  const onDemandMax =
+    input.OnDemandThroughputOverride !== undefined
+      ? checkOnDemandOverride(billingMode, input.OnDemandThroughputOverride, db.region)
+      : billingMode === 'PAY_PER_REQUEST' && source.billingMode === 'PAY_PER_REQUEST'
+        ? source.onDemandMax
+        : undefined;
   const definitions = Object.keys(source.attributeDefinitions);
   const used = new Set(keyAttributes(source.keySchema));
   let nextIndexId = 1;
@@ -100,6 +108,7 @@ function restoredTable(db: Database, source: TableRecord, target: string, input:
     globalIndexes = input.GlobalSecondaryIndexOverride.map((index) => {
       const keys = checkKeySchema(index.KeySchema, definitions, true);
       const indexThroughput = checkIndexThroughput(billingMode, index, now);
+      const indexMax = checkOnDemandCreate(billingMode, index.OnDemandThroughput, { index: index.IndexName }, db.region);
       named(index.IndexName);
       return {
         id: nextIndexId++,
@@ -108,14 +117,22 @@ function restoredTable(db: Database, source: TableRecord, target: string, input:
         projection: checkProjection(index.Projection, keys, source.keySchema),
         status: 'ACTIVE',
         ...(indexThroughput ? { throughput: indexThroughput } : {}),
+        ...(indexMax ? { onDemandMax: indexMax } : {}),
       };
     });
   } else {
     globalIndexes = source.globalIndexes.map((index) => {
       named(index.name);
-      const { throughput: own, backfilling: _b, ...rest } = index;
+      const { throughput: own, backfilling: _b, onDemandMax: ownMax, ...rest } = index;
       const kept = billingMode === 'PAY_PER_REQUEST' ? undefined : (own ?? { read: throughput.read, write: throughput.write, decreasesToday: 0 });
-      return { ...rest, id: nextIndexId++, status: 'ACTIVE', ...(kept ? { throughput: { read: kept.read, write: kept.write, decreasesToday: 0 } } : {}) };
+      const keptMax = billingMode === 'PAY_PER_REQUEST' && source.billingMode === 'PAY_PER_REQUEST' ? ownMax : undefined;
+      return {
+        ...rest,
+        id: nextIndexId++,
+        status: 'ACTIVE',
+        ...(kept ? { throughput: { read: kept.read, write: kept.write, decreasesToday: 0 } } : {}),
+        ...(keptMax ? { onDemandMax: keptMax } : {}),
+      };
     });
   }
   for (const index of [...localIndexes, ...globalIndexes]) for (const name of keyAttributes(index.keySchema)) used.add(name);
@@ -151,6 +168,7 @@ function restoredTable(db: Database, source: TableRecord, target: string, input:
     billingMode,
     ...(billingMode === 'PAY_PER_REQUEST' ? { lastPayPerRequestAt: now } : {}),
     throughput,
+    ...(onDemandMax ? { onDemandMax } : {}),
     localIndexes,
     globalIndexes,
     stream: { enabled: false },

@@ -32,6 +32,7 @@ import { streamCatalogWrites, uniqueStreamLabel } from '../../streams/stream-cat
 import { checkResourcePolicy } from './resource-policy.js';
 import type { VectorIndexRecord } from '../../catalog/table-record.js';
 import { checkVectorIndex, checkVectorIndexCount, vectorIndexShape, type VectorIndexInput } from './vector-indexes.js';
+import { checkOnDemandCreate, type OnDemandThroughputInput } from './on-demand-throughput.js';
 
 export interface KeySchemaElementInput {
   AttributeName: string;
@@ -50,6 +51,7 @@ export interface IndexInput {
   KeySchema: KeySchemaElementInput[];
   Projection: ProjectionInput;
   ProvisionedThroughput?: ThroughputInput;
+  OnDemandThroughput?: OnDemandThroughputInput;
 }
 interface CreateTableInput {
   TableName: string;
@@ -65,6 +67,7 @@ interface CreateTableInput {
   ResourcePolicy?: string;
   TableClass?: 'STANDARD' | 'STANDARD_INFREQUENT_ACCESS';
   DeletionProtectionEnabled?: boolean;
+  OnDemandThroughput?: OnDemandThroughputInput;
   VectorIndexes?: VectorIndexInput[];
 }
 
@@ -123,6 +126,7 @@ export const createTable = defineOperation<CreateTableInput>({
     const now = db.clock.now();
     const billingMode = input.BillingMode ?? 'PROVISIONED';
     const throughput = checkBillingAndThroughput(billingMode, input.ProvisionedThroughput, now);
+    const onDemandMax = checkOnDemandCreate(billingMode, input.OnDemandThroughput, {}, db.region);
 
     const definitions = new Map<string, KeyType>();
     for (const d of input.AttributeDefinitions) definitions.set(d.AttributeName, d.AttributeType);
@@ -168,6 +172,7 @@ export const createTable = defineOperation<CreateTableInput>({
         const keys = checkKeySchema(index.KeySchema, defNames, true);
         const proj = checkProjection(index.Projection, keys, tableKeys);
         const indexThroughput = checkIndexThroughput(billingMode, index, now);
+        const indexMax = checkOnDemandCreate(billingMode, index.OnDemandThroughput, { index: index.IndexName }, db.region);
         if (indexNames.has(index.IndexName)) throw errors.validation(`${INVALID}Duplicate index name: ${index.IndexName}`);
         indexNames.add(index.IndexName);
         for (const name of keyAttributes(keys)) used.add(name);
@@ -178,6 +183,7 @@ export const createTable = defineOperation<CreateTableInput>({
           projection: proj,
           status: 'ACTIVE',
           ...(indexThroughput ? { throughput: indexThroughput } : {}),
+          ...(indexMax ? { onDemandMax: indexMax } : {}),
         };
         globalIndexes.push(record);
       }
@@ -243,6 +249,7 @@ export const createTable = defineOperation<CreateTableInput>({
       billingMode,
       ...(billingMode === 'PAY_PER_REQUEST' ? { lastPayPerRequestAt: now } : {}),
       throughput,
+      ...(onDemandMax ? { onDemandMax } : {}),
       localIndexes,
       globalIndexes,
       stream,

@@ -7,6 +7,7 @@ import type { Database } from '../../data/database.js';
 import type { IndexRecord, KeySchema, TableRecord, Throughput } from '../../catalog/table-record.js';
 import type { TableStats } from '../../data/table-stats.js';
 import { describeVectorIndexes } from './vector-indexes.js';
+import { describeOnDemand } from './on-demand-throughput.js';
 
 
 const seconds = (ms: number) => ms / 1000;
@@ -104,7 +105,9 @@ export function describeTable(db: Database, table: TableRecord, stats?: TableSta
       g.IndexSizeBytes = indexStats(index.id).sizeBytes;
       g.ItemCount = indexStats(index.id).itemCount;
       g.IndexArn = `${arn}/index/${index.name}`;
-      if (table.billingMode === 'PAY_PER_REQUEST') g.OnDemandThroughput = { MaxReadRequestUnits: -1, MaxWriteRequestUnits: -1 };
+      // Only the maximums that are set; none set: no member at all (api/tables/on-demand-throughput).
+      const max = table.billingMode === 'PAY_PER_REQUEST' ? describeOnDemand(index.onDemandMax) : undefined;
+      if (max !== undefined) g.OnDemandThroughput = max;
       return g;
     });
   }
@@ -139,6 +142,7 @@ export function describeTable(db: Database, table: TableRecord, stats?: TableSta
     };
   }
   desc.DeletionProtectionEnabled = table.deletionProtection;
-  if (table.billingMode === 'PAY_PER_REQUEST') desc.OnDemandThroughput = { MaxReadRequestUnits: -1, MaxWriteRequestUnits: -1 };
+  const max = table.billingMode === 'PAY_PER_REQUEST' ? describeOnDemand(table.onDemandMax) : undefined;
+  if (max !== undefined) desc.OnDemandThroughput = max;
   return desc;
 }

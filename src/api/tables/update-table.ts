@@ -49,6 +49,7 @@ import {
 } from './vector-indexes.js';
 import { eraseDeletedVectorIndexes, vectorEraseMarker } from '../../data/vector-log.js';
 import { streamCatalogWrites, uniqueStreamLabel } from '../../streams/stream-catalog.js';
+import { checkOnDemandCreate, checkOnDemandUpdate, echoOnDemand, type OnDemandThroughputInput } from './on-demand-throughput.js';
 
 interface UpdateTableInput {
   TableName: string;
@@ -57,7 +58,7 @@ interface UpdateTableInput {
   ProvisionedThroughput?: ThroughputInput;
   GlobalSecondaryIndexUpdates?: {
     Create?: IndexInput;
-    Update?: { IndexName: string; ProvisionedThroughput?: ThroughputInput };
+    Update?: { IndexName: string; ProvisionedThroughput?: ThroughputInput; OnDemandThroughput?: OnDemandThroughputInput };
     Delete?: { IndexName: string };
   }[];
   StreamSpecification?: { StreamEnabled: boolean; StreamViewType?: string };
@@ -65,7 +66,7 @@ interface UpdateTableInput {
   TableClass?: 'STANDARD' | 'STANDARD_INFREQUENT_ACCESS';
   DeletionProtectionEnabled?: boolean;
   ReplicaUpdates?: unknown[];
-  OnDemandThroughput?: unknown;
+  OnDemandThroughput?: OnDemandThroughputInput;
   WarmThroughput?: unknown;
   VectorIndexUpdates?: { Create?: VectorIndexInput; Delete?: { IndexName: string } }[];
 }
@@ -125,7 +126,9 @@ export const updateTable = defineOperation<UpdateTableInput>({
         for (const index of planned.newIndexes) startBackfill(db, next.name, index.id);
         if (erases.length > 0) db.runInBackground('erasing deleted vector indexes', () => eraseDeletedVectorIndexes(db));
         const stats = await tableStats(db, next);
-        return { TableDescription: describeTable(db, withDeletedIndexes(next, planned.deletedIndexes, planned.deletedVectorIndexes), stats) };
+        const description = describeTable(db, withDeletedIndexes(next, planned.deletedIndexes, planned.deletedVectorIndexes), stats);
+        echoOnDemandChanges(description, next, input);
+        return { TableDescription: description };
       }
     }
   },
@@ -219,6 +222,27 @@ function checkOnlineIndexLimit(table: TableRecord, input: UpdateTableInput): voi
   }
 }
 
+/**
+ * UpdateTable's answer echoes an OnDemandThroughput member the request
+ * removed (-1) as -1, where DescribeTable leaves it out
+ * (api/tables/on-demand-throughput).
+ */
+function echoOnDemandChanges(description: Record<string, unknown>, next: TableRecord, input: UpdateTableInput): void {
+  if (next.billingMode !== 'PAY_PER_REQUEST') return;
+  if (input.OnDemandThroughput !== undefined) {
+    const echo = echoOnDemand(next.onDemandMax, input.OnDemandThroughput);
+    if (echo !== undefined) description.OnDemandThroughput = echo;
+  }
+  const gsis = description.GlobalSecondaryIndexes as Record<string, unknown>[] | undefined;
+  for (const update of input.GlobalSecondaryIndexUpdates ?? []) {
+    const u = update?.Update;
+    if (u?.OnDemandThroughput === undefined) continue;
+    const g = gsis?.find((d) => d.IndexName === u.IndexName);
+    const echo = echoOnDemand(next.globalIndexes.find((i) => i.name === u.IndexName)?.onDemandMax, u.OnDemandThroughput);
+    if (g !== undefined && echo !== undefined) g.OnDemandThroughput = echo;
+  }
+}
+
 /** The answer to a request that deleted an index lists it as DELETING, with the table UPDATING. */
 function withDeletedIndexes(next: TableRecord, deleted: readonly IndexRecord[], deletedVectors: readonly VectorIndexRecord[]): TableRecord {
   if (deleted.length === 0 && deletedVectors.length === 0) return next;
@@ -298,10 +322,13 @@ function plan(
       );
     }
     checkCapacityBounds(input.ProvisionedThroughput);
+    // OnDemandThroughput maximums belong to on-demand mode: a provisioned table has none.
+    const { onDemandMax: _max, ...provisioned } = next;
     next = {
-      ...next,
+      ...provisioned,
       billingMode: 'PROVISIONED',
       throughput: changeThroughput(table.throughput, input.ProvisionedThroughput, now),
+      globalIndexes: next.globalIndexes.map(({ onDemandMax: _m, ...rest }) => rest),
     };
   } else if (input.ProvisionedThroughput !== undefined) {
     if (table.billingMode === 'PAY_PER_REQUEST') {
@@ -319,6 +346,11 @@ function plan(
     next = { ...next, throughput: changeThroughput(table.throughput, t, now) };
   }
 
+  if (input.OnDemandThroughput !== undefined) {
+    const onDemandMax = checkOnDemandUpdate(billingMode, table.onDemandMax, input.OnDemandThroughput, {}, db.region);
+    const { onDemandMax: _old, ...rest } = next;
+    next = { ...rest, ...(onDemandMax ? { onDemandMax } : {}) };
+  }
   if (input.DeletionProtectionEnabled !== undefined) next = { ...next, deletionProtection: input.DeletionProtectionEnabled };
   if (input.TableClass !== undefined) next = { ...next, tableClass: input.TableClass };
   if (input.SSESpecification !== undefined) {
@@ -371,6 +403,7 @@ function plan(
           throw errors.validation(`${INVALID}Index with name: ${create.IndexName} already exists`);
         }
         const throughput = checkIndexThroughput(billingMode, create, now);
+        const onDemandMax = checkOnDemandCreate(billingMode, create.OnDemandThroughput, { index: create.IndexName }, db.region);
         const index: IndexRecord = {
           id: nextIndexId++,
           name: create.IndexName,
@@ -379,6 +412,7 @@ function plan(
           status: 'CREATING',
           backfilling: false,
           ...(throughput ? { throughput } : {}),
+          ...(onDemandMax ? { onDemandMax } : {}),
         };
         globalIndexes.push(index);
         newIndexes.push(index);
@@ -405,6 +439,14 @@ function plan(
           globalIndexes = globalIndexes.map((g) =>
             g === index ? { ...g, throughput: changeThroughput(current, u.ProvisionedThroughput!, now) } : g,
           );
+        }
+        if (u.OnDemandThroughput !== undefined) {
+          const onDemandMax = checkOnDemandUpdate(billingMode, index.onDemandMax, u.OnDemandThroughput, { index: u.IndexName }, db.region);
+          globalIndexes = globalIndexes.map((g) => {
+            if (g.name !== u.IndexName) return g;
+            const { onDemandMax: _old, ...rest } = g;
+            return { ...rest, ...(onDemandMax ? { onDemandMax } : {}) };
+          });
         }
       }
     }
