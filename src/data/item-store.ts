@@ -247,7 +247,7 @@ export async function writeItem(
         const nextBytes = writes[0]!.value?.length ?? 0;
         return {
           writes,
-          ...(commitOptions === undefined ? {} : { options: commitOptions }),
+          options: commitOptions,
           // #5: checked on every attempt, just before committing (txn/conflicts).
           check: () => db.hooks.assertNotHeld(db, storageKey),
           result: { old, next, written: true, storedBytes: Math.max(oldBytes, nextBytes) },

@@ -26,7 +26,7 @@ describe('credentialRegion', () => {
     assert.equal(credentialRegion('AWS4-HMAC-SHA256 SignedHeaders=host, Signature=0a', '/'), undefined);
   });
 
-  it('answers a repeated scope (another signature) from the last parse, and a new scope anew', () => {
+  it('reads each request\'s own scope: a repeated one, a new one, a key that begins like the last one', () => {
     const scope = 'AKID/20260101/ap-south-1/dynamodb/aws4_request';
     assert.equal(credentialRegion(header(scope, ', SignedHeaders=host, Signature=01'), '/'), 'ap-south-1');
     assert.equal(credentialRegion(header(scope, ', SignedHeaders=host;x-amz-date, Signature=02'), '/'), 'ap-south-1');

@@ -211,7 +211,9 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
   if (req.url.startsWith(ADMIN_PREFIX)) return answerAdmin(req, ctx.pressure, ctx.auth);
 
   const raw = req.body;
-  const contentType = (header(headers, 'content-type') ?? '').split(';')[0]!.trim().toLowerCase();
+  const sentType = header(headers, 'content-type');
+  // What every SDK sends, as it sends it, needs no splitting and no lower-casing.
+  const contentType = sentType === 'application/x-amz-json-1.0' ? sentType : (sentType ?? '').split(';')[0]!.trim().toLowerCase();
   const jsonContentType = contentType === 'application/x-amz-json-1.0' || contentType === 'application/json';
   if (req.method !== 'POST' || (raw.length > 0 && !jsonContentType)) {
     return withHead(reply, 404, UNKNOWN_BODY, ['x-amz-crc32', UNKNOWN_CRC]);
@@ -256,7 +258,8 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
     } catch {
       return errorResponse(reply, new DynamoError(SERIALIZATION, undefined));
     }
-    if (hasLoneSurrogateEscape(bodyBytes)) return errorResponse(reply, new DynamoError(SERIALIZATION, undefined));
+    // Only text with a backslash can hold an escape: one scan of the string (cheaper than the bytes' indexOf).
+    if (text.indexOf('\\') !== -1 && hasLoneSurrogateEscape(bodyBytes)) return errorResponse(reply, new DynamoError(SERIALIZATION, undefined));
   }
 
   const target = headers['x-amz-target'];

@@ -97,18 +97,26 @@ export async function compareAndSetKeys<T>(
   options: CompareAndSetOptions = {},
 ): Promise<T> {
   const { keys } = decision;
-  const attempt = async (): Promise<CasStep<T>> => {
-    const values = keys.length === 1 ? [await engine.get(keys[0]!)] : await engine.getMany(keys);
-    const step = decision.decide(values);
-    if ('done' in step) return step;
-    return { ...step, expectations: keys.map((key, i) => ({ key, value: values[i] ?? null })) };
-  };
-  if (engine.readAndCommit === undefined) return compareAndSet(engine, attempt, options);
-  const first = await attempt();
+  if (engine.readAndCommit === undefined) {
+    return compareAndSet(
+      engine,
+      async (): Promise<CasStep<T>> => {
+        const values = keys.length === 1 ? [await engine.get(keys[0]!)] : await engine.getMany(keys);
+        const step = decision.decide(values);
+        if ('done' in step) return step;
+        return { ...step, expectations: expectationsOf(keys, values) };
+      },
+      options,
+    );
+  }
+  // The first try, written out rather than through compareAndSet: every
+  // item write comes here, and the step objects cost more than the loop.
+  const values = keys.length === 1 ? [await engine.get(keys[0]!)] : await engine.getMany(keys);
+  const first = decision.decide(values);
   if ('done' in first) return first.done;
   first.check?.();
   try {
-    await engine.commit(first.writes, first.expectations, first.options);
+    await engine.commit(first.writes, expectationsOf(keys, values), first.options);
     return first.result;
   } catch (error) {
     if (!(error instanceof CommitConflictError)) throw error;
@@ -120,4 +128,10 @@ export async function compareAndSetKeys<T>(
     step.check?.();
     return { writes: step.writes, ...(step.options === undefined ? {} : { options: step.options }), result: step.result };
   });
+}
+
+/** Each key expected to hold what was read (null: absent). */
+function expectationsOf(keys: readonly Uint8Array[], values: readonly (Uint8Array | undefined)[]): KvExpectation[] {
+  if (keys.length === 1) return [{ key: keys[0]!, value: values[0] ?? null }];
+  return keys.map((key, i) => ({ key, value: values[i] ?? null }));
 }

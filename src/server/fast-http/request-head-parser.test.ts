@@ -113,4 +113,25 @@ describe('parseRequestHead', () => {
     assert.equal(odd.expectContinue, false);
     assert.equal(odd.unknownExpectation, true);
   });
+
+  it('reads names it has seen before as it read them the first time, and any number of new ones', () => {
+    for (let round = 0; round < 2; round++) {
+      const h = ok('POST / HTTP/1.1\r\nX-Amz-Target: a\r\nx-amz-TARGET-2: b\r\nContent-Length: 1');
+      assert.equal(h.headers['x-amz-target'], 'a');
+      assert.equal(h.headers['x-amz-target-2'], 'b');
+      assert.equal(status('POST / HTTP/1.1\r\nHost: x\r\nX-Amz Target: a'), 400);
+      assert.equal(status('POST / HTTP/1.1\r\nHost: x\r\n X-Amz-Target: a'), 400);
+      assert.equal(status('POST / HTTP/1.1\r\nHost: x\r\nX-Amz-Target: a\x01'), 400);
+    }
+    // Past the cache's bound (it starts over), names still parse.
+    for (let i = 0; i < 1200; i++) assert.equal(ok(`GET / HTTP/1.1\r\nX-Name-${i}: ${i}`).headers[`x-name-${i}`], String(i));
+    assert.equal(ok('GET / HTTP/1.1\r\nX-Amz-Target: a').headers['x-amz-target'], 'a');
+  });
+
+  it('refuses an empty line or a bare LF among the fields, and a line without a colon after one with', () => {
+    assert.equal(status('GET / HTTP/1.1\r\nHost: x\r\n\r\nX: y'), 400);
+    assert.equal(status('GET / HTTP/1.1\r\nHost: x\r\nNoColon\r\nX: y'), 400);
+    assert.equal(status('GET / HTTP/1.1\r\nHost: x\nX: y'), 400);
+    assert.equal(status('GET / HTTP/1.1\r\nHost: x\r\n'), 400);
+  });
 });
