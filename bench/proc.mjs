@@ -127,7 +127,13 @@ export function cpuSample(pid) {
  * server first, then its workers), for processes present in both samples.
  */
 export function cpuDelta(before, after) {
-  const sched = after.schedNs - before.schedNs;
+  // Per process when known: a process that exited between the samples (a PostgreSQL backend, an
+  // autovacuum worker) would otherwise take its whole lifetime's CPU off the sum; one that started counts whole.
+  let sched = after.schedNs - before.schedNs;
+  if (before.byPid !== undefined && after.byPid !== undefined) {
+    sched = 0;
+    for (const [p, ns] of after.byPid) sched += ns - (before.byPid.get(p) ?? 0);
+  }
   const tick = after.tickNs - before.tickNs;
   const split = [];
   if (after.byPid?.size > 1 && sched > 0) {
