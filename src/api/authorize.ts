@@ -215,6 +215,39 @@ function addResourceTags(table: TableRecord, check: Check): void {
   }
 }
 
+/**
+ * A request's condition keys, worked out from the request on the first
+ * read: most policies have no Condition, and deriving dynamodb:LeadingKeys
+ * or dynamodb:Attributes (an UpdateItem's expression parsed a second time)
+ * was much of authorize's cost per request. Keys set directly (aws:*, the
+ * resource's tags) do not trigger it.
+ */
+class LazyKeys extends Map<string, string | readonly string[]> {
+  #fill: ((keys: LazyKeys) => void) | undefined;
+
+  constructor(fill: (keys: LazyKeys) => void) {
+    super();
+    this.#fill = fill;
+  }
+
+  override get(key: string): string | readonly string[] | undefined {
+    this.#filled();
+    return super.get(key);
+  }
+
+  override has(key: string): boolean {
+    this.#filled();
+    return super.has(key);
+  }
+
+  #filled(): void {
+    const fill = this.#fill;
+    if (fill === undefined) return;
+    this.#fill = undefined;
+    fill(this);
+  }
+}
+
 /** `dynamodb:<operation>` per operation name, built once. */
 const actions = new Map<string, string>();
 
@@ -275,26 +308,30 @@ function checksOf(db: Database, operation: string, input: Input): Check[] {
     case 'PutItem':
     case 'UpdateItem':
     case 'DeleteItem': {
-      const keys = common();
-      const schema = keySchemaOf(input.TableName);
-      const item = (operation === 'PutItem' ? input.Item : input.Key) as Input | undefined;
-      if (schema && item) keys.set('dynamodb:leadingkeys', leading([item], schema));
-      const attributes = operation === 'PutItem' ? Object.keys(item ?? {}) : operation === 'UpdateItem' ? updated(input) : projected(input);
-      if (attributes !== undefined) keys.set('dynamodb:attributes', attributes);
+      const keys = new LazyKeys((keys) => {
+        for (const [name, value] of common()) keys.set(name, value);
+        const schema = keySchemaOf(input.TableName);
+        const item = (operation === 'PutItem' ? input.Item : input.Key) as Input | undefined;
+        if (schema && item) keys.set('dynamodb:leadingkeys', leading([item], schema));
+        const attributes = operation === 'PutItem' ? Object.keys(item ?? {}) : operation === 'UpdateItem' ? updated(input) : projected(input);
+        if (attributes !== undefined) keys.set('dynamodb:attributes', attributes);
+      });
       return [{ action, resource: tableArn(input.TableName), keys }];
     }
     case 'Query':
     case 'Scan': {
-      const keys = common();
       const index = input.IndexName;
       const resource = typeof index === 'string' ? `${tableArn(input.TableName)}/index/${index}` : tableArn(input.TableName);
-      if (operation === 'Query') {
-        const schema = keySchemaOf(input.TableName, index);
-        const value = schema === undefined ? undefined : queryPartition(input, schema.hash);
-        if (value !== undefined) keys.set('dynamodb:leadingkeys', [value]);
-      }
-      const attributes = projected(input);
-      if (attributes !== undefined) keys.set('dynamodb:attributes', attributes);
+      const keys = new LazyKeys((keys) => {
+        for (const [name, value] of common()) keys.set(name, value);
+        if (operation === 'Query') {
+          const schema = keySchemaOf(input.TableName, index);
+          const value = schema === undefined ? undefined : queryPartition(input, schema.hash);
+          if (value !== undefined) keys.set('dynamodb:leadingkeys', [value]);
+        }
+        const attributes = projected(input);
+        if (attributes !== undefined) keys.set('dynamodb:attributes', attributes);
+      });
       return [{ action, resource, keys }];
     }
     case 'BatchGetItem':
