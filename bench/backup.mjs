@@ -10,9 +10,7 @@
 //
 //   npm run build && node bench/backup.mjs [--items 50000] [--puts 5000] [--rounds 5] [--memory]
 import { parseArgs } from 'node:util';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { openInProcess } from './in-process.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -26,21 +24,7 @@ const ITEMS = Number(values.items);
 const PUTS = Number(values.puts);
 const ROUNDS = Number(values.rounds);
 
-const root = resolve('dist', 'src');
-const mod = (p) => import(resolve(root, p));
-const [{ Dispatcher }, { openDatabase }, { allOperations }, { openEngine }] = await Promise.all([
-  mod('api/dispatcher.js'),
-  mod('api/open-database.js'),
-  mod('api/all-operations.js'),
-  mod('storage/open-engine.js'),
-]);
-
-const dir = mkdtempSync(join(tmpdir(), 'openddb-bench-backup-'));
-const engine = await openEngine(values.memory ? { inMemory: true } : { dataDir: dir });
-const db = await openDatabase(engine);
-const dispatcher = new Dispatcher(db, allOperations);
-let requests = 0;
-const call = (name, input) => dispatcher.run(dispatcher.find('DynamoDB_20120810.', name), input, `r${requests++}`);
+const { call, close } = await openInProcess({ name: 'backup', memory: values.memory });
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const table = (name) => ({
   TableName: name,
@@ -117,8 +101,7 @@ rates.push(
     () => active('big_pitr'),
   ),
 );
-await db.close();
-rmSync(dir, { recursive: true, force: true });
+await close();
 
 const engineName = values.memory ? 'memory' : 'lmdb';
 console.log(`\n## Point-in-time recovery: PutItem CPU per request (${engineName}, ${PUTS} puts × ${ROUNDS} rounds, median)\n`);

@@ -11,10 +11,8 @@
 //   npm run build && node bench/pitr-overhead.mjs [--puts 4000] [--concurrency 16] [--runs 3] [--memory]
 import { parseArgs } from 'node:util';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { openInProcess } from './in-process.mjs';
 
 const { values } = parseArgs({
   options: {
@@ -30,20 +28,7 @@ const C = Number(values.concurrency);
 
 if (values.child !== undefined) {
   // One measurement: PITR on (child=1) or off (child=0); prints JSON.
-  const root = resolve('dist', 'src');
-  const mod = (p) => import(resolve(root, p));
-  const [{ Dispatcher }, { openDatabase }, { allOperations }, { openEngine }] = await Promise.all([
-    mod('api/dispatcher.js'),
-    mod('api/open-database.js'),
-    mod('api/all-operations.js'),
-    mod('storage/open-engine.js'),
-  ]);
-  const dir = mkdtempSync(join(tmpdir(), 'openddb-bench-pitr-'));
-  const engine = await openEngine(values.memory ? { inMemory: true } : { dataDir: dir });
-  const db = await openDatabase(engine);
-  const dispatcher = new Dispatcher(db, allOperations);
-  let n = 0;
-  const call = (name, input) => dispatcher.run(dispatcher.find('DynamoDB_20120810.', name), input, `r${n++}`);
+  const { call, close } = await openInProcess({ name: 'pitr', memory: values.memory });
   await call('CreateTable', {
     TableName: 'bench',
     AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
@@ -62,8 +47,7 @@ if (values.child !== undefined) {
   const start = process.cpuUsage();
   await load(PUTS);
   const used = process.cpuUsage(start);
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
   console.log(JSON.stringify({ user: used.user / PUTS, system: used.system / PUTS }));
   process.exit(0);
 }

@@ -19,15 +19,12 @@
  * embeddings are, rather than uniform noise, on which any approximate
  * method does poorly and no application searches.
  */
-import { mkdtempSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { writeFileSync, mkdirSync } from 'node:fs';
 import os from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { openStorage } from '../dist/src/storage/open-engine.js';
-import { openDatabase } from '../dist/src/api/open-database.js';
-import { Dispatcher } from '../dist/src/api/dispatcher.js';
-import { allOperations } from '../dist/src/api/all-operations.js';
+import { openInProcess } from './in-process.mjs';
 import { setExactSearchLimit, vectorCacheMemory, vectorIndexSettled } from '../dist/src/data/vector-search.js';
 
 const args = process.argv.slice(2);
@@ -51,11 +48,7 @@ const sample = () => {
   return c.map((x) => Math.round((x + 0.35 * gaussian()) * 1e4) / 1e4);
 };
 
-const dir = mkdtempSync(path.join(os.tmpdir(), 'vector-bench-'));
-const engine = await openStorage(dir);
-const db = await openDatabase(engine, { log: () => {} });
-const dispatcher = new Dispatcher(db, allOperations);
-const call = (name, input) => dispatcher.run(dispatcher.find('DynamoDB_20120810.', name), input, 'bench');
+const { db, call, close } = await openInProcess({ name: 'vectors', quiet: true });
 const ms = (t) => Math.round(t);
 const pct = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
 
@@ -178,6 +171,5 @@ try {
   writeFileSync(path.join(out, 'vectors.json'), `${JSON.stringify(result, null, 2)}\n`);
   writeFileSync(path.join(out, 'vectors.md'), md);
 } finally {
-  await db.close();
-  rmSync(dir, { recursive: true, force: true });
+  await close();
 }
