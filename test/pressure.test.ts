@@ -33,6 +33,7 @@ import { GetRecordsCommand } from '@aws-sdk/client-dynamodb-streams';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { client, expectError, startServerProcess, tempDir, testWorkers, type ServerProcess } from './helpers/server-process.js';
+import { defineTable } from './helpers/tables.js';
 import { shardIterator, streamsClient } from './helpers/streams.js';
 
 const run = promisify(execFile);
@@ -215,19 +216,7 @@ describe('throttling', { skip }, () => {
 
 describe('lag', { skip }, () => {
   it('an eventually consistent read and a GSI query see a write only after the lag; a strong read at once', async () => {
-    await ddb.send(
-      new CreateTableCommand({
-        TableName: 'lag1',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'g', AttributeType: 'S' },
-        ],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: [{ IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
-        BillingMode: 'PAY_PER_REQUEST',
-        Tags: [{ Key: 'openddb:lag-ms', Value: '1500' }],
-      }),
-    );
+    await ddb.send(new CreateTableCommand(defineTable('lag1', 'pk:S', { gsi: { byG: 'g:S' }, Tags: [{ Key: 'openddb:lag-ms', Value: '1500' }] })));
     await ddb.send(new PutItemCommand({ TableName: 'lag1', Item: { pk: { S: 'a' }, g: { S: 'G' }, v: { N: '1' } } }));
     const strong = await ddb.send(new GetItemCommand({ TableName: 'lag1', Key: { pk: { S: 'a' } }, ConsistentRead: true }));
     assert.equal(strong.Item?.v?.N, '1');
@@ -258,19 +247,7 @@ describe('lag on a table\'s own reads and its stream', { skip }, () => {
 
   it('Query and Scan follow ConsistentRead; a deleted item lingers for lagged readers; stream records appear after the lag', async () => {
     await ddb.send(
-      new CreateTableCommand({
-        TableName: 'lag2',
-        AttributeDefinitions: [
-          { AttributeName: 'pk', AttributeType: 'S' },
-          { AttributeName: 'sk', AttributeType: 'N' },
-        ],
-        KeySchema: [
-          { AttributeName: 'pk', KeyType: 'HASH' },
-          { AttributeName: 'sk', KeyType: 'RANGE' },
-        ],
-        BillingMode: 'PAY_PER_REQUEST',
-        StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' },
-      }),
+      new CreateTableCommand(defineTable('lag2', 'pk:S sk:N', { StreamSpecification: { StreamEnabled: true, StreamViewType: 'NEW_AND_OLD_IMAGES' } })),
     );
     for (let i = 1; i <= 3; i++) await ddb.send(new PutItemCommand({ TableName: 'lag2', Item: { pk: { S: 'p' }, sk: { N: String(i) } } }));
     await sleep(1700);

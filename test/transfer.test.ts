@@ -35,6 +35,7 @@ import {
 } from '@aws-sdk/client-dynamodb';
 import { spawnSync } from 'node:child_process';
 import { CLI, client, expectError, startServerProcess, tempDir, variantPass, type ServerProcess } from './helpers/server-process.js';
+import { defineTable, hashKeyTable } from './helpers/tables.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 // dist/test/ → the sources' test/fixtures.
@@ -263,14 +264,7 @@ describe('ImportTable from a folder', () => {
   });
 
   test('errors: an existing table, an unknown import, bad parameters', async () => {
-    await c.send(
-      new CreateTableCommand({
-        TableName: 't_exists',
-        AttributeDefinitions: [{ AttributeName: 'pk', AttributeType: 'S' }],
-        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await c.send(new CreateTableCommand(hashKeyTable('t_exists')));
     await expectError(c.send(new ImportTableCommand(importInput('t_exists', 'json/'))), 'ResourceInUseException');
     await expectError(
       c.send(new DescribeImportCommand({ ImportArn: `${ARN}/t_exists/import/01234567890123-abcdef01` })),
@@ -426,18 +420,7 @@ describe('bulk operations (StartBulkPutItems)', () => {
   });
 
   test('per-item conditions, Ion input, streams and indexes through the normal write path', async () => {
-    await c.send(
-      new CreateTableCommand({
-        TableName: 'bulkcond',
-        AttributeDefinitions: [
-          { AttributeName: 'id', AttributeType: 'S' },
-          { AttributeName: 'g', AttributeType: 'S' },
-        ],
-        KeySchema: [{ AttributeName: 'id', KeyType: 'HASH' }],
-        GlobalSecondaryIndexes: [{ IndexName: 'byG', KeySchema: [{ AttributeName: 'g', KeyType: 'HASH' }], Projection: { ProjectionType: 'ALL' } }],
-        BillingMode: 'PAY_PER_REQUEST',
-      }),
-    );
+    await c.send(new CreateTableCommand(defineTable('bulkcond', 'id:S', { gsi: { byG: 'g:S' } })));
     put(dir.path, 'bulk', 'cond/a.json', JSON.stringify({ Item: { id: { S: 'keep' }, g: { S: 'old' } } }) + '\n');
     const first = await c.send(new StartBulkPutItemsCommand({ ...bulkInput('bulkcond', 'cond'), InputS3Configuration: { S3Bucket: 'bulk', S3KeyPrefix: 'cond/', InputFormat: 'DYNAMODB_JSON' } }));
     assert.equal((await waitBulk(c, first.BulkOperationDescription!.BulkOperationArn!)).BulkOperationStatus, 'COMPLETED');
