@@ -13,6 +13,14 @@
  * busy spell weighs on all alike. The report gives each cell's median
  * burst and the change against the first build (the base).
  *
+ * One server process keeps its own level for its whole life: two started
+ * from the same build measured up to ±10-15 % apart per op (2026-12-05,
+ * c64, 6 pairs; callgrind counted the same instructions), more than the
+ * few per cent a change is judged by. `--instances I` repeats everything
+ * on I fresh sets of servers and reports the median over instances, each
+ * build's change taken within each instance (whose servers ran side by
+ * side) and then the median of those.
+ *
  * `--callgrind` runs the servers under valgrind's callgrind and reports
  * instructions per request on the main thread (where requests are served;
  * V8's compiler and GC helpers and LMDB's writer run on other threads):
@@ -21,6 +29,7 @@
  * native code only; JIT-compiled JavaScript shows as addresses.
  *
  *   node bench/cpu-per-op.mjs --base-cli /tmp/perf-base/dist/openddb.mjs
+ *   node bench/cpu-per-op.mjs --base-cli B --instances 6 --concurrency 64 --warmup 30000 --requests 15000 --rounds 5   (issue 11's check)
  *   node bench/cpu-per-op.mjs --base-cli B --build nometrics=/tmp/x/dist/openddb.mjs --storage disk --workloads get
  *   node bench/cpu-per-op.mjs --base-cli B --callgrind --warmup 4000 --requests 2000 --rounds 1
  *   node bench/cpu-per-op.mjs --build pitr=dist/openddb.mjs,OPENDDB_BENCH_PITR=1 --storage disk --workloads put   (PITR's cost on one build)
@@ -49,6 +58,7 @@ const { values: args } = parseArgs({
     requests: { type: 'string', default: '5000' },
     concurrency: { type: 'string', default: '16' },
     rounds: { type: 'string', default: '6' },
+    instances: { type: 'string', default: '1' },
     'node-args': { type: 'string', default: '' },
     'serve-args': { type: 'string', default: '' },
     'fresh-connections': { type: 'boolean', default: false },
@@ -62,7 +72,7 @@ const { values: args } = parseArgs({
 if (args.help) {
   console.log(
     'node bench/cpu-per-op.mjs [--cli FILE] [--base-cli FILE] [--build NAME=FILE[,ENV=VALUE...] ...] [--storage disk,memory,postgres] [--workloads get,put,query,update]\n' +
-      '  [--warmup N (unmeasured, per workload and server)] [--requests N (per burst)] [--rounds R (bursts per server)] [--concurrency C]\n' +
+      '  [--warmup N (unmeasured, per workload and server)] [--requests N (per burst)] [--rounds R (bursts per server)] [--instances I (fresh servers, I times)] [--concurrency C]\n' +
       '  [--rate N (measured bursts paced to N requests/s)] [--node-args=a,b] [--serve-args=a,b (e.g. --workers,2)] [--fresh-connections] [--callgrind (instructions per op: valgrind, ~50x slower; use ~2000 requests)] [--callgrind-dir DIR (keep the dumps)]',
   );
   process.exit(0);
@@ -70,6 +80,12 @@ if (args.help) {
 const requests = Number(args.requests);
 const connections = Number(args.concurrency);
 const rounds = Number(args.rounds);
+// --instances: the whole measurement again on freshly started servers, I times. Two server
+// processes of one build differ by up to ±10-15 % CPU per op for their whole life (where
+// the JIT put things, how the heap grew), so a difference of a few per cent between builds
+// needs several instances of each: the report gives the median over instances.
+const instances = Number(args.instances);
+if (!Number.isSafeInteger(instances) || instances < 1) throw new Error(`--instances must be a positive integer, not ${args.instances}`);
 const storages = args.storage.split(',');
 const workloads = args.workloads.split(',');
 const warmup = Number(args.warmup);
@@ -252,18 +268,19 @@ function dumpedInstructions(pid) {
   return { main, all, timers };
 }
 
-const results = new Map(); // `${storage} ${workload} ${build}` → [{usPerOp, ...}]
-const record = (key, value) => {
-  if (!results.has(key)) results.set(key, []);
-  results.get(key).push(value);
+const results = new Map(); // `${storage} ${workload} ${build}` → per instance, [{usPerOp, ...}]
+const record = (key, value, instance) => {
+  if (!results.has(key)) results.set(key, Array.from({ length: instances }, () => []));
+  results.get(key)[instance].push(value);
 };
 
 // Every build's server runs at once and bursts alternate between them, so
 // whatever else the machine does in a stretch of time weighs on all alike.
-for (const storage of storages) {
+for (let instance = 0; instance < instances; instance++) for (const storage of storages) {
   const servers = [];
   try {
-    for (const build of builds) {
+    // Started in turn, the other way round every instance.
+    for (const build of instance % 2 === 0 ? builds : [...builds].reverse()) {
       servers.push({ build, srv: await startServer(serverFor(build, storage), { readyTimeoutMs: callgrindDir ? 180_000 : undefined }) });
     }
     const plan = seedPlan('quick', 'openddb-disk');
@@ -289,9 +306,9 @@ for (const storage of storages) {
         const order = round % 2 === 0 ? servers : [...servers].reverse();
         for (const { build, srv, reqs } of order) {
           const m = await burst(srv, workload, reqs);
-          record(`${storage} ${workload} ${build.name}`, m);
+          record(`${storage} ${workload} ${build.name}`, m, instance);
           console.error(
-            `${storage} ${workload} ${build.name} burst ${round + 1}: ${m.usPerOp.toFixed(1)} µs/op (${m.kernelUsPerOp.toFixed(1)} in the kernel${srv.dbPid === undefined ? '' : `, database ${m.dbUsPerOp.toFixed(1)}`}), ` +
+            `${instances > 1 ? `instance ${instance + 1} ` : ''}${storage} ${workload} ${build.name} burst ${round + 1}: ${m.usPerOp.toFixed(1)} µs/op (${m.kernelUsPerOp.toFixed(1)} in the kernel${srv.dbPid === undefined ? '' : `, database ${m.dbUsPerOp.toFixed(1)}`}), ` +
               (m.kiloInstrPerOp === undefined
                 ? ''
                 : `${m.kiloInstrPerOp.toFixed(1)} k instructions/op on the main thread (${m.kiloInstrNoTimersPerOp.toFixed(1)} k outside timer callbacks; ${m.kiloInstrAllThreadsPerOp.toFixed(1)} k all threads), `) +
@@ -326,21 +343,30 @@ const metrics = callgrindDir
       ...(storages.includes('postgres') ? [['dbUsPerOp', "of which PostgreSQL's"]] : []),
     ];
 const tables = metrics.map(([metric, unit]) => {
-  const header = ['storage', 'workload', ...builds.map((b) => `${b.name}: ${unit} (median; all)`)];
-  if (builds.length >= 2) header.push(`change against ${builds[0].name}`);
+  const header = ['storage', 'workload', ...builds.map((b) => `${b.name}: ${unit} (median; ${instances === 1 ? 'all' : 'median of each instance'})`)];
+  if (builds.length >= 2) header.push(`change against ${builds[0].name}${instances === 1 ? '' : ' (median of the instances\' changes)'}`);
   const lines = [`| ${header.join(' | ')} |`, `|${header.map(() => '---').join('|')}|`];
   for (const storage of storages) {
     if (metric === 'dbUsPerOp' && storage !== 'postgres') continue;
     for (const workload of workloads) {
-      const cells = builds.map((b) => results.get(`${storage} ${workload} ${b.name}`).map((m) => m[metric]));
+      // Per build, per instance: the instance's bursts (one instance: the figures as measured).
+      const perInstance = builds.map((b) => results.get(`${storage} ${workload} ${b.name}`).map((bursts) => bursts.map((m) => m[metric])));
+      const cells = perInstance.map((runs) => (instances === 1 ? runs[0] : runs.map(median)));
       const row = [storage, workload, ...cells.map((c) => `${median(c).toFixed(1)} (${c.map((x) => x.toFixed(1)).join(', ')})`)];
-      if (builds.length >= 2) row.push(cells.slice(1).map((c) => `${((median(c) / median(cells[0]) - 1) * 100).toFixed(1)} %`).join(', '));
+      if (builds.length >= 2) {
+        // With instances, the median of each instance's own change (its servers ran side by side).
+        const change = (runs) =>
+          instances === 1
+            ? median(runs[0]) / median(perInstance[0][0]) - 1
+            : median(runs.map((bursts, i) => median(bursts) / median(perInstance[0][i]) - 1));
+        row.push(perInstance.slice(1).map((runs) => `${(change(runs) * 100).toFixed(1)} %`).join(', '));
+      }
       lines.push(`| ${row.join(' | ')} |`);
     }
   }
   return lines.join('\n');
 });
-console.log(`c${connections}; per workload ${warmup} requests unmeasured, then ${rounds} bursts of ${requests} per server, alternating; builds: ${builds.map((b) => `${b.name} = ${b.cli}`).join(', ')}`);
+console.log(`c${connections}; ${instances === 1 ? '' : `${instances} instances (fresh servers) of: `}per workload ${warmup} requests unmeasured, then ${rounds} bursts of ${requests} per server, alternating; builds: ${builds.map((b) => `${b.name} = ${b.cli}`).join(', ')}`);
 console.log(tables.join('\n\n'));
 if (callgrindDir && !args['callgrind-dir']) rmSync(callgrindDir, { recursive: true, force: true });
 process.exit(0);
