@@ -70,8 +70,13 @@ export function authorize(
   secure: boolean,
 ): void | Promise<void> {
   const checks = checksOf(db, operation, input);
-  const streams = checks.map((check) => ownStream(db, check.resource));
-  if (streams.every((stream) => stream === undefined)) return judge(db, principal, checks, undefined, sourceIp, secure);
+  // Only checks on a stream need a read first; nearly every request has none (no array made for them).
+  let streams: ({ table: string; label: string } | undefined)[] | undefined;
+  for (let i = 0; i < checks.length; i++) {
+    const stream = ownStream(db, checks[i]!.resource);
+    if (stream !== undefined) (streams ??= new Array<{ table: string; label: string } | undefined>(checks.length).fill(undefined))[i] = stream;
+  }
+  if (streams === undefined) return judge(db, principal, checks, undefined, sourceIp, secure);
   return Promise.all(streams.map((stream) => (stream === undefined ? Promise.resolve(null) : streamPolicyOf(db, stream)))).then((policies) =>
     judge(db, principal, checks, policies, sourceIp, secure),
   );
@@ -103,10 +108,9 @@ function judge(
     const coveredByTable = arn !== undefined && (arn.rest === '' || arn.rest.startsWith('/index/'));
     const resourcePolicy = streamPolicy !== null ? streamPolicy : coveredByTable ? parsedPolicy(table?.resourcePolicy?.document) : undefined;
     const resource = resourcePolicy === undefined ? 'implicitDeny' : evaluate([resourcePolicy], check, principal.variables);
-    const head = `User: ${principal.arn} is not authorized to perform: ${check.action} on resource: ${check.resource}`;
-    if (identity === 'deny') throw errors.accessDenied(`${head} with an explicit deny in an identity-based policy`);
-    if (resource === 'deny') throw errors.accessDenied(`${head} with an explicit deny in a resource-based policy`);
-    if (session === 'deny') throw errors.accessDenied(`${head} with an explicit deny in a session policy`);
+    if (identity === 'deny') throw denied(principal, check, 'with an explicit deny in an identity-based policy');
+    if (resource === 'deny') throw denied(principal, check, 'with an explicit deny in a resource-based policy');
+    if (session === 'deny') throw denied(principal, check, 'with an explicit deny in a session policy');
     // IAM's rule: within one account either policy may allow; across accounts both must.
     // A role session's identity side is its role's policies narrowed by its session policies.
     const sameAccount = (arn?.account ?? db.accountId) === principal.account;
@@ -116,7 +120,7 @@ function judge(
     if (!(sameAccount ? identityAllows || resourceAllows : identityAllows && resourceAllows)) {
       // Which policy is missing: the session policies when another one granted it.
       const missing = session !== 'allow' && (identity === 'allow' || resource === 'allow') ? 'session' : identityAllows ? 'resource-based' : 'identity-based';
-      throw errors.accessDenied(`${head} because no ${missing} policy allows the ${check.action} action`);
+      throw denied(principal, check, `because no ${missing} policy allows the ${check.action} action`);
     }
     // Granted across accounts, but one request runs in one account's tables
     // (the dispatcher picks the account its tables name): a batch or
@@ -127,6 +131,11 @@ function judge(
       );
     }
   });
+}
+
+/** AccessDeniedException for a check, `why` after its head (built only on a refusal: most requests are allowed). */
+function denied(principal: Principal, check: Check, why: string): Error {
+  return errors.accessDenied(`User: ${principal.arn} is not authorized to perform: ${check.action} on resource: ${check.resource} ${why}`);
 }
 
 /** The table ARN of a parsed table, index, stream or backup ARN. */

@@ -52,9 +52,14 @@ const NOT_YET_IMPLEMENTED = [
 function targetAccount(input: unknown, principal: Principal | undefined): string | undefined {
   if (principal === undefined) return undefined;
   const i = input as Record<string, unknown>;
-  const arn = [i.TableName, i.ResourceArn, i.StreamArn].find((v): v is string => typeof v === 'string' && v.startsWith('arn:'));
+  // The first of these that is an ARN (written out: this runs on every signed request).
+  const arn = isArn(i.TableName) ? i.TableName : isArn(i.ResourceArn) ? i.ResourceArn : isArn(i.StreamArn) ? i.StreamArn : undefined;
   const account = arn === undefined ? undefined : arnAccount(arn);
   return account ?? itemsAccount(i) ?? principal.account;
+}
+
+function isArn(value: unknown): value is string {
+  return typeof value === 'string' && value.startsWith('arn:');
 }
 
 function arnAccount(arn: string): string | undefined {

@@ -153,3 +153,67 @@ test('micro-benchmark: verification with a cached signing key', async () => {
   process.stdout.write(`# SigV4 verification: ${perRequestUs.toFixed(2)} µs CPU per request (cached key)\n`);
   assert.ok(perRequestUs < 50, `${perRequestUs} µs`);
 });
+
+test('a header read after one with the same credential and signed headers is judged as if read in full', async () => {
+  const req = await sdkSigned();
+  const auth = req.headers.authorization!;
+  const sig = /Signature=([0-9a-f]+)$/.exec(auth)![1]!;
+  const prefix = auth.slice(0, auth.length - sig.length);
+  // The first read remembers the header's head; then variations of the same head.
+  assert.ok(!('type' in verifySignature(req, NOW, lookup)));
+  const withAuth = (authorization: string) => ({ ...req, headers: { ...req.headers, authorization } });
+  assert.ok(!('type' in verifySignature(withAuth(`${auth}  `), NOW, lookup)), 'trailing white space');
+  assert.ok(!('type' in verifySignature(withAuth(`${prefix} ${sig}`), NOW, lookup)), 'a space before the signature');
+  fails(verifySignature(withAuth(`${prefix}`), NOW, lookup), 'IncompleteSignatureException', `Authorization header requires 'Signature' parameter. Authorization=${prefix}`);
+  fails(verifySignature(withAuth(`${prefix}  `), NOW, lookup), 'IncompleteSignatureException', `Authorization header requires 'Signature' parameter. Authorization=${prefix}  `);
+  // A parameter after the signature: read in full, so a later Credential counts.
+  fails(verifySignature(withAuth(`${auth}, Credential=AKIDBOB/20261205/us-east-1/dynamodb/aws4_request`), NOW, lookup), 'UnrecognizedClientException');
+  fails(verifySignature(withAuth(`${auth}, SignedHeaders=host`), NOW, lookup), 'InvalidSignatureException', /^The request signature we calculated does not match/);
+  fails(verifySignature(withAuth(`${prefix}${sig.slice(1)}0`), NOW, lookup), 'InvalidSignatureException', /^The request signature we calculated does not match/);
+  // Leading white space: not the remembered header, and still accepted (the header is trimmed).
+  assert.ok(!('type' in verifySignature(withAuth(` ${auth}`), NOW, lookup)));
+  // The same prefix with another date header: the date is read from each request.
+  fails(verifySignature({ ...req, headers: { ...req.headers, 'x-amz-date': '20261205T140001Z' } }, NOW, lookup), 'InvalidSignatureException');
+  const { 'x-amz-date': _, ...noDate } = req.headers;
+  fails(verifySignature({ ...req, headers: noDate }, NOW, lookup), 'IncompleteSignatureException', /^Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header\. Authorization=/);
+});
+
+test('requests alternating between secrets, dates and regions sign with the right key', async () => {
+  const bob: Credential = { accessKeyId: 'AKIDBOB', secretAccessKey: 'bob-secret', keys: new SigningKeyCache() };
+  const find = (id: string) => (id === 'AKIDBOB' ? bob : lookup(id));
+  const requests = [
+    await sdkSigned(),
+    await sdkSigned(undefined, { accessKeyId: 'AKIDBOB', secretAccessKey: 'bob-secret' }),
+    await sdkSigned(undefined, undefined, NOW - 1000),
+    await sdkSigned(undefined, undefined, NOW - 10 * 60 * 1000),
+    await sdkSigned('{"TableName":"other"}'),
+  ];
+  for (let round = 0; round < 3; round++) {
+    for (const req of requests) assert.ok(!('type' in verifySignature(req, NOW, find)), `round ${round}`);
+    // A wrong secret after right ones, and the other way round.
+    fails(verifySignature(await sdkSigned(undefined, { accessKeyId: 'AKIDBOB', secretAccessKey: 'alice-secret' }), NOW, find), 'InvalidSignatureException');
+  }
+  // Around midnight: two days' keys in turn.
+  const midnight = Date.UTC(2026, 11, 6);
+  const [before, after] = [await sdkSigned(undefined, undefined, midnight - 5000), await sdkSigned(undefined, undefined, midnight + 5000)];
+  for (let i = 0; i < 3; i++) {
+    assert.ok(!('type' in verifySignature(before, midnight, find)));
+    assert.ok(!('type' in verifySignature(after, midnight, find)));
+  }
+  // A key used by sign() in between: signCanonical writes its head again.
+  const key = ALICE.keys.get('alice-secret', '20261205', 'us-east-1');
+  key.sign('something else entirely');
+  assert.ok(!('type' in verifySignature(requests[0]!, NOW, find)));
+});
+
+test('SigningKey.signCanonical equals sign(buildStringToSign(…))', () => {
+  const raw = deriveSigningKey('alice-secret', '20261205', 'us-east-1', 'dynamodb');
+  const key = new SigningKey(raw);
+  const scope = '20261205/us-east-1/dynamodb/aws4_request';
+  for (const [date, canonical] of [['20261205T140000Z', 'a'], ['20261205T140000Z', 'b\nc'], ['20261205T140001Z', 'é'], ['20261205T140001Z', '']]) {
+    assert.equal(key.signCanonical(date!, scope, canonical!), createHmac('sha256', raw).update(buildStringToSign(date!, scope, canonical!)).digest('hex'));
+  }
+  // A head that is not ASCII or too long takes the general path.
+  assert.equal(key.signCanonical('20261205T140000Z', 'é/x', 'a'), createHmac('sha256', raw).update(buildStringToSign('20261205T140000Z', 'é/x', 'a')).digest('hex'));
+  assert.equal(key.signCanonical('20261205T140000Z', 'x'.repeat(600), 'a'), createHmac('sha256', raw).update(buildStringToSign('20261205T140000Z', 'x'.repeat(600), 'a')).digest('hex'));
+});

@@ -24,6 +24,7 @@ import { authenticate, type AuthSource } from './authenticate.js';
 import type { Verified } from '../auth/sigv4.js';
 import type { Identity } from '../auth/identities.js';
 import type { Dispatcher } from '../api/dispatcher.js';
+import type { Operation } from '../api/operation.js';
 import { RawJson } from '../data/raw-json.js';
 import type { RequestObserver } from './request-observer.js';
 import { answerOpsEndpoint, type OpsEndpoints } from './ops-endpoints.js';
@@ -223,13 +224,11 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
   // With --auth the signature is verified first, over the body as received:
   // a client without valid credentials costs a hash, never an inflate or a parse.
   let signer: Verified<Identity> | undefined;
+  let operation: Operation | undefined;
   if (ctx.auth !== undefined) {
     // DynamoDB names an unknown operation before it looks at the signature (dynalite's recording).
-    const target = headers['x-amz-target'];
-    const prefix = typeof target === 'string' ? TARGET_PREFIXES.find((p) => target.startsWith(p)) : undefined;
-    if (prefix === undefined || ctx.dispatcher.find(prefix, (target as string).slice(prefix.length)) === undefined) {
-      return errorResponse(reply, errors.unknownOperation());
-    }
+    operation = findOperation(ctx.dispatcher, headers['x-amz-target']);
+    if (operation === undefined) return errorResponse(reply, errors.unknownOperation());
     const verified = authenticate(req, ctx.auth);
     if (verified instanceof DynamoError) return errorResponse(reply, verified);
     signer = verified;
@@ -262,9 +261,8 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
     if (text.indexOf('\\') !== -1 && hasLoneSurrogateEscape(bodyBytes)) return errorResponse(reply, new DynamoError(SERIALIZATION, undefined));
   }
 
-  const target = headers['x-amz-target'];
-  const prefix = typeof target === 'string' ? TARGET_PREFIXES.find((p) => target.startsWith(p)) : undefined;
-  const operation = prefix !== undefined ? ctx.dispatcher.find(prefix, (target as string).slice(prefix.length)) : undefined;
+  // With --auth, found before the signature was checked.
+  operation ??= findOperation(ctx.dispatcher, headers['x-amz-target']);
   if (operation === undefined) return errorResponse(reply, errors.unknownOperation());
   reply.operation = operation.name;
   reply.input = input;
@@ -313,6 +311,13 @@ function undecodableBody(): DynamoError {
     'The request processing has failed because of an unknown error, exception or failure.',
     500,
   );
+}
+
+/** The operation an X-Amz-Target names; undefined if none. */
+function findOperation(dispatcher: Dispatcher, target: string | string[] | undefined): Operation | undefined {
+  if (typeof target !== 'string') return undefined;
+  const prefix = TARGET_PREFIXES.find((p) => target.startsWith(p));
+  return prefix === undefined ? undefined : dispatcher.find(prefix, target.slice(prefix.length));
 }
 
 function header(headers: RequestHeaders, name: string): string | undefined {
