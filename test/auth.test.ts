@@ -101,6 +101,10 @@ function identities(extra: object[] = []) {
           Statement: [
             { Effect: 'Allow', Action: 'dynamodb:ListTables', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '127.0.0.0/8' } } },
             { Effect: 'Allow', Action: 'dynamodb:DescribeLimits', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': ['10.0.0.0/8'] } } },
+            // Item operations read their condition keys lazily (api/authorize): the request's own keys must be there too.
+            { Effect: 'Allow', Action: ['dynamodb:GetItem', 'dynamodb:Query'], Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '127.0.0.0/8' }, Bool: { 'aws:SecureTransport': 'false' } } },
+            { Effect: 'Allow', Action: 'dynamodb:PutItem', Resource: '*', Condition: { IpAddress: { 'aws:SourceIp': '10.0.0.0/8' } } },
+            { Effect: 'Deny', Action: 'dynamodb:Scan', Resource: '*', Condition: { NumericGreaterThan: { 'aws:EpochTime': '1700000000' } } },
           ],
         }],
       },
@@ -415,6 +419,11 @@ describe('--auth', () => {
     const ip = sdk(server.url, 'AKIDIP', 'ip-secret');
     await ip.send(new ListTablesCommand({}));
     await expectError(ip.send(new DescribeLimitsCommand({})), 'AccessDeniedException', /dynamodb:DescribeLimits/);
+    // Allowed, so the table's absence is what answers.
+    await expectError(ip.send(new GetItemCommand({ TableName: 'ip_none', Key: { pk: { S: 'a' } } })), 'ResourceNotFoundException');
+    await expectError(ip.send(new QueryCommand({ TableName: 'ip_none', KeyConditionExpression: 'pk = :p', ExpressionAttributeValues: { ':p': { S: 'a' } } })), 'ResourceNotFoundException');
+    await expectError(ip.send(new PutItemCommand({ TableName: 'ip_none', Item: { pk: { S: 'a' } } })), 'AccessDeniedException', /no identity-based policy allows the dynamodb:PutItem action/);
+    await expectError(ip.send(new ScanCommand({ TableName: 'ip_none' })), 'AccessDeniedException', /with an explicit deny in an identity-based policy/);
   });
 
   test('boto3 signs with right and wrong keys', { skip: !hasBoto3 && 'python3 with boto3 is not installed' }, () => {

@@ -96,10 +96,8 @@ function judge(
     const arn = parsedArn(check.resource);
     const table = arn === undefined ? undefined : tableOf(db, arn);
     if (table !== undefined) addResourceTags(table, check);
-    if (sourceIp !== undefined) check.keys.set('aws:sourceip', sourceIp.startsWith('::ffff:') ? sourceIp.slice(7) : sourceIp);
-    check.keys.set('aws:securetransport', secure ? 'true' : 'false');
-    check.keys.set('aws:currenttime', clock.iso);
-    check.keys.set('aws:epochtime', clock.epoch);
+    if (check.keys instanceof LazyKeys) check.keys.later(sourceIp, secure, clock);
+    else setRequestKeys(check.keys, sourceIp, secure, clock);
     const identity = evaluate(principal.policies, check, principal.variables);
     const session = principal.sessionPolicies === undefined ? 'allow' : evaluate(principal.sessionPolicies, check, principal.variables);
     // A stream's own policy governs it; a table's covers the table and its
@@ -133,6 +131,14 @@ function judge(
   });
 }
 
+/** aws:SourceIp, aws:SecureTransport, aws:CurrentTime and aws:EpochTime. */
+function setRequestKeys(keys: Map<string, string | readonly string[]>, sourceIp: string | undefined, secure: boolean, clock: Clock): void {
+  if (sourceIp !== undefined) keys.set('aws:sourceip', sourceIp.startsWith('::ffff:') ? sourceIp.slice(7) : sourceIp);
+  keys.set('aws:securetransport', secure ? 'true' : 'false');
+  keys.set('aws:currenttime', clock.iso);
+  keys.set('aws:epochtime', clock.epoch);
+}
+
 /** AccessDeniedException for a check, `why` after its head (built only on a refusal: most requests are allowed). */
 function denied(principal: Principal, check: Check, why: string): Error {
   return errors.accessDenied(`User: ${principal.arn} is not authorized to perform: ${check.action} on resource: ${check.resource} ${why}`);
@@ -149,7 +155,12 @@ const parsedPolicies = new Map<string, Policy>();
 /** aws:CurrentTime and aws:EpochTime, formatted once per second rather than per check. */
 let clockCache = { second: -1, iso: '', epoch: '' };
 
-function currentTime(): { iso: string; epoch: string } {
+interface Clock {
+  readonly iso: string;
+  readonly epoch: string;
+}
+
+function currentTime(): Clock {
   const second = Math.floor(Date.now() / 1000);
   if (second !== clockCache.second) {
     clockCache = { second, iso: new Date(second * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z'), epoch: String(second) };
@@ -233,10 +244,17 @@ function addResourceTags(table: TableRecord, check: Check): void {
  */
 class LazyKeys extends Map<string, string | readonly string[]> {
   #fill: ((keys: LazyKeys) => void) | undefined;
+  /** The request's own keys (setRequestKeys), also set on the first read (`later`): four map entries fewer per allowed request. */
+  #request: { sourceIp: string | undefined; secure: boolean; clock: Clock } | undefined;
 
   constructor(fill: (keys: LazyKeys) => void) {
     super();
     this.#fill = fill;
+  }
+
+  later(sourceIp: string | undefined, secure: boolean, clock: Clock): void {
+    if (this.#fill === undefined) setRequestKeys(this, sourceIp, secure, clock);
+    else this.#request = { sourceIp, secure, clock };
   }
 
   override get(key: string): string | readonly string[] | undefined {
@@ -254,6 +272,8 @@ class LazyKeys extends Map<string, string | readonly string[]> {
     if (fill === undefined) return;
     this.#fill = undefined;
     fill(this);
+    const request = this.#request;
+    if (request !== undefined) setRequestKeys(this, request.sourceIp, request.secure, request.clock);
   }
 }
 

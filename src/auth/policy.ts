@@ -37,6 +37,8 @@ interface Statement {
   /** Patterns with policy variables still in them (substituted per request). */
   readonly resources: readonly string[];
   readonly notResource: boolean;
+  /** `resources` compiled, when none holds a policy variable (else each request substitutes and compiles them). */
+  readonly resourcePatterns: readonly RegExp[] | undefined;
   readonly conditions: readonly Condition[];
   readonly variables: boolean;
   /**
@@ -106,6 +108,7 @@ function parseStatement(s: unknown, where: string, variables: boolean, kind: 'id
     notAction: 'NotAction' in s,
     resources,
     notResource: 'NotResource' in s,
+    resourcePatterns: variables && resources.some((r) => r.includes('${')) ? undefined : resources.map((r) => wildcard(r, '')),
     conditions: s.Condition === undefined ? [] : parseConditions(s.Condition, `${where}.Condition`),
     variables,
     ...(kind === 'resource' ? { principals: parsePrincipal(s.Principal, `${where}.Principal`) } : {}),
@@ -186,10 +189,14 @@ function statementApplies(s: Statement, request: RequestContext, variables: Read
   if (s.principals !== undefined && !principalMatches(s.principals, variables)) return false;
   const actionMatches = s.actions.some((re) => re.test(request.action));
   if (actionMatches === s.notAction) return false;
-  const resourceMatches = s.resources.some((r) => {
-    const pattern = s.variables ? substitute(r, variables) : r;
-    return pattern !== undefined && wildcard(pattern, '').test(request.resource);
-  });
+  const patterns = s.resourcePatterns;
+  const resourceMatches =
+    patterns !== undefined
+      ? patterns.some((re) => re.test(request.resource))
+      : s.resources.some((r) => {
+          const pattern = s.variables ? substitute(r, variables) : r;
+          return pattern !== undefined && wildcard(pattern, '').test(request.resource);
+        });
   if (resourceMatches === s.notResource) return false;
   return s.conditions.every((c) => conditionHolds(c, request, s.variables ? variables : undefined));
 }
