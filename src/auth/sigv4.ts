@@ -86,11 +86,13 @@ export function verifySignature<C extends Credential>(
   const params = signatureParams(req);
   if (params instanceof DynamoError) return params;
 
-  const signedAt = parseAmzDate(params.amzDate);
-  if (signedAt === undefined) {
+  const date = signedDate(params.amzDate);
+  if (date === undefined) {
     return errors.incompleteSignature(`Date must be in ISO-8601 'basic format'. Got '${params.amzDate}'. See http://en.wikipedia.org/wiki/ISO_8601`);
   }
-  const skewError = checkTime(params, signedAt, now);
+  // The text as remembered: within a second, the same string object request after request, so comparing it costs nothing.
+  const amzDate = date.text;
+  const skewError = checkTime(params, date.ms, now);
   if (skewError) return skewError;
 
   const signed = signedHeaderList(params.signedHeaders);
@@ -104,7 +106,7 @@ export function verifySignature<C extends Credential>(
   if (typeof scope === 'string') return errors.incompleteSignature(scope);
   const day = scope.day;
   let scopeMessage = scope.message;
-  if (!params.amzDate.startsWith(day) || day.length !== 8) {
+  if (!amzDate.startsWith(day) || day.length !== 8) {
     scopeMessage += `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${day}' != '${params.amzDate.slice(0, 8)}', from '${params.amzDate}'.`;
   }
   if (scopeMessage !== '') return errors.invalidSignature(scopeMessage.trimEnd());
@@ -114,7 +116,7 @@ export function verifySignature<C extends Credential>(
   if (credential === undefined) return errors.unrecognizedClient();
 
   const key = credential.keys.get(credential.secretAccessKey, day, region);
-  if (!signatureMatches(key.signCanonical(params.amzDate, scope.scope, canonicalOf(req, params, signed)), params.signature)) return signatureMismatch();
+  if (!signatureMatches(key.signCanonical(amzDate, scope.scope, canonicalOf(req, params, signed)), params.signature)) return signatureMismatch();
 
   // The token is checked after the signature, as DynamoDB does (dynalite's recording).
   if (credential.sessionToken !== params.securityToken) return invalidToken();
@@ -492,14 +494,25 @@ function header(req: SignedRequest, name: string): string | undefined {
 
 /** `20260101T000000Z` → epoch ms; undefined if not that form. */
 export function parseAmzDate(text: string): number | undefined {
-  // Requests signed in the same second carry the same text.
-  if (text === lastDate.text) return lastDate.ms;
-  const ms = readAmzDate(text);
-  if (ms !== undefined) lastDate = { text, ms };
-  return ms;
+  return signedDate(text)?.ms;
 }
 
-let lastDate = { text: '', ms: 0 };
+/** A date read: its text and epoch ms. */
+interface SignedDate {
+  readonly text: string;
+  readonly ms: number;
+}
+
+let lastDate: SignedDate = { text: '', ms: 0 };
+
+/** parseAmzDate's reading, remembered: requests signed in the same second carry the same text. */
+function signedDate(text: string): SignedDate | undefined {
+  if (text === lastDate.text) return lastDate;
+  const ms = readAmzDate(text);
+  if (ms === undefined) return undefined;
+  lastDate = { text, ms };
+  return lastDate;
+}
 
 function readAmzDate(text: string): number | undefined {
   const m = /^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})Z$/.exec(text);
