@@ -167,6 +167,34 @@ interface Environment {
   /** A read reset the snapshot in this synchronous stretch (cleared by `expire`, queued as a microtask). */
   renewed: boolean;
   readonly expire: () => void;
+  /**
+   * The readAndCommit calls still joining one transaction callback (see
+   * LmdbEngine.readAndCommit); closed when that callback starts, and by any
+   * other write of this environment, so calls keep their order.
+   */
+  group: DecisionGroup | undefined;
+}
+
+/** One readAndCommit call waiting in a DecisionGroup. */
+interface DecisionCall {
+  /** The keys (copied) and the keys they are stored under. */
+  readonly keys: Uint8Array[];
+  readonly storedKeys: Uint8Array[];
+  readonly decide: (values: readonly (Uint8Array | undefined)[]) => CommitDecision<unknown>;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  /** Set by the group's callback: the decision's result, or why the call failed (nothing of it written). */
+  result: unknown;
+  failed: boolean;
+  error: unknown;
+}
+
+/** readAndCommit calls decided by one transaction callback, in call order. */
+interface DecisionGroup {
+  readonly calls: DecisionCall[];
+  /** The handles whose calls are in it: each waits for it on close. */
+  readonly handles: LmdbEngine[];
+  done: Promise<unknown> | undefined;
 }
 
 /** Environments open in this process, by the directory's real path. */
@@ -340,6 +368,9 @@ export class LmdbEngine implements StorageEngine {
     options: CommitOptions = {},
   ): Promise<void> {
     this.#assertOpen();
+    // Any other write closes the open readAndCommit group, so that a later
+    // call joins a new one and commits after this write, in call order.
+    this.#environment.group = undefined;
     const codec = this.#codec;
     const sequence = checkedSequenceRequest(options.sequence);
     if (sequence === undefined && expectations.length === 0 && writes.every((w) => !(w.key instanceof Uint8Array) || !codec.isLong(w.key))) {
@@ -409,50 +440,101 @@ export class LmdbEngine implements StorageEngine {
     }
   }
 
-  async readAndCommit<T>(
+  /**
+   * Every call made while a group is open (consecutive calls, until another
+   * write of this environment or the group's callback starts) joins one
+   * lmdb-js transaction callback, which decides the calls one after
+   * another inside the batch's write transaction, on the main thread
+   * (#decideGroup). One callback, one promise from lmdb-js and one wait
+   * per group, not per call; and the sequence counter is read once, at the
+   * group's first numbered call, and written once, at its end: the calls'
+   * numbers run on from one another. That is as correct as reading it per
+   * call: the callback runs inside the LMDB write transaction, under LMDB's
+   * cross-process write lock, and no other code (no other callback, handle
+   * or process) writes between the group's read of the counter and its
+   * write of it.
+   *
+   * Not a child transaction: everything that can throw in JavaScript for a
+   * call — its `decide`, its sequence request, checking every one of its
+   * writes — runs before that call's first put, so a throw fails that call
+   * alone and leaves nothing of it to roll back, as in #commitBlind. A
+   * nested LMDB transaction (begun, the pages it touches copied from the
+   * parent's, merged back on commit) was most of the cost of a PITR write
+   * (data/item-store writeLoggedBlind).
+   */
+  readAndCommit<T>(
     keys: readonly Uint8Array[],
     decide: (values: readonly (Uint8Array | undefined)[]) => CommitDecision<T>,
   ): Promise<T> {
-    this.#assertOpen();
     const codec = this.#codec;
-    const kv = this.#kv;
-    // Copied now: the callback runs later, when the writer reaches it.
-    const reads = keys.map((key, i) => {
-      assertKey(key, `keys[${i}]`);
-      const copy = copyBytes(key);
-      return { key: copy, storedKey: codec.storedKey(copy) };
-    });
-    // Inside the batch's write transaction, on the main thread, like a
-    // conditional commit's checks (see the module comment). Not a child
-    // transaction: everything that can throw in JavaScript — `decide`, the
-    // sequence numbers, checking every write — runs before the first put,
-    // so a throw leaves nothing to roll back, as in #commitBlind. A nested
-    // LMDB transaction (begun, the pages it touches copied from the
-    // parent's, merged back on commit) was most of the cost of a PITR
-    // write (data/item-store writeLoggedBlind).
-    const outcome = kv.transaction((): T => {
-      const values = reads.map(({ key, storedKey }) => {
-        const stored = kv.get(storedKey);
-        return stored === undefined ? undefined : codec.valueFor(key, stored);
-      });
-      const decision = decide(values);
-      const sequence = checkedSequenceRequest(decision.options?.sequence);
-      if (sequence === undefined) {
-        writeInTransaction(kv, codec, decision.writes, 'writes');
-      } else {
-        const first = firstSequence(decodeSequenceCounter(kv.get(SEQUENCE_COUNTER_KEY)), sequence);
-        const counter = encodeSequenceCounter(first + BigInt(sequence.count) - 1n);
-        writeInTransaction(kv, codec, [...decision.writes, ...sequence.writes(first)], 'writes');
-        kv.putSync(SEQUENCE_COUNTER_KEY, counter);
-      }
-      return decision.result;
-    });
-    this.#pending.add(outcome);
+    const copies: Uint8Array[] = [];
+    const storedKeys: Uint8Array[] = [];
+    let group: DecisionGroup;
     try {
-      return (await outcome) as T;
-    } finally {
-      this.#pending.delete(outcome);
+      this.#assertOpen();
+      // Copied now: the callback runs later, when the writer reaches it.
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i];
+        if (!(key instanceof Uint8Array) || key.length === 0) assertKey(key, `keys[${i}]`);
+        const copy = copyBytes(key);
+        copies.push(copy);
+        storedKeys.push(codec.storedKey(copy));
+      }
+      group = this.#environment.group ?? this.#openGroup();
+    } catch (error) {
+      return Promise.reject(error);
     }
+    if (!group.handles.includes(this)) {
+      group.handles.push(this);
+      this.#pending.add(group.done!);
+    }
+    return new Promise<T>((resolve, reject) => {
+      group.calls.push({
+        keys: copies,
+        storedKeys,
+        decide,
+        resolve: resolve as (result: unknown) => void,
+        reject,
+        result: undefined,
+        failed: false,
+        error: undefined,
+      });
+    });
+  }
+
+  /** A new DecisionGroup, its callback queued in lmdb-js's next batch. */
+  #openGroup(): DecisionGroup {
+    const environment = this.#environment;
+    const kv = this.#kv;
+    const codec = this.#codec;
+    const group: DecisionGroup = { calls: [], handles: [], done: undefined };
+    let started = false;
+    const done = kv.transaction(() => {
+      started = true;
+      if (environment.group === group) environment.group = undefined;
+      decideGroup(kv, codec, group.calls);
+    });
+    // lmdb-js runs the callback at once inside a synchronous write
+    // transaction of this process, before any call joined: openddb never
+    // calls readAndCommit there.
+    if (started) throw new Error('readAndCommit cannot run inside a synchronous LMDB transaction');
+    group.done = done;
+    environment.group = group;
+    // Each call is answered once the batch is durable (or has failed).
+    done.then(
+      () => {
+        for (const handle of group.handles) handle.#pending.delete(done);
+        for (const call of group.calls) {
+          if (call.failed) call.reject(call.error);
+          else call.resolve(call.result);
+        }
+      },
+      (error: unknown) => {
+        for (const handle of group.handles) handle.#pending.delete(done);
+        for (const call of group.calls) call.reject(call.failed ? call.error : error);
+      },
+    );
+    return group;
   }
 
   /**
@@ -624,6 +706,7 @@ async function openEnvironment(path: string, maxStoredKeyBytes: number | undefin
       expire: () => {
         environment.renewed = false;
       },
+      group: undefined,
     };
     return environment;
   } catch (error) {
@@ -692,6 +775,100 @@ function checkLayout(path: string, layout: Layout, requestedMaxKey: number | und
   if (layout.maxStoredKey > lmdbMaxKey) {
     throw new Error(`data directory ${path} stores keys of up to ${layout.maxStoredKey} bytes but LMDB allows ${lmdbMaxKey}`);
   }
+}
+
+/**
+ * Decides a group's readAndCommit calls in order, inside the write
+ * transaction (LmdbEngine.readAndCommit). A call that throws — its decide,
+ * a bad sequence request, a bad write or a long key whose slot holds
+ * another key — is marked failed before anything of it is written, and
+ * takes no numbers: the next call's numbers follow the last call's that
+ * succeeded. The counter is read at the first numbered call and written
+ * once at the end (in `finally`: an LMDB failure part-way fails the whole
+ * LMDB transaction anyway, but the counter must never lag the records).
+ */
+function decideGroup(kv: Database<Uint8Array, Uint8Array>, codec: LongKeyCodec, calls: readonly DecisionCall[]): void {
+  let counterRead = false;
+  let last: bigint | undefined;
+  let issued = false;
+  try {
+    for (const call of calls) {
+      try {
+        const storedKeys = call.storedKeys;
+        const values: (Uint8Array | undefined)[] = [];
+        for (let i = 0; i < storedKeys.length; i++) {
+          const stored = kv.get(storedKeys[i]!);
+          values.push(stored === undefined ? undefined : codec.valueFor(call.keys[i]!, stored));
+        }
+        const decision = call.decide(values);
+        const writes = decision.writes;
+        checkWrites(kv, codec, writes, 'writes');
+        const sequence = checkedSequenceRequest(decision.options?.sequence);
+        let more: readonly KvWrite[] | undefined;
+        let next = last;
+        if (sequence !== undefined) {
+          if (!counterRead) {
+            last = next = decodeSequenceCounter(kv.get(SEQUENCE_COUNTER_KEY));
+            counterRead = true;
+          }
+          const first = firstSequence(last, sequence);
+          more = sequence.writes(first);
+          checkWrites(kv, codec, more, 'sequence writes');
+          next = first + BigInt(sequence.count) - 1n;
+        }
+        // Nothing below throws in JavaScript.
+        if (sequence !== undefined) {
+          last = next;
+          issued = true;
+        }
+        putChecked(kv, codec, writes);
+        if (more !== undefined) putChecked(kv, codec, more);
+        call.result = decision.result;
+      } catch (error) {
+        call.failed = true;
+        call.error = error;
+      }
+    }
+  } finally {
+    if (issued) kv.putSync(SEQUENCE_COUNTER_KEY, encodeSequenceCounter(last!));
+  }
+}
+
+/**
+ * Throws a TypeError on a bad write, or an Error for a long key whose slot
+ * holds a different key (a SHA-256 collision), before anything is written.
+ */
+function checkWrites(kv: Database<Uint8Array, Uint8Array>, codec: LongKeyCodec, writes: readonly KvWrite[], label: string): void {
+  for (let i = 0; i < writes.length; i++) {
+    const w = writes[i]!;
+    if (!(w.key instanceof Uint8Array) || w.key.length === 0) assertKey(w.key, `${label}[${i}].key`);
+    if (w.value !== null && !(w.value instanceof Uint8Array)) assertValue(w.value, `${label}[${i}].value`);
+    if (w.value !== null && codec.isLong(w.key) && longSlotTaken(kv, codec, w.key)) {
+      throw new Error(`${label}[${i}].key collides (SHA-256) with a stored long key; nothing was written`);
+    }
+  }
+}
+
+/** Writes checked by checkWrites into the current write transaction. */
+function putChecked(kv: Database<Uint8Array, Uint8Array>, codec: LongKeyCodec, writes: readonly KvWrite[]): void {
+  for (let i = 0; i < writes.length; i++) {
+    const { key, value } = writes[i]!;
+    // Inside a write transaction the *Sync forms write into it directly.
+    if (!codec.isLong(key)) {
+      if (value !== null) kv.putSync(key, value);
+      else kv.removeSync(key);
+    } else if (value !== null) {
+      kv.putSync(codec.storedKey(key), codec.storedValue(key, value));
+    } else if (!longSlotTaken(kv, codec, key)) {
+      kv.removeSync(codec.storedKey(key));
+    }
+  }
+}
+
+/** Whether a long key's slot holds a different long key (whose hash collides). */
+function longSlotTaken(kv: Database<Uint8Array, Uint8Array>, codec: LongKeyCodec, key: Uint8Array): boolean {
+  const stored = kv.get(codec.storedKey(key));
+  return stored !== undefined && codec.valueFor(key, stored) === undefined;
 }
 
 /**
