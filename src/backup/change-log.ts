@@ -30,9 +30,18 @@ import type { StorageEngine, StorageSnapshot } from '../storage/engine.js';
 /** Sequence numbers per millisecond (streams/sequence-numbers keeps the same shape; not imported: features do not import each other). */
 export const PER_MS = 1_000_000n;
 
+/** The last sequenceAtMs answer: every write of a millisecond asks for the same one (a BigInt conversion and product spared). */
+let lastMs = -1;
+let lastFloor = 0n;
+
 /** The least sequence number a change at `ms` can have. */
 export function sequenceAtMs(ms: number): bigint {
-  return BigInt(Math.max(0, Math.floor(ms))) * PER_MS;
+  const whole = Math.max(0, Math.floor(ms));
+  if (whole !== lastMs) {
+    lastFloor = BigInt(whole) * PER_MS;
+    lastMs = whole;
+  }
+  return lastFloor;
 }
 
 /** The time (epoch ms) a sequence number stands for. */
