@@ -67,7 +67,10 @@ export function changeLogRecord(
   const value = Buffer.allocUnsafe(2 + keyLength + (oldRaw?.length ?? 0));
   value[0] = keyLength >>> 8;
   value[1] = keyLength & 0xff;
-  value.set(storageKey.subarray(TABLE_KEY_HEAD), 2);
+  // Byte by byte, not value.set(storageKey.subarray(…)): a subarray of a
+  // small Uint8Array makes V8 move its bytes into a backing store of their
+  // own (an allocation, a zeroing and a copy: ~1,800 instructions a write).
+  for (let i = 0; i < keyLength; i++) value[2 + i] = storageKey[TABLE_KEY_HEAD + i]!;
   if (oldRaw !== undefined) value.set(oldRaw, 2 + keyLength);
   return { prefix: logPrefixOf(table, pitr.enabledAt), value, floor: sequenceAtMs(db.clock.now()) };
 }
