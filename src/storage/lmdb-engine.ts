@@ -20,8 +20,11 @@
  * the batch, and then writes. No other writer can run in between (LMDB has
  * one writer at a time), so check and write are atomic; and being a nested
  * transaction, it is rolled back alone if it throws. Sequence numbers
- * (CommitOptions.sequence) and readAndCommit's decisions run the same way,
- * so all N writers of one hot key can land in one batch (one fsync). A commit of plain
+ * (CommitOptions.sequence) run the same way. readAndCommit's decisions run
+ * in the batch's transaction too, but not nested: consecutive calls share
+ * one callback that decides them in call order and reads and writes the
+ * sequence counter once for all of them (see readAndCommit). So all N
+ * writers of one hot key can land in one batch (one fsync). A commit of plain
  * unconditional writes (a blind put, a bulk load's batch) needs neither the
  * checks nor the nested transaction (see #commitBlind).
  *
