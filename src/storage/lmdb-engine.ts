@@ -13,20 +13,21 @@
  *
  * Group commit. lmdb-js queues every write made in one event turn into one
  * LMDB transaction, run on its writer thread; so concurrent commit() calls
- * share one fsync. A commit() with expectations (or a long key, whose slot
- * must be checked) is an lmdb-js child transaction inside that batch: its
- * callback runs on the main thread while the batch's write transaction is
- * open, checks the expectations with reads that see every earlier commit of
- * the batch, and then writes. No other writer can run in between (LMDB has
- * one writer at a time), so check and write are atomic; and being a nested
- * transaction, it is rolled back alone if it throws. Sequence numbers
- * (CommitOptions.sequence) run the same way. readAndCommit's decisions run
- * in the batch's transaction too, but not nested: consecutive calls share
- * one callback that decides them in call order and reads and writes the
- * sequence counter once for all of them (see readAndCommit). So all N
- * writers of one hot key can land in one batch (one fsync). A commit of plain
- * unconditional writes (a blind put, a bulk load's batch) needs neither the
- * checks nor the nested transaction (see #commitBlind).
+ * share one fsync. A commit() with expectations, sequence numbers (or a
+ * long key, whose slot must be checked) and every readAndCommit call are
+ * decided by a JavaScript callback that lmdb-js runs on the main thread
+ * while the batch's write transaction is open: it checks the expectations
+ * (or reads the keys for `decide`) with reads that see every earlier commit
+ * of the batch, takes the sequence numbers, and then writes. No other
+ * writer can run in between (LMDB has one writer at a time), so check and
+ * write are atomic. Consecutive such calls share one callback (a group, see
+ * readAndCommit), which reads and writes the sequence counter once for all
+ * of them. Not a child transaction: everything that can throw for a call
+ * runs before its first put, so a failed expectation or a throwing decision
+ * fails that call alone with nothing written. So all N writers of one hot
+ * key can land in one batch (one fsync). A commit of plain
+ * unconditional writes (a blind put, a bulk load's batch) needs none of
+ * this (see #commitBlind).
  *
  * Memory map. lmdb-js starts with a 128 KiB map and, when the file
  * outgrows it, maps the file again at twice the size, keeping every earlier
@@ -96,7 +97,6 @@ import type {
 import { LongKeyCodec } from './long-key-codec.js';
 import { checkedLimit } from './range-limit.js';
 import { checkedSequenceRequest, decodeSequenceCounter, encodeSequenceCounter, firstSequence } from './sequence-counter.js';
-import type { SequenceRequest } from './engine.js';
 
 /**
  * 8 KiB pages raise lmdb-js's key limit from 1978 to 4026 bytes. Size on
@@ -152,14 +152,6 @@ const VALUE_CODEC = {
     return pooledCopy(bytes.subarray(0, length));
   },
 };
-
-/** Outcome of a commit's transaction callback. */
-type CommitOutcome =
-  | { readonly kind: 'ok' }
-  | { readonly kind: 'conflict'; readonly index: number }
-  | { readonly kind: 'collision'; readonly index: number };
-
-const OK: CommitOutcome = { kind: 'ok' };
 
 /** One lmdb-js environment, shared by every handle on its directory in this process. */
 interface Environment {
@@ -371,76 +363,49 @@ export class LmdbEngine implements StorageEngine {
     options: CommitOptions = {},
   ): Promise<void> {
     this.#assertOpen();
-    // Any other write closes the open readAndCommit group, so that a later
-    // call joins a new one and commits after this write, in call order.
-    this.#environment.group = undefined;
     const codec = this.#codec;
     const sequence = checkedSequenceRequest(options.sequence);
     if (sequence === undefined && expectations.length === 0 && writes.every((w) => !(w.key instanceof Uint8Array) || !codec.isLong(w.key))) {
+      // Any other write closes the open group (see readAndCommit), so that
+      // a later call joins a new one and commits after this write.
+      this.#environment.group = undefined;
       return this.#commitBlind(writes);
     }
-    // Everything that can throw is done before the transaction callback, so
-    // the callback only reads, compares and writes. The callback runs later,
-    // when the writer reaches this batch, so the arguments are copied now:
-    // a caller may reuse its arrays as soon as commit() returns.
-    const checks = expectations.map((e, i) => {
+    // Checked now, so a bad argument rejects before anything is queued. The
+    // decision runs later, when the writer reaches the batch, so the
+    // arguments are copied now: a caller may reuse its arrays as soon as
+    // commit() returns.
+    const expected: (Uint8Array | null)[] = [];
+    const keys: Uint8Array[] = [];
+    for (let i = 0; i < expectations.length; i++) {
+      const e = expectations[i]!;
       assertKey(e.key, `expectations[${i}].key`);
       assertValue(e.value, `expectations[${i}].value`);
-      const key = copyBytes(e.key);
-      return { key, storedKey: codec.storedKey(key), value: e.value === null ? null : copyBytes(e.value) };
-    });
-    const puts = writes.map((w, i) => {
+      keys.push(e.key);
+      expected.push(e.value === null ? null : copyBytes(e.value));
+    }
+    const copies: KvWrite[] = [];
+    for (let i = 0; i < writes.length; i++) {
+      const w = writes[i]!;
       assertKey(w.key, `writes[${i}].key`);
       assertValue(w.value, `writes[${i}].value`);
-      const key = copyBytes(w.key);
-      return {
-        key,
-        storedKey: codec.storedKey(key),
-        isLong: codec.isLong(key),
-        value: w.value === null ? null : codec.storedValue(key, copyBytes(w.value)),
-      };
-    });
-    const kv = this.#kv;
-    const outcome = kv.childTransaction((): CommitOutcome => {
-      for (let i = 0; i < checks.length; i++) {
-        const check = checks[i]!;
-        const stored = kv.get(check.storedKey);
-        const current = stored === undefined ? undefined : codec.valueFor(check.key, stored);
-        const holds =
-          check.value === null
-            ? current === undefined
-            : current !== undefined && bytesEqual(current, check.value);
-        if (!holds) return { kind: 'conflict', index: i };
-      }
-      // A long key's slot holding a different key (a SHA-256 collision):
-      // refuse to overwrite it, and do not delete it for our absent key.
-      const slotTaken = (put: (typeof puts)[number]): boolean => {
-        if (!put.isLong) return false;
-        const stored = kv.get(put.storedKey);
-        return stored !== undefined && codec.valueFor(put.key, stored) === undefined;
-      };
-      for (let i = 0; i < puts.length; i++) {
-        const put = puts[i]!;
-        if (put.value !== null && slotTaken(put)) return { kind: 'collision', index: i };
-      }
-      for (const put of puts) {
-        // Inside a write transaction the *Sync forms write into it directly.
-        if (put.value !== null) kv.putSync(put.storedKey, put.value);
-        else if (!slotTaken(put)) kv.removeSync(put.storedKey);
-      }
-      if (sequence !== undefined) issueSequence(kv, codec, sequence);
-      return OK;
-    });
-    this.#pending.add(outcome);
-    try {
-      const result = await outcome;
-      if (result.kind === 'conflict') throw new CommitConflictError(result.index);
-      if (result.kind === 'collision') {
-        throw new Error(`writes[${result.index}].key collides (SHA-256) with a stored long key; nothing was written`);
-      }
-    } finally {
-      this.#pending.delete(outcome);
+      copies.push({ key: copyBytes(w.key), value: w.value === null ? null : copyBytes(w.value) });
     }
+    const decision: CommitDecision<undefined> =
+      sequence === undefined ? { writes: copies, result: undefined } : { writes: copies, options: { sequence }, result: undefined };
+    // Decided in the batch's transaction like a readAndCommit call (one
+    // group, one callback), not as a child transaction of its own: the
+    // expectations are checked, and the sequence writes made, before the
+    // first put, so a failed expectation writes nothing and takes no numbers.
+    await this.readAndCommit(keys, (values) => {
+      for (let i = 0; i < values.length; i++) {
+        const current = values[i];
+        const value = expected[i] ?? null;
+        const holds = value === null ? current === undefined : current !== undefined && bytesEqual(current, value);
+        if (!holds) throw new CommitConflictError(i);
+      }
+      return decision;
+    });
   }
 
   /**
@@ -872,50 +837,4 @@ function putChecked(kv: Database<Uint8Array, Uint8Array>, codec: LongKeyCodec, w
 function longSlotTaken(kv: Database<Uint8Array, Uint8Array>, codec: LongKeyCodec, key: Uint8Array): boolean {
   const stored = kv.get(codec.storedKey(key));
   return stored !== undefined && codec.valueFor(key, stored) === undefined;
-}
-
-/**
- * Writes inside the current write transaction, checking each write first;
- * throws (rolling the child transaction back) on a bad write or a long key
- * whose slot holds another key.
- */
-function writeInTransaction(
-  kv: Database<Uint8Array, Uint8Array>,
-  codec: LongKeyCodec,
-  writes: readonly KvWrite[],
-  label: string,
-): void {
-  const puts = writes.map((w, i) => {
-    assertKey(w.key, `${label}[${i}].key`);
-    assertValue(w.value, `${label}[${i}].value`);
-    return { key: w.key, storedKey: codec.storedKey(w.key), isLong: codec.isLong(w.key), value: w.value };
-  });
-  // A long key's slot holding a different key (a SHA-256 collision).
-  const slotTaken = (put: (typeof puts)[number]): boolean => {
-    if (!put.isLong) return false;
-    const stored = kv.get(put.storedKey);
-    return stored !== undefined && codec.valueFor(put.key, stored) === undefined;
-  };
-  puts.forEach((put, i) => {
-    if (put.value !== null && slotTaken(put)) {
-      throw new Error(`${label}[${i}].key collides (SHA-256) with a stored long key; nothing was written`);
-    }
-  });
-  for (const put of puts) {
-    // Inside a write transaction the *Sync forms write into it directly.
-    if (put.value !== null) kv.putSync(put.storedKey, codec.storedValue(put.key, put.value));
-    else if (!slotTaken(put)) kv.removeSync(put.storedKey);
-  }
-}
-
-/**
- * Issues a commit's sequence numbers and writes its sequence writes, inside
- * the write transaction. The counter is read here, under LMDB's
- * cross-process write lock, so no other writer can issue the same numbers
- * or commit between this read and the commit (numbers follow commit order).
- */
-function issueSequence(kv: Database<Uint8Array, Uint8Array>, codec: LongKeyCodec, sequence: SequenceRequest): void {
-  const first = firstSequence(decodeSequenceCounter(kv.get(SEQUENCE_COUNTER_KEY)), sequence);
-  writeInTransaction(kv, codec, sequence.writes(first), 'sequence writes');
-  kv.putSync(SEQUENCE_COUNTER_KEY, encodeSequenceCounter(first + BigInt(sequence.count) - 1n));
 }
