@@ -1009,7 +1009,9 @@ export function runContractSuite(
           committed.map(({ position }) => position),
           [...Array.from({ length: before }, (_, n) => n), ...Array.from({ length: committed.length - before }, (_, n) => 100 + n)],
         );
-        assert.equal(Buffer.from((await engine.get(k('chain')))!).toString(), String(committed.at(-1)!.position + 1));
+        // Last comes the last call's write, or the plain commit if no call saw it.
+        const last = Buffer.from((await engine.get(k('chain')))!).toString();
+        assert.ok(last === String(committed.at(-1)!.position + 1) || (before === committed.length && last === '100'), `chain ${last}`);
         if (engine.roundTrips === undefined) {
           // An engine that decides in its own process (LMDB, memory) decides
           // one turn's calls in call order. The plain commit lands where it
