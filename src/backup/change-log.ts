@@ -30,9 +30,18 @@ import type { StorageEngine, StorageSnapshot } from '../storage/engine.js';
 /** Sequence numbers per millisecond (streams/sequence-numbers keeps the same shape; not imported: features do not import each other). */
 export const PER_MS = 1_000_000n;
 
+/** The last sequenceAtMs answer: every write of a millisecond asks for the same one (a BigInt conversion and product spared). */
+let lastMs = -1;
+let lastFloor = 0n;
+
 /** The least sequence number a change at `ms` can have. */
 export function sequenceAtMs(ms: number): bigint {
-  return BigInt(Math.max(0, Math.floor(ms))) * PER_MS;
+  const whole = Math.max(0, Math.floor(ms));
+  if (whole !== lastMs) {
+    lastFloor = BigInt(whole) * PER_MS;
+    lastMs = whole;
+  }
+  return lastFloor;
 }
 
 /** The time (epoch ms) a sequence number stands for. */
@@ -58,7 +67,10 @@ export function changeLogRecord(
   const value = Buffer.allocUnsafe(2 + keyLength + (oldRaw?.length ?? 0));
   value[0] = keyLength >>> 8;
   value[1] = keyLength & 0xff;
-  value.set(storageKey.subarray(TABLE_KEY_HEAD), 2);
+  // Byte by byte, not value.set(storageKey.subarray(…)): a subarray of a
+  // small Uint8Array makes V8 move its bytes into a backing store of their
+  // own (an allocation, a zeroing and a copy: ~1,800 instructions a write).
+  for (let i = 0; i < keyLength; i++) value[2 + i] = storageKey[TABLE_KEY_HEAD + i]!;
   if (oldRaw !== undefined) value.set(oldRaw, 2 + keyLength);
   return { prefix: logPrefixOf(table, pitr.enabledAt), value, floor: sequenceAtMs(db.clock.now()) };
 }

@@ -221,12 +221,23 @@ export function streamTrimKey(prefix: Uint8Array): Uint8Array {
   return concat([prefix, Uint8Array.of(0x00)]);
 }
 
+/**
+ * A u64 is written through this scratch view and copied byte by byte: a
+ * DataView on a small new Uint8Array's `.buffer` makes V8 move the array's
+ * bytes off its heap into a backing store of their own (an allocation, a
+ * zeroing and a copy), once per stream or change-log record.
+ */
+const U64_VIEW = new DataView(new ArrayBuffer(8));
+const U64_BYTES = new Uint8Array(U64_VIEW.buffer);
+
 /** A stream record's key: sequence numbers are u64, so byte order is sequence order. */
 export function streamRecordKey(prefix: Uint8Array, sequence: bigint): Uint8Array {
-  const k = new Uint8Array(prefix.length + 9);
+  const at = prefix.length + 1;
+  const k = new Uint8Array(at + 8);
   k.set(prefix, 0);
   k[prefix.length] = 0x01;
-  new DataView(k.buffer).setBigUint64(prefix.length + 1, sequence);
+  U64_VIEW.setBigUint64(0, sequence);
+  for (let i = 0; i < 8; i++) k[at + i] = U64_BYTES[i]!;
   return k;
 }
 

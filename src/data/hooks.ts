@@ -61,6 +61,11 @@ export interface StreamRecordDraft {
  */
 export function streamRecordsOption(records: readonly StreamRecordDraft[]): CommitOptions | undefined {
   if (records.length === 0) return undefined;
+  if (records.length === 1) {
+    // The common case (one stream or change-log record): no loop, no BigInt sum.
+    const only = records[0]!;
+    return { sequence: { count: 1, floor: only.floor, writes: (first) => [{ key: streamRecordKey(only.prefix, first), value: only.value }] } };
+  }
   let floor = 0n;
   for (const record of records) if (record.floor > floor) floor = record.floor;
   return {

@@ -14,7 +14,7 @@
  * so a stream never misses a write nor reports one that did not happen.
  */
 import { compareAndSetKeys } from '../storage/compare-and-set.js';
-import type { KvExpectation, KvWrite } from '../storage/engine.js';
+import type { CommitDecision, KvExpectation, KvWrite } from '../storage/engine.js';
 import type { Database } from './database.js';
 import { streamRecordsOption } from './hooks.js';
 import type { StreamRecordDraft } from './hooks.js';
@@ -172,13 +172,14 @@ async function writeLoggedBlind(
   const value = next === undefined ? null : encodeItem(next);
   const nextBytes = value === null ? 0 : value.length;
   const writes: KvWrite[] = [{ key: storageKey, value }];
-  const decide = ([oldRaw]: readonly (Uint8Array | undefined)[]) => {
+  const decide = (values: readonly (Uint8Array | undefined)[]): CommitDecision<WriteOutcome> => {
+    const oldRaw = values[0];
     // Deleting an absent item changes nothing: no write, no record (as the read-first path decides).
     if (value === null && oldRaw === undefined) return { writes: [], result: { old: undefined, next, written: false, storedBytes: 0 } };
     const record = db.hooks.changeLogRecord(db, table, storageKey, oldRaw);
-    const commitOptions = streamRecordsOption(record === undefined ? [] : [record]);
-    const result: WriteOutcome = { old: undefined, next, written: true, storedBytes: Math.max(nextBytes, oldRaw?.length ?? 0) };
-    return { writes, ...(commitOptions === undefined ? {} : { options: commitOptions }), result };
+    const result: WriteOutcome = { old: undefined, next, written: true, storedBytes: Math.max(nextBytes, oldRaw === undefined ? 0 : oldRaw.length) };
+    if (record === undefined) return { writes, result };
+    return { writes, options: streamRecordsOption([record]), result };
   };
   if (db.engine.readAndCommit !== undefined) return db.engine.readAndCommit([storageKey], decide);
   return compareAndSetKeys<WriteOutcome>(

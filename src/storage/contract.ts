@@ -17,7 +17,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import type { ChildEngineSpec } from './contract-child.js';
-import { createRace, increments, keyedIncrements, prefixEnd, recordSequence, sequenceWriter, tailRecords } from './contract-workloads.js';
+import { createRace, increments, keyedIncrements, prefixEnd, recordKey, recordSequence, sequenceWriter, tailRecords } from './contract-workloads.js';
 import { CommitConflictError, SEQUENCE_COUNTER_KEY, StaleFenceError } from './engine.js';
 import type { KvEntry, StorageEngine } from './engine.js';
 
@@ -947,6 +947,104 @@ export function runContractSuite(
         assert.ok(await engine.get(k('s102')));
       });
 
+      inCommit('many calls in one turn: decided in call order, a failing one fails alone, numbers contiguous', async (engine) => {
+        // Every call reads 'chain' and writes chain + 1, so its result is its
+        // place in commit order; it takes 1 + i % 2 numbers and writes one
+        // record per number, plus a key of its own. Calls 3, 6 and 9 fail in
+        // three ways (decide throws, a bad write, sequence.writes throws); a
+        // plain commit comes between calls 4 and 5, in the same turn.
+        const failing = new Map<number, string>([
+          [3, 'decide'],
+          [6, 'bad write'],
+          [9, 'sequence writes'],
+        ]);
+        const firsts = new Map<number, bigint>();
+        const call = (i: number): Promise<number> =>
+          engine.readAndCommit([k('chain')], ([chain]) => {
+            if (failing.get(i) === 'decide') throw new Error(`call ${i} refused`);
+            const position = chain === undefined ? 0 : Number(Buffer.from(chain).toString());
+            const count = 1 + (i % 2);
+            return {
+              writes: [
+                { key: k('chain'), value: k(String(position + 1)) },
+                { key: k(`own-${i}`), value: k('x') },
+                ...(failing.get(i) === 'bad write' ? [{ key: EMPTY, value: k('v') }] : []),
+              ],
+              options: {
+                sequence: {
+                  count,
+                  floor: 500n,
+                  writes: (first) => {
+                    if (failing.get(i) === 'sequence writes') throw new Error(`call ${i} numbered nothing`);
+                    firsts.set(i, first);
+                    return Array.from({ length: count }, (_, j) => ({ key: k(`r/${String(first + BigInt(j)).padStart(8, '0')}`), value: k(`${i}`) }));
+                  },
+                },
+              },
+              result: position,
+            };
+          });
+        const pending: Promise<number>[] = [];
+        for (let i = 0; i < 12; i++) {
+          pending.push(call(i));
+          if (i === 4) void engine.commit([{ key: k('chain'), value: k('100') }]);
+        }
+        const settled = await Promise.allSettled(pending);
+        settled.forEach((outcome, i) => {
+          if (failing.has(i)) assert.equal(outcome.status, 'rejected', `call ${i}`);
+          else assert.equal(outcome.status, 'fulfilled', `call ${i}: ${outcome.status === 'rejected' ? String(outcome.reason) : ''}`);
+        });
+        assert.match(String((settled[3] as PromiseRejectedResult).reason), /call 3 refused/);
+        assert.ok((settled[6] as PromiseRejectedResult).reason instanceof TypeError);
+        assert.match(String((settled[9] as PromiseRejectedResult).reason), /call 9 numbered nothing/);
+        // Commit order is what each call saw of 'chain': 0, 1, … until the
+        // plain commit (not awaited: concurrent with the calls) set 100, then
+        // 100, 101, …, one jump at most.
+        const committed = settled
+          .map((outcome, i) => ({ i, position: outcome.status === 'fulfilled' ? outcome.value : -1 }))
+          .filter(({ position }) => position >= 0)
+          .sort((a, b) => a.position - b.position);
+        const before = committed.filter(({ position }) => position < 100).length;
+        assert.deepEqual(
+          committed.map(({ position }) => position),
+          [...Array.from({ length: before }, (_, n) => n), ...Array.from({ length: committed.length - before }, (_, n) => 100 + n)],
+        );
+        // Last comes the last call's write, or the plain commit if no call saw it.
+        const last = Buffer.from((await engine.get(k('chain')))!).toString();
+        assert.ok(last === String(committed.at(-1)!.position + 1) || (before === committed.length && last === '100'), `chain ${last}`);
+        if (engine.roundTrips === undefined) {
+          // An engine that decides in its own process (LMDB, memory) decides
+          // one turn's calls in call order. The plain commit lands where it
+          // was made (memory) or before them all (LMDB runs a batch's queued
+          // unconditional writes before its callbacks).
+          assert.ok(before === 0 || before === 4, `the plain commit came after ${before} calls`);
+          assert.deepEqual(
+            committed.map(({ i }) => i),
+            [...firsts.keys()].filter((i) => !failing.has(i)).sort((a, b) => a - b),
+          );
+        }
+        for (const i of failing.keys()) assert.equal(await engine.get(k(`own-${i}`)), undefined, `call ${i} wrote nothing`);
+        // Numbers: in commit order, each call's run on from the last one's; the failed calls took none.
+        const succeeded = committed.map(({ i }) => i);
+        assert.equal(succeeded.length, 9);
+        let expected = firsts.get(succeeded[0]!)!;
+        assert.ok(expected >= 500n);
+        for (const i of succeeded) {
+          assert.equal(firsts.get(i), expected, `call ${i}'s first number`);
+          expected += BigInt(1 + (i % 2));
+        }
+        const records = await engine.range(k('r/'), k('r0'));
+        assert.equal(records.length, succeeded.reduce((n, i) => n + 1 + (i % 2), 0));
+        assert.deepEqual(
+          records.map((e) => Buffer.from(e.value).toString()),
+          succeeded.flatMap((i) => Array.from({ length: 1 + (i % 2) }, () => String(i))),
+        );
+        // The next number runs on from the group's last.
+        let next: bigint | undefined;
+        await engine.commit([], [], { sequence: { count: 1, floor: 0n, writes: (first) => ((next = first), []) } });
+        assert.equal(next, expected);
+      });
+
       inCommit('concurrent increments of one key, decided in the commit after a lost race, lose nothing', async (engine) => {
         await keyedIncrements(engine, k('hot'), 32, 10);
         assert.equal(Buffer.from((await engine.get(k('hot')))!).toString(), '320');
@@ -1139,6 +1237,53 @@ export function runContractSuite(
         assert.equal(all.length, 2 * (34 * 1 + 33 * 2 + 33 * 3));
         assert.equal(new Set(all).size, all.length);
         assert.deepEqual(seen, all);
+      });
+
+      sharedTest('readAndCommit and numbered commits through both, interleaved in one turn: one order, numbers follow it', async (a, b) => {
+        if (a.readAndCommit === undefined || b.readAndCommit === undefined) return;
+        // Each call increments 'order' and records its position under its
+        // number: positions and numbers must rise together.
+        const numbered = (engine: StorageEngine, i: number): Promise<void> => {
+          const decide = ([order]: readonly (Uint8Array | undefined)[]) => {
+            const position = order === undefined ? 0 : Number(Buffer.from(order).toString());
+            if (i % 7 === 3) throw new Error(`call ${i} refused`);
+            return {
+              writes: [{ key: k('order'), value: k(String(position + 1)) }],
+              options: {
+                sequence: { count: 1, floor: 0n, writes: (first: bigint) => [{ key: recordKey(k('i/'), first), value: k(String(position)) }] },
+              },
+              result: undefined,
+            };
+          };
+          if (i % 5 === 4) {
+            // A numbered commit of its own, expecting nothing: takes a number between the others.
+            return engine.commit([{ key: k(`plain-${i}`), value: k('x') }], [], {
+              sequence: { count: 1, floor: 0n, writes: (first) => [{ key: recordKey(k('j/'), first), value: k(String(i)) }] },
+            });
+          }
+          return engine.readAndCommit!([k('order')], decide);
+        };
+        const settled: PromiseSettledResult<void>[] = [];
+        for (let round = 0; round < 5; round++) {
+          const calls: Promise<void>[] = [];
+          for (let i = 0; i < 20; i++) calls.push(numbered(i % 2 === 0 ? a : b, round * 20 + i));
+          settled.push(...(await Promise.allSettled(calls)));
+        }
+        const refused = settled.filter((s) => s.status === 'rejected');
+        assert.ok(refused.every((s) => /refused/.test(String((s as PromiseRejectedResult).reason))));
+        const decided = 100 - 20 - refused.length;
+        assert.equal(Buffer.from((await b.get(k('order')))!).toString(), String(decided));
+        const records = await a.range(k('i/'), k('i0'));
+        assert.equal(records.length, decided);
+        // In number order, the positions are 0, 1, 2, …: numbers follow the order of the commits.
+        assert.deepEqual(
+          records.map((e) => Number(Buffer.from(e.value).toString())),
+          Array.from({ length: decided }, (_, i) => i),
+        );
+        const plain = (await a.range(k('j/'), k('j0'))).map((e) => recordSequence(e.key));
+        assert.equal(plain.length, 20);
+        const all = [...records.map((e) => recordSequence(e.key)), ...plain];
+        assert.equal(new Set(all).size, all.length);
       });
 
       sharedTest('a child process: its acknowledged commit is read in the next stretch of JavaScript, before any timer', async (a, _b, spec) => {

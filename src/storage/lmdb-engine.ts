@@ -13,17 +13,21 @@
  *
  * Group commit. lmdb-js queues every write made in one event turn into one
  * LMDB transaction, run on its writer thread; so concurrent commit() calls
- * share one fsync. A commit() with expectations (or a long key, whose slot
- * must be checked) is an lmdb-js child transaction inside that batch: its
- * callback runs on the main thread while the batch's write transaction is
- * open, checks the expectations with reads that see every earlier commit of
- * the batch, and then writes. No other writer can run in between (LMDB has
- * one writer at a time), so check and write are atomic; and being a nested
- * transaction, it is rolled back alone if it throws. Sequence numbers
- * (CommitOptions.sequence) and readAndCommit's decisions run the same way,
- * so all N writers of one hot key can land in one batch (one fsync). A commit of plain
- * unconditional writes (a blind put, a bulk load's batch) needs neither the
- * checks nor the nested transaction (see #commitBlind).
+ * share one fsync. A commit() with expectations, sequence numbers (or a
+ * long key, whose slot must be checked) and every readAndCommit call are
+ * decided by a JavaScript callback that lmdb-js runs on the main thread
+ * while the batch's write transaction is open: it checks the expectations
+ * (or reads the keys for `decide`) with reads that see every earlier commit
+ * of the batch, takes the sequence numbers, and then writes. No other
+ * writer can run in between (LMDB has one writer at a time), so check and
+ * write are atomic. Consecutive such calls share one callback (a group, see
+ * readAndCommit), which reads and writes the sequence counter once for all
+ * of them. Not a child transaction: everything that can throw for a call
+ * runs before its first put, so a failed expectation or a throwing decision
+ * fails that call alone with nothing written. So all N writers of one hot
+ * key can land in one batch (one fsync). A commit of plain
+ * unconditional writes (a blind put, a bulk load's batch) needs none of
+ * this (see #commitBlind).
  *
  * Memory map. lmdb-js starts with a 128 KiB map and, when the file
  * outgrows it, maps the file again at twice the size, keeping every earlier
@@ -93,7 +97,6 @@ import type {
 import { LongKeyCodec } from './long-key-codec.js';
 import { checkedLimit } from './range-limit.js';
 import { checkedSequenceRequest, decodeSequenceCounter, encodeSequenceCounter, firstSequence } from './sequence-counter.js';
-import type { SequenceRequest } from './engine.js';
 
 /**
  * 8 KiB pages raise lmdb-js's key limit from 1978 to 4026 bytes. Size on
@@ -150,14 +153,6 @@ const VALUE_CODEC = {
   },
 };
 
-/** Outcome of a commit's transaction callback. */
-type CommitOutcome =
-  | { readonly kind: 'ok' }
-  | { readonly kind: 'conflict'; readonly index: number }
-  | { readonly kind: 'collision'; readonly index: number };
-
-const OK: CommitOutcome = { kind: 'ok' };
-
 /** One lmdb-js environment, shared by every handle on its directory in this process. */
 interface Environment {
   readonly root: RootDatabase<Uint8Array, Uint8Array>;
@@ -167,6 +162,34 @@ interface Environment {
   /** A read reset the snapshot in this synchronous stretch (cleared by `expire`, queued as a microtask). */
   renewed: boolean;
   readonly expire: () => void;
+  /**
+   * The readAndCommit calls still joining one transaction callback (see
+   * LmdbEngine.readAndCommit); closed when that callback starts, and by any
+   * other write of this environment, so calls keep their order.
+   */
+  group: DecisionGroup | undefined;
+}
+
+/** One readAndCommit call waiting in a DecisionGroup. */
+interface DecisionCall {
+  /** The keys (copied) and the keys they are stored under. */
+  readonly keys: Uint8Array[];
+  readonly storedKeys: Uint8Array[];
+  readonly decide: (values: readonly (Uint8Array | undefined)[]) => CommitDecision<unknown>;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: unknown) => void;
+  /** Set by the group's callback: the decision's result, or why the call failed (nothing of it written). */
+  result: unknown;
+  failed: boolean;
+  error: unknown;
+}
+
+/** readAndCommit calls decided by one transaction callback, in call order. */
+interface DecisionGroup {
+  readonly calls: DecisionCall[];
+  /** The handles whose calls are in it: each waits for it on close. */
+  readonly handles: LmdbEngine[];
+  done: Promise<unknown> | undefined;
 }
 
 /** Environments open in this process, by the directory's real path. */
@@ -343,116 +366,143 @@ export class LmdbEngine implements StorageEngine {
     const codec = this.#codec;
     const sequence = checkedSequenceRequest(options.sequence);
     if (sequence === undefined && expectations.length === 0 && writes.every((w) => !(w.key instanceof Uint8Array) || !codec.isLong(w.key))) {
+      // Any other write closes the open group (see readAndCommit), so that
+      // a later call joins a new one and commits after this write.
+      this.#environment.group = undefined;
       return this.#commitBlind(writes);
     }
-    // Everything that can throw is done before the transaction callback, so
-    // the callback only reads, compares and writes. The callback runs later,
-    // when the writer reaches this batch, so the arguments are copied now:
-    // a caller may reuse its arrays as soon as commit() returns.
-    const checks = expectations.map((e, i) => {
+    // Checked now, so a bad argument rejects before anything is queued. The
+    // decision runs later, when the writer reaches the batch, so the
+    // arguments are copied now: a caller may reuse its arrays as soon as
+    // commit() returns.
+    const expected: (Uint8Array | null)[] = [];
+    const keys: Uint8Array[] = [];
+    for (let i = 0; i < expectations.length; i++) {
+      const e = expectations[i]!;
       assertKey(e.key, `expectations[${i}].key`);
       assertValue(e.value, `expectations[${i}].value`);
-      const key = copyBytes(e.key);
-      return { key, storedKey: codec.storedKey(key), value: e.value === null ? null : copyBytes(e.value) };
-    });
-    const puts = writes.map((w, i) => {
+      keys.push(e.key);
+      expected.push(e.value === null ? null : copyBytes(e.value));
+    }
+    const copies: KvWrite[] = [];
+    for (let i = 0; i < writes.length; i++) {
+      const w = writes[i]!;
       assertKey(w.key, `writes[${i}].key`);
       assertValue(w.value, `writes[${i}].value`);
-      const key = copyBytes(w.key);
-      return {
-        key,
-        storedKey: codec.storedKey(key),
-        isLong: codec.isLong(key),
-        value: w.value === null ? null : codec.storedValue(key, copyBytes(w.value)),
-      };
-    });
-    const kv = this.#kv;
-    const outcome = kv.childTransaction((): CommitOutcome => {
-      for (let i = 0; i < checks.length; i++) {
-        const check = checks[i]!;
-        const stored = kv.get(check.storedKey);
-        const current = stored === undefined ? undefined : codec.valueFor(check.key, stored);
-        const holds =
-          check.value === null
-            ? current === undefined
-            : current !== undefined && bytesEqual(current, check.value);
-        if (!holds) return { kind: 'conflict', index: i };
-      }
-      // A long key's slot holding a different key (a SHA-256 collision):
-      // refuse to overwrite it, and do not delete it for our absent key.
-      const slotTaken = (put: (typeof puts)[number]): boolean => {
-        if (!put.isLong) return false;
-        const stored = kv.get(put.storedKey);
-        return stored !== undefined && codec.valueFor(put.key, stored) === undefined;
-      };
-      for (let i = 0; i < puts.length; i++) {
-        const put = puts[i]!;
-        if (put.value !== null && slotTaken(put)) return { kind: 'collision', index: i };
-      }
-      for (const put of puts) {
-        // Inside a write transaction the *Sync forms write into it directly.
-        if (put.value !== null) kv.putSync(put.storedKey, put.value);
-        else if (!slotTaken(put)) kv.removeSync(put.storedKey);
-      }
-      if (sequence !== undefined) issueSequence(kv, codec, sequence);
-      return OK;
-    });
-    this.#pending.add(outcome);
-    try {
-      const result = await outcome;
-      if (result.kind === 'conflict') throw new CommitConflictError(result.index);
-      if (result.kind === 'collision') {
-        throw new Error(`writes[${result.index}].key collides (SHA-256) with a stored long key; nothing was written`);
-      }
-    } finally {
-      this.#pending.delete(outcome);
+      copies.push({ key: copyBytes(w.key), value: w.value === null ? null : copyBytes(w.value) });
     }
+    const decision: CommitDecision<undefined> =
+      sequence === undefined ? { writes: copies, result: undefined } : { writes: copies, options: { sequence }, result: undefined };
+    // Decided in the batch's transaction like a readAndCommit call (one
+    // group, one callback), not as a child transaction of its own: the
+    // expectations are checked, and the sequence writes made, before the
+    // first put, so a failed expectation writes nothing and takes no numbers.
+    await this.readAndCommit(keys, (values) => {
+      for (let i = 0; i < values.length; i++) {
+        const current = values[i];
+        const value = expected[i] ?? null;
+        const holds = value === null ? current === undefined : current !== undefined && bytesEqual(current, value);
+        if (!holds) throw new CommitConflictError(i);
+      }
+      return decision;
+    });
   }
 
-  async readAndCommit<T>(
+  /**
+   * Every call made while a group is open (consecutive calls, until another
+   * write of this environment or the group's callback starts) joins one
+   * lmdb-js transaction callback, which decides the calls one after
+   * another inside the batch's write transaction, on the main thread
+   * (#decideGroup). One callback, one promise from lmdb-js and one wait
+   * per group, not per call; and the sequence counter is read once, at the
+   * group's first numbered call, and written once, at its end: the calls'
+   * numbers run on from one another. That is as correct as reading it per
+   * call: the callback runs inside the LMDB write transaction, under LMDB's
+   * cross-process write lock, and no other code (no other callback, handle
+   * or process) writes between the group's read of the counter and its
+   * write of it.
+   *
+   * Not a child transaction: everything that can throw in JavaScript for a
+   * call — its `decide`, its sequence request, checking every one of its
+   * writes — runs before that call's first put, so a throw fails that call
+   * alone and leaves nothing of it to roll back, as in #commitBlind. A
+   * nested LMDB transaction (begun, the pages it touches copied from the
+   * parent's, merged back on commit) was most of the cost of a PITR write
+   * (data/item-store writeLoggedBlind).
+   */
+  readAndCommit<T>(
     keys: readonly Uint8Array[],
     decide: (values: readonly (Uint8Array | undefined)[]) => CommitDecision<T>,
   ): Promise<T> {
-    this.#assertOpen();
     const codec = this.#codec;
-    const kv = this.#kv;
-    // Copied now: the callback runs later, when the writer reaches it.
-    const reads = keys.map((key, i) => {
-      assertKey(key, `keys[${i}]`);
-      const copy = copyBytes(key);
-      return { key: copy, storedKey: codec.storedKey(copy) };
-    });
-    // Inside the batch's write transaction, on the main thread, like a
-    // conditional commit's checks (see the module comment). Not a child
-    // transaction: everything that can throw in JavaScript — `decide`, the
-    // sequence numbers, checking every write — runs before the first put,
-    // so a throw leaves nothing to roll back, as in #commitBlind. A nested
-    // LMDB transaction (begun, the pages it touches copied from the
-    // parent's, merged back on commit) was most of the cost of a PITR
-    // write (data/item-store writeLoggedBlind).
-    const outcome = kv.transaction((): T => {
-      const values = reads.map(({ key, storedKey }) => {
-        const stored = kv.get(storedKey);
-        return stored === undefined ? undefined : codec.valueFor(key, stored);
-      });
-      const decision = decide(values);
-      const sequence = checkedSequenceRequest(decision.options?.sequence);
-      if (sequence === undefined) {
-        writeInTransaction(kv, codec, decision.writes, 'writes');
-      } else {
-        const first = firstSequence(decodeSequenceCounter(kv.get(SEQUENCE_COUNTER_KEY)), sequence);
-        const counter = encodeSequenceCounter(first + BigInt(sequence.count) - 1n);
-        writeInTransaction(kv, codec, [...decision.writes, ...sequence.writes(first)], 'writes');
-        kv.putSync(SEQUENCE_COUNTER_KEY, counter);
-      }
-      return decision.result;
-    });
-    this.#pending.add(outcome);
+    const copies: Uint8Array[] = [];
+    const storedKeys: Uint8Array[] = [];
+    let group: DecisionGroup;
     try {
-      return (await outcome) as T;
-    } finally {
-      this.#pending.delete(outcome);
+      this.#assertOpen();
+      // Copied now: the callback runs later, when the writer reaches it.
+      for (let i = 0; i < keys.length; i++) {
+        const key = keys[i];
+        if (!(key instanceof Uint8Array) || key.length === 0) assertKey(key, `keys[${i}]`);
+        const copy = copyBytes(key);
+        copies.push(copy);
+        storedKeys.push(codec.storedKey(copy));
+      }
+      group = this.#environment.group ?? this.#openGroup();
+    } catch (error) {
+      return Promise.reject(error);
     }
+    if (!group.handles.includes(this)) {
+      group.handles.push(this);
+      this.#pending.add(group.done!);
+    }
+    return new Promise<T>((resolve, reject) => {
+      group.calls.push({
+        keys: copies,
+        storedKeys,
+        decide,
+        resolve: resolve as (result: unknown) => void,
+        reject,
+        result: undefined,
+        failed: false,
+        error: undefined,
+      });
+    });
+  }
+
+  /** A new DecisionGroup, its callback queued in lmdb-js's next batch. */
+  #openGroup(): DecisionGroup {
+    const environment = this.#environment;
+    const kv = this.#kv;
+    const codec = this.#codec;
+    const group: DecisionGroup = { calls: [], handles: [], done: undefined };
+    let started = false;
+    const done = kv.transaction(() => {
+      started = true;
+      if (environment.group === group) environment.group = undefined;
+      decideGroup(kv, codec, group.calls);
+    });
+    // lmdb-js runs the callback at once inside a synchronous write
+    // transaction of this process, before any call joined: openddb never
+    // calls readAndCommit there.
+    if (started) throw new Error('readAndCommit cannot run inside a synchronous LMDB transaction');
+    group.done = done;
+    environment.group = group;
+    // Each call is answered once the batch is durable (or has failed).
+    done.then(
+      () => {
+        for (const handle of group.handles) handle.#pending.delete(done);
+        for (const call of group.calls) {
+          if (call.failed) call.reject(call.error);
+          else call.resolve(call.result);
+        }
+      },
+      (error: unknown) => {
+        for (const handle of group.handles) handle.#pending.delete(done);
+        for (const call of group.calls) call.reject(call.failed ? call.error : error);
+      },
+    );
+    return group;
   }
 
   /**
@@ -624,6 +674,7 @@ async function openEnvironment(path: string, maxStoredKeyBytes: number | undefin
       expire: () => {
         environment.renewed = false;
       },
+      group: undefined,
     };
     return environment;
   } catch (error) {
@@ -695,47 +746,95 @@ function checkLayout(path: string, layout: Layout, requestedMaxKey: number | und
 }
 
 /**
- * Writes inside the current write transaction, checking each write first;
- * throws (rolling the child transaction back) on a bad write or a long key
- * whose slot holds another key.
+ * Decides a group's readAndCommit calls in order, inside the write
+ * transaction (LmdbEngine.readAndCommit). A call that throws — its decide,
+ * a bad sequence request, a bad write or a long key whose slot holds
+ * another key — is marked failed before anything of it is written, and
+ * takes no numbers: the next call's numbers follow the last call's that
+ * succeeded. The counter is read at the first numbered call and written
+ * once at the end (in `finally`: an LMDB failure part-way fails the whole
+ * LMDB transaction anyway, but the counter must never lag the records).
  */
-function writeInTransaction(
-  kv: Database<Uint8Array, Uint8Array>,
-  codec: LongKeyCodec,
-  writes: readonly KvWrite[],
-  label: string,
-): void {
-  const puts = writes.map((w, i) => {
-    assertKey(w.key, `${label}[${i}].key`);
-    assertValue(w.value, `${label}[${i}].value`);
-    return { key: w.key, storedKey: codec.storedKey(w.key), isLong: codec.isLong(w.key), value: w.value };
-  });
-  // A long key's slot holding a different key (a SHA-256 collision).
-  const slotTaken = (put: (typeof puts)[number]): boolean => {
-    if (!put.isLong) return false;
-    const stored = kv.get(put.storedKey);
-    return stored !== undefined && codec.valueFor(put.key, stored) === undefined;
-  };
-  puts.forEach((put, i) => {
-    if (put.value !== null && slotTaken(put)) {
-      throw new Error(`${label}[${i}].key collides (SHA-256) with a stored long key; nothing was written`);
+function decideGroup(kv: Database<Uint8Array, Uint8Array>, codec: LongKeyCodec, calls: readonly DecisionCall[]): void {
+  let counterRead = false;
+  let last: bigint | undefined;
+  let issued = false;
+  try {
+    for (const call of calls) {
+      try {
+        const storedKeys = call.storedKeys;
+        const values: (Uint8Array | undefined)[] = [];
+        for (let i = 0; i < storedKeys.length; i++) {
+          const stored = kv.get(storedKeys[i]!);
+          values.push(stored === undefined ? undefined : codec.valueFor(call.keys[i]!, stored));
+        }
+        const decision = call.decide(values);
+        const writes = decision.writes;
+        checkWrites(kv, codec, writes, 'writes');
+        const sequence = checkedSequenceRequest(decision.options?.sequence);
+        let more: readonly KvWrite[] | undefined;
+        let next = last;
+        if (sequence !== undefined) {
+          if (!counterRead) {
+            last = next = decodeSequenceCounter(kv.get(SEQUENCE_COUNTER_KEY));
+            counterRead = true;
+          }
+          const first = firstSequence(last, sequence);
+          more = sequence.writes(first);
+          checkWrites(kv, codec, more, 'sequence writes');
+          next = first + BigInt(sequence.count) - 1n;
+        }
+        // Nothing below throws in JavaScript.
+        if (sequence !== undefined) {
+          last = next;
+          issued = true;
+        }
+        putChecked(kv, codec, writes);
+        if (more !== undefined) putChecked(kv, codec, more);
+        call.result = decision.result;
+      } catch (error) {
+        call.failed = true;
+        call.error = error;
+      }
     }
-  });
-  for (const put of puts) {
-    // Inside a write transaction the *Sync forms write into it directly.
-    if (put.value !== null) kv.putSync(put.storedKey, codec.storedValue(put.key, put.value));
-    else if (!slotTaken(put)) kv.removeSync(put.storedKey);
+  } finally {
+    if (issued) kv.putSync(SEQUENCE_COUNTER_KEY, encodeSequenceCounter(last!));
   }
 }
 
 /**
- * Issues a commit's sequence numbers and writes its sequence writes, inside
- * the write transaction. The counter is read here, under LMDB's
- * cross-process write lock, so no other writer can issue the same numbers
- * or commit between this read and the commit (numbers follow commit order).
+ * Throws a TypeError on a bad write, or an Error for a long key whose slot
+ * holds a different key (a SHA-256 collision), before anything is written.
  */
-function issueSequence(kv: Database<Uint8Array, Uint8Array>, codec: LongKeyCodec, sequence: SequenceRequest): void {
-  const first = firstSequence(decodeSequenceCounter(kv.get(SEQUENCE_COUNTER_KEY)), sequence);
-  writeInTransaction(kv, codec, sequence.writes(first), 'sequence writes');
-  kv.putSync(SEQUENCE_COUNTER_KEY, encodeSequenceCounter(first + BigInt(sequence.count) - 1n));
+function checkWrites(kv: Database<Uint8Array, Uint8Array>, codec: LongKeyCodec, writes: readonly KvWrite[], label: string): void {
+  for (let i = 0; i < writes.length; i++) {
+    const w = writes[i]!;
+    if (!(w.key instanceof Uint8Array) || w.key.length === 0) assertKey(w.key, `${label}[${i}].key`);
+    if (w.value !== null && !(w.value instanceof Uint8Array)) assertValue(w.value, `${label}[${i}].value`);
+    if (w.value !== null && codec.isLong(w.key) && longSlotTaken(kv, codec, w.key)) {
+      throw new Error(`${label}[${i}].key collides (SHA-256) with a stored long key; nothing was written`);
+    }
+  }
+}
+
+/** Writes checked by checkWrites into the current write transaction. */
+function putChecked(kv: Database<Uint8Array, Uint8Array>, codec: LongKeyCodec, writes: readonly KvWrite[]): void {
+  for (let i = 0; i < writes.length; i++) {
+    const { key, value } = writes[i]!;
+    // Inside a write transaction the *Sync forms write into it directly.
+    if (!codec.isLong(key)) {
+      if (value !== null) kv.putSync(key, value);
+      else kv.removeSync(key);
+    } else if (value !== null) {
+      kv.putSync(codec.storedKey(key), codec.storedValue(key, value));
+    } else if (!longSlotTaken(kv, codec, key)) {
+      kv.removeSync(codec.storedKey(key));
+    }
+  }
+}
+
+/** Whether a long key's slot holds a different long key (whose hash collides). */
+function longSlotTaken(kv: Database<Uint8Array, Uint8Array>, codec: LongKeyCodec, key: Uint8Array): boolean {
+  const stored = kv.get(codec.storedKey(key));
+  return stored !== undefined && codec.valueFor(key, stored) === undefined;
 }

@@ -47,6 +47,7 @@ interface Stored {
 
 /** The tree is keyed by latin1 strings, whose order is byte order. */
 const treeKey = bytesToLatin1;
+const COUNTER_TREE_KEY = treeKey(SEQUENCE_COUNTER_KEY);
 
 function compareStrings(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
@@ -76,10 +77,15 @@ function rangeOf(tree: BTree<string, Stored>, start: Uint8Array, end: Uint8Array
   return out;
 }
 
+const NO_EXPECTATIONS: readonly KvExpectation[] = [];
+const NO_OPTIONS: CommitOptions = {};
+
 export class MemoryEngine implements StorageEngine {
   readonly capabilities: EngineCapabilities = { durable: false, sharedAcrossProcesses: false };
 
   #tree: BTree<string, Stored> = new BTree<string, Stored>(undefined, compareStrings);
+  /** The sequence counter's entry last read or written, and its value (#lastSequence). */
+  #counter: { readonly stored: Stored; readonly last: bigint } | undefined;
   #closed = false;
 
   /** Number of stored keys (for tests and metrics). */
@@ -160,20 +166,42 @@ export class MemoryEngine implements StorageEngine {
           : current !== undefined && bytesEqual(current.value, expectation.value);
       if (!holds) throw new CommitConflictError(i);
     }
-    let all = writes;
-    if (sequence !== undefined) {
-      const counter = this.#tree.get(treeKey(SEQUENCE_COUNTER_KEY));
-      const first = firstSequence(decodeSequenceCounter(counter?.value), sequence);
-      const more = sequence.writes(first);
-      assertEntries(more, 'sequence writes');
-      const last = encodeSequenceCounter(first + BigInt(sequence.count) - 1n);
-      all = [...writes, ...more, { key: SEQUENCE_COUNTER_KEY, value: last }];
+    if (sequence === undefined) {
+      this.#write(writes);
+      return;
     }
-    // In order, so a key written twice in one batch keeps its last value.
-    for (const write of all) {
+    const first = firstSequence(this.#lastSequence(), sequence);
+    const more = sequence.writes(first);
+    assertEntries(more, 'sequence writes');
+    const last = first + BigInt(sequence.count) - 1n;
+    this.#write(writes);
+    this.#write(more);
+    const counter: Stored = { key: SEQUENCE_COUNTER_KEY, value: encodeSequenceCounter(last) };
+    this.#tree.set(COUNTER_TREE_KEY, counter);
+    this.#counter = { stored: counter, last };
+  }
+
+  /** In order, so a key written twice in one batch keeps its last value. */
+  #write(writes: readonly KvWrite[]): void {
+    for (let i = 0; i < writes.length; i++) {
+      const write = writes[i]!;
       if (write.value === null) this.#tree.delete(treeKey(write.key));
       else this.#tree.set(treeKey(write.key), { key: copyBytes(write.key), value: copyBytes(write.value) });
     }
+  }
+
+  /**
+   * The last number issued, from the counter in the tree. Its decoded value
+   * is kept with the entry it was read from, and used while the tree still
+   * holds that very entry (entries are never changed in place).
+   */
+  #lastSequence(): bigint | undefined {
+    const stored = this.#tree.get(COUNTER_TREE_KEY);
+    if (stored === undefined) return undefined;
+    if (this.#counter?.stored === stored) return this.#counter.last;
+    const last = decodeSequenceCounter(stored.value);
+    this.#counter = { stored, last: last! };
+    return last;
   }
 
   async readAndCommit<T>(
@@ -181,10 +209,17 @@ export class MemoryEngine implements StorageEngine {
     decide: (values: readonly (Uint8Array | undefined)[]) => CommitDecision<T>,
   ): Promise<T> {
     this.#assertOpen();
-    keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
+    const values: (Uint8Array | undefined)[] = [];
+    for (let i = 0; i < keys.length; i++) {
+      const key = keys[i];
+      if (!(key instanceof Uint8Array) || key.length === 0) assertKey(key, `keys[${i}]`);
+      // Copies out, as getSync.
+      const stored = this.#tree.get(treeKey(key));
+      values.push(stored === undefined ? undefined : pooledCopy(stored.value));
+    }
     // Synchronous from the read to the commit: nothing can come between.
-    const decision = decide(keys.map((key) => this.getSync(key)));
-    await this.commit(decision.writes, [], decision.options ?? {});
+    const decision = decide(values);
+    await this.commit(decision.writes, NO_EXPECTATIONS, decision.options ?? NO_OPTIONS);
     return decision.result;
   }
 

@@ -31,9 +31,14 @@ export function decodeSequenceCounter(stored: Uint8Array | undefined): bigint | 
   return new DataView(stored.buffer, stored.byteOffset, 8).getBigUint64(0);
 }
 
+/** Written through a scratch view (see catalog/key-space streamRecordKey: no backing store per counter). */
+const U64_VIEW = new DataView(new ArrayBuffer(8));
+const U64_BYTES = new Uint8Array(U64_VIEW.buffer);
+
 export function encodeSequenceCounter(last: bigint): Uint8Array {
+  U64_VIEW.setBigUint64(0, last);
   const bytes = new Uint8Array(8);
-  new DataView(bytes.buffer).setBigUint64(0, last);
+  bytes.set(U64_BYTES);
   return bytes;
 }
 
