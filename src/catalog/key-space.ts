@@ -100,6 +100,7 @@
  * value's encoding, as for a single-attribute key.
  */
 import { encodeKeyValue, partitionHash } from '../values/index.js';
+import { writeU64 } from '../storage/byte-order.js';
 export { ENGINE_KEY_PREFIX, SEQUENCE_COUNTER_KEY } from '../storage/engine.js';
 import type { AttributeValue } from '../values/types.js';
 import type { TableScope } from './table-scope.js';
@@ -221,23 +222,13 @@ export function streamTrimKey(prefix: Uint8Array): Uint8Array {
   return concat([prefix, Uint8Array.of(0x00)]);
 }
 
-/**
- * A u64 is written through this scratch view and copied byte by byte: a
- * DataView on a small new Uint8Array's `.buffer` makes V8 move the array's
- * bytes off its heap into a backing store of their own (an allocation, a
- * zeroing and a copy), once per stream or change-log record.
- */
-const U64_VIEW = new DataView(new ArrayBuffer(8));
-const U64_BYTES = new Uint8Array(U64_VIEW.buffer);
-
 /** A stream record's key: sequence numbers are u64, so byte order is sequence order. */
 export function streamRecordKey(prefix: Uint8Array, sequence: bigint): Uint8Array {
   const at = prefix.length + 1;
   const k = new Uint8Array(at + 8);
   k.set(prefix, 0);
   k[prefix.length] = 0x01;
-  U64_VIEW.setBigUint64(0, sequence);
-  for (let i = 0; i < 8; i++) k[at + i] = U64_BYTES[i]!;
+  writeU64(k, at, sequence);
   return k;
 }
 

@@ -95,3 +95,18 @@ export function assertEntries(entries: readonly { readonly key: unknown; readonl
     assertValue(entry.value, `${label}[${i}].value`);
   });
 }
+
+/**
+ * A u64 is written through this scratch view and copied byte by byte: a
+ * DataView on a small new Uint8Array's `.buffer` makes V8 move the array's
+ * bytes off its heap into a backing store of their own (an allocation, a
+ * zeroing and a copy), once per stream or change-log record and counter.
+ */
+const U64_VIEW = new DataView(new ArrayBuffer(8));
+const U64_BYTES = new Uint8Array(U64_VIEW.buffer);
+
+/** Writes `value` big-endian as 8 bytes into `target` at `offset` (byte order is then numeric order). */
+export function writeU64(target: Uint8Array, offset: number, value: bigint): void {
+  U64_VIEW.setBigUint64(0, value);
+  for (let i = 0; i < 8; i++) target[offset + i] = U64_BYTES[i]!;
+}

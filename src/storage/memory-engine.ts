@@ -100,9 +100,12 @@ export class MemoryEngine implements StorageEngine {
   getSync(key: Uint8Array): Uint8Array | undefined {
     this.#assertOpen();
     assertKey(key, 'key');
+    return this.#read(key);
+  }
+
+  /** A key's value, copied out as well as in: a caller mutating a returned array must not change the store, as it cannot with the LMDB engine. */
+  #read(key: Uint8Array): Uint8Array | undefined {
     const stored = this.#tree.get(treeKey(key));
-    // Copies out as well as in: a caller mutating a returned array must not
-    // change the store, as it cannot with the LMDB engine.
     return stored === undefined ? undefined : pooledCopy(stored.value);
   }
 
@@ -213,9 +216,7 @@ export class MemoryEngine implements StorageEngine {
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       if (!(key instanceof Uint8Array) || key.length === 0) assertKey(key, `keys[${i}]`);
-      // Copies out, as getSync.
-      const stored = this.#tree.get(treeKey(key));
-      values.push(stored === undefined ? undefined : pooledCopy(stored.value));
+      values.push(this.#read(key));
     }
     // Synchronous from the read to the commit: nothing can come between.
     const decision = decide(values);

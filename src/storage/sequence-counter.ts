@@ -8,6 +8,7 @@
  * run: that, not anything in this module, is what makes the numbers unique
  * and ordered across processes.
  */
+import { writeU64 } from './byte-order.js';
 import { MAX_SEQUENCE } from './engine.js';
 import type { SequenceRequest } from './engine.js';
 
@@ -31,14 +32,9 @@ export function decodeSequenceCounter(stored: Uint8Array | undefined): bigint | 
   return new DataView(stored.buffer, stored.byteOffset, 8).getBigUint64(0);
 }
 
-/** Written through a scratch view (see catalog/key-space streamRecordKey: no backing store per counter). */
-const U64_VIEW = new DataView(new ArrayBuffer(8));
-const U64_BYTES = new Uint8Array(U64_VIEW.buffer);
-
 export function encodeSequenceCounter(last: bigint): Uint8Array {
-  U64_VIEW.setBigUint64(0, last);
   const bytes = new Uint8Array(8);
-  bytes.set(U64_BYTES);
+  writeU64(bytes, 0, last);
   return bytes;
 }
 
