@@ -221,9 +221,15 @@ async function burst(srv, workload, reqs) {
   // The kernel's share (utime/stime ticks, 10 ms each: meaningful over bursts of ~0.2 s and more).
   const ticks = after.tickNs - before.tickNs;
   const kernelShare = ticks > 0 ? (after.systemTickNs - before.systemTickNs) / ticks : 0;
+  // The main thread's share, split into user and kernel time by its own ticks.
+  const mainNs = after.mainNs - before.mainNs;
+  const mainTicks = after.mainUserTickNs + after.mainSystemTickNs - before.mainUserTickNs - before.mainSystemTickNs;
+  const mainUserShare = mainTicks > 0 ? (after.mainUserTickNs - before.mainUserTickNs) / mainTicks : 0;
   return {
     split,
     usPerOp: cpu / 1000 / r.ok,
+    mainUsPerOp: mainNs / 1000 / r.ok,
+    mainUserUsPerOp: (mainNs / 1000 / r.ok) * mainUserShare,
     // The split is the server process's own (its ticks); the database's CPU is dbUsPerOp.
     kernelUsPerOp: ((cpu - dbCpu) / 1000 / r.ok) * kernelShare,
     userUsPerOp: ((cpu - dbCpu) / 1000 / r.ok) * (1 - kernelShare),
@@ -340,6 +346,8 @@ const metrics = callgrindDir
       ['usPerOp', 'server CPU µs/op'],
       ['userUsPerOp', 'of which user µs/op'],
       ['kernelUsPerOp', 'of which kernel µs/op'],
+      ['mainUsPerOp', "of which the server's main thread µs/op"],
+      ['mainUserUsPerOp', "the main thread's user µs/op"],
       ...(storages.includes('postgres') ? [['dbUsPerOp', "of which PostgreSQL's"]] : []),
     ];
 const tables = metrics.map(([metric, unit]) => {

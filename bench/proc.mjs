@@ -117,8 +117,29 @@ export function cpuSample(pid) {
       // A child exited mid-sample; the parent's tick count keeps its time once reaped.
     }
   }
+  // The root process's main thread alone (the one that parses, dispatches and answers requests;
+  // lmdb-js's writers, libuv's pool and V8's compiler and GC helpers are the other threads).
+  let mainNs = 0;
+  let mainTicks = { user: 0, system: 0 };
+  try {
+    mainNs = Number(readFileSync(`/proc/${pid}/task/${pid}/schedstat`, 'latin1').split(' ')[0]);
+    const text = readFileSync(`/proc/${pid}/task/${pid}/stat`, 'latin1');
+    const fields = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    mainTicks = { user: Number(fields[11]), system: Number(fields[12]) };
+  } catch {
+    // Gone: the caller's own check reports it.
+  }
   // systemTickNs: the kernel's part of tickNs (system calls, the network stack), in 10 ms ticks.
-  return { schedNs: sched, tickNs: ticks * CLOCK_TICK_NS, systemTickNs: systemTicks * CLOCK_TICK_NS, pids: pids.length, byPid };
+  return {
+    schedNs: sched,
+    tickNs: ticks * CLOCK_TICK_NS,
+    systemTickNs: systemTicks * CLOCK_TICK_NS,
+    pids: pids.length,
+    byPid,
+    mainNs,
+    mainUserTickNs: mainTicks.user * CLOCK_TICK_NS,
+    mainSystemTickNs: mainTicks.system * CLOCK_TICK_NS,
+  };
 }
 
 /**
