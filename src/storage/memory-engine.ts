@@ -19,7 +19,7 @@
  * key space looks the same on every engine.
  */
 import BTreeModule from 'sorted-btree';
-import { assertEntries, assertKey, bytesEqual, bytesToLatin1, copyBytes, pooledCopy } from './byte-order.js';
+import { assertEntries, assertKey, bytesEqual, bytesToLatin1, copyBytes, pooledCopy, writeU64 } from './byte-order.js';
 import { CommitConflictError, SEQUENCE_COUNTER_KEY } from './engine.js';
 import type {
   CommitDecision,
@@ -42,7 +42,14 @@ type BTree<K, V> = InstanceType<typeof BTreeModule.default<K, V>>;
 
 interface Stored {
   readonly key: Uint8Array;
-  readonly value: Uint8Array;
+  /**
+   * Replaced in place only while no snapshot can share this entry (its
+   * `epoch` is the engine's current one: see MemoryEngine.snapshot);
+   * otherwise a write sets a new entry.
+   */
+  value: Uint8Array;
+  /** The engine's snapshot epoch when the entry was made. */
+  readonly epoch: number;
 }
 
 /** The tree is keyed by latin1 strings, whose order is byte order. */
@@ -77,6 +84,45 @@ function rangeOf(tree: BTree<string, Stored>, start: Uint8Array, end: Uint8Array
   return out;
 }
 
+/** The last of `count` numbers from `first` (one BigInt sum fewer for the usual single record). */
+function lastSequenceOf(first: bigint, count: number): bigint {
+  return count === 1 ? first : first + BigInt(count - 1);
+}
+
+/** Bytes of one LogArena chunk. */
+const LOG_CHUNK_BYTES = 64 * 1024;
+
+/**
+ * The engine's copies of sequence writes — stream, change-log and vector-log
+ * records: written once, read rarely, removed oldest first by their
+ * trimmers — packed one after another into shared 64 KiB chunks. A copy of
+ * its own (copyBytes) is an ArrayBuffer per array: an off-heap allocation,
+ * an extension the garbage collector tracks and frees, and external memory
+ * it accounts; for a PITR write's record (its key, and a value as large as
+ * the item) that was most of what keeping it cost. A chunk is freed once
+ * every record in it is gone: logs are trimmed in order, so chunks go in
+ * order too (records of a log kept longer than another's, interleaved in
+ * the same chunks, keep those chunks a little longer). Large values still
+ * get a buffer of their own, so no chunk is mostly one dead value.
+ */
+class LogArena {
+  #buffer = new ArrayBuffer(0);
+  #offset = 0;
+
+  copy(bytes: Uint8Array): Uint8Array {
+    const length = bytes.length;
+    if (length > LOG_CHUNK_BYTES / 16) return copyBytes(bytes);
+    if (this.#offset + length > this.#buffer.byteLength) {
+      this.#buffer = new ArrayBuffer(LOG_CHUNK_BYTES);
+      this.#offset = 0;
+    }
+    const out = new Uint8Array(this.#buffer, this.#offset, length);
+    out.set(bytes);
+    this.#offset += length;
+    return out;
+  }
+}
+
 const NO_EXPECTATIONS: readonly KvExpectation[] = [];
 const NO_OPTIONS: CommitOptions = {};
 
@@ -84,8 +130,23 @@ export class MemoryEngine implements StorageEngine {
   readonly capabilities: EngineCapabilities = { durable: false, sharedAcrossProcesses: false };
 
   #tree: BTree<string, Stored> = new BTree<string, Stored>(undefined, compareStrings);
-  /** The sequence counter's entry last read or written, and its value (#lastSequence). */
-  #counter: { readonly stored: Stored; readonly last: bigint } | undefined;
+  /**
+   * Counts snapshots taken. An entry made in the current epoch cannot be in
+   * any snapshot's tree, so a write may change it in place (no tree
+   * descent, no new entry); an older one may be, so a write sets a new
+   * entry and the snapshot keeps the old one unchanged.
+   */
+  #epoch = 0;
+  /**
+   * The sequence counter: the last number issued and the tree's entry that
+   * holds it. A numbered commit rewrites that entry's bytes in place (no
+   * tree lookup) while its epoch is current. Undefined until read or
+   * written, and after any write of the engine's own keys (then read again
+   * from the tree).
+   */
+  #counter: { readonly stored: Stored; last: bigint } | undefined;
+  /** Where sequence writes (log records) are copied to (LogArena). */
+  readonly #logArena = new LogArena();
   #closed = false;
 
   /** Number of stored keys (for tests and metrics). */
@@ -126,12 +187,13 @@ export class MemoryEngine implements StorageEngine {
   /**
    * sorted-btree's clone() is O(1) copy-on-write: the snapshot shares every
    * node with the live tree until a commit changes one, which then copies
-   * that node's path. Stored entries are never mutated in place (commits
-   * set new ones), so sharing them is safe.
+   * that node's path. An entry the snapshot shares is never changed in
+   * place: the new epoch makes every write to it set a new one.
    */
   async snapshot(): Promise<StorageSnapshot> {
     this.#assertOpen();
     let tree: BTree<string, Stored> | undefined = this.#tree.clone();
+    this.#epoch++;
     const live = (): BTree<string, Stored> => {
       if (tree === undefined) throw new Error('storage snapshot was released');
       return tree;
@@ -154,6 +216,22 @@ export class MemoryEngine implements StorageEngine {
     expectations: readonly KvExpectation[] = [],
     options: CommitOptions = {},
   ): Promise<void> {
+    this.#commitNow(writes, expectations, options, undefined, undefined);
+  }
+
+  /**
+   * commit()'s work, synchronous: readAndCommit applies its decision
+   * through it without a second promise. `readKey` and `read` are the tree
+   * key and entry readAndCommit just read for its one key, if any: a sole
+   * write of that key then changes the entry in place (#write).
+   */
+  #commitNow(
+    writes: readonly KvWrite[],
+    expectations: readonly KvExpectation[],
+    options: CommitOptions,
+    readKey: string | undefined,
+    read: Stored | undefined,
+  ): void {
     this.#assertOpen();
     const sequence = checkedSequenceRequest(options.sequence);
     // Validate everything before touching the tree, so a bad write late in
@@ -170,40 +248,64 @@ export class MemoryEngine implements StorageEngine {
       if (!holds) throw new CommitConflictError(i);
     }
     if (sequence === undefined) {
-      this.#write(writes);
+      this.#write(writes, readKey, read);
       return;
     }
     const first = firstSequence(this.#lastSequence(), sequence);
     const more = sequence.writes(first);
     assertEntries(more, 'sequence writes');
-    const last = first + BigInt(sequence.count) - 1n;
-    this.#write(writes);
-    this.#write(more);
-    const counter: Stored = { key: SEQUENCE_COUNTER_KEY, value: encodeSequenceCounter(last) };
-    this.#tree.set(COUNTER_TREE_KEY, counter);
-    this.#counter = { stored: counter, last };
-  }
-
-  /** In order, so a key written twice in one batch keeps its last value. */
-  #write(writes: readonly KvWrite[]): void {
-    for (let i = 0; i < writes.length; i++) {
-      const write = writes[i]!;
-      if (write.value === null) this.#tree.delete(treeKey(write.key));
-      else this.#tree.set(treeKey(write.key), { key: copyBytes(write.key), value: copyBytes(write.value) });
+    const last = lastSequenceOf(first, sequence.count);
+    this.#write(writes, readKey, read);
+    this.#writeLog(more);
+    const counter = this.#counter;
+    if (counter !== undefined && counter.stored.epoch === this.#epoch) {
+      writeU64(counter.stored.value, 0, last);
+      counter.last = last;
+    } else {
+      const stored: Stored = { key: SEQUENCE_COUNTER_KEY, value: encodeSequenceCounter(last), epoch: this.#epoch };
+      this.#tree.set(COUNTER_TREE_KEY, stored);
+      this.#counter = { stored, last };
     }
   }
 
   /**
-   * The last number issued, from the counter in the tree. Its decoded value
-   * is kept with the entry it was read from, and used while the tree still
-   * holds that very entry (entries are never changed in place).
+   * In order, so a key written twice in one batch keeps its last value. A
+   * sole write of the key readAndCommit just read (`readKey`, its entry
+   * `read`) replaces the entry's value in place when no snapshot can share
+   * it: the tree is not walked a second time for the same key.
    */
+  #write(writes: readonly KvWrite[], readKey: string | undefined, read: Stored | undefined): void {
+    for (let i = 0; i < writes.length; i++) {
+      const write = writes[i]!;
+      const key = write.key;
+      // The engine's own keys (0x00 0x00 …) written from outside: the counter is read from the tree again.
+      if (key[0] === 0 && key[1] === 0) this.#counter = undefined;
+      const at = treeKey(key);
+      if (write.value === null) this.#tree.delete(at);
+      else if (read !== undefined && writes.length === 1 && read.epoch === this.#epoch && at === readKey) read.value = copyBytes(write.value);
+      else this.#tree.set(at, { key: copyBytes(key), value: copyBytes(write.value), epoch: this.#epoch });
+    }
+  }
+
+  /** A numbered commit's own records (SequenceRequest.writes), copied into the log arena. */
+  #writeLog(writes: readonly KvWrite[]): void {
+    const arena = this.#logArena;
+    for (let i = 0; i < writes.length; i++) {
+      const write = writes[i]!;
+      const key = write.key;
+      if (key[0] === 0 && key[1] === 0) this.#counter = undefined;
+      if (write.value === null) this.#tree.delete(treeKey(key));
+      else this.#tree.set(treeKey(key), { key: arena.copy(key), value: arena.copy(write.value), epoch: this.#epoch });
+    }
+  }
+
+  /** The last number issued: the counter as this engine last wrote it, else from the tree. */
   #lastSequence(): bigint | undefined {
+    if (this.#counter !== undefined) return this.#counter.last;
     const stored = this.#tree.get(COUNTER_TREE_KEY);
     if (stored === undefined) return undefined;
-    if (this.#counter?.stored === stored) return this.#counter.last;
-    const last = decodeSequenceCounter(stored.value);
-    this.#counter = { stored, last: last! };
+    const last = decodeSequenceCounter(stored.value)!;
+    this.#counter = { stored, last };
     return last;
   }
 
@@ -213,20 +315,26 @@ export class MemoryEngine implements StorageEngine {
   ): Promise<T> {
     this.#assertOpen();
     const values: (Uint8Array | undefined)[] = [];
+    let readKey: string | undefined;
+    let read: Stored | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       if (!(key instanceof Uint8Array) || key.length === 0) assertKey(key, `keys[${i}]`);
-      values.push(this.#read(key));
+      readKey = treeKey(key);
+      read = this.#tree.get(readKey);
+      values.push(read === undefined ? undefined : pooledCopy(read.value));
     }
     // Synchronous from the read to the commit: nothing can come between.
     const decision = decide(values);
-    await this.commit(decision.writes, NO_EXPECTATIONS, decision.options ?? NO_OPTIONS);
+    if (keys.length === 1) this.#commitNow(decision.writes, NO_EXPECTATIONS, decision.options ?? NO_OPTIONS, readKey, read);
+    else this.#commitNow(decision.writes, NO_EXPECTATIONS, decision.options ?? NO_OPTIONS, undefined, undefined);
     return decision.result;
   }
 
   async close(): Promise<void> {
     this.#closed = true;
     this.#tree.clear();
+    this.#counter = undefined;
   }
 
   #assertOpen(): void {

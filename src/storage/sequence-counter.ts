@@ -42,7 +42,8 @@ export function encodeSequenceCounter(last: bigint): Uint8Array {
 export function firstSequence(last: bigint | undefined, request: SequenceRequest): bigint {
   const next = last === undefined ? 0n : last + 1n;
   const first = next > request.floor ? next : request.floor;
-  if (first + BigInt(request.count) - 1n > MAX_SEQUENCE) {
+  // A single number (the usual stream or change-log record) needs no BigInt sum to check.
+  if ((request.count === 1 ? first : first + BigInt(request.count - 1)) > MAX_SEQUENCE) {
     throw new RangeError('sequence numbers exhausted: the u64 counter would overflow');
   }
   return first;
