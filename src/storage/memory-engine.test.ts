@@ -1,8 +1,8 @@
 /**
  * @module storage/memory-engine.test
  * The in-memory engine against the shared storage contract, and what it
- * changes in place (an entry readAndCommit just read, the sequence counter)
- * against its snapshots.
+ * keeps or changes in place (the sequence counter, records copied into its
+ * log arena) against its snapshots.
  */
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
@@ -19,8 +19,8 @@ const counterOf = async (read: { get(key: Uint8Array): Promise<Uint8Array | unde
   return raw === undefined ? undefined : Buffer.from(raw).readBigUInt64BE(0);
 };
 
-// What the engine changes in place — an entry readAndCommit just read, the
-// sequence counter — must never show through a snapshot taken before.
+// What the engine changes in place — the sequence counter — must never show
+// through a snapshot taken before; nor may a write after a snapshot.
 describe('memory engine: entries changed in place', () => {
   const numbered = (prefix: string, value: string) => ({
     sequence: { count: 1, floor: 0n, writes: (first: bigint) => [{ key: bytes(`${prefix}${first}`), value: bytes(value) }] },

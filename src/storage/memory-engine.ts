@@ -42,14 +42,7 @@ type BTree<K, V> = InstanceType<typeof BTreeModule.default<K, V>>;
 
 interface Stored {
   readonly key: Uint8Array;
-  /**
-   * Replaced in place only while no snapshot can share this entry (its
-   * `epoch` is the engine's current one: see MemoryEngine.snapshot);
-   * otherwise a write sets a new entry.
-   */
-  value: Uint8Array;
-  /** The engine's snapshot epoch when the entry was made. */
-  readonly epoch: number;
+  readonly value: Uint8Array;
 }
 
 /** The tree is keyed by latin1 strings, whose order is byte order. */
@@ -131,20 +124,14 @@ export class MemoryEngine implements StorageEngine {
 
   #tree: BTree<string, Stored> = new BTree<string, Stored>(undefined, compareStrings);
   /**
-   * Counts snapshots taken. An entry made in the current epoch cannot be in
-   * any snapshot's tree, so a write may change it in place (no tree
-   * descent, no new entry); an older one may be, so a write sets a new
-   * entry and the snapshot keeps the old one unchanged.
-   */
-  #epoch = 0;
-  /**
    * The sequence counter: the last number issued and the tree's entry that
    * holds it. A numbered commit rewrites that entry's bytes in place (no
-   * tree lookup) while its epoch is current. Undefined until read or
-   * written, and after any write of the engine's own keys (then read again
-   * from the tree).
+   * tree lookup, no new entry) unless a snapshot may share it (`shared`):
+   * then it sets a new entry, and the snapshot keeps the old one unchanged.
+   * Undefined until read or written, and after any write of the engine's
+   * own keys (then read again from the tree).
    */
-  #counter: { readonly stored: Stored; last: bigint } | undefined;
+  #counter: { readonly stored: Stored; last: bigint; shared: boolean } | undefined;
   /** Where sequence writes (log records) are copied to (LogArena). */
   readonly #logArena = new LogArena();
   #closed = false;
@@ -187,13 +174,14 @@ export class MemoryEngine implements StorageEngine {
   /**
    * sorted-btree's clone() is O(1) copy-on-write: the snapshot shares every
    * node with the live tree until a commit changes one, which then copies
-   * that node's path. An entry the snapshot shares is never changed in
-   * place: the new epoch makes every write to it set a new one.
+   * that node's path. Stored entries are never changed in place (commits
+   * set new ones), so sharing them is safe; the sequence counter's entry,
+   * the one exception, is marked shared, so the next commit sets a new one.
    */
   async snapshot(): Promise<StorageSnapshot> {
     this.#assertOpen();
     let tree: BTree<string, Stored> | undefined = this.#tree.clone();
-    this.#epoch++;
+    if (this.#counter !== undefined) this.#counter.shared = true;
     const live = (): BTree<string, Stored> => {
       if (tree === undefined) throw new Error('storage snapshot was released');
       return tree;
@@ -216,22 +204,11 @@ export class MemoryEngine implements StorageEngine {
     expectations: readonly KvExpectation[] = [],
     options: CommitOptions = {},
   ): Promise<void> {
-    this.#commitNow(writes, expectations, options, undefined, undefined);
+    this.#commitNow(writes, expectations, options);
   }
 
-  /**
-   * commit()'s work, synchronous: readAndCommit applies its decision
-   * through it without a second promise. `readKey` and `read` are the tree
-   * key and entry readAndCommit just read for its one key, if any: a sole
-   * write of that key then changes the entry in place (#write).
-   */
-  #commitNow(
-    writes: readonly KvWrite[],
-    expectations: readonly KvExpectation[],
-    options: CommitOptions,
-    readKey: string | undefined,
-    read: Stored | undefined,
-  ): void {
+  /** commit()'s work, synchronous: readAndCommit applies its decision through it without a second promise. */
+  #commitNow(writes: readonly KvWrite[], expectations: readonly KvExpectation[], options: CommitOptions): void {
     this.#assertOpen();
     const sequence = checkedSequenceRequest(options.sequence);
     // Validate everything before touching the tree, so a bad write late in
@@ -248,42 +225,35 @@ export class MemoryEngine implements StorageEngine {
       if (!holds) throw new CommitConflictError(i);
     }
     if (sequence === undefined) {
-      this.#write(writes, readKey, read);
+      this.#write(writes);
       return;
     }
     const first = firstSequence(this.#lastSequence(), sequence);
     const more = sequence.writes(first);
     assertEntries(more, 'sequence writes');
     const last = lastSequenceOf(first, sequence.count);
-    this.#write(writes, readKey, read);
+    this.#write(writes);
     this.#writeLog(more);
     const counter = this.#counter;
-    if (counter !== undefined && counter.stored.epoch === this.#epoch) {
+    if (counter !== undefined && !counter.shared) {
       writeU64(counter.stored.value, 0, last);
       counter.last = last;
     } else {
-      const stored: Stored = { key: SEQUENCE_COUNTER_KEY, value: encodeSequenceCounter(last), epoch: this.#epoch };
+      const stored: Stored = { key: SEQUENCE_COUNTER_KEY, value: encodeSequenceCounter(last) };
       this.#tree.set(COUNTER_TREE_KEY, stored);
-      this.#counter = { stored, last };
+      this.#counter = { stored, last, shared: false };
     }
   }
 
-  /**
-   * In order, so a key written twice in one batch keeps its last value. A
-   * sole write of the key readAndCommit just read (`readKey`, its entry
-   * `read`) replaces the entry's value in place when no snapshot can share
-   * it: the tree is not walked a second time for the same key.
-   */
-  #write(writes: readonly KvWrite[], readKey: string | undefined, read: Stored | undefined): void {
+  /** In order, so a key written twice in one batch keeps its last value. */
+  #write(writes: readonly KvWrite[]): void {
     for (let i = 0; i < writes.length; i++) {
       const write = writes[i]!;
       const key = write.key;
       // The engine's own keys (0x00 0x00 …) written from outside: the counter is read from the tree again.
       if (key[0] === 0 && key[1] === 0) this.#counter = undefined;
-      const at = treeKey(key);
-      if (write.value === null) this.#tree.delete(at);
-      else if (read !== undefined && writes.length === 1 && read.epoch === this.#epoch && at === readKey) read.value = copyBytes(write.value);
-      else this.#tree.set(at, { key: copyBytes(key), value: copyBytes(write.value), epoch: this.#epoch });
+      if (write.value === null) this.#tree.delete(treeKey(key));
+      else this.#tree.set(treeKey(key), { key: copyBytes(key), value: copyBytes(write.value) });
     }
   }
 
@@ -295,7 +265,7 @@ export class MemoryEngine implements StorageEngine {
       const key = write.key;
       if (key[0] === 0 && key[1] === 0) this.#counter = undefined;
       if (write.value === null) this.#tree.delete(treeKey(key));
-      else this.#tree.set(treeKey(key), { key: arena.copy(key), value: arena.copy(write.value), epoch: this.#epoch });
+      else this.#tree.set(treeKey(key), { key: arena.copy(key), value: arena.copy(write.value) });
     }
   }
 
@@ -305,7 +275,8 @@ export class MemoryEngine implements StorageEngine {
     const stored = this.#tree.get(COUNTER_TREE_KEY);
     if (stored === undefined) return undefined;
     const last = decodeSequenceCounter(stored.value)!;
-    this.#counter = { stored, last };
+    // Not made by a numbered commit (a caller's write, possibly in a snapshot): never rewritten in place.
+    this.#counter = { stored, last, shared: true };
     return last;
   }
 
@@ -315,19 +286,14 @@ export class MemoryEngine implements StorageEngine {
   ): Promise<T> {
     this.#assertOpen();
     const values: (Uint8Array | undefined)[] = [];
-    let readKey: string | undefined;
-    let read: Stored | undefined;
     for (let i = 0; i < keys.length; i++) {
       const key = keys[i];
       if (!(key instanceof Uint8Array) || key.length === 0) assertKey(key, `keys[${i}]`);
-      readKey = treeKey(key);
-      read = this.#tree.get(readKey);
-      values.push(read === undefined ? undefined : pooledCopy(read.value));
+      values.push(this.#read(key));
     }
     // Synchronous from the read to the commit: nothing can come between.
     const decision = decide(values);
-    if (keys.length === 1) this.#commitNow(decision.writes, NO_EXPECTATIONS, decision.options ?? NO_OPTIONS, readKey, read);
-    else this.#commitNow(decision.writes, NO_EXPECTATIONS, decision.options ?? NO_OPTIONS, undefined, undefined);
+    this.#commitNow(decision.writes, NO_EXPECTATIONS, decision.options ?? NO_OPTIONS);
     return decision.result;
   }
 
