@@ -10,7 +10,7 @@
  * share its data across processes has a case in openFromSpec.
  */
 import type { StorageEngine } from './engine.js';
-import { createRace, increments, keyedIncrements, sequenceWriter } from './contract-workloads.js';
+import { createRace, increments, keyedIncrements, numberedBursts, sequenceWriter } from './contract-workloads.js';
 
 export type ChildEngineSpec =
   | { readonly engine: 'lmdb'; readonly path: string; readonly maxStoredKeyBytes?: number }
@@ -65,6 +65,9 @@ async function main(): Promise<void> {
       case 'sequence':
         await sequenceWriter(engine, bytes(String(args.prefix)), Number(args.commits), Number(args.loops), String(args.tag));
         result = 'ok';
+        break;
+      case 'numberedBursts':
+        result = await numberedBursts(engine, bytes(String(args.prefix)), Number(args.bursts), Number(args.perBurst), String(args.tag), Number(args.startAt));
         break;
       default:
         throw new Error(`unknown workload ${workload}`);

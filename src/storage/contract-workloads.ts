@@ -125,6 +125,64 @@ export async function sequenceWriter(
   );
 }
 
+/**
+ * `bursts` rounds, each of `perBurst` numbered commits made in one turn
+ * (none awaited before the next is made): commit j takes 1 + j % 2 numbers,
+ * writes one record per number under `prefix` (valued `<tag>`) and a
+ * marker `<prefix>\xff<tag>-<burst>-<j>` expected absent; every fourth
+ * (j % 4 === 1) also expects a key that is never written to hold a value,
+ * and must fail with CommitConflictError (index 1) writing nothing.
+ * Starts at `startAt` (ms since the epoch), so that handles in several
+ * processes run their bursts at the same time. Returns how many succeeded
+ * and how many numbers they took.
+ */
+export async function numberedBursts(
+  engine: StorageEngine,
+  prefix: Uint8Array,
+  bursts: number,
+  perBurst: number,
+  tag: string,
+  startAt = 0,
+): Promise<{ succeeded: number; numbers: number }> {
+  await new Promise((resolve) => setTimeout(resolve, Math.max(0, startAt - Date.now())));
+  let succeeded = 0;
+  let numbers = 0;
+  // One per tag: a key every writer locked would order their commits by itself, hiding a counter that does not.
+  const never = new Uint8Array([...prefix, 0xfe, ...enc.encode(tag)]);
+  for (let burst = 0; burst < bursts; burst++) {
+    const commits = Array.from({ length: perBurst }, (_, j) => {
+      const count = 1 + (j % 2);
+      const marker = enc.encode(`${tag}-${burst}-${j}`);
+      const markerKey = new Uint8Array([...prefix, 0xff, ...marker]);
+      const expectations = [{ key: markerKey, value: null }, ...(j % 4 === 1 ? [{ key: never, value: enc.encode('x') }] : [])];
+      return engine.commit([{ key: markerKey, value: marker }], expectations, {
+        sequence: {
+          count,
+          floor: 0n,
+          writes: (first) => {
+            if (j % 4 === 1) throw new Error(`commit ${tag}-${burst}-${j} was numbered though its expectation fails`);
+            return Array.from({ length: count }, (_, n) => ({ key: recordKey(prefix, first + BigInt(n)), value: enc.encode(tag) }));
+          },
+        },
+      });
+    });
+    const settled = await Promise.allSettled(commits);
+    settled.forEach((outcome, j) => {
+      if (j % 4 === 1) {
+        if (outcome.status !== 'rejected' || !(outcome.reason instanceof CommitConflictError) || outcome.reason.expectationIndex !== 1) {
+          throw new Error(`commit ${tag}-${burst}-${j} should have failed its expectation 1: ${outcome.status === 'rejected' ? String(outcome.reason) : 'it landed'}`);
+        }
+      } else if (outcome.status === 'rejected') {
+        throw outcome.reason;
+      } else {
+        succeeded++;
+        numbers += 1 + (j % 2);
+      }
+    });
+  }
+  return { succeeded, numbers };
+}
+
 /** The smallest key after every key that starts with `prefix` (prefix's last byte below 0xff). */
 export function prefixEnd(prefix: Uint8Array): Uint8Array {
   const end = Uint8Array.from(prefix);

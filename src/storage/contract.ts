@@ -17,7 +17,17 @@ import { spawn, spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { describe, test } from 'node:test';
 import type { ChildEngineSpec } from './contract-child.js';
-import { createRace, increments, keyedIncrements, prefixEnd, recordKey, recordSequence, sequenceWriter, tailRecords } from './contract-workloads.js';
+import {
+  createRace,
+  increments,
+  keyedIncrements,
+  numberedBursts,
+  prefixEnd,
+  recordKey,
+  recordSequence,
+  sequenceWriter,
+  tailRecords,
+} from './contract-workloads.js';
 import { CommitConflictError, SEQUENCE_COUNTER_KEY, StaleFenceError } from './engine.js';
 import type { KvEntry, StorageEngine } from './engine.js';
 
@@ -872,6 +882,100 @@ export function runContractSuite(
           assert.equal(await engine.get(k('a')), undefined);
         }));
 
+      test('many numbered commits in one turn, some failing: only those fail, the others number on from each other in call order', () =>
+        withEngine(async (engine) => {
+          await engine.commit([{ key: k('held'), value: k('yes') }]);
+          const firsts = new Map<number, bigint>();
+          const failing = (i: number): boolean => i % 5 === 2 || i === 23;
+          const count = (i: number): number => 1 + (i % 3);
+          // Made in one turn, none awaited before the next: an engine may decide them together.
+          const pending = Array.from({ length: 24 }, (_, i) =>
+            engine.commit(
+              [{ key: k(`m/${String(i).padStart(2, '0')}`), value: k(String(i)) }],
+              failing(i)
+                ? [
+                    { key: k(`m/${String(i).padStart(2, '0')}`), value: null },
+                    { key: k('held'), value: k('no') },
+                  ]
+                : i % 2 === 0
+                  ? [{ key: k('held'), value: k('yes') }]
+                  : [{ key: k(`m/${String(i).padStart(2, '0')}`), value: null }],
+              {
+                sequence: {
+                  count: count(i),
+                  floor: 7n,
+                  writes: (first) => {
+                    firsts.set(i, first);
+                    return Array.from({ length: count(i) }, (_, j) => ({ key: recordKey(k('n/'), first + BigInt(j)), value: k(String(i)) }));
+                  },
+                },
+              },
+            ),
+          );
+          const settled = await Promise.allSettled(pending);
+          const survivors: number[] = [];
+          for (let i = 0; i < settled.length; i++) {
+            const outcome = settled[i]!;
+            if (failing(i)) {
+              assert.equal(outcome.status, 'rejected', `commit ${i} landed though its expectation 1 fails`);
+              const error = (outcome as PromiseRejectedResult).reason as unknown;
+              assert.ok(error instanceof CommitConflictError && error.expectationIndex === 1, `commit ${i}: ${String(error)}`);
+              assert.equal(firsts.has(i), false, `commit ${i} was numbered`);
+              assert.equal(await engine.get(k(`m/${String(i).padStart(2, '0')}`)), undefined, `commit ${i} wrote`);
+            } else {
+              assert.equal(outcome.status, 'fulfilled', `commit ${i}: ${outcome.status === 'rejected' ? String(outcome.reason) : ''}`);
+              survivors.push(i);
+            }
+          }
+          // Made in one turn, the commits are decided in call order: each survivor's numbers follow the one's before, no gap.
+          let expected = firsts.get(survivors[0]!)!;
+          assert.equal(expected, 7n);
+          for (const i of survivors) {
+            assert.equal(firsts.get(i), expected, `commit ${i}'s first number`);
+            expected += BigInt(count(i));
+          }
+          const records = await engine.range(k('n/'), k('n0'));
+          assert.deepEqual(
+            records.map((e) => [recordSequence(e.key), Buffer.from(e.value).toString()]),
+            survivors.flatMap((i) => Array.from({ length: count(i) }, (_, j) => [firsts.get(i)! + BigInt(j), String(i)])),
+          );
+          let next: bigint | undefined;
+          await engine.commit([], [], { sequence: { count: 1, floor: 0n, writes: (first) => ((next = first), []) } });
+          assert.equal(next, expected);
+        }));
+
+      test('a numbered commit may expect what an earlier one of the same turn wrote', () =>
+        withEngine(async (engine) => {
+          const numbers: string[] = [];
+          const numbered = (tag: string) => ({
+            sequence: { count: 1, floor: 0n, writes: (first: bigint) => (numbers.push(`${tag}@${first}`), [{ key: recordKey(k('c/'), first), value: k(tag) }]) },
+          });
+          const chain = k('chain');
+          // Each expects what the one before it leaves: created, replaced, deleted, created again; c and f expect what is gone by then.
+          const outcomes = await Promise.allSettled([
+            engine.commit([{ key: chain, value: k('1') }], [{ key: chain, value: null }], numbered('a')),
+            engine.commit([{ key: chain, value: k('2') }], [{ key: chain, value: k('1') }], numbered('b')),
+            engine.commit([{ key: chain, value: k('3') }], [{ key: chain, value: k('1') }], numbered('c')),
+            engine.commit([{ key: chain, value: null }, { key: k('other'), value: k('d') }], [{ key: chain, value: k('2') }], numbered('d')),
+            engine.commit([{ key: chain, value: k('5') }], [{ key: k('other'), value: k('d') }, { key: chain, value: null }], numbered('e')),
+            engine.commit([{ key: chain, value: k('6') }], [{ key: chain, value: null }], numbered('f')),
+          ]);
+          assert.deepEqual(
+            outcomes.map((o) => o.status),
+            ['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'rejected'],
+            outcomes.map((o) => (o.status === 'rejected' ? String(o.reason) : 'ok')).join('; '),
+          );
+          await rejectsWithConflict(Promise.reject((outcomes[2] as PromiseRejectedResult).reason), 0);
+          await rejectsWithConflict(Promise.reject((outcomes[5] as PromiseRejectedResult).reason), 0);
+          assert.equal(hex(await engine.get(chain)), hex(k('5')));
+          const first = BigInt(numbers[0]!.split('@')[1]!);
+          assert.deepEqual(numbers, [`a@${first}`, `b@${first + 1n}`, `d@${first + 2n}`, `e@${first + 3n}`]);
+          assert.deepEqual(
+            (await engine.range(k('c/'), k('c0'))).map((e) => Buffer.from(e.value).toString()),
+            ['a', 'b', 'd', 'e'],
+          );
+        }));
+
       test('concurrent commits get distinct numbers, and a reader tailing them misses none', () =>
         withEngine(async (engine) => {
           let writing = true;
@@ -1237,6 +1341,33 @@ export function runContractSuite(
         assert.equal(all.length, 2 * (34 * 1 + 33 * 2 + 33 * 3));
         assert.equal(new Set(all).size, all.length);
         assert.deepEqual(seen, all);
+      });
+
+      sharedTest('bursts of numbered commits through both handles and a child process: numbers unique and gapless, read in order as they become visible', async (a, b, spec) => {
+        let writing = true;
+        const reader = tailRecords(b, k('g/'), () => !writing);
+        // All three start together, once the child has had time to start and connect.
+        const startAt = Date.now() + 1500;
+        const results = await Promise.all([
+          numberedBursts(a, k('g/'), 12, 24, 'a', startAt),
+          numberedBursts(b, k('g/'), 12, 24, 'b', startAt),
+          inChild(spec, 'numberedBursts', { prefix: hex(k('g/'))!, bursts: 12, perBurst: 24, tag: 'child', startAt }) as Promise<{
+            succeeded: number;
+            numbers: number;
+          }>,
+        ]);
+        writing = false;
+        const seen = await reader;
+        const all = (await a.range(k('g/'), recordsEnd('g/'))).map((e) => recordSequence(e.key));
+        // 18 of every 24 commits land: the 12 even ones take 1 number each, 6 odd ones 2.
+        for (const result of results) assert.deepEqual(result, { succeeded: 12 * 18, numbers: 12 * (12 * 1 + 6 * 2) });
+        assert.equal(all.length, 3 * 12 * 24);
+        // One counter for every handle and process, and failed commits take none: no number twice, none skipped.
+        assert.equal(new Set(all).size, all.length);
+        assert.equal(all.at(-1)! - all[0]!, BigInt(all.length - 1));
+        // A reader going on from its last record missed none: numbers became visible in their order.
+        assert.deepEqual(seen, all);
+        assert.equal((await a.range(recordsEnd('g/'), prefixEnd(k('g/')))).length, 3 * 12 * 18);
       });
 
       sharedTest('readAndCommit and numbered commits through both, interleaved in one turn: one order, numbers follow it', async (a, b) => {

@@ -71,7 +71,10 @@ export const MAX_SEQUENCE = 2n ** 64n - 1n;
  * Numbers follow commit order: a commit that becomes visible later holds
  * larger numbers than every commit visible before it. So a reader that has
  * seen every record up to number n never later finds a new record below n,
- * and can tail a range by reading on from its last key.
+ * and can tail a range by reading on from its last key. Numbered commits
+ * made through one handle in one synchronous stretch are decided in call
+ * order (engines group them: LMDB and PostgreSQL decide one turn's in one
+ * transaction), so one may expect what an earlier one wrote.
  *
  * `writes` runs synchronously while the engine holds its write lock: it
  * must be quick, must not touch the engine, and is called at most once
@@ -181,9 +184,11 @@ export interface StorageEngine {
    * try): under group commit every writer of a hot key otherwise wins one
    * batch at most, so N writers need N batches. `decide` runs synchronously
    * under the engine's write lock — it must be quick, must not touch the
-   * engine, and is called exactly once; if it throws, the call rejects with
-   * that error and writes nothing. Engines that cannot run code inside
-   * their commit leave it out.
+   * engine, and is called once (but see below); if it throws, the call rejects with
+   * that error and writes nothing. (PostgreSQL calls it again when its
+   * decision writes a key whose lock another commit holds: the call is
+   * then decided afresh, with that key locked first.) Engines that cannot
+   * run code inside their commit leave it out.
    */
   readAndCommit?<T>(
     keys: readonly Uint8Array[],

@@ -34,12 +34,18 @@
  *   is absent needs them because there is no row to lock. A commit that
  *   writes without expectations takes the locks too, so it cannot slip
  *   between another commit's check and its write.
- * - A commit that asks for sequence numbers (CommitOptions.sequence) is an
- *   explicit transaction instead: it also locks the counter key
- *   (SEQUENCE_COUNTER_KEY, in kv like every key), reads it, lets the caller
- *   build its writes from the numbers, and writes everything with the new
- *   counter. The counter's lock is held until COMMIT, so a commit that
- *   becomes visible later always holds larger numbers.
+ * - A commit that asks for sequence numbers (CommitOptions.sequence), and
+ *   every readAndCommit call, joins a commit group instead: classic group
+ *   commit, one group in flight per engine, the calls made meanwhile
+ *   queued for the next. A group is one explicit transaction that locks
+ *   every member's keys and the counter key (SEQUENCE_COUNTER_KEY, in kv
+ *   like every key) in one statement and reads them; decides the members
+ *   in call order in JavaScript (expectations, decisions, numbers), each
+ *   seeing the earlier members' writes; and writes the union and the
+ *   counter once. The counter's lock is held until COMMIT, so a commit that
+ *   becomes visible later always holds larger numbers; one group's lock
+ *   and WAL flush serve all its members, where each numbered commit used
+ *   to wait for the one before it (docs/backups.md: PITR on PostgreSQL).
  * - Durability is the server's: synchronous_commit must be on (checked at
  *   open). PostgreSQL's WAL flush already groups concurrent commits.
  *
@@ -59,6 +65,7 @@ import type {
   KvExpectation,
   KvWrite,
   RangeOptions,
+  SequenceRequest,
   StorageEngine,
   StorageSnapshot,
   FencedEngine,
@@ -70,7 +77,7 @@ import { checkedSequenceRequest, decodeSequenceCounter, encodeSequenceCounter, f
 export const MAX_STORED_KEY = 2_000;
 
 /** Bump on any incompatible change of the tables or functions below; a newer openddb migrates or refuses. */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
 
 export interface PostgresEngineOptions {
   /** A libpq connection string (`postgres://user:pass@host:5432/db`); PG* environment variables fill the rest. */
@@ -106,12 +113,52 @@ const MIN_POOL_FOR_TWO_LANES = 4;
  */
 const MAX_LANE_RANGE = 256;
 
+/**
+ * A commit group's bounds (#runGroups): keys locked (each an advisory lock,
+ * which takes a slot of PostgreSQL's shared lock table: 64 per connection
+ * by default) and bytes sent in its statements. A member larger than
+ * either runs in a group of its own.
+ */
+const MAX_GROUP_LOCKS = 256;
+const MAX_GROUP_BYTES = 1 << 20;
+/** What a readAndCommit call is counted as in MAX_GROUP_BYTES beside its keys: its writes are not known before it is decided. */
+const READ_AND_COMMIT_BYTES = 1024;
+
+/** The sequence counter's key in stored form, as the groups' maps name keys. */
+const COUNTER_ID = Buffer.from(SEQUENCE_COUNTER_KEY).toString('latin1');
+
+/** One numbered commit or readAndCommit call, queued for a commit group (PostgresEngine #runGroup). */
+interface GroupMember {
+  readonly fence: Fence | undefined;
+  /** Stored keys whose current values (null = absent) `decide` takes, in order. */
+  readonly reads: readonly Buffer[];
+  /** Stored keys locked exclusively for it; grows when a decision writes beyond them and the try-lock is refused. */
+  readonly locks: Buffer[];
+  /** Its weight against MAX_GROUP_BYTES. */
+  readonly bytes: number;
+  /** Decides from the current values, overlaid with the group's earlier writes; throws to fail the member alone. */
+  readonly decide: (values: readonly (Buffer | null)[]) => MemberDecision;
+  readonly resolve: (result: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+interface MemberDecision {
+  readonly writes: WriteBatch;
+  readonly sequence: SequenceRequest | undefined;
+  readonly result: unknown;
+}
+
 export class PostgresEngine implements StorageEngine {
   readonly capabilities: EngineCapabilities = { durable: true, sharedAcrossProcesses: true };
   readonly #pool: pg.Pool;
   readonly #lanes: readonly ReadLane[];
   readonly #codec: LongKeyCodec;
   readonly #sql: Statements;
+  readonly #counterKey = copy(SEQUENCE_COUNTER_KEY);
+  /** Members waiting for the next commit group, in call order. */
+  readonly #queue: GroupMember[] = [];
+  /** The run of commit groups under way (#runGroups), if any. */
+  #groups: Promise<void> | undefined;
   #closed = false;
   #statements = 0;
 
@@ -415,23 +462,23 @@ export class PostgresEngine implements StorageEngine {
       failedCommit(result.rows[0]?.failed ?? -1);
       return;
     }
-    const counterKey = copy(SEQUENCE_COUNTER_KEY);
-    await this.#inTransaction('BEGIN', async (client) => {
-      const begun = await this.#query<{ failed: number; counter: Buffer | null }>(client, this.#sql.sequencedBegin, [
-        ...fenceArgs,
-        expectKeys,
-        expectValues,
-        [...batch.columns()[0], counterKey],
-        counterKey,
-      ]);
-      failedCommit(begun.rows[0]?.failed ?? -1);
-      const counter = begun.rows[0]?.counter;
-      const first = firstSequence(decodeSequenceCounter(counter == null ? undefined : bytes(counter)), sequence);
-      const more = sequence.writes(first);
-      assertEntries(more, 'sequence writes');
-      for (const write of more) batch.add(write);
-      batch.add({ key: SEQUENCE_COUNTER_KEY, value: encodeSequenceCounter(first + BigInt(sequence.count) - 1n) });
-      await this.#query(client, this.#sql.applyWrites, batch.columns());
+    // Numbered: decided in this process's next commit group (#runGroup),
+    // where the expectations are checked in JavaScript under the group's
+    // locks. Every key it writes is known now, so it is locked up front.
+    const [writeKeys] = batch.columns();
+    const size = batch.bytes() + expectValues.reduce((n, v) => n + (v?.length ?? 0), 0);
+    await this.#join<undefined>({
+      fence,
+      reads: expectKeys,
+      locks: [...expectKeys, ...writeKeys],
+      bytes: size,
+      decide: (values) => {
+        for (let i = 0; i < values.length; i++) {
+          const expected = expectValues[i] ?? null;
+          if (!sameBytes(values[i] ?? null, expected)) throw new CommitConflictError(i);
+        }
+        return { writes: batch, sequence, result: undefined };
+      },
     });
   }
 
@@ -439,84 +486,251 @@ export class PostgresEngine implements StorageEngine {
    * Decides a commit from `keys`' values while holding their locks, so the
    * decision cannot lose a race: compare-and-set's way out after a lost
    * optimistic try on a hot key (without it, N writers of one key retry
-   * O(N²) times). One explicit transaction: lock the keys (plus any learnt
-   * below) in ascending hash order and read them (lock_and_read), decide,
-   * then lock what the decision writes that is not locked yet. That second
-   * lock is only tried (pg_try_advisory_xact_lock): taken out of order, a
-   * wait could close a cycle with a commit that holds it and wants ours, so
-   * a refusal rolls back and starts again with those keys among the first,
-   * ordered ones. The sequence counter is one of them when the decision asks
-   * for numbers, read after its lock as in commit().
+   * O(N²) times), and PITR's blind write (data/item-store
+   * writeLoggedBlind), whose change-log record needs the old item. Decided
+   * in this process's next commit group (#runGroup), as numbered commits
+   * are: a group's keys are locked and read in one statement, and its
+   * calls decided in call order, each seeing what the earlier ones wrote.
+   * Keys a decision writes that the group has not locked are only tried
+   * (pg_try_advisory_xact_lock: taken out of order, a wait could close a
+   * cycle with a commit that holds it and wants ours); a refusal puts the
+   * call, undecided and with those keys among its ordered locks, into the
+   * next group, so `decide` may run more than once here.
    */
-  async #readAndCommit<T>(
+  #readAndCommit<T>(
     keys: readonly Uint8Array[],
     decide: (values: readonly (Uint8Array | undefined)[]) => CommitDecision<T>,
     fence: Fence | undefined,
   ): Promise<T> {
-    if (this.#closed) throw new Error('storage engine is closed');
-    keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
+    if (this.#closed) return Promise.reject(new Error('storage engine is closed'));
+    try {
+      keys.forEach((key, i) => assertKey(key, `keys[${i}]`));
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const copies = keys.map((key) => Uint8Array.from(key));
     const stored = copies.map((key) => copy(this.#codec.storedKey(key)));
-    const counterKey = copy(SEQUENCE_COUNTER_KEY);
-    const extra = new Map<string, Buffer>();
-    for (;;) {
-      const outcome = await this.#inTransaction(
-        'BEGIN',
-        async (client): Promise<{ done: T } | { relock: Buffer[] }> => {
-          const read = await this.#query<{ stale: boolean; value: Buffer | null }>(client, this.#sql.lockAndRead, [
-            fence?.key ?? null,
-            fence?.value ?? null,
-            [...stored, ...extra.values()],
-            stored,
-          ]);
-          if (read.rows[0]?.stale === true) throw new StaleFenceError();
-          const values = read.rows.map((row, i) => (row.value === null ? undefined : this.#codec.valueFor(copies[i]!, bytes(row.value))));
-          const decision = decide(values);
-          assertEntries(decision.writes, 'writes');
-          const sequence = checkedSequenceRequest(decision.options?.sequence);
-          const batch = new WriteBatch(this.#codec);
-          for (const write of decision.writes) batch.add(write);
-          // Keys held already need no second lock: a plain update of the keys it read takes no extra round trip.
-          const held = new Set([...stored, ...extra.values()].map((key) => key.toString('latin1')));
-          const more = (sequence === undefined ? batch.columns()[0] : [...batch.columns()[0], counterKey]).filter(
-            (key) => !held.has(key.toString('latin1')),
-          );
-          if (more.length > 0) {
-            const locked = await this.#query<{ ok: boolean }>(client, this.#sql.tryLock, [more]);
-            if (locked.rows[0]?.ok !== true) return { relock: more };
-          }
-          if (sequence !== undefined) {
-            const counter = (await this.#query<{ v: Buffer }>(client, this.#sql.get, [counterKey])).rows[0]?.v;
-            const first = firstSequence(decodeSequenceCounter(counter === undefined ? undefined : bytes(counter)), sequence);
-            const sequenced = sequence.writes(first);
-            assertEntries(sequenced, 'sequence writes');
-            for (const write of sequenced) batch.add(write);
-            batch.add({ key: SEQUENCE_COUNTER_KEY, value: encodeSequenceCounter(first + BigInt(sequence.count) - 1n) });
-          }
-          const [writeKeys, writeValues] = batch.columns();
-          if (writeKeys.length > 0) await this.#query(client, this.#sql.applyWrites, [writeKeys, writeValues]);
-          return { done: decision.result };
-        },
-        (outcome) => 'relock' in outcome,
-      );
-      if ('done' in outcome) return outcome.done;
-      for (const key of outcome.relock) extra.set(key.toString('latin1'), key);
+    return this.#join<T>({
+      fence,
+      reads: stored,
+      locks: [...stored],
+      bytes: stored.reduce((n, key) => n + key.length, READ_AND_COMMIT_BYTES),
+      decide: (values) => {
+        const decision = decide(values.map((value, i) => (value === null ? undefined : this.#codec.valueFor(copies[i]!, bytes(value)))));
+        assertEntries(decision.writes, 'writes');
+        const sequence = checkedSequenceRequest(decision.options?.sequence);
+        const batch = new WriteBatch(this.#codec);
+        for (const write of decision.writes) batch.add(write);
+        return { writes: batch, sequence, result: decision.result };
+      },
+    });
+  }
+
+  /** Queues a member for the next commit group; a group starts in the next turn when none is in flight. */
+  #join<T>(member: Omit<GroupMember, 'resolve' | 'reject'>): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ ...member, resolve: resolve as (result: unknown) => void, reject });
+      if (this.#groups === undefined) {
+        this.#groups = new Promise<void>((turn) => setImmediate(turn)).then(() => this.#runGroups());
+      }
+    });
+  }
+
+  /**
+   * Runs commit groups one after another while members are queued: classic
+   * group commit. One group at a time per engine, since every group holds
+   * the sequence counter's lock to its COMMIT anyway; the members that
+   * arrive meanwhile all go into the next one.
+   */
+  async #runGroups(): Promise<void> {
+    while (this.#queue.length > 0) {
+      const members: GroupMember[] = [];
+      let locks = 0;
+      let size = 0;
+      while (this.#queue.length > 0) {
+        const next = this.#queue[0]!;
+        const keys = next.locks.length + (next.fence === undefined ? 0 : 1);
+        if (members.length > 0 && (locks + keys > MAX_GROUP_LOCKS || size + next.bytes > MAX_GROUP_BYTES)) break;
+        members.push(this.#queue.shift()!);
+        locks += keys;
+        size += next.bytes;
+      }
+      let deferred: GroupMember[] = [];
+      try {
+        deferred = await this.#runGroup(members);
+      } catch (error) {
+        // #runGroup answers every member itself; this only keeps a bug from leaving callers waiting forever.
+        for (const member of members) member.reject(error);
+      }
+      this.#queue.unshift(...deferred);
     }
+    // No await between the loop's last check and this: a member queued
+    // from now on starts a new run.
+    this.#groups = undefined;
+  }
+
+  /**
+   * One commit group: numbered commits and readAndCommit calls of this
+   * process, in one transaction. BEGIN; lock every member's keys
+   * (exclusively), its fence key (shared) and the sequence counter, in
+   * ascending hash order, and read the keys the members decide from, the
+   * fence keys and the counter (group_lock_and_read: one statement); then,
+   * in JavaScript and in call order, check each member's fence and decide it
+   * (a commit's expectations, a readAndCommit's decision) against those
+   * values overlaid with the earlier members' writes, give it the next
+   * numbers and take its writes; write the union (the last write of each
+   * key winning) and the counter once; COMMIT. A member that fails (a
+   * stale fence, a failed expectation, a throwing decision or
+   * sequence.writes, a bad write) fails alone before anything of it is
+   * taken, and takes no numbers. Every member is answered after COMMIT
+   * returns; a database error fails every member of the group. Answers the
+   * members to run again in the next group (see #readAndCommit).
+   */
+  async #runGroup(members: readonly GroupMember[]): Promise<GroupMember[]> {
+    const counterId = COUNTER_ID;
+    const exclusive = new Map<string, Buffer>([[counterId, this.#counterKey]]);
+    const shared = new Map<string, Buffer>();
+    const readAt = new Map<string, number>();
+    const readKeys: Buffer[] = [];
+    const read = (key: Buffer): void => {
+      const id = key.toString('latin1');
+      if (!readAt.has(id)) {
+        readAt.set(id, readKeys.length);
+        readKeys.push(key);
+      }
+    };
+    read(this.#counterKey);
+    for (const member of members) {
+      for (const key of member.locks) exclusive.set(key.toString('latin1'), key);
+      for (const key of member.reads) read(key);
+      if (member.fence !== undefined) {
+        shared.set(member.fence.key.toString('latin1'), member.fence.key);
+        read(member.fence.key);
+      }
+    }
+    const outcomes = new Map<GroupMember, { ok: true; result: unknown } | { ok: false; error: unknown }>();
+    const deferred: GroupMember[] = [];
+    let client: pg.PoolClient | undefined;
+    try {
+      client = await this.#pool.connect();
+      await this.#query(client, 'BEGIN');
+      const rows = (await this.#query<{ value: Buffer | null }>(client, this.#sql.groupLockAndRead, [[...exclusive.values()], [...shared.values()], readKeys]))
+        .rows;
+      // What each key holds for the member being decided: the group's earlier writes over what was read.
+      const written = new Map<string, { key: Buffer; value: Buffer | null }>();
+      const current = (key: Buffer): Buffer | null => {
+        const id = key.toString('latin1');
+        const write = written.get(id);
+        if (write !== undefined) return write.value;
+        return rows[readAt.get(id)!]?.value ?? null;
+      };
+      let counterRead = false;
+      let last: bigint | undefined;
+      let numbered = false;
+      for (const member of members) {
+        let decided: MemberDecision;
+        try {
+          if (member.fence !== undefined && !sameBytes(current(member.fence.key), member.fence.value)) throw new StaleFenceError();
+          decided = member.decide(member.reads.map(current));
+        } catch (error) {
+          outcomes.set(member, { ok: false, error });
+          continue;
+        }
+        const missing: Buffer[] = [];
+        for (const { key } of decided.writes.entries()) if (!exclusive.has(key.toString('latin1'))) missing.push(key);
+        if (missing.length > 0) {
+          // A database error here is the group's (the catch below), not the member's.
+          const locked = await this.#query<{ ok: boolean }>(client, this.#sql.tryLock, [missing]);
+          if (locked.rows[0]?.ok !== true) {
+            member.locks.push(...missing);
+            deferred.push(member);
+            continue;
+          }
+          for (const key of missing) exclusive.set(key.toString('latin1'), key);
+        }
+        let sequenced: { key: Buffer; value: Buffer | null }[] | undefined;
+        const sequence = decided.sequence;
+        if (sequence !== undefined) {
+          try {
+            if (!counterRead) {
+              const stored = current(this.#counterKey);
+              last = decodeSequenceCounter(stored === null ? undefined : bytes(stored));
+              counterRead = true;
+            }
+            const first = firstSequence(last, sequence);
+            const more = sequence.writes(first);
+            assertEntries(more, 'sequence writes');
+            sequenced = more.map((write) => this.#storedWrite(write));
+            // Nothing after this throws: the member is taken whole.
+            last = first + BigInt(sequence.count) - 1n;
+            numbered = true;
+          } catch (error) {
+            outcomes.set(member, { ok: false, error });
+            continue;
+          }
+        }
+        for (const write of decided.writes.entries()) written.set(write.key.toString('latin1'), write);
+        if (sequenced !== undefined) for (const write of sequenced) written.set(write.key.toString('latin1'), write);
+        outcomes.set(member, { ok: true, result: decided.result });
+      }
+      if (numbered) written.set(counterId, { key: this.#counterKey, value: copy(encodeSequenceCounter(last!)) });
+      if (written.size > 0) {
+        const keys: Buffer[] = [];
+        const values: (Buffer | null)[] = [];
+        for (const { key, value } of written.values()) {
+          keys.push(key);
+          values.push(value);
+        }
+        await this.#query(client, this.#sql.applyWrites, [keys, values]);
+      }
+      await this.#query(client, 'COMMIT');
+    } catch (error) {
+      if (client !== undefined) {
+        // A connection that cannot even roll back is closed, not returned to the pool.
+        const rolledBack = await this.#query(client, 'ROLLBACK').then(
+          () => true,
+          () => false,
+        );
+        client.release(rolledBack ? undefined : error instanceof Error ? error : true);
+        client = undefined;
+      }
+      for (const member of members) {
+        const outcome = outcomes.get(member);
+        member.reject(outcome !== undefined && !outcome.ok ? outcome.error : error);
+      }
+      return [];
+    } finally {
+      client?.release();
+    }
+    for (const member of members) {
+      const outcome = outcomes.get(member);
+      if (outcome === undefined) continue;
+      if (outcome.ok) member.resolve(outcome.result);
+      else member.reject(outcome.error);
+    }
+    return deferred;
+  }
+
+  /** A write in stored form, copied. */
+  #storedWrite(write: KvWrite): { key: Buffer; value: Buffer | null } {
+    return {
+      key: copy(this.#codec.storedKey(write.key)),
+      value: write.value === null ? null : copy(this.#codec.storedValue(write.key, write.value)),
+    };
   }
 
   /**
    * Runs `body` in one transaction on one pooled connection, opened with
    * `begin` (e.g. 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY'):
-   * committed when it resolves, rolled back when it throws or when
-   * `rollBackOn` says so of its result, and the connection always returned
-   * to the pool.
+   * committed when it resolves, rolled back when it throws, and the
+   * connection always returned to the pool.
    */
-  async #inTransaction<T>(begin: string, body: (client: pg.PoolClient) => Promise<T>, rollBackOn: (result: T) => boolean = () => false): Promise<T> {
+  async #inTransaction<T>(begin: string, body: (client: pg.PoolClient) => Promise<T>): Promise<T> {
     const client = await this.#pool.connect();
     try {
       await this.#query(client, begin);
       const result = await body(client);
-      await this.#query(client, rollBackOn(result) ? 'ROLLBACK' : 'COMMIT');
+      await this.#query(client, 'COMMIT');
       return result;
     } catch (error) {
       await this.#query(client, 'ROLLBACK').catch(() => {});
@@ -529,6 +743,8 @@ export class PostgresEngine implements StorageEngine {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    // The members queued before close are decided and answered first.
+    await this.#groups;
     await Promise.all([this.#pool.end(), ...this.#lanes.map((lane) => lane.close())]);
   }
 }
@@ -620,6 +836,18 @@ class WriteBatch {
     });
   }
 
+  /** Each key's last write. */
+  entries(): IterableIterator<{ key: Buffer; value: Buffer | null }> {
+    return this.#last.values();
+  }
+
+  /** Bytes of keys and values. */
+  bytes(): number {
+    let n = 0;
+    for (const { key, value } of this.#last.values()) n += key.length + (value?.length ?? 0);
+    return n;
+  }
+
   /** [keys, values (null = delete)], as the SQL functions take them. */
   columns(): [Buffer[], (Buffer | null)[]] {
     const keys: Buffer[] = [];
@@ -655,9 +883,8 @@ interface Statements {
   range(shape: RangeShape): Statement;
   readonly commit: Statement;
   readonly put: Statement;
-  readonly sequencedBegin: Statement;
   readonly applyWrites: Statement;
-  readonly lockAndRead: Statement;
+  readonly groupLockAndRead: Statement;
   readonly tryLock: Statement;
 }
 
@@ -700,12 +927,9 @@ function statements(schema: string): Statements {
     commit: named('commit', `SELECT ${schema}.fenced_commit($1::bytea, $2::bytea, $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea[]) AS failed`),
     // fence key, fence value, key, value (NULL = delete), whether an expectation on the key is checked, the expected value (NULL = absent).
     put: named('put', `SELECT ${schema}.fenced_put($1::bytea, $2::bytea, $3::bytea, $4::bytea, $5::boolean, $6::bytea) AS failed`),
-    sequencedBegin: named(
-      'sequenced_begin',
-      `SELECT failed, counter FROM ${schema}.fenced_sequenced_begin($1::bytea, $2::bytea, $3::bytea[], $4::bytea[], $5::bytea[], $6::bytea)`,
-    ),
     applyWrites: named('apply_writes', `SELECT ${schema}.apply_writes($1::bytea[], $2::bytea[])`),
-    lockAndRead: named('lock_and_read', `SELECT stale, value FROM ${schema}.fenced_lock_and_read($1::bytea, $2::bytea, $3::bytea[], $4::bytea[])`),
+    // Keys to lock exclusively, keys to lock shared (fences), keys to read: one value per read key, in order.
+    groupLockAndRead: named('group_lock_and_read', `SELECT value FROM ${schema}.group_lock_and_read($1::bytea[], $2::bytea[], $3::bytea[])`),
     // Each key's lock only if free now (see readAndCommit); locks this transaction holds already count as free.
     tryLock: named(
       'try_lock',
@@ -799,30 +1023,24 @@ async function inTransaction<T>(pool: pg.Pool, begin: string, body: (client: pg.
  * key's exclusive, ascending by hash; one exclusive lock when they share a
  * hash, as bool_or gives there), the same checks, the same answers. About
  * half of PostgreSQL's CPU of a PutItem was fenced_commit's own work.
+ *
+ * Schema version 4 added lock_keys(keys to lock exclusively, keys to lock
+ * shared), the one loop that takes the locks in ascending hash order (a
+ * key in both lists locked exclusively), which fenced_lock_and_check now
+ * calls and lock_and_check (version 1) is fenced_lock_and_check without a
+ * fence; and group_lock_and_read(exclusive keys, shared keys, keys to read)
+ * for commit groups (PostgresEngine #runGroup): locks, then returns the
+ * read keys' values in order (NULL = absent). sequenced_begin,
+ * fenced_sequenced_begin and fenced_lock_and_read stay for version 3
+ * servers still running on the schema; this version no longer calls them.
  */
 function commitFunctions(schema: string): string[] {
   return [
     `
 CREATE OR REPLACE FUNCTION ${schema}.lock_and_check(ek bytea[], ev bytea[], lk bytea[]) RETURNS integer
 LANGUAGE plpgsql AS $fn$
-DECLARE
-  lock_id bigint;
-  current_value bytea;
 BEGIN
-  FOR lock_id IN
-    SELECT DISTINCT hashtextextended(encode(key, 'base64'), 0) AS h FROM unnest(ek || lk) AS key ORDER BY h
-  LOOP
-    PERFORM pg_advisory_xact_lock(lock_id);
-  END LOOP;
-  FOR i IN 1 .. coalesce(array_length(ek, 1), 0) LOOP
-    SELECT v INTO current_value FROM ${schema}.kv WHERE k = ek[i];
-    IF ev[i] IS NULL THEN
-      IF FOUND THEN RETURN i - 1; END IF;
-    ELSIF NOT FOUND OR current_value <> ev[i] THEN
-      RETURN i - 1;
-    END IF;
-  END LOOP;
-  RETURN -1;
+  RETURN ${schema}.fenced_lock_and_check(NULL, NULL, ek, ev, lk);
 END
 $fn$`,
     `
@@ -866,23 +1084,9 @@ $fn$`,
 CREATE OR REPLACE FUNCTION ${schema}.fenced_lock_and_check(fk bytea, fv bytea, ek bytea[], ev bytea[], lk bytea[]) RETURNS integer
 LANGUAGE plpgsql AS $fn$
 DECLARE
-  lock_id bigint;
-  exclusive boolean;
   current_value bytea;
 BEGIN
-  FOR lock_id, exclusive IN
-    SELECT h, bool_or(x) FROM (
-      SELECT hashtextextended(encode(key, 'base64'), 0) AS h, true AS x FROM unnest(ek || lk) AS key
-      UNION ALL
-      SELECT hashtextextended(encode(fk, 'base64'), 0), false WHERE fk IS NOT NULL
-    ) AS wanted GROUP BY h ORDER BY h
-  LOOP
-    IF exclusive THEN
-      PERFORM pg_advisory_xact_lock(lock_id);
-    ELSE
-      PERFORM pg_advisory_xact_lock_shared(lock_id);
-    END IF;
-  END LOOP;
+  PERFORM ${schema}.lock_keys(ek || lk, CASE WHEN fk IS NULL THEN '{}'::bytea[] ELSE ARRAY[fk] END);
   IF fk IS NOT NULL THEN
     SELECT v INTO current_value FROM ${schema}.kv WHERE k = fk;
     IF (FOUND AND (fv IS NULL OR current_value <> fv)) OR (NOT FOUND AND fv IS NOT NULL) THEN
@@ -978,6 +1182,36 @@ BEGIN
     RETURN;
   END IF;
   RETURN QUERY SELECT false, kv.v FROM unnest(rk) WITH ORDINALITY AS r(k, n) LEFT JOIN ${schema}.kv AS kv ON kv.k = r.k ORDER BY r.n;
+END
+$fn$`,
+    `
+CREATE OR REPLACE FUNCTION ${schema}.lock_keys(xk bytea[], sk bytea[]) RETURNS void
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  lock_id bigint;
+  exclusive boolean;
+BEGIN
+  FOR lock_id, exclusive IN
+    SELECT h, bool_or(x) FROM (
+      SELECT hashtextextended(encode(key, 'base64'), 0) AS h, true AS x FROM unnest(xk) AS key
+      UNION ALL
+      SELECT hashtextextended(encode(key, 'base64'), 0), false FROM unnest(sk) AS key
+    ) AS wanted GROUP BY h ORDER BY h
+  LOOP
+    IF exclusive THEN
+      PERFORM pg_advisory_xact_lock(lock_id);
+    ELSE
+      PERFORM pg_advisory_xact_lock_shared(lock_id);
+    END IF;
+  END LOOP;
+END
+$fn$`,
+    `
+CREATE OR REPLACE FUNCTION ${schema}.group_lock_and_read(xk bytea[], sk bytea[], rk bytea[]) RETURNS TABLE (value bytea)
+LANGUAGE plpgsql AS $fn$
+BEGIN
+  PERFORM ${schema}.lock_keys(xk, sk);
+  RETURN QUERY SELECT kv.v FROM unnest(rk) WITH ORDINALITY AS r(k, n) LEFT JOIN ${schema}.kv AS kv ON kv.k = r.k ORDER BY r.n;
 END
 $fn$`,
   ];
