@@ -203,6 +203,41 @@ describe('--auth', () => {
       assert.match(await refused.text(), /MissingAuthenticationTokenException/);
     });
 
+    test('signed header values with runs of spaces, tabs, repeated lines and white space around them verify as the SDK signs them', async () => {
+      const url = new URL(server.url);
+      const body = JSON.stringify({ TableName: 'security_orders', Key: { pk: { S: 'o1' }, sk: { S: 'a' } } });
+      /** One request over a socket of its own: the header lines written as given. */
+      const raw = (lines: string[]) => new Promise<string>((resolve, reject) => {
+        const socket = net.connect(Number(url.port), url.hostname);
+        const chunks: Buffer[] = [];
+        socket.on('data', (c) => chunks.push(c));
+        socket.on('error', reject);
+        socket.on('end', () => resolve(Buffer.concat(chunks).toString('latin1')));
+        socket.end(`POST / HTTP/1.1\r\n${lines.join('\r\n')}\r\nconnection: close\r\ncontent-length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+      });
+      // The note's lines as sent, and the value the SDK signs (it trims it and folds its white space).
+      const cases: [string[], string][] = [
+        [['x-amz-meta-note:   two  spaces\there  '], 'two  spaces\there'],
+        [['x-amz-meta-note: a', 'X-Amz-Meta-Note:  b '], 'a, b'],
+        [['x-amz-meta-note: a', 'x-amz-meta-note:'], 'a,'],
+        [['x-amz-meta-note: plain'], 'plain'],
+      ];
+      for (const [noteLines, signedAs] of cases) {
+        for (const secret of ['admin-secret', 'wrong']) {
+          const headers = {
+            host: url.host, 'content-type': 'application/x-amz-json-1.0', 'x-amz-target': 'DynamoDB_20120810.GetItem', 'x-amz-meta-note': signedAs,
+          };
+          const signed = await signer({ accessKeyId: 'AKIDADMIN', secretAccessKey: secret }).sign({
+            method: 'POST', protocol: 'http:', hostname: url.hostname, port: Number(url.port), path: '/', headers, body,
+          });
+          const lines = Object.entries(signed.headers as Record<string, string>).filter(([k]) => k.toLowerCase() !== 'x-amz-meta-note').map(([k, v]) => `${k}: ${v}`);
+          const answer = await raw([...lines, ...noteLines]);
+          if (secret === 'wrong') assert.match(answer, /^HTTP\/1\.1 400[^]*InvalidSignatureException/, JSON.stringify(noteLines));
+          else assert.match(answer, /^HTTP\/1\.1 200[^]*"pk":\{"S":"o1"\}/, `${JSON.stringify(noteLines)}: ${answer}`);
+        }
+      }
+    });
+
     test('clock skew: a signature 20 minutes old is expired', async () => {
       const old = new DynamoDBClient({
         endpoint: server.url, region: 'us-east-1', maxAttempts: 1, systemClockOffset: -20 * 60 * 1000,

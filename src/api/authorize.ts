@@ -47,10 +47,16 @@ export interface Principal {
   readonly variables: ReadonlyMap<string, string>;
 }
 
+/** A check's condition keys: a Map, or LazyKeys. */
+interface Keys {
+  get(key: string): string | readonly string[] | undefined;
+  set(key: string, value: string | readonly string[]): unknown;
+}
+
 interface Check {
   readonly action: string;
   readonly resource: string;
-  readonly keys: Map<string, string | readonly string[]>;
+  readonly keys: Keys;
 }
 
 type Input = Record<string, unknown>;
@@ -91,13 +97,15 @@ function judge(
   sourceIp: string | undefined,
   secure: boolean,
 ): void {
-  const clock = currentTime();
-  checks.forEach((check, i) => {
+  let clock: Clock | undefined;
+  for (let i = 0; i < checks.length; i++) {
+    const check = checks[i]!;
     const arn = parsedArn(check.resource);
     const table = arn === undefined ? undefined : tableOf(db, arn);
     if (table !== undefined) addResourceTags(table, check);
-    if (check.keys instanceof LazyKeys) check.keys.later(sourceIp, secure, clock);
-    else setRequestKeys(check.keys, sourceIp, secure, clock);
+    // The clock is read when a condition reads the keys: most requests meet no condition.
+    if (check.keys instanceof LazyKeys) check.keys.later(sourceIp, secure);
+    else setRequestKeys(check.keys, sourceIp, secure, (clock ??= currentTime()));
     const identity = evaluate(principal.policies, check, principal.variables);
     const session = principal.sessionPolicies === undefined ? 'allow' : evaluate(principal.sessionPolicies, check, principal.variables);
     // A stream's own policy governs it; a table's covers the table and its
@@ -128,11 +136,11 @@ function judge(
         `User: ${principal.arn} is not authorized to perform this operation on resource: ${tableArnOf(arn)} because no resource-based policy allows it`,
       );
     }
-  });
+  }
 }
 
 /** aws:SourceIp, aws:SecureTransport, aws:CurrentTime and aws:EpochTime. */
-function setRequestKeys(keys: Map<string, string | readonly string[]>, sourceIp: string | undefined, secure: boolean, clock: Clock): void {
+function setRequestKeys(keys: Keys, sourceIp: string | undefined, secure: boolean, clock: Clock): void {
   if (sourceIp !== undefined) keys.set('aws:sourceip', sourceIp.startsWith('::ffff:') ? sourceIp.slice(7) : sourceIp);
   keys.set('aws:securetransport', secure ? 'true' : 'false');
   keys.set('aws:currenttime', clock.iso);
@@ -242,29 +250,40 @@ function addResourceTags(table: TableRecord, check: Check): void {
  * was much of authorize's cost per request. Keys set directly (aws:*, the
  * resource's tags) do not trigger it.
  */
-class LazyKeys extends Map<string, string | readonly string[]> {
+class LazyKeys implements Keys {
+  /** Made on the first key set: an allowed request without conditions makes none. */
+  #map: Map<string, string | readonly string[]> | undefined;
   #fill: ((keys: LazyKeys) => void) | undefined;
-  /** The request's own keys (setRequestKeys), also set on the first read (`later`): four map entries fewer per allowed request. */
-  #request: { sourceIp: string | undefined; secure: boolean; clock: Clock } | undefined;
+  /**
+   * The request's own keys (setRequestKeys), also set on the first read
+   * (`later`): four map entries fewer, and no clock read, per allowed request.
+   */
+  #later = false;
+  #sourceIp: string | undefined;
+  #secure = false;
 
   constructor(fill: (keys: LazyKeys) => void) {
-    super();
     this.#fill = fill;
   }
 
-  later(sourceIp: string | undefined, secure: boolean, clock: Clock): void {
-    if (this.#fill === undefined) setRequestKeys(this, sourceIp, secure, clock);
-    else this.#request = { sourceIp, secure, clock };
+  later(sourceIp: string | undefined, secure: boolean): void {
+    if (this.#fill === undefined) {
+      setRequestKeys(this, sourceIp, secure, currentTime());
+      return;
+    }
+    this.#later = true;
+    this.#sourceIp = sourceIp;
+    this.#secure = secure;
   }
 
-  override get(key: string): string | readonly string[] | undefined {
+  get(key: string): string | readonly string[] | undefined {
     this.#filled();
-    return super.get(key);
+    return this.#map?.get(key);
   }
 
-  override has(key: string): boolean {
-    this.#filled();
-    return super.has(key);
+  set(key: string, value: string | readonly string[]): this {
+    (this.#map ??= new Map()).set(key, value);
+    return this;
   }
 
   #filled(): void {
@@ -272,8 +291,7 @@ class LazyKeys extends Map<string, string | readonly string[]> {
     if (fill === undefined) return;
     this.#fill = undefined;
     fill(this);
-    const request = this.#request;
-    if (request !== undefined) setRequestKeys(this, request.sourceIp, request.secure, request.clock);
+    if (this.#later) setRequestKeys(this, this.#sourceIp, this.#secure, currentTime());
   }
 }
 
@@ -287,7 +305,7 @@ const actions = new Map<string, string>();
  */
 const tableArns = new WeakMap<object, Map<string, string>>();
 
-function ownTableArn(db: Database, base: string, name: string): string {
+function ownTableArn(db: Database, name: string): string {
   let arns = tableArns.get(db.scope);
   if (arns === undefined) {
     arns = new Map();
@@ -295,11 +313,16 @@ function ownTableArn(db: Database, base: string, name: string): string {
   }
   let arn = arns.get(name);
   if (arn === undefined) {
-    arn = `${base}:table/${name}`;
+    arn = `${arnBase(db)}:table/${name}`;
     if (arns.size >= 1000) arns.clear();
     arns.set(name, arn);
   }
   return arn;
+}
+
+/** `arn:aws:dynamodb:<region>:<account>`: built only where a request needs it (most find their table's ARN built). */
+function arnBase(db: Database): string {
+  return `arn:aws:dynamodb:${db.region}:${db.accountId}`;
 }
 
 function checksOf(db: Database, operation: string, input: Input): Check[] {
@@ -308,11 +331,10 @@ function checksOf(db: Database, operation: string, input: Input): Check[] {
     action = `dynamodb:${operation}`;
     actions.set(operation, action);
   }
-  const base = `arn:aws:dynamodb:${db.region}:${db.accountId}`;
   const tableArn = (name: unknown) => {
     const text = typeof name === 'string' ? name : '';
     if (text.startsWith('arn:')) return parseTableArn(text) ? tableArnFromArn(text) : text;
-    return ownTableArn(db, base, text);
+    return ownTableArn(db, text);
   };
   const tableNameOf = (name: unknown) => {
     const text = typeof name === 'string' ? name : '';
@@ -401,17 +423,17 @@ function checksOf(db: Database, operation: string, input: Input): Check[] {
       return out;
     }
     case 'ExecuteStatement':
-      return statementChecks([input.Statement], base, undefined);
+      return statementChecks([input.Statement], arnBase(db), undefined);
     case 'BatchExecuteStatement':
-      return statementChecks(((input.Statements ?? []) as Input[]).map((s) => s.Statement), base, undefined);
+      return statementChecks(((input.Statements ?? []) as Input[]).map((s) => s.Statement), arnBase(db), undefined);
     case 'ExecuteTransaction':
-      return statementChecks(((input.TransactStatements ?? []) as Input[]).map((s) => s.Statement), base, 'ExecuteTransaction');
+      return statementChecks(((input.TransactStatements ?? []) as Input[]).map((s) => s.Statement), arnBase(db), 'ExecuteTransaction');
     case 'ListTables':
     case 'ListBackups':
     case 'ListExports':
     case 'ListImports':
       // No resource of their own: DynamoDB names every table of the account (its ListTables message shows `table/*`).
-      return [{ action, resource: `${base}:table/*`, keys: new Map() }];
+      return [{ action, resource: `${arnBase(db)}:table/*`, keys: new Map() }];
     // Backups (api/backups): a backup is its own resource, `<table ARN>/backup/<id>`; a restore
     // also needs the item actions on the table it creates (developer guide, "Using IAM with
     // DynamoDB backup and restore": read and write permissions on the target table).
@@ -432,13 +454,13 @@ function checksOf(db: Database, operation: string, input: Input): Check[] {
     case 'DescribeEndpoints':
       return [{ action, resource: '*', keys: new Map() }];
     case 'ListStreams':
-      return [{ action, resource: `${input.TableName === undefined ? `${base}:table/*` : tableArn(input.TableName)}/stream/*`, keys: new Map() }];
+      return [{ action, resource: `${input.TableName === undefined ? `${arnBase(db)}:table/*` : tableArn(input.TableName)}/stream/*`, keys: new Map() }];
     case 'DescribeStream':
     case 'GetShardIterator':
       return [{ action, resource: String(input.StreamArn ?? '*'), keys: new Map() }];
     case 'GetRecords':
       // A shard iterator names its stream inside; the stream ARN is what DynamoDB checks.
-      return [{ action, resource: streamOfIterator(input.ShardIterator) ?? `${base}:table/*/stream/*`, keys: new Map() }];
+      return [{ action, resource: streamOfIterator(input.ShardIterator) ?? `${arnBase(db)}:table/*/stream/*`, keys: new Map() }];
     case 'TagResource':
     case 'UntagResource':
     case 'ListTagsOfResource':

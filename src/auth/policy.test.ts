@@ -122,3 +122,24 @@ test('micro-benchmark: evaluating the LeadingKeys policy', () => {
   process.stdout.write(`# policy evaluation: ${perRequestUs.toFixed(2)} µs CPU per request\n`);
   assert.ok(perRequestUs < 50, `${perRequestUs} µs`);
 });
+
+test('remembered action and resource matches: each text judged as its own, also past the bound', () => {
+  const p = policy(
+    { Effect: 'Allow', Action: ['dynamodb:Get*', 'dynamodb:Query'], Resource: [T, `${T}/index/*`] },
+    { Effect: 'Deny', NotAction: 'dynamodb:Get*', Resource: `${T}/index/secret` },
+  );
+  for (let round = 0; round < 3; round++) {
+    assert.equal(evaluate([p], req('dynamodb:GetItem'), vars), 'allow');
+    assert.equal(evaluate([p], req('dynamodb:PutItem'), vars), 'implicitDeny');
+    assert.equal(evaluate([p], req('dynamodb:Query', `${T}/index/byDate`), vars), 'allow');
+    assert.equal(evaluate([p], req('dynamodb:Query', `${T}/index/secret`), vars), 'deny');
+    assert.equal(evaluate([p], req('dynamodb:GetItem', `${T}/index/secret`), vars), 'allow');
+    assert.equal(evaluate([p], req('dynamodb:GetItem', `${T}2`), vars), 'implicitDeny');
+  }
+  // More texts than a statement remembers: the maps are emptied, the verdicts stay right.
+  for (let i = 0; i < 2100; i++) {
+    assert.equal(evaluate([p], req(`dynamodb:Get${i}`, i % 2 === 0 ? T : `${T}/x${i}`), vars), i % 2 === 0 ? 'allow' : 'implicitDeny');
+  }
+  assert.equal(evaluate([p], req('dynamodb:PutItem'), vars), 'implicitDeny');
+  assert.equal(evaluate([p], req('dynamodb:Query', `${T}/index/secret`), vars), 'deny');
+});

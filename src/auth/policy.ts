@@ -21,7 +21,7 @@ export interface RequestContext {
   /** The ARN the action acts on (a table, index or stream), or `*`. */
   readonly resource: string;
   /** Condition keys by lower-cased name; a multi-valued key is an array. Absent: not in the request. */
-  readonly keys: ReadonlyMap<string, string | readonly string[]>;
+  readonly keys: { get(key: string): string | readonly string[] | undefined };
 }
 
 export type Decision = 'allow' | 'deny' | 'implicitDeny';
@@ -39,6 +39,14 @@ interface Statement {
   readonly notResource: boolean;
   /** `resources` compiled, when none holds a policy variable (else each request substitutes and compiles them). */
   readonly resourcePatterns: readonly RegExp[] | undefined;
+  /**
+   * Whether `actions` match an action, and `resourcePatterns` a resource,
+   * remembered per text: a client asks for the same few actions on the
+   * same few tables over and over, and a map lookup of a string whose hash
+   * V8 keeps costs a fraction of a RegExp test (bounded: see remember).
+   */
+  readonly actionMatches: Map<string, boolean>;
+  readonly resourceMatches: Map<string, boolean>;
   readonly conditions: readonly Condition[];
   readonly variables: boolean;
   /**
@@ -109,6 +117,8 @@ function parseStatement(s: unknown, where: string, variables: boolean, kind: 'id
     resources,
     notResource: 'NotResource' in s,
     resourcePatterns: variables && resources.some((r) => r.includes('${')) ? undefined : resources.map((r) => wildcard(r, '')),
+    actionMatches: new Map(),
+    resourceMatches: new Map(),
     conditions: s.Condition === undefined ? [] : parseConditions(s.Condition, `${where}.Condition`),
     variables,
     ...(kind === 'resource' ? { principals: parsePrincipal(s.Principal, `${where}.Principal`) } : {}),
@@ -187,18 +197,46 @@ export function evaluate(policies: readonly Policy[], request: RequestContext, v
 
 function statementApplies(s: Statement, request: RequestContext, variables: ReadonlyMap<string, string>): boolean {
   if (s.principals !== undefined && !principalMatches(s.principals, variables)) return false;
-  const actionMatches = s.actions.some((re) => re.test(request.action));
+  const action = request.action;
+  let actionMatches = s.actionMatches.get(action);
+  if (actionMatches === undefined) {
+    actionMatches = anyMatches(s.actions, action);
+    remember(s.actionMatches, action, actionMatches);
+  }
   if (actionMatches === s.notAction) return false;
   const patterns = s.resourcePatterns;
-  const resourceMatches =
-    patterns !== undefined
-      ? patterns.some((re) => re.test(request.resource))
-      : s.resources.some((r) => {
-          const pattern = s.variables ? substitute(r, variables) : r;
-          return pattern !== undefined && wildcard(pattern, '').test(request.resource);
-        });
+  const resource = request.resource;
+  let resourceMatches: boolean | undefined;
+  if (patterns !== undefined) {
+    resourceMatches = s.resourceMatches.get(resource);
+    if (resourceMatches === undefined) {
+      resourceMatches = anyMatches(patterns, resource);
+      remember(s.resourceMatches, resource, resourceMatches);
+    }
+  } else {
+    resourceMatches = s.resources.some((r) => {
+      const pattern = s.variables ? substitute(r, variables) : r;
+      return pattern !== undefined && wildcard(pattern, '').test(resource);
+    });
+  }
   if (resourceMatches === s.notResource) return false;
-  return s.conditions.every((c) => conditionHolds(c, request, s.variables ? variables : undefined));
+  // A loop, not every(): no closure per statement (most have no conditions).
+  const conditions = s.conditions;
+  for (let i = 0; i < conditions.length; i++) {
+    if (!conditionHolds(conditions[i]!, request, s.variables ? variables : undefined)) return false;
+  }
+  return true;
+}
+
+function anyMatches(patterns: readonly RegExp[], text: string): boolean {
+  for (let i = 0; i < patterns.length; i++) if (patterns[i]!.test(text)) return true;
+  return false;
+}
+
+/** Remembers a match, the map emptied first if ever new texts have filled it (a client naming table after table). */
+function remember(matches: Map<string, boolean>, text: string, matched: boolean): void {
+  if (matches.size >= 1024) matches.clear();
+  matches.set(text, matched);
 }
 
 function conditionHolds(c: Condition, request: RequestContext, variables: ReadonlyMap<string, string> | undefined): boolean {

@@ -217,3 +217,148 @@ test('SigningKey.signCanonical equals sign(buildStringToSign(…))', () => {
   assert.equal(key.signCanonical('20261205T140000Z', 'é/x', 'a'), createHmac('sha256', raw).update(buildStringToSign('20261205T140000Z', 'é/x', 'a')).digest('hex'));
   assert.equal(key.signCanonical('20261205T140000Z', 'x'.repeat(600), 'a'), createHmac('sha256', raw).update(buildStringToSign('20261205T140000Z', 'x'.repeat(600), 'a')).digest('hex'));
 });
+
+// The remembered header (verifySignature's usual path) must reach what a reading in full reaches, whatever else differs.
+const BOB: Credential = { accessKeyId: 'AKIDBOB', secretAccessKey: 'bob-secret', keys: new SigningKeyCache() };
+const withBob = (id: string) => (id === 'AKIDBOB' ? BOB : lookup(id));
+
+/** `req` verified twice: read in full (another header read just before), then as the remembered header. */
+async function bothWays(req: SignedRequest, now = NOW, find: (id: string) => Credential | undefined = withBob): Promise<[object, object]> {
+  // A header of another credential: the next request's header is not the remembered one.
+  verifySignature(await sdkSigned(undefined, { accessKeyId: 'AKIDBOB', secretAccessKey: 'bob-secret' }), NOW, withBob);
+  const full = verifySignature(req, now, find);
+  const remembered = verifySignature(req, now, find);
+  assert.deepEqual(remembered, full);
+  return [full, remembered];
+}
+
+test('the remembered header: date, clock skew, scope day, key and token outcomes as read in full', async () => {
+  const req = await sdkSigned();
+  assert.ok(!('type' in (await bothWays(req))[0]!));
+  const date = (d: string) => ({ ...req, headers: { ...req.headers, 'x-amz-date': d } });
+  fails((await bothWays(date('20261205T140001Z')))[0], 'InvalidSignatureException', /^The request signature we calculated does not match/);
+  fails((await bothWays(date('2026-12-05')))[0], 'IncompleteSignatureException', /^Date must be in ISO-8601 'basic format'/);
+  fails((await bothWays(req, NOW + 16 * 60 * 1000))[0], 'InvalidSignatureException', /^Signature expired: /);
+  fails((await bothWays(req, NOW - 16 * 60 * 1000))[0], 'InvalidSignatureException', /^Signature not yet current: /);
+  // The scope's day against another day's date (within the skew window, around midnight).
+  const midnight = Date.UTC(2026, 11, 6);
+  const late = await sdkSigned(undefined, undefined, midnight + 5000);
+  assert.ok(!('type' in (await bothWays(late, midnight))[0]!));
+  fails((await bothWays({ ...late, headers: { ...late.headers, 'x-amz-date': '20261205T235959Z' } }, midnight))[0], 'InvalidSignatureException',
+    "Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '20261206' != '20261205', from '20261205T235959Z'.");
+  // The key no longer known (a reloaded file), and a Date header in place of X-Amz-Date.
+  fails((await bothWays(req, NOW, () => undefined))[0], 'UnrecognizedClientException');
+  const { 'x-amz-date': amzDate, ...rest } = req.headers;
+  fails((await bothWays({ ...req, headers: { ...rest, date: new Date(NOW).toUTCString() } }))[0], 'InvalidSignatureException', /^The request signature we calculated/);
+  assert.equal(typeof amzDate, 'string');
+  // A query string, repeated Authorization or token headers: read in full.
+  fails((await bothWays({ ...req, query: 'a=b' }))[0], 'InvalidSignatureException', /^The request signature we calculated/);
+  assert.ok(!('type' in (await bothWays({ ...req, headers: { ...req.headers, authorization: [req.headers.authorization!, 'AWS4-HMAC-SHA256 x'] } }))[0]!));
+  // Session tokens: missing, wrong, repeated, expired.
+  const carol: Credential = { accessKeyId: 'AKIDCAROL', secretAccessKey: 's', sessionToken: 'tok', expiresAt: NOW + 1000, keys: new SigningKeyCache() };
+  const find = (id: string) => (id === 'AKIDCAROL' ? carol : withBob(id));
+  const ok = await sdkSigned(undefined, { accessKeyId: 'AKIDCAROL', secretAccessKey: 's', sessionToken: 'tok' } as never);
+  assert.ok(!('type' in (await bothWays(ok, NOW, find))[0]!));
+  fails((await bothWays(ok, NOW + 2000, find))[0], 'ExpiredTokenException');
+  // The token is signed: another one sent, two, or none, do not match the signature.
+  fails((await bothWays({ ...ok, headers: { ...ok.headers, 'x-amz-security-token': 'other' } }, NOW, find))[0], 'InvalidSignatureException');
+  fails((await bothWays({ ...ok, headers: { ...ok.headers, 'x-amz-security-token': ['tok', 'other'] } }, NOW, find))[0], 'InvalidSignatureException');
+  const { 'x-amz-security-token': _, ...noToken } = ok.headers;
+  fails((await bothWays({ ...ok, headers: noToken }, NOW, find))[0], 'InvalidSignatureException');
+  // Signed right, but not the identity's token; a token from an identity without one.
+  const renewed = (id: string) => (id === 'AKIDCAROL' ? { ...carol, sessionToken: 'tok2' } : withBob(id));
+  fails((await bothWays(ok, NOW, renewed))[0], 'UnrecognizedClientException', 'The security token included in the request is invalid');
+  const stray = await sdkSigned(undefined, { accessKeyId: 'AKIDALICE', secretAccessKey: 'alice-secret', sessionToken: 'x' } as never);
+  fails((await bothWays(stray))[0], 'UnrecognizedClientException');
+});
+
+test('header values canonicalised on either path: runs of spaces, tabs, line breaks, white space at either end, repeats, non-ASCII', async () => {
+  // The SDK signs each value trimmed with its white space folded; the request carries it as sent.
+  for (const value of ['x  y', ' x y', 'x y ', 'x\ty', 'x \t y', 'x\ny', 'x\r\ny', 'é  ü', '  ', '', 'plain', 'a: b', 'a \n']) {
+    const req = await sdkSigned(undefined, undefined, NOW, { 'x-amz-meta-note': value });
+    assert.equal(req.headers['x-amz-meta-note'], value);
+    assert.ok(!('type' in (await bothWays(req))[0]!), JSON.stringify(value));
+    // The same value with one more space inside: another canonical value, so another signature.
+    if (value.includes(' ') && value.trim() !== '') {
+      const spaced = value.replace(' ', ' x ');
+      fails((await bothWays({ ...req, headers: { ...req.headers, 'x-amz-meta-note': spaced } }))[0], 'InvalidSignatureException');
+    }
+  }
+  // A repeated header (node:http's array, or joined by a front end): its values joined by commas.
+  const req = await sdkSigned(undefined, undefined, NOW, { 'x-amz-meta-note': 'a,b' });
+  assert.ok(!('type' in (await bothWays({ ...req, headers: { ...req.headers, 'x-amz-meta-note': ['a', 'b'] } }))[0]!));
+  fails((await bothWays({ ...req, headers: { ...req.headers, 'x-amz-meta-note': ['b', 'a'] } }))[0], 'InvalidSignatureException');
+  // A signed header the request lacks counts as empty.
+  const empty = await sdkSigned(undefined, undefined, NOW, { 'x-amz-meta-note': '' });
+  const { 'x-amz-meta-note': _, ...without } = empty.headers;
+  assert.ok(!('type' in (await bothWays({ ...empty, headers: without }))[0]!));
+});
+
+test('alternating identities and signed-header sets, each request judged as its own', async () => {
+  const requests = [
+    await sdkSigned(),
+    await sdkSigned(undefined, { accessKeyId: 'AKIDBOB', secretAccessKey: 'bob-secret' }),
+    await sdkSigned(undefined, undefined, NOW, { 'x-amz-meta-note': 'one' }),
+    await sdkSigned('{"TableName":"other"}'),
+  ];
+  const wrong = await sdkSigned(undefined, { accessKeyId: 'AKIDBOB', secretAccessKey: 'alice-secret' });
+  for (let round = 0; round < 3; round++) {
+    for (const req of requests) {
+      assert.ok(!('type' in verifySignature(req, NOW, withBob)), `round ${round}`);
+      assert.ok(!('type' in verifySignature(req, NOW, withBob)), `round ${round}, again`);
+      fails(verifySignature(wrong, NOW, withBob), 'InvalidSignatureException');
+    }
+  }
+  // Bob's header with Alice's signature, after Bob's was remembered.
+  const alices = requests[0]!.headers.authorization!;
+  const bobs = requests[1]!.headers.authorization!;
+  const forged = { ...requests[1]!, headers: { ...requests[1]!.headers, authorization: bobs.replace(/Signature=.*/, alices.slice(alices.indexOf('Signature='))) } };
+  fails(verifySignature(forged, NOW, withBob), 'InvalidSignatureException');
+});
+
+test('header values vouched for by the parser (trimmedValues): one look over the canonical request, the same outcome', async () => {
+  // Values as fast-http's parser can leave them: no CR or LF, no white space at the start; a space at
+  // the end only from two lines joined, the second empty.
+  for (const value of ['x  y', 'x\ty', 'x \t y', 'x, ', 'a,  b', 'é  ü', 'a: b', '', 'plain', 'p l a i n']) {
+    const req = await sdkSigned(undefined, undefined, NOW, { 'x-amz-meta-note': value });
+    const vouched = { ...req, trimmedValues: true };
+    assert.ok(!('type' in (await bothWays(vouched))[0]), JSON.stringify(value));
+    assert.deepEqual(verifySignature(vouched, NOW, withBob), verifySignature(req, NOW, withBob));
+    fails((await bothWays({ ...vouched, headers: { ...req.headers, 'x-amz-meta-note': `${value}x` } }))[0], 'InvalidSignatureException');
+    if (value.includes(' ')) {
+      fails((await bothWays({ ...vouched, headers: { ...req.headers, 'x-amz-meta-note': value.replace(' ', '  x') } }))[0], 'InvalidSignatureException');
+    }
+  }
+  // A repeated header as an array (not what fast-http makes): the long way, the same outcome.
+  const req = await sdkSigned(undefined, undefined, NOW, { 'x-amz-meta-note': 'a,b' });
+  assert.ok(!('type' in (await bothWays({ ...req, trimmedValues: true, headers: { ...req.headers, 'x-amz-meta-note': ['a', 'b'] } }))[0]));
+});
+
+test('the signature compared: either case of a–f, nothing else', async () => {
+  const req = await sdkSigned();
+  const auth = req.headers.authorization!;
+  const sig = auth.slice(auth.indexOf('Signature=') + 10);
+  for (const trimmedValues of [false, true]) {
+    const withSig = (s: string) => ({ ...req, trimmedValues, headers: { ...req.headers, authorization: auth.replace(sig, s) } });
+    assert.ok(!('type' in verifySignature(withSig(sig.toUpperCase()), NOW, lookup)));
+    // Each position: the upper case of a letter passes; the 0x20 twin of a digit (a control character),
+    // another digit, a character beyond ASCII (beyond latin1 too, where no parser vouches) and one that
+    // is not a hex digit fail.
+    for (let i = 0; i < 64; i++) {
+      const c = sig.charCodeAt(i);
+      const at = (ch: string) => withSig(sig.slice(0, i) + ch + sig.slice(i + 1));
+      if (c >= 0x61) assert.ok(!('type' in verifySignature(at(String.fromCharCode(c - 0x20)), NOW, lookup)), `${i} upper case`);
+      else fails(verifySignature(at(String.fromCharCode(c - 0x20)), NOW, lookup), 'InvalidSignatureException');
+      fails(verifySignature(at(c === 0x30 ? '1' : '0'), NOW, lookup), 'InvalidSignatureException');
+      fails(verifySignature(at(String.fromCharCode(c + 0x80)), NOW, lookup), 'InvalidSignatureException');
+      if (!trimmedValues) fails(verifySignature(at(String.fromCharCode(c + 0x100)), NOW, lookup), 'InvalidSignatureException');
+      fails(verifySignature(at('g'), NOW, lookup), 'InvalidSignatureException');
+    }
+  }
+  const withSig = (s: string) => ({ ...req, headers: { ...req.headers, authorization: auth.replace(sig, s) } });
+  fails(verifySignature(withSig(`é${sig.slice(1)}`), NOW, lookup), 'InvalidSignatureException');
+  fails(verifySignature(withSig(`${sig.slice(0, 63)}é`), NOW, lookup), 'InvalidSignatureException');
+  fails(verifySignature(withSig(sig.slice(1)), NOW, lookup), 'InvalidSignatureException');
+  // After a refusal whose bytes did not fit, the right signature still passes (nothing stale is read).
+  assert.ok(!('type' in verifySignature(req, NOW, lookup)));
+});

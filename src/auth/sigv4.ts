@@ -39,6 +39,15 @@ export interface SignedRequest {
   readonly headers: Readonly<Record<string, string | string[] | undefined>>;
   /** The body as received, before any Content-Encoding is undone. */
   readonly body: Buffer;
+  /**
+   * The header values as an HTTP parser that vouches for them leaves them
+   * (fast-http's request-head-parser): one byte per character (latin1), no
+   * CR or LF, no white space at the start, and at the end only where two
+   * lines of one field were joined and the second was empty. Canonicalising
+   * them then takes a look for tabs, a run of spaces or a space at a value's
+   * end over the whole canonical request, not a test of each value.
+   */
+  readonly trimmedValues?: boolean;
 }
 
 /** The secret side of a credential: what the verifier looks up by access key id. */
@@ -72,6 +81,8 @@ interface SignatureParams {
   readonly presigned: boolean;
   /** Query parameters (presigned form: minus X-Amz-Signature), decoded, in order. */
   readonly query: readonly (readonly [string, string])[];
+  /** The Authorization header up to its signature's value, when of the form remembered (AuthorizationHead). */
+  readonly prefix?: string;
 }
 
 /**
@@ -83,6 +94,10 @@ export function verifySignature<C extends Credential>(
   now: number,
   lookup: (accessKeyId: string) => C | undefined,
 ): Verified<C> | DynamoError {
+  // The usual request: its Authorization header starts as the last one that passed every check of its own.
+  const remembered = verifyRemembered(req, now, lookup);
+  if (remembered !== undefined) return remembered;
+
   const params = signatureParams(req);
   if (params instanceof DynamoError) return params;
 
@@ -106,22 +121,91 @@ export function verifySignature<C extends Credential>(
   if (typeof scope === 'string') return errors.incompleteSignature(scope);
   const day = scope.day;
   let scopeMessage = scope.message;
-  if (!amzDate.startsWith(day) || day.length !== 8) {
+  if (!dayMatches(date, day)) {
     scopeMessage += `Date in Credential scope does not match YYYYMMDD from ISO-8601 version of date from HTTP: '${day}' != '${params.amzDate.slice(0, 8)}', from '${params.amzDate}'.`;
   }
   if (scopeMessage !== '') return errors.invalidSignature(scopeMessage.trimEnd());
-  const { accessKeyId, region } = scope;
+  // Every check of the header's own text has passed: a request whose header starts the same needs only its date's.
+  if (params.prefix !== undefined) checkedHead = { prefix: params.prefix, signed, scope };
 
-  const credential = lookup(accessKeyId);
+  const credential = lookup(scope.accessKeyId);
   if (credential === undefined) return errors.unrecognizedClient();
+  return signedBy(req, credential, amzDate, scope, signed, params.query, params.signature, params.securityToken, now);
+}
 
-  const key = credential.keys.get(credential.secretAccessKey, day, region);
-  if (!signatureMatches(key.signCanonical(amzDate, scope.scope, canonicalOf(req, params, signed)), params.signature)) return signatureMismatch();
-
-  // The token is checked after the signature, as DynamoDB does (dynalite's recording).
-  if (credential.sessionToken !== params.securityToken) return invalidToken();
+/** The checks that follow the access key's: the signature, then the session token (as DynamoDB orders them, dynalite's recording). */
+function signedBy<C extends Credential>(
+  req: SignedRequest,
+  credential: C,
+  amzDate: string,
+  scope: CredentialScope,
+  signed: SignedHeaderList,
+  query: readonly (readonly [string, string])[],
+  signature: string,
+  securityToken: string | undefined,
+  now: number,
+): Verified<C> | DynamoError {
+  const key = credential.keys.get(credential.secretAccessKey, scope.day, scope.region);
+  if (!signatureMatches(key.signCanonical(amzDate, scope.scope, canonicalOf(req, query, signed)), signature, req.trimmedValues === true)) return signatureMismatch();
+  if (credential.sessionToken !== securityToken) return invalidToken();
   if (credential.expiresAt !== undefined && now > credential.expiresAt) return errors.expiredToken();
-  return { credential, region };
+  return { credential, region: scope.region };
+}
+
+/**
+ * An Authorization header (up to its signature's value, see
+ * AuthorizationHead) whose every check of its own — Host signed, the
+ * algorithm, the credential's shape and scope — has passed, with what it
+ * said. Those checks read nothing but that text, so a header that starts
+ * the same passes them again: such a request is checked for its date, its
+ * access key, its signature and its token only.
+ */
+interface CheckedHead {
+  readonly prefix: string;
+  readonly signed: SignedHeaderList;
+  readonly scope: CredentialScope;
+}
+
+let checkedHead: CheckedHead | undefined;
+
+/**
+ * verifySignature for a request whose Authorization header starts as
+ * checkedHead's, with no query string and an X-Amz-Date: the outcome
+ * verifySignature's every step would reach, or undefined where a step would
+ * fail before the access key's (it then runs in full and says why) or the
+ * request is not of that usual form.
+ */
+function verifyRemembered<C extends Credential>(req: SignedRequest, now: number, lookup: (accessKeyId: string) => C | undefined): Verified<C> | DynamoError | undefined {
+  const head = checkedHead;
+  if (head === undefined || req.query !== '') return undefined;
+  const headers = req.headers;
+  const authorization = headers.authorization;
+  if (typeof authorization !== 'string') return undefined;
+  const prefix = head.prefix;
+  // A slice compared costs a third of startsWith, which V8 runs character by character.
+  if (authorization.slice(0, prefix.length) !== prefix) return undefined;
+  const rest = authorization.slice(prefix.length);
+  if (rest.indexOf(',') !== -1) return undefined;
+  const signature = rest.trim();
+  const amzDateHeader = headers['x-amz-date'];
+  const securityToken = headers['x-amz-security-token'];
+  if (signature === '' || typeof amzDateHeader !== 'string' || (securityToken !== undefined && typeof securityToken !== 'string')) return undefined;
+  const date = signedDate(amzDateHeader);
+  if (date === undefined || date.ms < now - MAX_SKEW_MS || date.ms > now + MAX_SKEW_MS) return undefined;
+  const scope = head.scope;
+  if (!dayMatches(date, scope.day)) return undefined;
+  const credential = lookup(scope.accessKeyId);
+  if (credential === undefined) return undefined;
+  return signedBy(req, credential, date.text, scope, head.signed, NO_QUERY, signature, securityToken, now);
+}
+
+/** Whether a signing date is of the scope's day (`day`: 8 characters), remembered for the date's last scope. */
+function dayMatches(date: SignedDate, day: string): boolean {
+  if (date.day !== day) {
+    date.day = day;
+    date.dayMatches = date.text.startsWith(day) && day.length === 8;
+  }
+  return date.dayMatches;
 }
 
 /** The signature mismatch, as DynamoDB words it today (without the canonical request it once echoed). */
@@ -137,11 +221,44 @@ function invalidToken(): DynamoError {
 }
 
 /**
- * Compares the hex signature sent with the one computed, in time that
- * depends on neither (hex digits of either case, as a hex decoder reads them).
+ * Room for the signature sent and the one computed, side by side (64 bytes
+ * each), read as sixteen 32-bit words each: a word compares four hex
+ * digits at once, where a loop over a string's characters costs some 60
+ * instructions per character (most of verification's JavaScript).
  */
-function signatureMatches(expected: string, sent: string): boolean {
+const SIGNATURES = new ArrayBuffer(128);
+const signatureBytes = Buffer.from(SIGNATURES);
+const signatureWords = new Uint32Array(SIGNATURES);
+
+/**
+ * Compares the hex signature sent with the one computed (lower-case hex),
+ * in time that depends on neither: equal, but for A–F in place of a–f (as
+ * a hex decoder reads them); every other character differs, also one that
+ * upper-cases to a hex digit or is not ASCII.
+ */
+function signatureMatches(expected: string, sent: string, oneByte: boolean): boolean {
   if (sent.length !== expected.length) return false;
+  if (expected.length !== 64) return charactersMatch(expected, sent);
+  // A text of one byte per character (an HTTP header, as a parser vouching for it decodes it) is
+  // written as it is ('ascii' writes as 'latin1', a third cheaper than UTF-8). Any other as UTF-8, so
+  // that a character beyond ASCII writes bytes (0x80 and up) no hex digit matches, where 'latin1'
+  // would keep its low byte; and fewer than 128 bytes when one does not fit, refused (the buffer then
+  // holds an earlier request's).
+  if (signatureBytes.write(sent + expected, 0, 128, oneByte ? 'ascii' : 'utf8') !== 128) return false;
+  let bad = 0;
+  for (let i = 0; i < 16; i++) {
+    const s = signatureWords[i]!;
+    const e = signatureWords[i + 16]!;
+    const d = s ^ e;
+    // Per byte: equal (d 0), or differing in bit 0x20 only where the digit computed is a letter
+    // (bit 0x40 set): a–f sent as A–F. A digit's 0x20 twin is a control character (0x10–0x19).
+    bad |= (d & 0xdfdfdfdf) | (d & 0x20202020 & ~((e & 0x40404040) >>> 1));
+  }
+  return bad === 0;
+}
+
+/** signatureMatches for a computed signature of another length (none: a SHA-256 digest has 64 hex digits). */
+function charactersMatch(expected: string, sent: string): boolean {
   let diff = 0;
   for (let i = 0; i < expected.length; i++) {
     // A–Z to lower case, in place of sent.toLowerCase() (a new string per
@@ -171,6 +288,15 @@ const signedHeaderLists = new Map<string, SignedHeaderList>();
 /** The last list read: a client sends the same one over and over, and comparing it costs less than hashing it. */
 let lastSignedHeaders: { text: string; parsed: SignedHeaderList } = { text: '', parsed: headerList([]) };
 
+/**
+ * `name` as V8's one copy of it (the key a property of that name has): a
+ * header name read from SignedHeaders is a new string, and each lookup of
+ * a request's header by it would otherwise look that copy up first.
+ */
+function internalized(name: string): string {
+  return Object.keys({ [name]: 0 })[0] ?? name;
+}
+
 function headerList(names: readonly string[], list = names.join(';')): SignedHeaderList {
   const pieces = names.map((name, i) => `${i === 0 ? '' : '\n'}${name}:`);
   return { names, list, hasHost: names.includes('host'), pieces, tail: `\n\n${list}\n` };
@@ -180,7 +306,7 @@ function signedHeaderList(text: string): SignedHeaderList {
   if (text === lastSignedHeaders.text) return lastSignedHeaders.parsed;
   let parsed = signedHeaderLists.get(text);
   if (parsed === undefined) {
-    parsed = headerList(text.split(';').map((n) => n.toLowerCase()));
+    parsed = headerList(text.split(';').map((n) => internalized(n.toLowerCase())));
     // Bounded: a client sending ever new lists only empties it.
     if (signedHeaderLists.size >= 256) signedHeaderLists.clear();
     signedHeaderLists.set(text, parsed);
@@ -287,6 +413,7 @@ function signatureParams(req: SignedRequest): SignatureParams | DynamoError {
         expires: undefined,
         presigned: false,
         query,
+        prefix: head.prefix,
       };
     }
   }
@@ -302,7 +429,7 @@ function signatureParams(req: SignedRequest): SignatureParams | DynamoError {
   if (!fields.signedHeaders) message += "Authorization header requires 'SignedHeaders' parameter. ";
   if (amzDate === undefined) message += "Authorization header requires existence of either a 'X-Amz-Date' or a 'Date' header. ";
   if (message !== '') return errors.incompleteSignature(`${message}Authorization=${authorization}`);
-  if (space >= 0 && trimmed.length === authorization.length) rememberHead(trimmed, space, algorithm, fields);
+  const prefix = space >= 0 && trimmed.length === authorization.length ? rememberHead(trimmed, space, algorithm, fields) : undefined;
   return {
     algorithm,
     credential: fields.credential!,
@@ -313,6 +440,7 @@ function signatureParams(req: SignedRequest): SignatureParams | DynamoError {
     expires: undefined,
     presigned: false,
     query,
+    prefix,
   };
 }
 
@@ -334,12 +462,17 @@ interface AuthorizationHead {
 
 let lastHead: AuthorizationHead | undefined;
 
-/** Remembers a header read in full (`trimmed`: it, with no white space around it; `space`: the end of its algorithm). */
-function rememberHead(trimmed: string, space: number, algorithm: string, fields: AuthorizationFields): void {
+/**
+ * Remembers a header read in full (`trimmed`: it, with no white space
+ * around it; `space`: the end of its algorithm); its prefix, or undefined
+ * if it is not of the form remembered.
+ */
+function rememberHead(trimmed: string, space: number, algorithm: string, fields: AuthorizationFields): string | undefined {
   const last = Math.max(trimmed.lastIndexOf(','), space) + 1;
   const eq = trimmed.indexOf('=', last);
-  if (eq < 0 || trimmed.slice(last, eq).trim() !== 'Signature') return;
+  if (eq < 0 || trimmed.slice(last, eq).trim() !== 'Signature') return undefined;
   lastHead = { prefix: trimmed.slice(0, eq + 1), algorithm, credential: fields.credential!, signedHeaders: fields.signedHeaders! };
+  return lastHead.prefix;
 }
 
 interface AuthorizationFields {
@@ -405,20 +538,37 @@ export function canonicalRequest(
   names: readonly string[],
   list = names.join(';'),
 ): string {
-  return canonicalOf(req, params, headerList(names, list));
+  return canonicalOf(req, params.query, headerList(names, list));
 }
 
 /** canonicalRequest with the signed-header list's pieces prepared (signedHeaderList): two concatenations per header. */
-function canonicalOf(req: SignedRequest, params: Pick<SignatureParams, 'query' | 'presigned'>, signed: SignedHeaderList): string {
+function canonicalOf(req: SignedRequest, query: readonly (readonly [string, string])[], signed: SignedHeaderList): string {
   const { names, pieces } = signed;
+  const headers = req.headers;
   // What precedes the headers: for what every SDK sends (POST /, no query) a constant.
-  let text = req.path === '/' && params.query.length === 0 ? (req.method === 'POST' ? 'POST\n/\n\n' : `${req.method}\n/\n\n`) : `${req.method}\n${canonicalPath(req.path)}\n${canonicalQuery(params.query)}\n`;
-  for (let i = 0; i < names.length; i++) text = text + pieces[i]! + canonicalHeaderValue(req.headers[names[i]!]);
+  const head = req.path === '/' && query.length === 0 ? (req.method === 'POST' ? 'POST\n/\n\n' : `${req.method}\n/\n\n`) : `${req.method}\n${canonicalPath(req.path)}\n${canonicalQuery(query)}\n`;
   // The payload hash is always computed from the body: a client's
   // x-amz-content-sha256 is only a claim, and the signature covers the
   // hash of the bytes received. crypto.hash, one shot: a third of
   // createHash's cost for inputs this small.
-  return text + signed.tail + hash('sha256', req.body, 'hex');
+  const tail = signed.tail + hash('sha256', req.body, 'hex');
+  if (req.trimmedValues === true) {
+    let text = head;
+    let i = 0;
+    for (; i < names.length; i++) {
+      const value = headers[names[i]!];
+      if (typeof value === 'string') text = text + pieces[i]! + value;
+      else if (value === undefined) text = text + pieces[i]!;
+      else break;
+    }
+    text += tail;
+    // Each value is followed by a line feed, so a value ending in a space shows as " \n". A space or a
+    // tab elsewhere (in a header's name) only costs the request the test of each value below.
+    if (i === names.length && text.indexOf('\t') === -1 && (text.indexOf(' ') === -1 || (text.indexOf('  ') === -1 && text.indexOf(' \n') === -1))) return text;
+  }
+  let text = head;
+  for (let i = 0; i < names.length; i++) text = text + pieces[i]! + canonicalHeaderValue(headers[names[i]!]);
+  return text + tail;
 }
 
 export function buildStringToSign(amzDate: string, scope: string, canonical: string): string {
@@ -497,20 +647,22 @@ export function parseAmzDate(text: string): number | undefined {
   return signedDate(text)?.ms;
 }
 
-/** A date read: its text and epoch ms. */
+/** A date read: its text and epoch ms; and whether it is of the last scope day it was checked against (dayMatches). */
 interface SignedDate {
   readonly text: string;
   readonly ms: number;
+  day: string | undefined;
+  dayMatches: boolean;
 }
 
-let lastDate: SignedDate = { text: '', ms: 0 };
+let lastDate: SignedDate = { text: '', ms: 0, day: undefined, dayMatches: false };
 
 /** parseAmzDate's reading, remembered: requests signed in the same second carry the same text. */
 function signedDate(text: string): SignedDate | undefined {
   if (text === lastDate.text) return lastDate;
   const ms = readAmzDate(text);
   if (ms === undefined) return undefined;
-  lastDate = { text, ms };
+  lastDate = { text, ms, day: undefined, dayMatches: false };
   return lastDate;
 }
 
@@ -590,14 +742,15 @@ export class SigningKey {
       this.amzDate = amzDate;
       this.scope = scope;
     }
-    this.inner.write(hash('sha256', canonical, 'hex'), this.message.length - 64, 'latin1');
+    // 'ascii' writes as 'latin1' does (Node's Buffer docs), past Buffer.write's look-up of other encodings.
+    this.inner.write(hash('sha256', canonical, 'hex'), this.message.length - 64, 'ascii');
     return this.finish(this.message);
   }
 
   /** The outer digest over the inner one of `message` (the inner pad and the text). */
   private finish(message: Buffer): string {
     // 'binary' (latin1) output: the 32 digest bytes as a string, cheaper than a Buffer result here.
-    this.outer.write(hash('sha256', message, 'binary'), 64, 'latin1');
+    this.outer.write(hash('sha256', message, 'binary'), 64, 'ascii');
     return hash('sha256', this.outer, 'hex');
   }
 }

@@ -21,15 +21,39 @@ export interface AuthSource {
   close?(): void;
 }
 
-/** Verifies a request's signature; the identity and region, or DynamoDB's error. */
-export function authenticate(req: ProtocolRequest, source: AuthSource): Verified<Identity> | DynamoError {
-  const q = req.url.indexOf('?');
-  const identities = source.current().identities;
+/**
+ * Verifies a request's signature; the identity and region, or DynamoDB's
+ * error. `trimmedValues`: the front end's parser vouches for its header
+ * values (SignedRequest.trimmedValues).
+ */
+export function authenticate(req: ProtocolRequest, source: AuthSource, trimmedValues = false): Verified<Identity> | DynamoError {
+  // What every SDK sends (`/`, V8's one copy of it) needs no search for a query.
+  const q = req.url === '/' ? -1 : req.url.indexOf('?');
   return verifySignature(
-    { method: req.method, path: q < 0 ? req.url : req.url.slice(0, q), query: q < 0 ? '' : req.url.slice(q + 1), headers: req.headers, body: req.body },
+    { method: req.method, path: q < 0 ? req.url : req.url.slice(0, q), query: q < 0 ? '' : req.url.slice(q + 1), headers: req.headers, body: req.body, trimmedValues },
     source.now?.() ?? Date.now(),
-    (id) => identities.get(id),
+    lookupIn(source.current().identities),
   );
+}
+
+/** The lookup of the identities last asked for: one function per file loaded, not one per request. */
+let lastLookup: { identities: ReadonlyMap<string, Identity>; lookup: (accessKeyId: string) => Identity | undefined } | undefined;
+
+function lookupIn(identities: ReadonlyMap<string, Identity>): (accessKeyId: string) => Identity | undefined {
+  if (lastLookup !== undefined && lastLookup.identities === identities) return lastLookup.lookup;
+  // The last key's identity is remembered: a client signs with one key request after request, and the
+  // key's text is then the same string object (sigv4 remembers the credential it read), so no map lookup.
+  let lastId: string | undefined;
+  let last: Identity | undefined;
+  const lookup = (accessKeyId: string): Identity | undefined => {
+    if (accessKeyId !== lastId) {
+      last = identities.get(accessKeyId);
+      lastId = accessKeyId;
+    }
+    return last;
+  };
+  lastLookup = { identities, lookup };
+  return lookup;
 }
 
 /**

@@ -92,6 +92,12 @@ export interface ProtocolContext {
   readonly secure?: boolean;
   /** The pressure modes, for the admin endpoint (server/admin-endpoint). */
   readonly pressure?: Pressure;
+  /**
+   * The front end's header values hold no CR or LF and no white space at
+   * their start (fast-http's parser): `--auth` canonicalises them for SigV4
+   * with one look over the canonical request (auth/sigv4 SignedRequest.trimmedValues).
+   */
+  readonly trimmedHeaderValues?: boolean;
 }
 
 const EMPTY = Buffer.alloc(0);
@@ -229,7 +235,7 @@ async function answer(req: ProtocolRequest, ctx: ProtocolContext, requestId: str
     // DynamoDB names an unknown operation before it looks at the signature (dynalite's recording).
     operation = findOperation(ctx.dispatcher, headers['x-amz-target']);
     if (operation === undefined) return errorResponse(reply, errors.unknownOperation());
-    const verified = authenticate(req, ctx.auth);
+    const verified = authenticate(req, ctx.auth, ctx.trimmedHeaderValues === true);
     if (verified instanceof DynamoError) return errorResponse(reply, verified);
     signer = verified;
   }

@@ -40,7 +40,8 @@ export async function startFastHttpServer(options: FastHttpServerOptions): Promi
   const connections = new Set<Connection>();
   let onAllClosed: (() => void) | undefined;
   const config = {
-    protocol: options,
+    // The parser (request-head-parser) trims each header value and refuses control characters but HTAB.
+    protocol: { ...options, trimmedHeaderValues: true },
     date: new HttpDate(),
     now: () => now,
     keepAliveTimeoutMs,
