@@ -152,11 +152,11 @@ function canWriteBlindButForLog(table: TableRecord): boolean {
  * item is the PITR change log (canWriteBlindButForLog). The next item does
  * not depend on the old one, so it is decided and encoded once, up front;
  * only the log record needs the old bytes, and where the engine can decide
- * inside its commit (readAndCommit: LMDB, memory) the old bytes are read
- * there, in the same write step as the item's write: no read before the
- * commit, no expectation to check, no decoding of the old item, no retry.
- * Elsewhere (PostgreSQL) it is the usual compare-and-set, still without
- * decoding the old item.
+ * inside its commit (readAndCommit: LMDB, memory, PostgreSQL) the old bytes
+ * are read there, in the same write step as the item's write: no read
+ * before the commit, no expectation to check, no decoding of the old item,
+ * no retry. An engine without readAndCommit gets the usual compare-and-set,
+ * still without decoding the old item.
  */
 async function writeLoggedBlind(
   db: Database,
