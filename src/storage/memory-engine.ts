@@ -233,7 +233,7 @@ export class MemoryEngine implements StorageEngine {
     assertEntries(more, 'sequence writes');
     const last = lastSequenceOf(first, sequence.count);
     this.#write(writes);
-    this.#writeLog(more);
+    this.#write(more, this.#logArena);
     const counter = this.#counter;
     if (counter !== undefined && !counter.shared) {
       writeU64(counter.stored.value, 0, last);
@@ -245,26 +245,19 @@ export class MemoryEngine implements StorageEngine {
     }
   }
 
-  /** In order, so a key written twice in one batch keeps its last value. */
-  #write(writes: readonly KvWrite[]): void {
+  /**
+   * In order, so a key written twice in one batch keeps its last value.
+   * `arena`: where a numbered commit's own records (SequenceRequest.writes)
+   * are copied to (LogArena); other writes get copies of their own.
+   */
+  #write(writes: readonly KvWrite[], arena?: LogArena): void {
     for (let i = 0; i < writes.length; i++) {
       const write = writes[i]!;
       const key = write.key;
       // The engine's own keys (0x00 0x00 …) written from outside: the counter is read from the tree again.
       if (key[0] === 0 && key[1] === 0) this.#counter = undefined;
       if (write.value === null) this.#tree.delete(treeKey(key));
-      else this.#tree.set(treeKey(key), { key: copyBytes(key), value: copyBytes(write.value) });
-    }
-  }
-
-  /** A numbered commit's own records (SequenceRequest.writes), copied into the log arena. */
-  #writeLog(writes: readonly KvWrite[]): void {
-    const arena = this.#logArena;
-    for (let i = 0; i < writes.length; i++) {
-      const write = writes[i]!;
-      const key = write.key;
-      if (key[0] === 0 && key[1] === 0) this.#counter = undefined;
-      if (write.value === null) this.#tree.delete(treeKey(key));
+      else if (arena === undefined) this.#tree.set(treeKey(key), { key: copyBytes(key), value: copyBytes(write.value) });
       else this.#tree.set(treeKey(key), { key: arena.copy(key), value: arena.copy(write.value) });
     }
   }

@@ -587,8 +587,7 @@ export class PostgresEngine implements StorageEngine {
    * members to run again in the next group (see #readAndCommit).
    */
   async #runGroup(members: readonly GroupMember[]): Promise<GroupMember[]> {
-    const counterId = COUNTER_ID;
-    const exclusive = new Map<string, Buffer>([[counterId, this.#counterKey]]);
+    const exclusive = new Map<string, Buffer>([[COUNTER_ID, this.#counterKey]]);
     const shared = new Map<string, Buffer>();
     const readAt = new Map<string, number>();
     const readKeys: Buffer[] = [];
@@ -617,7 +616,7 @@ export class PostgresEngine implements StorageEngine {
       const rows = (await this.#query<{ value: Buffer | null }>(client, this.#sql.groupLockAndRead, [[...exclusive.values()], [...shared.values()], readKeys]))
         .rows;
       // What each key holds for the member being decided: the group's earlier writes over what was read.
-      const written = new Map<string, { key: Buffer; value: Buffer | null }>();
+      const written = new WriteBatch(this.#codec);
       const current = (key: Buffer): Buffer | null => {
         const id = key.toString('latin1');
         const write = written.get(id);
@@ -648,7 +647,7 @@ export class PostgresEngine implements StorageEngine {
           }
           for (const key of missing) exclusive.set(key.toString('latin1'), key);
         }
-        let sequenced: { key: Buffer; value: Buffer | null }[] | undefined;
+        let sequenced: WriteBatch | undefined;
         const sequence = decided.sequence;
         if (sequence !== undefined) {
           try {
@@ -660,7 +659,8 @@ export class PostgresEngine implements StorageEngine {
             const first = firstSequence(last, sequence);
             const more = sequence.writes(first);
             assertEntries(more, 'sequence writes');
-            sequenced = more.map((write) => this.#storedWrite(write));
+            sequenced = new WriteBatch(this.#codec);
+            for (const write of more) sequenced.add(write);
             // Nothing after this throws: the member is taken whole.
             last = first + BigInt(sequence.count) - 1n;
             numbered = true;
@@ -669,20 +669,12 @@ export class PostgresEngine implements StorageEngine {
             continue;
           }
         }
-        for (const write of decided.writes.entries()) written.set(write.key.toString('latin1'), write);
-        if (sequenced !== undefined) for (const write of sequenced) written.set(write.key.toString('latin1'), write);
+        written.merge(decided.writes);
+        if (sequenced !== undefined) written.merge(sequenced);
         outcomes.set(member, { ok: true, result: decided.result });
       }
-      if (numbered) written.set(counterId, { key: this.#counterKey, value: copy(encodeSequenceCounter(last!)) });
-      if (written.size > 0) {
-        const keys: Buffer[] = [];
-        const values: (Buffer | null)[] = [];
-        for (const { key, value } of written.values()) {
-          keys.push(key);
-          values.push(value);
-        }
-        await this.#query(client, this.#sql.applyWrites, [keys, values]);
-      }
+      if (numbered) written.add({ key: SEQUENCE_COUNTER_KEY, value: encodeSequenceCounter(last!) });
+      if (written.size > 0) await this.#query(client, this.#sql.applyWrites, written.columns());
       await this.#query(client, 'COMMIT');
     } catch (error) {
       if (client !== undefined) {
@@ -709,14 +701,6 @@ export class PostgresEngine implements StorageEngine {
       else member.reject(outcome.error);
     }
     return deferred;
-  }
-
-  /** A write in stored form, copied. */
-  #storedWrite(write: KvWrite): { key: Buffer; value: Buffer | null } {
-    return {
-      key: copy(this.#codec.storedKey(write.key)),
-      value: write.value === null ? null : copy(this.#codec.storedValue(write.key, write.value)),
-    };
   }
 
   /**
@@ -839,6 +823,20 @@ class WriteBatch {
   /** Each key's last write. */
   entries(): IterableIterator<{ key: Buffer; value: Buffer | null }> {
     return this.#last.values();
+  }
+
+  /** The last write of the key whose stored form is `id` (its latin1 string), if any. */
+  get(id: string): { key: Buffer; value: Buffer | null } | undefined {
+    return this.#last.get(id);
+  }
+
+  /** `other`'s writes, after this batch's (each key's last write wins). */
+  merge(other: WriteBatch): void {
+    for (const [id, write] of other.#last) this.#last.set(id, write);
+  }
+
+  get size(): number {
+    return this.#last.size;
   }
 
   /** Bytes of keys and values. */
