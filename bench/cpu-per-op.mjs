@@ -37,8 +37,8 @@
  *   node bench/cpu-per-op.mjs --build auth=dist/openddb.mjs,--auth=bench/auth.json --storage memory --workloads get --rate 1500
  *     (the cost of --auth: the same build with and without it, both paced to the same request rate)
  */
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { parseArgs } from 'node:util';
 import path from 'node:path';
@@ -66,6 +66,7 @@ const { values: args } = parseArgs({
     'callgrind-dir': { type: 'string' },
     warmup: { type: 'string', default: '20000' },
     rate: { type: 'string' },
+    perf: { type: 'string' },
     help: { type: 'boolean', default: false },
   },
 });
@@ -73,7 +74,8 @@ if (args.help) {
   console.log(
     'node bench/cpu-per-op.mjs [--cli FILE] [--base-cli FILE] [--build NAME=FILE[,ENV=VALUE...] ...] [--storage disk,memory,postgres] [--workloads get,put,query,update]\n' +
       '  [--warmup N (unmeasured, per workload and server)] [--requests N (per burst)] [--rounds R (bursts per server)] [--instances I (fresh servers, I times)] [--concurrency C]\n' +
-      '  [--rate N (measured bursts paced to N requests/s)] [--node-args=a,b] [--serve-args=a,b (e.g. --workers,2)] [--fresh-connections] [--callgrind (instructions per op: valgrind, ~50x slower; use ~2000 requests)] [--callgrind-dir DIR (keep the dumps)]',
+      '  [--rate N (measured bursts paced to N requests/s)] [--node-args=a,b] [--serve-args=a,b (e.g. --workers,2)] [--fresh-connections] [--callgrind (instructions per op: valgrind, ~50x slower; use ~2000 requests)] [--callgrind-dir DIR (keep the dumps)]\n' +
+      '  [--perf DIR (each measured burst sampled by perf record -e cpu-clock into DIR; read with bench/perf-symbols.mjs)]',
   );
   process.exit(0);
 }
@@ -98,6 +100,7 @@ const workers = workersAt >= 0 ? Number(serveArgs[workersAt + 1]) : 1;
 // --callgrind-dir keeps the dumps (for callgrind_annotate); else they go to a temporary directory, removed at the end.
 const callgrindDir = args['callgrind-dir'] ?? (args.callgrind ? mkdtempSync(path.join(tmpdir(), 'openddb-callgrind-')) : undefined);
 if (args['callgrind-dir']) mkdirSync(callgrindDir, { recursive: true });
+if (args.perf) mkdirSync(args.perf, { recursive: true });
 
 const builds = [];
 if (args['base-cli']) builds.push({ name: 'base', cli: path.resolve(args['base-cli']) });
@@ -180,7 +183,31 @@ const run = (srv, reqs, maxRequests, onStart, onEnd, rate) =>
   runLoad({ port: srv.port, connections, requests: reqs, maxRequests, durationMs: 3_600_000, hardTimeoutMs: 3_600_000, onStart, onEnd, rate });
 
 /** One measured burst of `requests` requests against one server. */
+/**
+ * --perf: `perf record` attached to a server for one measured burst,
+ * sampling its CPU time (every thread's, JavaScript named where Node runs
+ * with --perf-basic-prof) at PERF_HZ. Unlike callgrind it counts time, not
+ * instructions, at full speed: where a request's time goes, cache misses
+ * included. The burst's request count goes beside the data, for
+ * bench/perf-symbols.mjs.
+ */
+const PERF_HZ = 4999;
+let perfRuns = 0;
+async function startPerf(srv, workload) {
+  const file = path.join(args.perf, `${srv.name}-${workload}-${String(++perfRuns).padStart(3, '0')}`);
+  const perf = spawn('perf', ['record', '-q', '-F', String(PERF_HZ), '-e', 'cpu-clock', '-p', String(srv.pid), '-o', `${file}.data`], { stdio: 'ignore' });
+  const exited = new Promise((resolve) => perf.once('exit', resolve));
+  // perf prints nothing once attached: half a second is ample.
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  return async (ok) => {
+    perf.kill('SIGINT');
+    await exited;
+    writeFileSync(`${file}.json`, `${JSON.stringify({ server: srv.name, workload, requests: ok, hz: PERF_HZ })}\n`);
+  };
+}
+
 async function burst(srv, workload, reqs) {
+  const stopPerf = args.perf ? await startPerf(srv, workload) : undefined;
   let before;
   let after;
   let busyBefore;
@@ -212,6 +239,7 @@ async function burst(srv, workload, reqs) {
     control(`--dump=${workload}`);
     instructions = dumpedInstructions(srv.pid);
   }
+  if (stopPerf) await stopPerf(r.ok);
   if (r.errorCount) throw new Error(`${srv.name} ${workload}: ${r.errorCount} errors, first: ${r.firstError}`);
   // openddb on PostgreSQL: the database's CPU (postmaster and backends; the other builds' servers are idle meanwhile) counts too.
   const dbCpu = dbBefore === undefined ? 0 : cpuDelta(dbBefore, dbAfter).ns;

@@ -1,7 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHash, createHmac } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { createHash, createHmac, hash } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
 import { buildStringToSign, canonicalRequest, deriveSigningKey, SigningKey, SigningKeyCache, verifySignature, type Credential, type SignedRequest } from './sigv4.js';
+import { nativeSigV4 } from './sigv4-native.js';
 import { signer } from '../../test/helpers/sigv4-signer.js';
 import type { DynamoError } from '../errors/index.js';
 
@@ -361,4 +364,62 @@ test('the signature compared: either case of a–f, nothing else', async () => {
   fails(verifySignature(withSig(sig.slice(1)), NOW, lookup), 'InvalidSignatureException');
   // After a refusal whose bytes did not fit, the right signature still passes (nothing stale is read).
   assert.ok(!('type' in verifySignature(req, NOW, lookup)));
+});
+
+test('SigningKey.writeSignature equals signCanonical over the canonical request and its payload hash (with the addon if loaded)', () => {
+  const raw = deriveSigningKey('alice-secret', '20261205', 'us-east-1', 'dynamodb');
+  const key = new SigningKey(raw);
+  const reference = new SigningKey(raw);
+  const scope = '20261205/us-east-1/dynamodb/aws4_request';
+  const out = Buffer.alloc(80, 0x7a);
+  const written = (date: string, sc: string, canonical: string, body: Buffer) => {
+    out.fill(0x7a);
+    key.writeSignature(date, sc, canonical, body, out);
+    assert.equal(out.toString('latin1', 64), 'z'.repeat(16), 'nothing past 64 bytes');
+    return out.toString('latin1', 0, 64);
+  };
+  const expected = (date: string, sc: string, canonical: string, body: Buffer) =>
+    createHmac('sha256', raw).update(buildStringToSign(date, sc, canonical + hash('sha256', body, 'hex'))).digest('hex');
+  const big = Buffer.alloc(1 << 20, 0x41);
+  const bodies = [Buffer.alloc(0), Buffer.from('{"TableName":"t"}'), big.subarray(7, 1000), big];
+  // Around the addon's stack buffers (4,096 bytes for the canonical request, 256 for the head), in bytes of UTF-8.
+  const texts: string[] = ['', 'POST\n/\n\nhost:h\n\nhost\n', 'é€\u0000😀'];
+  for (const n of [248, 250, 251, 252, 253, 254, 255, 256, 257, 4088, 4090, 4091, 4092, 4093, 4094, 4095, 4096, 4097, 9000]) {
+    texts.push('x'.repeat(n), `${'x'.repeat(n - 2)}é`, `${'x'.repeat(n - 3)}€`, `${'x'.repeat(n - 4)}😀`, `${'x'.repeat(n - 1)}é`);
+  }
+  for (const text of texts) {
+    for (const body of [bodies[1]!, text.length % 3 === 0 ? bodies[2]! : bodies[0]!]) {
+      assert.equal(written('20261205T140000Z', scope, text, body), expected('20261205T140000Z', scope, text, body), `canonical of ${text.length} characters`);
+    }
+    // Heads (scopes) of every length around the head's buffer, and dates changing between calls.
+    assert.equal(written('20261205T140001Z', text.slice(0, 300), 'c', bodies[1]!), expected('20261205T140001Z', text.slice(0, 300), 'c', bodies[1]!), `scope of ${Math.min(300, text.length)} characters`);
+  }
+  assert.equal(written('20261205T140002Z', scope, 'c', big), expected('20261205T140002Z', scope, 'c', big));
+  assert.equal(written('20261205T140002Z', scope, 'c', bodies[3]!), reference.signCanonical('20261205T140002Z', scope, `c${hash('sha256', big, 'hex')}`));
+});
+
+const nativeOff = process.env.OPENDDB_NATIVE === '0';
+const nativeRequired = process.env.OPENDDB_REQUIRE_NATIVE === '1' && !nativeOff;
+
+test('the native addon: loaded where it was built, checks its arguments', { skip: nativeSigV4() === undefined && !nativeRequired && (nativeOff ? 'turned off (OPENDDB_NATIVE=0)' : 'not built here') }, () => {
+  const native = nativeSigV4();
+  assert.ok(native, 'OPENDDB_REQUIRE_NATIVE=1, yet dist/openddb-native.node did not load');
+  const state = native.hmacState(Buffer.alloc(32, 1));
+  assert.equal(state.length > 64, true);
+  const out = Buffer.alloc(64);
+  assert.throws(() => native.hmacState(Buffer.alloc(65)), TypeError);
+  assert.throws(() => native.signCanonical(Buffer.alloc(3), 'h', 'c', Buffer.alloc(0), out), TypeError);
+  assert.throws(() => native.signCanonical(state, 'h', 'c', Buffer.alloc(0), Buffer.alloc(63)), TypeError);
+  assert.throws(() => native.signCanonical(state, 1 as unknown as string, 'c', Buffer.alloc(0), out), TypeError);
+  assert.throws(() => native.signCanonical(state, 'h', 'c', 'body' as unknown as Buffer, out), TypeError);
+  native.signCanonical(state, 'h', 'c', new Uint8Array(3), out);
+  assert.match(out.toString('latin1'), /^[0-9a-f]{64}$/);
+});
+
+test('without the addon (OPENDDB_NATIVE=0): the tests of this file once more', { skip: (nativeOff || nativeSigV4() === undefined) && 'the addon is not in use here' }, () => {
+  // Without NODE_TEST_CONTEXT, which would make the child report to a parent runner instead of in TAP.
+  const { NODE_TEST_CONTEXT: _context, ...env } = process.env;
+  const run = spawnSync(process.execPath, ['--test', '--test-reporter=tap', fileURLToPath(import.meta.url)], { env: { ...env, OPENDDB_NATIVE: '0' }, encoding: 'utf8' });
+  assert.equal(run.status, 0, `${run.stdout}\n${run.stderr}`);
+  assert.match(run.stdout, /# fail 0/);
 });

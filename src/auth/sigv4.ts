@@ -21,6 +21,7 @@
 import { createHmac, hash } from 'node:crypto';
 import { DynamoError, errors } from '../errors/index.js';
 import { isValidRegion } from '../catalog/table-scope.js';
+import { nativeSigV4, type NativeSigV4 } from './sigv4-native.js';
 
 export const ALGORITHM = 'AWS4-HMAC-SHA256';
 export const SERVICE = 'dynamodb';
@@ -146,7 +147,8 @@ function signedBy<C extends Credential>(
   now: number,
 ): Verified<C> | DynamoError {
   const key = credential.keys.get(credential.secretAccessKey, scope.day, scope.region);
-  if (!signatureMatches(key.signCanonical(amzDate, scope.scope, canonicalOf(req, query, signed)), signature, req.trimmedValues === true)) return signatureMismatch();
+  key.writeSignature(amzDate, scope.scope, canonicalText(req, query, signed), req.body, expectedSignature);
+  if (!signatureMatches(signature, req.trimmedValues === true)) return signatureMismatch();
   if (credential.sessionToken !== securityToken) return invalidToken();
   if (credential.expiresAt !== undefined && now > credential.expiresAt) return errors.expiredToken();
   return { credential, region: scope.region };
@@ -229,22 +231,22 @@ function invalidToken(): DynamoError {
 const SIGNATURES = new ArrayBuffer(128);
 const signatureBytes = Buffer.from(SIGNATURES);
 const signatureWords = new Uint32Array(SIGNATURES);
+/** Where SigningKey.writeSignature writes the signature computed. */
+const expectedSignature = signatureBytes.subarray(64);
 
 /**
- * Compares the hex signature sent with the one computed (lower-case hex),
- * in time that depends on neither: equal, but for A–F in place of a–f (as
- * a hex decoder reads them); every other character differs, also one that
- * upper-cases to a hex digit or is not ASCII.
+ * Compares the hex signature sent with the one computed (lower-case hex,
+ * in expectedSignature), in time that depends on neither: equal, but for
+ * A–F in place of a–f (as a hex decoder reads them); every other character
+ * differs, also one that upper-cases to a hex digit or is not ASCII.
  */
-function signatureMatches(expected: string, sent: string, oneByte: boolean): boolean {
-  if (sent.length !== expected.length) return false;
-  if (expected.length !== 64) return charactersMatch(expected, sent);
+function signatureMatches(sent: string, oneByte: boolean): boolean {
+  if (sent.length !== 64) return false;
   // A text of one byte per character (an HTTP header, as a parser vouching for it decodes it) is
   // written as it is ('ascii' writes as 'latin1', a third cheaper than UTF-8). Any other as UTF-8, so
   // that a character beyond ASCII writes bytes (0x80 and up) no hex digit matches, where 'latin1'
-  // would keep its low byte; and fewer than 128 bytes when one does not fit, refused (the buffer then
-  // holds an earlier request's).
-  if (signatureBytes.write(sent + expected, 0, 128, oneByte ? 'ascii' : 'utf8') !== 128) return false;
+  // would keep its low byte; and fewer than 64 bytes when one does not fit, refused.
+  if (signatureBytes.write(sent, 0, 64, oneByte ? 'ascii' : 'utf8') !== 64) return false;
   let bad = 0;
   for (let i = 0; i < 16; i++) {
     const s = signatureWords[i]!;
@@ -255,19 +257,6 @@ function signatureMatches(expected: string, sent: string, oneByte: boolean): boo
     bad |= (d & 0xdfdfdfdf) | (d & 0x20202020 & ~((e & 0x40404040) >>> 1));
   }
   return bad === 0;
-}
-
-/** signatureMatches for a computed signature of another length (none: a SHA-256 digest has 64 hex digits). */
-function charactersMatch(expected: string, sent: string): boolean {
-  let diff = 0;
-  for (let i = 0; i < expected.length; i++) {
-    // A–Z to lower case, in place of sent.toLowerCase() (a new string per
-    // request): no other character lower-cases to a hex digit.
-    let c = sent.charCodeAt(i);
-    if (c >= 65 && c <= 90) c |= 0x20;
-    diff |= expected.charCodeAt(i) ^ c;
-  }
-  return diff === 0;
 }
 
 /** A SignedHeaders list, read once per distinct text (a client sends the same few over and over). */
@@ -538,20 +527,23 @@ export function canonicalRequest(
   names: readonly string[],
   list = names.join(';'),
 ): string {
-  return canonicalOf(req, params.query, headerList(names, list));
+  // The payload hash is always computed from the body: a client's
+  // x-amz-content-sha256 is only a claim, and the signature covers the
+  // hash of the bytes received.
+  return canonicalText(req, params.query, headerList(names, list)) + hash('sha256', req.body, 'hex');
 }
 
-/** canonicalRequest with the signed-header list's pieces prepared (signedHeaderList): two concatenations per header. */
-function canonicalOf(req: SignedRequest, query: readonly (readonly [string, string])[], signed: SignedHeaderList): string {
+/**
+ * The canonical request up to the payload hash (which SigningKey.writeSignature
+ * appends), with the signed-header list's pieces prepared (signedHeaderList):
+ * two concatenations per header.
+ */
+function canonicalText(req: SignedRequest, query: readonly (readonly [string, string])[], signed: SignedHeaderList): string {
   const { names, pieces } = signed;
   const headers = req.headers;
   // What precedes the headers: for what every SDK sends (POST /, no query) a constant.
   const head = req.path === '/' && query.length === 0 ? (req.method === 'POST' ? 'POST\n/\n\n' : `${req.method}\n/\n\n`) : `${req.method}\n${canonicalPath(req.path)}\n${canonicalQuery(query)}\n`;
-  // The payload hash is always computed from the body: a client's
-  // x-amz-content-sha256 is only a claim, and the signature covers the
-  // hash of the bytes received. crypto.hash, one shot: a third of
-  // createHash's cost for inputs this small.
-  const tail = signed.tail + hash('sha256', req.body, 'hex');
+  const tail = signed.tail;
   if (req.trimmedValues === true) {
     let text = head;
     let i = 0;
@@ -685,10 +677,13 @@ function dateHeaderAsAmzDate(date: string | undefined): string | undefined {
 }
 
 /**
- * A derived signing key, ready to sign: HMAC-SHA256 as two one-shot
- * SHA-256 digests over the key's inner and outer pads, prepared once per
- * key. createHmac would import the key and build an Hmac object on every
- * request, which costs twice as much as both digests together.
+ * A derived signing key, ready to sign. With the native addon
+ * (auth/sigv4-native), writeSignature does a request's four digests in one
+ * call, from HMAC states hashed once per key. Without it, HMAC-SHA256 is
+ * two one-shot SHA-256 digests over the key's inner and outer pads,
+ * prepared once per key: createHmac would import the key and build an Hmac
+ * object on every request, which costs twice as much as both digests
+ * together.
  */
 export class SigningKey {
   /** The key XOR ipad, then room for the message (a string to sign is ~150 bytes). */
@@ -697,6 +692,8 @@ export class SigningKey {
   private readonly outer = Buffer.alloc(64 + 32);
 
   constructor(readonly key: Buffer) {
+    this.native = nativeSigV4();
+    this.nativeState = this.native?.hmacState(key);
     // A SigV4 key is a SHA-256 digest: 32 bytes, shorter than the 64-byte block, so it is padded, never hashed.
     for (let i = 0; i < 64; i++) {
       const k = i < key.length ? key[i]! : 0;
@@ -746,6 +743,35 @@ export class SigningKey {
     this.inner.write(hash('sha256', canonical, 'hex'), this.message.length - 64, 'ascii');
     return this.finish(this.message);
   }
+
+  /**
+   * Writes to `out[0..64)` the signature of a canonical request given up to
+   * its payload hash (`canonical`) and the body it covers: the same as
+   * `signCanonical(amzDate, scope, canonical + hex SHA-256 of body)`. With
+   * the native addon (auth/sigv4-native) one call does the four digests;
+   * without it, node:crypto does.
+   */
+  writeSignature(amzDate: string, scope: string, canonical: string, body: Buffer, out: Buffer): void {
+    const native = this.native;
+    if (native === undefined) {
+      out.write(this.signCanonical(amzDate, scope, canonical + hash('sha256', body, 'hex')), 0, 64, 'latin1');
+      return;
+    }
+    if (amzDate !== this.nativeDate || scope !== this.nativeScope) {
+      this.nativeHead = `${ALGORITHM}\n${amzDate}\n${scope}\n`;
+      this.nativeDate = amzDate;
+      this.nativeScope = scope;
+    }
+    native.signCanonical(this.nativeState!, this.nativeHead, canonical, body, out);
+  }
+
+  /** The addon (auth/sigv4-native) and this key's HMAC states in it; undefined: node:crypto signs. */
+  private readonly native: NativeSigV4 | undefined;
+  private readonly nativeState: Buffer | undefined;
+  /** The string to sign's head for the date and scope last signed with the addon. */
+  private nativeDate: string | undefined;
+  private nativeScope = '';
+  private nativeHead = '';
 
   /** The outer digest over the inner one of `message` (the inner pad and the text). */
   private finish(message: Buffer): string {
