@@ -62,6 +62,15 @@ napi_value Throw(napi_env env, const char* message) {
   return nullptr;
 }
 
+// The call's `count` arguments into argv; false, with a TypeError naming
+// `usage` thrown, for any other number.
+bool Arguments(napi_env env, napi_callback_info info, size_t count, napi_value* argv, const char* usage) {
+  size_t argc = count;
+  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) == napi_ok && argc == count) return true;
+  Throw(env, usage);
+  return false;
+}
+
 bool Bytes(napi_env env, napi_value value, unsigned char** data, size_t* length) {
   bool is = false;
   if (napi_is_typedarray(env, value, &is) != napi_ok || !is) return false;
@@ -104,13 +113,20 @@ bool Utf8(napi_env env, napi_value value, char* stack, size_t size, const char**
   return true;
 }
 
+// `sha` after one block: the key, zero-padded to a block, XOR `pad`.
+void Pad(SHA256_CTX* sha, const unsigned char* key, size_t length, unsigned char pad) {
+  unsigned char block[SHA256_CBLOCK];
+  for (size_t i = 0; i < SHA256_CBLOCK; i++) block[i] = (i < length ? key[i] : 0) ^ pad;
+  SHA256_Init(sha);
+  SHA256_Update(sha, block, sizeof block);
+}
+
 // hmacState(key: Uint8Array): Buffer. HMAC-SHA256's inner and outer states
 // after the key's pads. A key longer than SHA-256's block is refused (a
 // SigV4 signing key is a 32-byte digest).
 napi_value HmacStateOf(napi_env env, napi_callback_info info) {
-  size_t argc = 1;
   napi_value argv[1];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 1) return Throw(env, "hmacState(key)");
+  if (!Arguments(env, info, 1, argv, "hmacState(key)")) return nullptr;
   unsigned char* key;
   size_t length;
   if (!Bytes(env, argv[0], &key, &length) || length > SHA256_CBLOCK) return Throw(env, "hmacState: the key must be a Uint8Array of at most 64 bytes");
@@ -118,13 +134,8 @@ napi_value HmacStateOf(napi_env env, napi_callback_info info) {
   napi_value result;
   if (napi_create_buffer(env, sizeof(HmacState), &data, &result) != napi_ok) return nullptr;
   HmacState* state = static_cast<HmacState*>(data);
-  unsigned char pad[SHA256_CBLOCK];
-  for (size_t i = 0; i < SHA256_CBLOCK; i++) pad[i] = (i < length ? key[i] : 0) ^ 0x36;
-  SHA256_Init(&state->inner);
-  SHA256_Update(&state->inner, pad, sizeof pad);
-  for (size_t i = 0; i < SHA256_CBLOCK; i++) pad[i] = (i < length ? key[i] : 0) ^ 0x5c;
-  SHA256_Init(&state->outer);
-  SHA256_Update(&state->outer, pad, sizeof pad);
+  Pad(&state->inner, key, length, 0x36);
+  Pad(&state->outer, key, length, 0x5c);
   return result;
 }
 
@@ -135,9 +146,8 @@ napi_value HmacStateOf(napi_env env, napi_callback_info info) {
 // (algorithm, date, scope), canonical the canonical request up to the
 // payload hash. Strings are hashed as UTF-8.
 napi_value SignCanonical(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  if (napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr) != napi_ok || argc != 5) return Throw(env, "signCanonical(state, head, canonical, body, out)");
+  if (!Arguments(env, info, 5, argv, "signCanonical(state, head, canonical, body, out)")) return nullptr;
   unsigned char* state;
   size_t stateLength;
   unsigned char* body;

@@ -408,6 +408,8 @@ test('the native addon: loaded where it was built, checks its arguments', { skip
   assert.equal(state.length > 64, true);
   const out = Buffer.alloc(64);
   assert.throws(() => native.hmacState(Buffer.alloc(65)), TypeError);
+  assert.throws(() => (native.signCanonical as (...args: unknown[]) => void)(state, 'h', 'c', Buffer.alloc(0)), TypeError);
+  assert.throws(() => (native.hmacState as (...args: unknown[]) => void)(), TypeError);
   assert.throws(() => native.signCanonical(Buffer.alloc(3), 'h', 'c', Buffer.alloc(0), out), TypeError);
   assert.throws(() => native.signCanonical(state, 'h', 'c', Buffer.alloc(0), Buffer.alloc(63)), TypeError);
   assert.throws(() => native.signCanonical(state, 1 as unknown as string, 'c', Buffer.alloc(0), out), TypeError);
