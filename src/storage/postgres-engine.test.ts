@@ -62,6 +62,32 @@ if (unavailable === undefined) {
   test('storage contract: postgres', { skip: unavailable }, () => {});
 }
 
+/**
+ * A schema made by this version, turned back into an older version's by
+ * `downgrade` (statements on a client of its own), then opened again, which
+ * migrates it: `check` runs with the engine and that client.
+ */
+async function migratedFrom(
+  schema: string,
+  downgrade: (client: pg.Client) => Promise<void>,
+  check: (engine: PostgresEngine, client: pg.Client) => Promise<void>,
+): Promise<void> {
+  await (await PostgresEngine.open({ connectionString: url, schema })).close();
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    await downgrade(client);
+    const engine = await PostgresEngine.open({ connectionString: url, schema });
+    try {
+      await check(engine, client);
+    } finally {
+      await engine.close();
+    }
+  } finally {
+    await client.end();
+  }
+}
+
 describe('postgres engine', { skip: unavailable }, () => {
   test('two engines on one schema see each other and race fairly', async () => {
     const a = await PostgresEngine.open({ connectionString: url, schema: 'shared_a', poolSize: 8 });
@@ -197,17 +223,15 @@ describe('postgres engine', { skip: unavailable }, () => {
   });
 
   test('a version 2 schema is migrated (fenced_put and later), and version 2 servers on it keep working', async () => {
-    const first = await PostgresEngine.open({ connectionString: url, schema: 'from_v2' });
-    await first.close();
     // Version 2 as it was: no fenced_put, the version row saying 2.
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      await client.query('DROP FUNCTION from_v2.fenced_put(bytea, bytea, bytea, bytea, boolean, bytea)');
-      await client.query(`UPDATE from_v2.meta SET value = 2 WHERE name = 'schema_version'`);
-      await client.query(`INSERT INTO from_v2.kv (k, v) VALUES ('\\x01', '\\x0a')`);
-      const engine = await PostgresEngine.open({ connectionString: url, schema: 'from_v2' });
-      try {
+    await migratedFrom(
+      'from_v2',
+      async (client) => {
+        await client.query('DROP FUNCTION from_v2.fenced_put(bytea, bytea, bytea, bytea, boolean, bytea)');
+        await client.query(`UPDATE from_v2.meta SET value = 2 WHERE name = 'schema_version'`);
+        await client.query(`INSERT INTO from_v2.kv (k, v) VALUES ('\\x01', '\\x0a')`);
+      },
+      async (engine, client) => {
         const version = await client.query<{ value: string }>(`SELECT value FROM from_v2.meta WHERE name = 'schema_version'`);
         assert.equal(Number(version.rows[0]!.value), SCHEMA_VERSION);
         // Data kept; single-key writes (fenced_put) and many-key writes (fenced_commit) work, fenced or not.
@@ -229,26 +253,20 @@ describe('postgres engine', { skip: unavailable }, () => {
         );
         assert.equal(old.rows[0]!.failed, -1);
         assert.deepEqual([...((await engine.get(Uint8Array.of(5))) ?? [])], [0x0f]);
-      } finally {
-        await engine.close();
-      }
-    } finally {
-      await client.end();
-    }
+      },
+    );
   });
 
   test('a version 3 schema is migrated to version 4 (commit groups), and version 3 servers on it keep working', async () => {
-    const first = await PostgresEngine.open({ connectionString: url, schema: 'from_v3' });
-    await first.close();
-    const client = new pg.Client({ connectionString: url });
-    await client.connect();
-    try {
-      // Version 3 as it was: no lock_keys or group_lock_and_read, and the lock loop inline in fenced_lock_and_check.
-      await client.query('DROP FUNCTION from_v3.group_lock_and_read(bytea[], bytea[], bytea[])');
-      await client.query('DROP FUNCTION from_v3.lock_keys(bytea[], bytea[])');
-      await client.query(`UPDATE from_v3.meta SET value = 3 WHERE name = 'schema_version'`);
-      const engine = await PostgresEngine.open({ connectionString: url, schema: 'from_v3' });
-      try {
+    await migratedFrom(
+      'from_v3',
+      async (client) => {
+        // Version 3 as it was: no lock_keys or group_lock_and_read, and the lock loop inline in fenced_lock_and_check.
+        await client.query('DROP FUNCTION from_v3.group_lock_and_read(bytea[], bytea[], bytea[])');
+        await client.query('DROP FUNCTION from_v3.lock_keys(bytea[], bytea[])');
+        await client.query(`UPDATE from_v3.meta SET value = 3 WHERE name = 'schema_version'`);
+      },
+      async (engine, client) => {
         const version = await client.query<{ value: string }>(`SELECT value FROM from_v3.meta WHERE name = 'schema_version'`);
         assert.equal(Number(version.rows[0]!.value), 4);
         assert.equal(SCHEMA_VERSION, 4);
@@ -276,12 +294,8 @@ describe('postgres engine', { skip: unavailable }, () => {
         await engine.commit([], [], { sequence: { count: 1, floor: 0n, writes: (first) => ((issued = first), []) } });
         assert.equal(issued, 42n);
         assert.deepEqual([...((await engine.get(Uint8Array.of(2))) ?? [])], [2]);
-      } finally {
-        await engine.close();
-      }
-    } finally {
-      await client.end();
-    }
+      },
+    );
   });
 
   test('numbered commits of one turn share one transaction: BEGIN, one lock and read, one write, COMMIT', async () => {
